@@ -1,0 +1,202 @@
+/* world_params.c — defaults, validation and the canonical serialisation of a world. */
+#include <math.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "terrapage/world.h"
+
+#define BLOB_VERSION 1u
+
+static const char *const k_biome_names[TP_BIOME_COUNT] = {
+#define TP__BIOME_NAME(name, value, text) [value] = text,
+    TP_BIOME_MAP(TP__BIOME_NAME)
+#undef TP__BIOME_NAME
+};
+
+const char *tp_biome_name(unsigned biome)
+{
+    return biome < TP_BIOME_COUNT ? k_biome_names[biome] : "unknown";
+}
+
+static int is_pow2_plus_one(uint32_t v)
+{
+    uint32_t m = v - 1;
+    return v >= 3 && (m & (m - 1)) == 0;
+}
+
+static int in_range(double v, double lo, double hi)
+{
+    return isfinite(v) && v >= lo && v <= hi;
+}
+
+static void default_if_zero(double *field, double value)
+{
+    if (*field == 0.0)
+        *field = value;
+}
+
+tp_result tp_world_params_resolve(const tp_world_params *in, tp_world_params *out)
+{
+    if (!in || !out)
+        return TP_ERR_INVALID_ARGUMENT;
+    tp_world_params p = *in;
+    if (p.seed == 0)
+        p.seed = 42;
+    if (p.samples_per_edge == 0)
+        p.samples_per_edge = 129;
+    default_if_zero(&p.chunk_size_m, 256.0);
+    default_if_zero(&p.feature_scale, 1.0);
+    default_if_zero(&p.relief_m, 2400.0);
+    default_if_zero(&p.ocean_depth_m, 900.0);
+    default_if_zero(&p.temperature_origin_c, 14.0);
+    default_if_zero(&p.temperature_gradient_c_per_km, 1.5);
+    default_if_zero(&p.precipitation_mm, 1400.0);
+
+    if (p.reserved0 != 0)
+        return TP_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < sizeof p.reserved / sizeof p.reserved[0]; i++)
+        if (p.reserved[i] != 0)
+            return TP_ERR_INVALID_ARGUMENT;
+    /* The climate grid takes every 8th sample, so a chunk needs at least 8 intervals. */
+    if (!is_pow2_plus_one(p.samples_per_edge) || p.samples_per_edge < 9 ||
+        p.samples_per_edge > 1025)
+        return TP_ERR_INVALID_ARGUMENT;
+    /* Ranges keep every generated height inside the u16 code range with margin and
+     * every world position exactly representable. */
+    if (!in_range(p.chunk_size_m, 1.0, 65536.0) || !in_range(p.sea_level_m, -500.0, 500.0) ||
+        !in_range(p.feature_scale, 0.01, 100.0) || !in_range(p.relief_m, 1.0, 2400.0) ||
+        !in_range(p.ocean_depth_m, 1.0, 1000.0) ||
+        !in_range(p.temperature_origin_c, -60.0, 60.0) ||
+        !in_range(p.temperature_gradient_c_per_km, -100.0, 100.0) ||
+        !in_range(p.precipitation_mm, 1.0, 20000.0))
+        return TP_ERR_INVALID_ARGUMENT;
+    *out = p;
+    return TP_OK;
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_f64(uint8_t *p, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    put_u64(p, bits);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static double get_f64(const uint8_t *p)
+{
+    uint64_t bits = get_u64(p);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* Field offsets of the canonical blob (formats/FORMAT.md, "World parameter blob"). */
+enum {
+    OFF_BLOB_VERSION = 0,
+    OFF_GENERATOR_VERSION = 4,
+    OFF_SEED = 8,
+    OFF_CHUNK_SIZE = 16,
+    OFF_SAMPLES_PER_EDGE = 24,
+    OFF_RESERVED0 = 28,
+    OFF_SEA_LEVEL = 32,
+    OFF_FEATURE_SCALE = 40,
+    OFF_RELIEF = 48,
+    OFF_OCEAN_DEPTH = 56,
+    OFF_TEMPERATURE_ORIGIN = 64,
+    OFF_TEMPERATURE_GRADIENT = 72,
+    OFF_PRECIPITATION = 80,
+    OFF_RESERVED1 = 88,
+};
+
+void tp_world_params_serialize(const tp_world_params *w, uint8_t out[TP_WORLD_PARAMS_BLOB_SIZE])
+{
+    memset(out, 0, TP_WORLD_PARAMS_BLOB_SIZE);
+    put_u32(out + OFF_BLOB_VERSION, BLOB_VERSION);
+    put_u32(out + OFF_GENERATOR_VERSION, TP_GENERATOR_VERSION);
+    put_u64(out + OFF_SEED, w->seed);
+    put_f64(out + OFF_CHUNK_SIZE, w->chunk_size_m);
+    put_u32(out + OFF_SAMPLES_PER_EDGE, w->samples_per_edge);
+    put_f64(out + OFF_SEA_LEVEL, w->sea_level_m);
+    put_f64(out + OFF_FEATURE_SCALE, w->feature_scale);
+    put_f64(out + OFF_RELIEF, w->relief_m);
+    put_f64(out + OFF_OCEAN_DEPTH, w->ocean_depth_m);
+    put_f64(out + OFF_TEMPERATURE_ORIGIN, w->temperature_origin_c);
+    put_f64(out + OFF_TEMPERATURE_GRADIENT, w->temperature_gradient_c_per_km);
+    put_f64(out + OFF_PRECIPITATION, w->precipitation_mm);
+}
+
+tp_result tp_world_params_deserialize(const uint8_t *blob, size_t blob_size, tp_world_params *out)
+{
+    if (!blob || !out)
+        return TP_ERR_INVALID_ARGUMENT;
+    if (blob_size != TP_WORLD_PARAMS_BLOB_SIZE)
+        return TP_ERR_CORRUPT;
+    if (get_u32(blob + OFF_BLOB_VERSION) != BLOB_VERSION)
+        return TP_ERR_UNSUPPORTED_VERSION;
+    if (get_u32(blob + OFF_RESERVED0) != 0 || get_u64(blob + OFF_RESERVED1) != 0)
+        return TP_ERR_CORRUPT;
+    tp_world_params p;
+    memset(&p, 0, sizeof p);
+    p.seed = get_u64(blob + OFF_SEED);
+    p.chunk_size_m = get_f64(blob + OFF_CHUNK_SIZE);
+    p.samples_per_edge = get_u32(blob + OFF_SAMPLES_PER_EDGE);
+    p.sea_level_m = get_f64(blob + OFF_SEA_LEVEL);
+    p.feature_scale = get_f64(blob + OFF_FEATURE_SCALE);
+    p.relief_m = get_f64(blob + OFF_RELIEF);
+    p.ocean_depth_m = get_f64(blob + OFF_OCEAN_DEPTH);
+    p.temperature_origin_c = get_f64(blob + OFF_TEMPERATURE_ORIGIN);
+    p.temperature_gradient_c_per_km = get_f64(blob + OFF_TEMPERATURE_GRADIENT);
+    p.precipitation_mm = get_f64(blob + OFF_PRECIPITATION);
+    /* A canonical blob is already resolved: resolving must change nothing. */
+    tp_world_params resolved;
+    if (tp_world_params_resolve(&p, &resolved) != TP_OK || memcmp(&resolved, &p, sizeof p) != 0)
+        return TP_ERR_CORRUPT;
+    *out = resolved;
+    return TP_OK;
+}
+
+uint64_t tp_world_params_hash(const tp_world_params *w)
+{
+    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
+    tp_world_params_serialize(w, blob);
+    return XXH3_64bits(blob, sizeof blob);
+}
+
+uint32_t tp_world_lod_count(const tp_world_params *w)
+{
+    uint32_t count = 1;
+    for (uint32_t e = w->samples_per_edge; e > 9; e = ((e - 1) >> 1) + 1)
+        count++;
+    return count;
+}
+
+uint32_t tp_world_lod_edge(const tp_world_params *w, uint32_t lod)
+{
+    return ((w->samples_per_edge - 1) >> lod) + 1;
+}
+
+uint32_t tp_world_climate_edge(const tp_world_params *w)
+{
+    return (w->samples_per_edge - 1) / TP_CLIMATE_STRIDE + 1;
+}
