@@ -44,6 +44,24 @@ typedef enum tp_result {
  *  value not in the list). Never NULL; safe from any thread. */
 TP_API const char *tp_result_string(tp_result result);
 
+/*! tp_error_detail() :
+ *  @return a sentence about the most recent failure a terrapage call reported on the
+ *  calling thread (what failed and why, e.g. "world.tpk: directory block of tile (2, 0)
+ *  fails its checksum" or "rename to world.tpk: No space left on device"), or "" if none.
+ *  Like errno: thread-local, not cleared by successful calls, valid until the next
+ *  terrapage call on this thread. Never NULL. */
+TP_API const char *tp_error_detail(void);
+
+/*! tp__error_set() :
+ *  For terrapage's own libraries, not for applications: records a printf-style detail
+ *  for tp_error_detail() on this thread (truncated to 511 bytes). @return `result`, so
+ *  that a failure reads `return tp__error_set(TP_ERR_IO, "...", ...);`. */
+TP_API tp_result tp__error_set(tp_result result, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 #ifdef __cplusplus
 }
 #endif

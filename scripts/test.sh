@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Command 2 of the README: builds every test suite and runs it through ctest, once
+# plainly (warnings are errors) and once under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then runs the page-file fuzzer for a short, bounded time when clang is available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run_suite() { # name, build dir, extra cmake args...
+  local name=$1 dir=$2; shift 2
+  echo "== $name"
+  cmake -S . -B "$dir" -DTP_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+}
+
+run_suite "tests (Release)" build/test -DCMAKE_BUILD_TYPE=Release
+run_suite "tests (ASan + UBSan)" build/asan -DCMAKE_BUILD_TYPE=Debug -DTP_SANITIZE=address,undefined
+
+if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/run.sh ]; then
+  echo "== fuzzing the page-file reader (bounded)"
+  cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DTP_BUILD_FUZZ=ON \
+        -DTP_BUILD_TOOLS=OFF >/dev/null
+  cmake --build build/fuzz -j "$jobs"
+  bash tests/fuzz/run.sh build/fuzz "${TP_FUZZ_SECONDS:-60}"
+fi
+echo "== all tests passed"

@@ -1,0 +1,127 @@
+/* fuzz_reader.c — libFuzzer target for the page-file reader.
+ *
+ * Each input is opened twice: as it is, and as a copy whose checksums have been
+ * recomputed ("resealed"). Random mutations almost never keep XXH3 checksums valid, so
+ * without resealing the fuzzer would only ever test the checksum checks; resealed, it
+ * reaches the header validation, the directory, the bounds checks of lookups and the
+ * LZ4 and unfilter code on damaged data. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "pagefile_internal.h"
+#include "terrapage/pagefile.h"
+
+#define MAX_CHUNKS_PER_AXIS 48u
+#define MAX_DECODE_BYTES (64u << 20)       /* per blob */
+#define DECODE_BUDGET_BYTES (256ull << 20) /* per input, so one input cannot stall a run */
+#define RESEAL_BUDGET_ENTRIES (1u << 20)
+
+/* Open, then walk every chunk, layer and LOD (and one LOD past each layer's last),
+ * decoding every blob found. Results are ignored: only crashes, sanitizer reports and
+ * leaks count. */
+static void exercise(const uint8_t *data, size_t size)
+{
+    tp_reader *r = NULL;
+    if (tp_reader_open_memory(data, size, &r) != TP_OK)
+        return;
+    const tp_file_desc *d = tp_reader_desc(r);
+    uint64_t budget = DECODE_BUDGET_BYTES;
+    for (uint32_t k = 0; k <= d->lod_count; k++) {
+        uint64_t offset, bytes;
+        (void)tp_reader_lod_section(r, k, &offset, &bytes);
+    }
+    for (uint32_t z = 0; z < d->region_height && z < MAX_CHUNKS_PER_AXIS; z++)
+        for (uint32_t x = 0; x < d->region_width && x < MAX_CHUNKS_PER_AXIS; x++) {
+            int32_t cx = (int32_t)((int64_t)d->region_x0 + x);
+            int32_t cz = (int32_t)((int64_t)d->region_z0 + z);
+            tp_chunk_bounds b;
+            (void)tp_reader_chunk_bounds(r, cx, cz, &b);
+            for (uint32_t li = 0; li < d->layer_count; li++)
+                for (uint32_t lod = 0; lod <= d->layers[li].lod_count; lod++) {
+                    tp_blob_ref ref;
+                    if (tp_reader_find(r, cx, cz, d->layers[li].layer_id, lod, &ref) != TP_OK)
+                        continue;
+                    if (!tp_reader_blob_bytes(r, &ref) || ref.raw_size > MAX_DECODE_BYTES ||
+                        ref.raw_size > budget)
+                        continue;
+                    budget -= ref.raw_size;
+                    void *out = malloc(ref.raw_size ? ref.raw_size : 1);
+                    if (out) {
+                        (void)tp_reader_decode(r, &ref, out, ref.raw_size);
+                        free(out);
+                    }
+                }
+        }
+    tp_blob_ref ref;
+    (void)tp_reader_find(r, INT32_MIN, INT32_MAX, TP_LAYER_HEIGHT, 0, &ref);
+    tp_reader_close(r);
+}
+
+static int inside(uint64_t offset, uint64_t n, uint64_t size)
+{
+    return offset <= size && n <= size - offset;
+}
+
+/* Recomputes blob, block, block-table and header checksums wherever the (possibly
+ * mutated) fields point inside the buffer. Every access is bounds-checked here too. */
+static void reseal(uint8_t *f, size_t size)
+{
+    if (size < TP__H_FIXED_SIZE + 8)
+        return;
+    uint64_t header = tp__le32(f + TP__H_HEADER_SIZE);
+    uint64_t shift = tp__le32(f + TP__H_TILE_SHIFT);
+    uint64_t width = tp__le32(f + TP__H_REGION_WIDTH), height = tp__le32(f + TP__H_REGION_HEIGHT);
+    uint64_t bounds = tp__le32(f + TP__H_BOUNDS_SIZE), entry = tp__le32(f + TP__H_DIR_ENTRY_SIZE);
+    uint64_t slots = tp__le32(f + TP__H_SLOTS_PER_CHUNK);
+    uint64_t table = tp__le64(f + TP__H_BLOCK_TABLE_OFFSET);
+    if (shift <= 8 && width && height && entry >= TP__DIR_ENTRY_SIZE && entry <= 256 &&
+        bounds <= 256 && slots <= 256) {
+        uint64_t tile = 1ull << shift;
+        uint64_t tiles_x = (width + tile - 1) >> shift, tiles_z = (height + tile - 1) >> shift;
+        uint64_t record = bounds + slots * entry;
+        uint64_t budget = RESEAL_BUDGET_ENTRIES;
+        if (tiles_x * tiles_z <= 4096 && inside(table, tiles_x * tiles_z * 16 + 8, size)) {
+            for (uint64_t t = 0; t < tiles_x * tiles_z; t++) {
+                uint8_t *e = f + table + t * 16;
+                uint64_t tx = t % tiles_x, tz = t / tiles_x;
+                uint64_t tw = width - tx * tile < tile ? width - tx * tile : tile;
+                uint64_t th = height - tz * tile < tile ? height - tz * tile : tile;
+                uint64_t block = tp__le64(e), block_size = tw * th * record;
+                if (!block || !inside(block, block_size, size) || budget < tw * th * slots)
+                    continue;
+                budget -= tw * th * slots;
+                for (uint64_t c = 0; c < tw * th; c++)
+                    for (uint64_t s = 0; s < slots; s++) {
+                        uint8_t *de = f + block + c * record + bounds + s * entry;
+                        uint64_t at = tp__le64(de + TP__E_OFFSET);
+                        uint32_t n = tp__le32(de + TP__E_STORED_SIZE);
+                        if (n && inside(at, n, size))
+                            tp__put64(de + TP__E_CHECKSUM, XXH3_64bits(f + at, n));
+                    }
+                tp__put64(e + 8, XXH3_64bits(f + block, (size_t)block_size));
+            }
+            uint64_t n = tiles_x * tiles_z * 16;
+            tp__put64(f + table + n, XXH3_64bits(f + table, (size_t)n));
+        }
+    }
+    if (header >= 8 && header <= size)
+        tp__put64(f + header - 8, XXH3_64bits(f, (size_t)header - 8));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    exercise(data, size);
+    uint8_t *copy = malloc(size ? size : 1);
+    if (copy) {
+        memcpy(copy, data, size);
+        reseal(copy, size);
+        exercise(copy, size);
+        free(copy);
+    }
+    return 0;
+}

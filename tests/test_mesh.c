@@ -1,0 +1,1254 @@
+/* test_mesh.c — chunk meshes: a conforming, up-facing triangulation; the error bound
+ * against the LOD's own grid and against full resolution; identical borders between
+ * same-LOD neighbours; skirts deep enough between LODs; determinism; and the codec:
+ * bit-exact round trips, and clean failure on truncated or corrupted blobs.
+ *
+ * Most tests run on a synthetic terrain (integer value noise with ridges, cliffs and
+ * spikes, continuous across chunks so neighbours share their border samples), so they
+ * do not depend on the generator; the rest run on the default world. Figures (triangles
+ * against the regular grid, bytes per triangle, vertex-cache misses) are printed, not
+ * timed. */
+#include <check.h>
+#include <lz4.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "terrapage/mesh.h"
+#include "terrapage/mesh_codec.h"
+#include "terrapage/world.h"
+#include <xxhash.h>
+
+#define EXTENT TP_MESH_XZ_EXTENT
+
+/* ---- synthetic terrain ------------------------------------------------------------ */
+
+static uint32_t hash3(int64_t x, int64_t z, uint32_t seed)
+{
+    uint64_t h = (uint64_t)x * 0x9E3779B97F4A7C15ull ^ (uint64_t)z * 0xC2B2AE3D27D4EB4Full ^ seed;
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+
+static int64_t floor_shift(int64_t v, int s) /* floor(v / 2^s) without shifting negatives */
+{
+    return v >= 0 ? v >> s : -((-v + ((int64_t)1 << s) - 1) >> s);
+}
+
+/* Bilinear value noise on a 2^s lattice, 0 … 1023, integer arithmetic only. */
+static int64_t vnoise(int64_t gx, int64_t gz, int s, uint32_t seed)
+{
+    int64_t lx = floor_shift(gx, s), lz = floor_shift(gz, s), size = (int64_t)1 << s;
+    int64_t fx = gx - lx * size, fz = gz - lz * size;
+    int64_t v00 = hash3(lx, lz, seed) & 1023, v10 = hash3(lx + 1, lz, seed) & 1023;
+    int64_t v01 = hash3(lx, lz + 1, seed) & 1023, v11 = hash3(lx + 1, lz + 1, seed) & 1023;
+    int64_t a = v00 * (size - fx) + v10 * fx, b = v01 * (size - fx) + v11 * fx;
+    return (a * (size - fz) + b * fz) >> (2 * s);
+}
+
+/* Height code at global LOD-0 sample (gx, gz): rolling hills, a ridged range with sharp
+ * creases, 40 m cliffs and single-sample spikes — what stresses a simplifier. */
+static uint16_t synth_height(int64_t gx, int64_t gz)
+{
+    int64_t h = 20000;
+    h += 12 * vnoise(gx, gz, 8, 1);
+    h += 3 * vnoise(gx, gz, 5, 2);
+    int64_t r = vnoise(gx + 77, gz - 31, 6, 3) - 512;
+    h += 1200 - 4 * (r < 0 ? -r : r);
+    if (vnoise(gx, gz, 6, 4) > 640)
+        h += 640;
+    h += vnoise(gx, gz, 2, 5) / 64;
+    if ((hash3(gx, gz, 6) & 4095) == 0)
+        h += 200;
+    return (uint16_t)(h < 0 ? 0 : h > 65535 ? 65535 : h);
+}
+
+/* A flat region, a plane and the synthetic terrain, selectable per test. */
+typedef enum terrain { SYNTH, FLAT, PLANE } terrain;
+
+static uint16_t height_of(terrain t, int64_t gx, int64_t gz)
+{
+    switch (t) {
+    case FLAT: return 16384;
+    case PLANE: return (uint16_t)(16384 + gx * 3 - gz * 2);
+    default: return synth_height(gx, gz);
+    }
+}
+
+/* Grid of chunk (cx, cz) at `lod` of a world with n0 + 1 samples per edge. */
+static uint16_t *synth_grid(terrain t, uint32_t n0, int32_t cx, int32_t cz, uint32_t lod)
+{
+    uint32_t e = (n0 >> lod) + 1;
+    uint16_t *g = malloc(sizeof *g * e * e);
+    ck_assert_ptr_nonnull(g);
+    for (uint32_t j = 0; j < e; j++)
+        for (uint32_t i = 0; i < e; i++)
+            g[j * e + i] = height_of(t, (int64_t)cx * n0 + ((int64_t)i << lod),
+                                     (int64_t)cz * n0 + ((int64_t)j << lod));
+    return g;
+}
+
+static uint16_t *synth_apron(terrain t, uint32_t n0, int32_t cx, int32_t cz, uint32_t lod)
+{
+    uint32_t e = (n0 >> lod) + 1;
+    int64_t step = (int64_t)1 << lod, gx0 = (int64_t)cx * n0, gz0 = (int64_t)cz * n0;
+    uint16_t *a = malloc(sizeof *a * 4 * e);
+    ck_assert_ptr_nonnull(a);
+    for (uint32_t k = 0; k < e; k++) {
+        int64_t along = (int64_t)k * step;
+        a[0 * e + k] = height_of(t, gx0 - step, gz0 + along);
+        a[1 * e + k] = height_of(t, gx0 + n0 + step, gz0 + along);
+        a[2 * e + k] = height_of(t, gx0 + along, gz0 - step);
+        a[3 * e + k] = height_of(t, gx0 + along, gz0 + n0 + step);
+    }
+    return a;
+}
+
+/* ---- built meshes, owned ------------------------------------------------------------ */
+
+typedef struct owned_mesh {
+    tp_mesh m;
+    tp_mesh_vertex *v;
+    uint16_t *i;
+    uint32_t edge;
+} owned_mesh;
+
+static tp_result build_with(const uint16_t *g, uint32_t edge, const tp_mesh_build_options *o,
+                            owned_mesh *out)
+{
+    uint32_t mv, mi;
+    tp_mesh_build_bound(edge, &mv, &mi);
+    size_t scratch_size = tp_mesh_build_scratch_size(edge);
+    void *scratch = malloc(scratch_size);
+    out->v = malloc(sizeof *out->v * mv);
+    out->i = malloc(sizeof *out->i * mi);
+    out->edge = edge;
+    ck_assert(scratch && out->v && out->i);
+    tp_result r = tp_mesh_build(g, edge, o, scratch, scratch_size, out->v, mv, out->i, mi, &out->m);
+    free(scratch);
+    return r;
+}
+
+static owned_mesh build(const uint16_t *g, uint32_t edge, uint32_t lod, const uint16_t *apron,
+                        uint32_t flags)
+{
+    tp_mesh_build_options o = {0};
+    o.lod = lod;
+    o.apron = apron;
+    o.flags = flags;
+    owned_mesh om;
+    ck_assert_int_eq(build_with(g, edge, &o, &om), TP_OK);
+    ck_assert_int_eq(tp_mesh_validate(&om.m), TP_OK);
+    return om;
+}
+
+static void owned_free(owned_mesh *om)
+{
+    free(om->v);
+    free(om->i);
+}
+
+static uint32_t surface_triangles(const tp_mesh *m)
+{
+    return m->skirt_index_start / 3;
+}
+
+/* ---- default world ------------------------------------------------------------------ */
+
+static tp_world_params default_world(void)
+{
+    tp_world_params w = {0};
+    ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
+    return w;
+}
+
+static uint16_t *world_grid(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod)
+{
+    uint32_t e = tp_world_lod_edge(w, lod);
+    uint16_t *g = malloc(sizeof *g * e * e);
+    ck_assert_ptr_nonnull(g);
+    tp_chunk_fields f = {.height_codes = g};
+    ck_assert_int_eq(tp_generate_chunk(w, cx, cz, lod, &f), TP_OK);
+    return g;
+}
+
+static uint16_t *world_apron(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod)
+{
+    uint16_t *a = malloc(sizeof *a * 4 * tp_world_lod_edge(w, lod));
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(tp_mesh_apron_generate(w, cx, cz, lod, a), TP_OK);
+    return a;
+}
+
+/* ---- structural checks -------------------------------------------------------------- */
+
+static int64_t cross_xz(const tp_mesh_vertex *a, const tp_mesh_vertex *b, const tp_mesh_vertex *c)
+{
+    return ((int64_t)b->x - a->x) * ((int64_t)c->z - a->z) - ((int64_t)b->z - a->z) * ((int64_t)c->x - a->x);
+}
+
+typedef struct edge_key {
+    uint32_t a, b;
+} edge_key;
+
+static int edge_cmp(const void *p, const void *q)
+{
+    const edge_key *x = p, *y = q;
+    uint32_t x0 = x->a < x->b ? x->a : x->b, x1 = x->a < x->b ? x->b : x->a;
+    uint32_t y0 = y->a < y->b ? y->a : y->b, y1 = y->a < y->b ? y->b : y->a;
+    if (x0 != y0)
+        return x0 < y0 ? -1 : 1;
+    if (x1 != y1)
+        return x1 < y1 ? -1 : 1;
+    return 0;
+}
+
+static int u32_cmp(const void *p, const void *q)
+{
+    uint32_t a = *(const uint32_t *)p, b = *(const uint32_t *)q;
+    return (a > b) - (a < b);
+}
+
+static int on_border(const tp_mesh_vertex *a, const tp_mesh_vertex *b)
+{
+    return (a->x == b->x && (a->x == 0 || a->x == EXTENT)) ||
+           (a->z == b->z && (a->z == 0 || a->z == EXTENT));
+}
+
+/* The surface is a triangulation of the chunk square: every triangle faces up (counter-
+ * clockwise seen from +y, which is clockwise in (x, z)), the areas add up to the square,
+ * and every edge not on the border is shared by exactly two triangles in opposite
+ * directions — so there is no overlap, no hole and no T-junction. Vertices are unique. */
+static void assert_conforming(const tp_mesh *m)
+{
+    const uint32_t tris = surface_triangles(m);
+    int64_t area2 = 0;
+    edge_key *edges = malloc(sizeof *edges * 3 * (tris ? tris : 1));
+    ck_assert_ptr_nonnull(edges);
+    for (uint32_t t = 0; t < tris; t++) {
+        const uint16_t *tri = &m->indices[3 * t];
+        for (int k = 0; k < 3; k++)
+            ck_assert_uint_lt(tri[k], m->skirt_vertex_start);
+        int64_t c = cross_xz(&m->vertices[tri[0]], &m->vertices[tri[1]], &m->vertices[tri[2]]);
+        ck_assert_msg(c < 0, "triangle %u is degenerate or faces down (cross %lld)", t, (long long)c);
+        area2 -= c;
+        for (int k = 0; k < 3; k++)
+            edges[3 * t + (uint32_t)k] = (edge_key){tri[k], tri[(k + 1) % 3]};
+    }
+    ck_assert_int_eq(area2, 2 * (int64_t)EXTENT * EXTENT);
+    qsort(edges, 3 * (size_t)tris, sizeof *edges, edge_cmp);
+    for (size_t k = 0; k < 3 * (size_t)tris;) {
+        size_t run = 1;
+        while (k + run < 3 * (size_t)tris && edge_cmp(&edges[k], &edges[k + run]) == 0)
+            run++;
+        const tp_mesh_vertex *a = &m->vertices[edges[k].a], *b = &m->vertices[edges[k].b];
+        if (run == 1)
+            ck_assert_msg(on_border(a, b), "edge (%u,%u)-(%u,%u) has one triangle but is not on the border",
+                          a->x, a->z, b->x, b->z);
+        else
+            ck_assert_msg(run == 2 && edges[k].a == edges[k + 1].b,
+                          "edge (%u,%u)-(%u,%u) is used %zu times or twice in one direction",
+                          a->x, a->z, b->x, b->z, run);
+        k += run;
+    }
+    free(edges);
+    /* Surface vertices are distinct points. */
+    uint32_t *where = malloc(sizeof *where * (m->skirt_vertex_start + 1));
+    ck_assert_ptr_nonnull(where);
+    for (uint32_t k = 0; k < m->skirt_vertex_start; k++)
+        where[k] = (uint32_t)m->vertices[k].x << 16 | m->vertices[k].z;
+    qsort(where, m->skirt_vertex_start, sizeof *where, u32_cmp);
+    for (uint32_t k = 1; k < m->skirt_vertex_start; k++)
+        ck_assert_uint_ne(where[k - 1], where[k]);
+    free(where);
+}
+
+/* Independent of tp_mesh_max_error(): the largest |sample − surface| in metres over the
+ * samples of a grid of `edge` samples per chunk edge, in double precision, with a small
+ * tolerance for samples on edges. */
+static double brute_error_m(const tp_mesh *m, const uint16_t *grid, uint32_t edge)
+{
+    const double scale = (double)(edge - 1) / EXTENT;
+    double worst = 0;
+    for (uint32_t t = 0; t < surface_triangles(m); t++) {
+        const tp_mesh_vertex *v[3];
+        double x[3], z[3];
+        for (int k = 0; k < 3; k++) {
+            v[k] = &m->vertices[m->indices[3 * t + (uint32_t)k]];
+            x[k] = v[k]->x * scale, z[k] = v[k]->z * scale;
+        }
+        double det = (x[1] - x[0]) * (z[2] - z[0]) - (z[1] - z[0]) * (x[2] - x[0]);
+        int x0 = (int)x[0], x1 = (int)x[0], z0 = (int)z[0], z1 = (int)z[0];
+        for (int k = 1; k < 3; k++) {
+            x0 = (int)x[k] < x0 ? (int)x[k] : x0, x1 = (int)x[k] > x1 ? (int)x[k] : x1;
+            z0 = (int)z[k] < z0 ? (int)z[k] : z0, z1 = (int)z[k] > z1 ? (int)z[k] : z1;
+        }
+        for (int pz = z0; pz <= z1; pz++)
+            for (int px = x0; px <= x1; px++) {
+                double lb = ((px - x[0]) * (z[2] - z[0]) - (pz - z[0]) * (x[2] - x[0])) / det;
+                double lc = ((x[1] - x[0]) * (pz - z[0]) - (z[1] - z[0]) * (px - x[0])) / det;
+                double la = 1 - lb - lc;
+                if (la < -1e-9 || lb < -1e-9 || lc < -1e-9)
+                    continue;
+                double plane = la * v[0]->h + lb * v[1]->h + lc * v[2]->h;
+                double d = grid[(size_t)pz * edge + (size_t)px] - plane;
+                d = d < 0 ? -d : d;
+                worst = d > worst ? d : worst;
+            }
+    }
+    return worst * TP_HEIGHT_STEP_M;
+}
+
+static float measured_error_m(const tp_mesh *m, const uint16_t *grid, uint32_t edge)
+{
+    float e;
+    ck_assert_int_eq(tp_mesh_max_error(m, grid, edge, &e), TP_OK);
+    return e;
+}
+
+/* Surface vertices on a border, sorted along it: side 0 x = 0, 1 x = extent, 2 z = 0,
+ * 3 z = extent. Returns how many. */
+static int vertex_along(const void *p, const void *q)
+{
+    const tp_mesh_vertex *a = p, *b = q;
+    int ka = a->x + a->z, kb = b->x + b->z; /* one coordinate is fixed along a side */
+    return (ka > kb) - (ka < kb);
+}
+
+static uint32_t border_vertices(const tp_mesh *m, int side, int skirt, tp_mesh_vertex *out)
+{
+    uint32_t count = 0, first = skirt ? m->skirt_vertex_start : 0;
+    uint32_t last = skirt ? m->vertex_count : m->skirt_vertex_start;
+    for (uint32_t k = first; k < last; k++) {
+        const tp_mesh_vertex *v = &m->vertices[k];
+        int on = side == 0 ? v->x == 0 : side == 1 ? v->x == EXTENT : side == 2 ? v->z == 0 : v->z == EXTENT;
+        if (on)
+            out[count++] = *v;
+    }
+    qsort(out, count, sizeof *out, vertex_along);
+    return count;
+}
+
+/* The two meshes of neighbouring chunks a (at −x or −z) and b have the same vertices on
+ * their shared border: same positions along it, same heights, and same normals if
+ * `normals`. */
+static void assert_same_border(const tp_mesh *a, const tp_mesh *b, int along_x_axis, int normals)
+{
+    tp_mesh_vertex *va = malloc(sizeof *va * a->vertex_count), *vb = malloc(sizeof *vb * b->vertex_count);
+    ck_assert(va && vb);
+    uint32_t na = border_vertices(a, along_x_axis ? 1 : 3, 0, va);
+    uint32_t nb = border_vertices(b, along_x_axis ? 0 : 2, 0, vb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_uint_ge(na, 2);
+    for (uint32_t k = 0; k < na; k++) {
+        if (along_x_axis)
+            ck_assert_uint_eq(va[k].z, vb[k].z);
+        else
+            ck_assert_uint_eq(va[k].x, vb[k].x);
+        ck_assert_uint_eq(va[k].h, vb[k].h);
+        if (normals) {
+            ck_assert_int_eq(va[k].n_u, vb[k].n_u);
+            ck_assert_int_eq(va[k].n_v, vb[k].n_v);
+        }
+    }
+    free(va);
+    free(vb);
+}
+
+/* Height along a sorted border polyline at position `at` (0 … extent along the side). */
+static double polyline_at(const tp_mesh_vertex *v, uint32_t count, double at)
+{
+    for (uint32_t k = 0; k + 1 < count; k++) {
+        double p0 = v[k].x + v[k].z, p1 = v[k + 1].x + v[k + 1].z;
+        if (at >= p0 && at <= p1)
+            return v[k].h + (v[k + 1].h - (double)v[k].h) * (at - p0) / (p1 - p0);
+    }
+    ck_abort_msg("position %.1f is not on the border", at);
+    return 0;
+}
+
+/* ---- tests: structure --------------------------------------------------------------- */
+
+START_TEST(test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod)
+{
+    const uint32_t n0 = 128;
+    for (int t = 0; t < 3; t++)
+        for (uint32_t lod = 0; lod <= 5; lod++)
+            for (int32_t c = -2; c <= 2; c++) {
+                uint32_t e = (n0 >> lod) + 1;
+                uint16_t *g = synth_grid((terrain)t, n0, c, 3 - c, lod);
+                owned_mesh om = build(g, e, lod, NULL, 0);
+                assert_conforming(&om.m);
+                owned_free(&om);
+                free(g);
+            }
+}
+END_TEST
+
+START_TEST(test_flat_and_planar_chunks_need_few_triangles)
+{
+    for (int t = FLAT; t <= PLANE; t++) {
+        uint16_t *g = synth_grid((terrain)t, 128, 5, -7, 0);
+        owned_mesh om = build(g, 129, 0, NULL, 0);
+        /* Only the seam rule's every-fourth border vertex and what it implies. */
+        ck_assert_uint_lt(surface_triangles(&om.m), 600);
+        ck_assert_float_eq(measured_error_m(&om.m, g, 129), 0.0f);
+        owned_free(&om);
+        free(g);
+    }
+}
+END_TEST
+
+START_TEST(test_regular_grid_flag_keeps_every_sample)
+{
+    uint16_t *g = synth_grid(FLAT, 32, 0, 0, 0);
+    owned_mesh om = build(g, 33, 0, NULL, TP_MESH_BUILD_REGULAR_GRID | TP_MESH_BUILD_NO_SKIRTS);
+    ck_assert_uint_eq(om.m.vertex_count, 33 * 33);
+    ck_assert_uint_eq(surface_triangles(&om.m), 2 * 32 * 32);
+    ck_assert_uint_eq(om.m.index_count, om.m.skirt_index_start);
+    ck_assert_uint_eq(om.m.vertex_count, om.m.skirt_vertex_start);
+    assert_conforming(&om.m);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_skirts_hang_outward_from_the_whole_border)
+{
+    uint16_t *g = synth_grid(SYNTH, 64, 1, 1, 0);
+    owned_mesh om = build(g, 65, 0, NULL, 0);
+    const tp_mesh *m = &om.m;
+    uint32_t border = 0;
+    for (uint32_t k = 0; k < m->skirt_vertex_start; k++)
+        border += m->vertices[k].x % EXTENT == 0 || m->vertices[k].z % EXTENT == 0;
+    /* One bottom vertex per border vertex, two triangles per border segment. */
+    ck_assert_uint_eq(m->vertex_count - m->skirt_vertex_start, border);
+    ck_assert_uint_eq((m->index_count - m->skirt_index_start) / 3, 2 * border);
+    /* 65 samples: LODs down to 9 samples, so 4 of them; depth in whole codes, rounded up. */
+    double depth_codes = ceil(tp_mesh_lod_skirt_depth_m(0, 4) * 16.0);
+    for (uint32_t t = m->skirt_index_start; t < m->index_count; t += 3) {
+        const tp_mesh_vertex *a = &m->vertices[m->indices[t]], *b = &m->vertices[m->indices[t + 1]],
+                             *c = &m->vertices[m->indices[t + 2]];
+        /* Vertical and facing out: the horizontal normal points away from the chunk. */
+        double ex = (double)b->x - a->x, ey = (double)b->h - a->h, ez = (double)b->z - a->z;
+        double fx = (double)c->x - a->x, fy = (double)c->h - a->h, fz = (double)c->z - a->z;
+        double nx = ey * fz - ez * fy, ny = ez * fx - ex * fz, nz = ex * fy - ey * fx;
+        ck_assert(ny == 0.0);
+        double cx = (a->x + b->x + c->x) / 3.0 - EXTENT / 2.0, cz = (a->z + b->z + c->z) / 3.0 - EXTENT / 2.0;
+        ck_assert_msg(nx * cx + nz * cz > 0, "skirt triangle at %u faces into the chunk", t);
+    }
+    for (uint32_t k = m->skirt_vertex_start; k < m->vertex_count; k++) {
+        const tp_mesh_vertex *v = &m->vertices[k];
+        ck_assert(v->x % EXTENT == 0 || v->z % EXTENT == 0);
+        uint32_t top = 0;
+        while (top < m->skirt_vertex_start && (m->vertices[top].x != v->x || m->vertices[top].z != v->z))
+            top++;
+        ck_assert_uint_lt(top, m->skirt_vertex_start);
+        ck_assert_int_eq(v->h, (int)m->vertices[top].h - (int)depth_codes);
+        ck_assert_int_eq(v->n_u, m->vertices[top].n_u);
+        ck_assert_int_eq(v->n_v, m->vertices[top].n_v);
+    }
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_normals_of_planes_are_exact_and_face_up)
+{
+    /* Flat: straight up. A plane rising 3 codes per sample along +x and falling 2 along
+     * +z, at 2 m per sample: slope (3/16)/2 and −(2/16)/2, so the normal is
+     * (−0.09375, 1, 0.0625) and its hemi-octahedral code follows from the L1 norm. */
+    uint16_t *flat = synth_grid(FLAT, 32, 0, 0, 0), *plane = synth_grid(PLANE, 32, 0, 0, 0);
+    uint16_t *apron = synth_apron(PLANE, 32, 0, 0, 0);
+    tp_mesh_build_options o = {0};
+    o.chunk_size_m = 64.0;
+    owned_mesh f, p, q;
+    ck_assert_int_eq(build_with(flat, 33, &o, &f), TP_OK);
+    o.apron = apron;
+    ck_assert_int_eq(build_with(plane, 33, &o, &p), TP_OK);
+    o.apron = NULL;
+    ck_assert_int_eq(build_with(plane, 33, &o, &q), TP_OK);
+    double l1 = 0.09375 + 1.0 + 0.0625;
+    int u = (int)((-0.09375 + 0.0625) / l1 * 127.0 - 0.5), v = (int)((-0.09375 - 0.0625) / l1 * 127.0 - 0.5);
+    for (uint32_t k = 0; k < f.m.vertex_count; k++) {
+        ck_assert_int_eq(f.v[k].n_u, 0);
+        ck_assert_int_eq(f.v[k].n_v, 0);
+    }
+    /* A plane's one-sided differences equal its central ones, so with or without apron. */
+    for (uint32_t k = 0; k < p.m.vertex_count; k++) {
+        ck_assert_int_eq(p.v[k].n_u, u);
+        ck_assert_int_eq(p.v[k].n_v, v);
+    }
+    for (uint32_t k = 0; k < q.m.vertex_count; k++) {
+        ck_assert_int_eq(q.v[k].n_u, u);
+        ck_assert_int_eq(q.v[k].n_v, v);
+    }
+    owned_free(&f);
+    owned_free(&p);
+    owned_free(&q);
+    free(flat);
+    free(plane);
+    free(apron);
+}
+END_TEST
+
+/* ---- tests: error ------------------------------------------------------------------- */
+
+START_TEST(test_mesh_is_within_build_error_of_its_own_grid)
+{
+    const uint32_t n0 = 128;
+    const double errors[] = {0.0625, 0.5, 2.0, 7.5};
+    for (uint32_t lod = 0; lod <= 4; lod++)
+        for (int32_t c = 0; c < 3; c++)
+            for (size_t k = 0; k < sizeof errors / sizeof errors[0]; k++) {
+                uint32_t e = (n0 >> lod) + 1;
+                uint16_t *g = synth_grid(SYNTH, n0, 7 * c - 4, c, lod);
+                tp_mesh_build_options o = {0};
+                o.lod = lod;
+                o.max_error_m = errors[k];
+                owned_mesh om;
+                ck_assert_int_eq(build_with(g, e, &o, &om), TP_OK);
+                float measured = measured_error_m(&om.m, g, e);
+                double brute = brute_error_m(&om.m, g, e);
+                ck_assert_msg(measured <= errors[k], "lod %u: %.4f m above build error %.4f m", lod,
+                              measured, errors[k]);
+                ck_assert(brute <= measured + 1e-9 && measured <= brute + 1e-4);
+                owned_free(&om);
+                free(g);
+            }
+}
+END_TEST
+
+START_TEST(test_tiny_build_error_keeps_every_non_planar_detail)
+{
+    uint16_t *g = synth_grid(SYNTH, 64, 2, 2, 0);
+    tp_mesh_build_options o = {0};
+    o.max_error_m = 1e-9;
+    owned_mesh om;
+    ck_assert_int_eq(build_with(g, 65, &o, &om), TP_OK);
+    ck_assert_float_eq(measured_error_m(&om.m, g, 65), 0.0f);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_max_error_counts_full_resolution_samples_between_lod_samples)
+{
+    /* A LOD-1 mesh of a grid with one spike between its samples: the spike is invisible
+     * to the LOD-1 grid, so the mesh is flat, and the error is the spike's height. */
+    uint16_t *full = synth_grid(FLAT, 16, 0, 0, 0);
+    full[5 * 17 + 7] += 40; /* 2.5 m at an odd sample */
+    uint16_t lod1[9 * 9];
+    for (uint32_t j = 0; j < 9; j++)
+        for (uint32_t i = 0; i < 9; i++)
+            lod1[j * 9 + i] = full[(2 * j) * 17 + 2 * i];
+    owned_mesh om = build(lod1, 9, 1, NULL, 0);
+    ck_assert_float_eq(measured_error_m(&om.m, full, 17), 2.5f);
+    ck_assert_float_eq(measured_error_m(&om.m, lod1, 9), 0.0f);
+    owned_free(&om);
+    free(full);
+}
+END_TEST
+
+START_TEST(test_recorded_error_is_within_target_on_the_default_world)
+{
+    /* Every 4th chunk of the default world's 64 × 64 in each direction, plus the chunks
+     * whose LOD grids sample worst (steep ridges): actual ≤ recorded ≤ target. */
+    tp_world_params w = default_world();
+    const uint32_t lods = tp_world_lod_count(&w), e0 = tp_world_lod_edge(&w, 0);
+    const int32_t extra[][2] = {{-11, 5}, {-8, 4}, {-4, 4}};
+    double worst[16] = {0};
+    uint64_t tris[16] = {0}, regular[16] = {0};
+    for (int k = 0; k < 256 + 3; k++) {
+        int32_t cx = k < 256 ? -32 + 4 * (k % 16) + 1 : extra[k - 256][0];
+        int32_t cz = k < 256 ? -32 + 4 * (k / 16) + 2 : extra[k - 256][1];
+        uint16_t *full = world_grid(&w, cx, cz, 0);
+        for (uint32_t lod = 0; lod < lods; lod++) {
+            uint32_t e = tp_world_lod_edge(&w, lod);
+            uint16_t *g = world_grid(&w, cx, cz, lod);
+            owned_mesh om = build(g, e, lod, NULL, 0);
+            float recorded = measured_error_m(&om.m, full, e0);
+            if (k % 37 == 0) {
+                double actual = brute_error_m(&om.m, full, e0);
+                ck_assert(actual <= recorded + 1e-9 && recorded <= actual + 1e-4);
+            }
+            ck_assert_msg(recorded <= tp_mesh_lod_target_error_m(lod),
+                          "chunk (%d,%d) lod %u: %.3f m over the %.3f m target", cx, cz, lod,
+                          recorded, tp_mesh_lod_target_error_m(lod));
+            worst[lod] = recorded > worst[lod] ? recorded : worst[lod];
+            tris[lod] += surface_triangles(&om.m);
+            regular[lod] += 2u * (e - 1) * (e - 1);
+            owned_free(&om);
+            free(g);
+        }
+        free(full);
+    }
+    for (uint32_t lod = 0; lod < lods; lod++)
+        printf("mesh lod %u: worst error %6.2f m (target %5.1f m), %6.0f triangles per chunk, "
+               "%.1fx fewer than the LOD's grid\n",
+               lod, worst[lod], tp_mesh_lod_target_error_m(lod), tris[lod] / 259.0,
+               (double)regular[lod] / (double)tris[lod]);
+}
+END_TEST
+
+/* ---- tests: seams ------------------------------------------------------------------- */
+
+START_TEST(test_same_lod_neighbours_share_border_vertices_on_synthetic_terrain)
+{
+    const uint32_t n0 = 64;
+    for (uint32_t lod = 0; lod <= 4; lod++)
+        for (int32_t c = -3; c <= 3; c++)
+            for (int axis = 0; axis < 2; axis++) {
+                uint32_t e = (n0 >> lod) + 1;
+                int32_t ax = c, az = 2 * c + 1, bx = ax + (axis == 0), bz = az + (axis == 1);
+                uint16_t *ga = synth_grid(SYNTH, n0, ax, az, lod), *gb = synth_grid(SYNTH, n0, bx, bz, lod);
+                uint16_t *pa = synth_apron(SYNTH, n0, ax, az, lod), *pb = synth_apron(SYNTH, n0, bx, bz, lod);
+                owned_mesh ma = build(ga, e, lod, pa, 0), mb = build(gb, e, lod, pb, 0);
+                assert_same_border(&ma.m, &mb.m, axis == 0, 1);
+                /* Without aprons positions and heights still match. */
+                owned_mesh na = build(ga, e, lod, NULL, 0), nb = build(gb, e, lod, NULL, 0);
+                assert_same_border(&na.m, &nb.m, axis == 0, 0);
+                owned_free(&ma);
+                owned_free(&mb);
+                owned_free(&na);
+                owned_free(&nb);
+                free(ga);
+                free(gb);
+                free(pa);
+                free(pb);
+            }
+}
+END_TEST
+
+START_TEST(test_same_lod_neighbours_share_border_vertices_on_the_default_world)
+{
+    tp_world_params w = default_world();
+    uint32_t seed = 12345;
+    for (int pair = 0; pair < 40; pair++) {
+        seed = seed * 1664525u + 1013904223u;
+        int32_t ax = (int32_t)(seed >> 8) % 64 - 32, az = (int32_t)(seed >> 16) % 64 - 32;
+        int axis = (seed >> 4) & 1;
+        uint32_t lod = (seed >> 24) % tp_world_lod_count(&w), e = tp_world_lod_edge(&w, lod);
+        int32_t bx = ax + (axis == 0), bz = az + (axis == 1);
+        uint16_t *ga = world_grid(&w, ax, az, lod), *gb = world_grid(&w, bx, bz, lod);
+        uint16_t *pa = world_apron(&w, ax, az, lod), *pb = world_apron(&w, bx, bz, lod);
+        owned_mesh ma = build(ga, e, lod, pa, 0), mb = build(gb, e, lod, pb, 0);
+        assert_same_border(&ma.m, &mb.m, axis == 0, 1);
+        owned_free(&ma);
+        owned_free(&mb);
+        free(ga);
+        free(gb);
+        free(pa);
+        free(pb);
+    }
+}
+END_TEST
+
+START_TEST(test_apron_from_neighbours_matches_the_generator)
+{
+    tp_world_params w = default_world();
+    for (uint32_t lod = 0; lod < tp_world_lod_count(&w); lod += 2) {
+        uint32_t e = tp_world_lod_edge(&w, lod);
+        uint16_t *xm = world_grid(&w, 2, 3, lod), *xp = world_grid(&w, 4, 3, lod);
+        uint16_t *zm = world_grid(&w, 3, 2, lod), *zp = world_grid(&w, 3, 4, lod);
+        uint16_t *a = world_apron(&w, 3, 3, lod), *b = malloc(sizeof *b * 4 * e);
+        ck_assert_int_eq(tp_mesh_apron_from_neighbours(xm, xp, zm, zp, e, b), TP_OK);
+        ck_assert_mem_eq(a, b, sizeof *a * 4 * e);
+        free(xm);
+        free(xp);
+        free(zm);
+        free(zp);
+        free(a);
+        free(b);
+    }
+}
+END_TEST
+
+/* Chunk a (LOD la) and its +x or +z neighbour b (LOD lb): along the shared border, each
+ * side's skirt bottom is at or below the other side's surface at every LOD-0 sample (the
+ * polylines bend only at those samples, so that covers every point in between). */
+static void assert_skirts_cover(const tp_mesh *a, const tp_mesh *b, int along_x_axis, uint32_t n0)
+{
+    tp_mesh_vertex *sa = malloc(sizeof *sa * a->vertex_count), *ba = malloc(sizeof *ba * a->vertex_count);
+    tp_mesh_vertex *sb = malloc(sizeof *sb * b->vertex_count), *bb = malloc(sizeof *bb * b->vertex_count);
+    ck_assert(sa && ba && sb && bb);
+    int side_a = along_x_axis ? 1 : 3, side_b = along_x_axis ? 0 : 2;
+    uint32_t nsa = border_vertices(a, side_a, 0, sa), nba = border_vertices(a, side_a, 1, ba);
+    uint32_t nsb = border_vertices(b, side_b, 0, sb), nbb = border_vertices(b, side_b, 1, bb);
+    ck_assert_uint_eq(nsa, nba);
+    ck_assert_uint_eq(nsb, nbb);
+    /* Positions along the side: the fixed coordinate is the extent for a, 0 for b. */
+    double offset = EXTENT;
+    for (uint32_t t = 0; t <= n0; t++) {
+        double at = (double)t * EXTENT / n0;
+        double top_a = polyline_at(sa, nsa, at + offset), bottom_a = polyline_at(ba, nba, at + offset);
+        double top_b = polyline_at(sb, nsb, at), bottom_b = polyline_at(bb, nbb, at);
+        ck_assert_msg(bottom_a <= top_b && bottom_b <= top_a,
+                      "gap not covered at %u: a %.1f..%.1f, b %.1f..%.1f", t, bottom_a, top_a,
+                      bottom_b, top_b);
+    }
+    free(sa);
+    free(ba);
+    free(sb);
+    free(bb);
+}
+
+START_TEST(test_skirts_reach_below_neighbours_at_other_lods)
+{
+    tp_world_params w = default_world();
+    const uint32_t lods = tp_world_lod_count(&w), n0 = tp_world_lod_edge(&w, 0) - 1;
+    const int32_t places[][2] = {{-11, 5}, {-8, 4}, {-4, 4}, {0, 0}, {10, -20}, {-30, 17}};
+    for (size_t p = 0; p < sizeof places / sizeof places[0]; p++)
+        for (uint32_t la = 0; la < lods; la++)
+            for (uint32_t lb = 0; lb < lods; lb++) {
+                if (la == lb && p > 0)
+                    continue;
+                int axis = (int)((p + la + lb) & 1);
+                int32_t ax = places[p][0], az = places[p][1];
+                uint16_t *ga = world_grid(&w, ax, az, la);
+                uint16_t *gb = world_grid(&w, ax + (axis == 0), az + (axis == 1), lb);
+                owned_mesh ma = build(ga, tp_world_lod_edge(&w, la), la, NULL, 0);
+                owned_mesh mb = build(gb, tp_world_lod_edge(&w, lb), lb, NULL, 0);
+                assert_skirts_cover(&ma.m, &mb.m, axis == 0, n0);
+                owned_free(&ma);
+                owned_free(&mb);
+                free(ga);
+                free(gb);
+            }
+}
+END_TEST
+
+/* ---- tests: determinism, arguments -------------------------------------------------- */
+
+START_TEST(test_build_is_deterministic_whatever_the_scratch_held)
+{
+    uint16_t *g = synth_grid(SYNTH, 128, -3, 9, 0);
+    uint16_t *apron = synth_apron(SYNTH, 128, -3, 9, 0);
+    uint32_t mv, mi;
+    tp_mesh_build_bound(129, &mv, &mi);
+    size_t ss = tp_mesh_build_scratch_size(129);
+    tp_mesh_vertex *v[2];
+    uint16_t *ix[2];
+    tp_mesh m[2];
+    tp_mesh_build_options o = {0};
+    o.apron = apron;
+    for (int k = 0; k < 2; k++) {
+        uint8_t *scratch = malloc(ss + 1);
+        v[k] = malloc(sizeof *v[k] * mv);
+        ix[k] = malloc(sizeof *ix[k] * mi);
+        memset(scratch, k ? 0xA5 : 0x00, ss + 1);
+        /* An odd address the second time: the scratch may have any alignment. */
+        ck_assert_int_eq(tp_mesh_build(g, 129, &o, scratch + k, ss, v[k], mv, ix[k], mi, &m[k]), TP_OK);
+        free(scratch);
+    }
+    ck_assert_uint_eq(m[0].vertex_count, m[1].vertex_count);
+    ck_assert_uint_eq(m[0].index_count, m[1].index_count);
+    ck_assert_uint_eq(m[0].skirt_vertex_start, m[1].skirt_vertex_start);
+    ck_assert_uint_eq(m[0].skirt_index_start, m[1].skirt_index_start);
+    ck_assert_mem_eq(v[0], v[1], sizeof *v[0] * m[0].vertex_count);
+    ck_assert_mem_eq(ix[0], ix[1], sizeof *ix[0] * m[0].index_count);
+    for (int k = 0; k < 2; k++) {
+        free(v[k]);
+        free(ix[k]);
+    }
+    free(g);
+    free(apron);
+}
+END_TEST
+
+START_TEST(test_build_rejects_bad_arguments_and_small_buffers)
+{
+    uint16_t g[17 * 17] = {0};
+    uint32_t mv, mi;
+    tp_mesh_build_bound(17, &mv, &mi);
+    tp_mesh_vertex *v = malloc(sizeof *v * mv);
+    uint16_t *ix = malloc(sizeof *ix * mi);
+    size_t ss = tp_mesh_build_scratch_size(17);
+    void *scratch = malloc(ss);
+    tp_mesh m;
+    tp_mesh_build_options o = {0};
+    ck_assert_uint_eq(tp_mesh_build_scratch_size(16), 0);
+    ck_assert_uint_eq(tp_mesh_build_scratch_size(2), 0);
+    ck_assert_int_eq(tp_mesh_build(g, 16, &o, scratch, ss, v, mv, ix, mi, &m), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_mesh_build(NULL, 17, &o, scratch, ss, v, mv, ix, mi, &m), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss - 1, v, mv, ix, mi, &m), TP_ERR_BUFFER_TOO_SMALL);
+    o.reserved[2] = 1;
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, mv, ix, mi, &m), TP_ERR_INVALID_ARGUMENT);
+    o.reserved[2] = 0;
+    o.max_error_m = -1.0;
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, mv, ix, mi, &m), TP_ERR_INVALID_ARGUMENT);
+    o.max_error_m = NAN;
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, mv, ix, mi, &m), TP_ERR_INVALID_ARGUMENT);
+    o.max_error_m = 0;
+    o.flags = TP_MESH_BUILD_REGULAR_GRID;
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, 17 * 17 - 1, ix, mi, &m),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_uint_eq(m.vertex_count, 0);
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, mv, ix, 3 * 2 * 16 * 16 - 1, &m),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_mesh_build(g, 17, &o, scratch, ss, v, mv, ix, mi, &m), TP_OK);
+    ck_assert_uint_eq(m.vertex_count, mv);
+    ck_assert_uint_eq(m.index_count, mi);
+    free(v);
+    free(ix);
+    free(scratch);
+}
+END_TEST
+
+START_TEST(test_build_refuses_meshes_beyond_16_bit_indices)
+{
+    const uint32_t e = 257;
+    uint16_t *g = synth_grid(FLAT, 256, 0, 0, 0);
+    tp_mesh_build_options o = {0};
+    o.flags = TP_MESH_BUILD_REGULAR_GRID;
+    owned_mesh om;
+    ck_assert_int_eq(build_with(g, e, &o, &om), TP_ERR_OUT_OF_RANGE);
+    ck_assert_uint_eq(om.m.vertex_count, 0);
+    owned_free(&om);
+    o.flags = 0; /* simplified, the same grid fits */
+    ck_assert_int_eq(build_with(g, e, &o, &om), TP_OK);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_max_error_rejects_meshes_off_the_grid)
+{
+    uint16_t *g = synth_grid(SYNTH, 16, 0, 0, 0);
+    owned_mesh om = build(g, 17, 0, NULL, 0);
+    float e;
+    ck_assert_int_eq(tp_mesh_max_error(&om.m, g, 16, &e), TP_ERR_INVALID_ARGUMENT);
+    om.v[om.i[0]].x += 1;
+    ck_assert_int_eq(tp_mesh_max_error(&om.m, g, 17, &e), TP_ERR_INVALID_ARGUMENT);
+    om.v[om.i[0]].x -= 1;
+    om.i[4] = (uint16_t)om.m.vertex_count;
+    ck_assert_int_eq(tp_mesh_max_error(&om.m, g, 17, &e), TP_ERR_CORRUPT);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+/* ---- tests: figures ------------------------------------------------------------------ */
+
+/* Vertex-cache misses per triangle of a FIFO cache of `size` entries (1.0 = one new
+ * vertex per triangle; the ideal for a grid is about 0.5). */
+static double fifo_acmr(const uint16_t *idx, uint32_t count, int size)
+{
+    int fifo[64], used = 0, head = 0;
+    long misses = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        int hit = 0;
+        for (int q = 0; q < used && !hit; q++)
+            hit = fifo[q] == idx[k];
+        if (!hit) {
+            misses++;
+            if (used < size)
+                fifo[used++] = idx[k];
+            else
+                fifo[head] = idx[k], head = (head + 1) % size;
+        }
+    }
+    return count ? (double)misses / (count / 3) : 0;
+}
+
+START_TEST(test_meshes_beat_the_regular_grid_at_equal_error)
+{
+    /* Per chunk and LOD: the coarsest regular grid (the full grid at stride 2^j, j up to
+     * 6, i.e. down to 3 samples per edge) whose error against full resolution is no larger
+     * than the mesh's, against the mesh. Summed over a spread of chunks. */
+    tp_world_params w = default_world();
+    const uint32_t lods = tp_world_lod_count(&w), e0 = tp_world_lod_edge(&w, 0), n0 = e0 - 1;
+    uint32_t strides = 0;
+    while ((n0 >> strides) >= 2)
+        strides++;
+    double mesh_tris[16] = {0}, reg_tris[16] = {0}, lod_grid_tris[16] = {0}, bytes[16] = {0};
+    double acmr16 = 0, acmr32 = 0;
+    int chunks = 0;
+    uint16_t *sub = malloc(sizeof *sub * e0 * e0);
+    for (int32_t cz = -30; cz < 32; cz += 12)
+        for (int32_t cx = -31; cx < 32; cx += 12) {
+            uint16_t *full = world_grid(&w, cx, cz, 0);
+            float grid_error[16];
+            for (uint32_t j = 0; j < strides; j++) {
+                uint32_t e = (n0 >> j) + 1;
+                for (uint32_t r = 0; r < e; r++)
+                    for (uint32_t c = 0; c < e; c++)
+                        sub[r * e + c] = full[(size_t)(r << j) * e0 + (c << j)];
+                owned_mesh om = build(sub, e, j, NULL, TP_MESH_BUILD_REGULAR_GRID | TP_MESH_BUILD_NO_SKIRTS);
+                grid_error[j] = measured_error_m(&om.m, full, e0);
+                owned_free(&om);
+            }
+            for (uint32_t lod = 0; lod < lods; lod++) {
+                uint16_t *g = world_grid(&w, cx, cz, lod);
+                owned_mesh om = build(g, tp_world_lod_edge(&w, lod), lod, NULL, 0);
+                float err = measured_error_m(&om.m, full, e0);
+                uint32_t j = 0;
+                while (j + 1 < strides && grid_error[j + 1] <= err)
+                    j++;
+                reg_tris[lod] += 2.0 * (n0 >> j) * (n0 >> j);
+                lod_grid_tris[lod] += 2.0 * (n0 >> lod) * (n0 >> lod);
+                mesh_tris[lod] += surface_triangles(&om.m);
+                size_t cap = tp_mesh_encode_bound(om.m.vertex_count, om.m.index_count), size;
+                void *blob = malloc(cap);
+                ck_assert_int_eq(tp_mesh_encode(&om.m, 9, blob, cap, &size), TP_OK);
+                bytes[lod] += (double)size;
+                free(blob);
+                if (lod == 0) {
+                    acmr16 += fifo_acmr(om.i, om.m.skirt_index_start, 16);
+                    acmr32 += fifo_acmr(om.i, om.m.skirt_index_start, 32);
+                }
+                owned_free(&om);
+                free(g);
+            }
+            free(full);
+            chunks++;
+        }
+    free(sub);
+    for (uint32_t lod = 0; lod < lods; lod++)
+        printf("mesh lod %u: %5.0f triangles per chunk; %5.2fx fewer than the regular grid at "
+               "equal error (%5.0f), %5.2fx fewer than the LOD's grid; %5.0f bytes per blob, "
+               "%5.2f per surface triangle\n",
+               lod, mesh_tris[lod] / chunks, reg_tris[lod] / mesh_tris[lod], reg_tris[lod] / chunks,
+               lod_grid_tris[lod] / mesh_tris[lod], bytes[lod] / chunks, bytes[lod] / mesh_tris[lod]);
+    printf("mesh lod 0: vertex-cache misses per triangle, FIFO 16: %.3f, FIFO 32: %.3f\n",
+           acmr16 / chunks, acmr32 / chunks);
+    ck_assert_msg(reg_tris[0] >= 3.0 * mesh_tris[0], "LOD 0 is not 3x below the regular grid");
+    ck_assert(acmr32 / chunks < 0.75);
+}
+END_TEST
+
+/* ---- tests: codec ------------------------------------------------------------------- */
+
+static void *encode(const tp_mesh *m, int level, size_t *size)
+{
+    size_t cap = tp_mesh_encode_bound(m->vertex_count, m->index_count);
+    ck_assert_uint_gt(cap, 0);
+    void *blob = malloc(cap);
+    ck_assert_ptr_nonnull(blob);
+    ck_assert_int_eq(tp_mesh_encode(m, level, blob, cap, size), TP_OK);
+    ck_assert_uint_le(*size, cap);
+    return blob;
+}
+
+static void assert_meshes_equal(const tp_mesh *a, const tp_mesh *b)
+{
+    ck_assert_uint_eq(a->vertex_count, b->vertex_count);
+    ck_assert_uint_eq(a->index_count, b->index_count);
+    ck_assert_uint_eq(a->skirt_vertex_start, b->skirt_vertex_start);
+    ck_assert_uint_eq(a->skirt_index_start, b->skirt_index_start);
+    ck_assert_mem_eq(a->vertices, b->vertices, sizeof *a->vertices * a->vertex_count);
+    ck_assert_mem_eq(a->indices, b->indices, sizeof *a->indices * a->index_count);
+}
+
+START_TEST(test_codec_round_trips_bit_for_bit)
+{
+    const int levels[] = {0, 1, 12, -1, -20};
+    for (uint32_t lod = 0; lod <= 4; lod++)
+        for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+            uint16_t *g = synth_grid(SYNTH, 128, 4, -2, lod);
+            uint16_t *apron = synth_apron(SYNTH, 128, 4, -2, lod);
+            owned_mesh om = build(g, (128 >> lod) + 1, lod, apron, 0);
+            size_t size;
+            void *blob = encode(&om.m, levels[l], &size);
+            tp_mesh info, out;
+            ck_assert_int_eq(tp_mesh_decode_header(blob, size, &info), TP_OK);
+            ck_assert_uint_eq(info.vertex_count, om.m.vertex_count);
+            ck_assert_uint_eq(info.index_count, om.m.index_count);
+            tp_mesh_vertex *v = malloc(sizeof *v * info.vertex_count);
+            uint16_t *ix = malloc(sizeof *ix * info.index_count);
+            ck_assert_int_eq(tp_mesh_decode(blob, size, v, info.vertex_count, ix, info.index_count, &out),
+                             TP_OK);
+            assert_meshes_equal(&om.m, &out);
+            /* Too small an array is refused before anything is written. */
+            ck_assert_int_eq(
+                tp_mesh_decode(blob, size, v, info.vertex_count - 1, ix, info.index_count, &out),
+                TP_ERR_BUFFER_TOO_SMALL);
+            ck_assert_uint_eq(out.vertex_count, 0);
+            free(v);
+            free(ix);
+            free(blob);
+            owned_free(&om);
+            free(g);
+            free(apron);
+        }
+}
+END_TEST
+
+START_TEST(test_codec_handles_any_valid_mesh)
+{
+    /* Not in first-use order, positions without a common power of two, an empty mesh. */
+    tp_mesh_vertex v[5] = {{1, 2, 3, -4, 5}, {65535, 0, 65535, 127, -128}, {7, 9, 11, 0, 0},
+                           {300, 30000, 0, -1, 1}, {0, 65535, 1, 2, 3}};
+    uint16_t ix[9] = {4, 0, 2, 2, 1, 3, 3, 3, 4};
+    tp_mesh m = {v, ix, 5, 9, 3, 6, 0}, out;
+    size_t size;
+    void *blob = encode(&m, 9, &size);
+    tp_mesh_vertex dv[5];
+    uint16_t di[9];
+    ck_assert_int_eq(tp_mesh_decode(blob, size, dv, 5, di, 9, &out), TP_OK);
+    assert_meshes_equal(&m, &out);
+    free(blob);
+
+    tp_mesh empty = {NULL, NULL, 0, 0, 0, 0, 0};
+    blob = encode(&empty, 9, &size);
+    ck_assert_uint_eq(size, TP_MESH_BLOB_HEADER_SIZE);
+    ck_assert_int_eq(tp_mesh_decode(blob, size, NULL, 0, NULL, 0, &out), TP_OK);
+    ck_assert_uint_eq(out.vertex_count + out.index_count, 0);
+    free(blob);
+
+    /* Invalid meshes are not encoded. */
+    uint16_t bad[3] = {0, 1, 5};
+    tp_mesh m2 = {v, bad, 5, 3, 5, 3, 0};
+    uint8_t buf[256];
+    ck_assert_int_eq(tp_mesh_encode(&m2, 9, buf, sizeof buf, &size), TP_ERR_CORRUPT);
+    tp_mesh m3 = {v, ix, 5, 8, 5, 6, 0};
+    ck_assert_int_eq(tp_mesh_encode(&m3, 9, buf, sizeof buf, &size), TP_ERR_CORRUPT);
+    ck_assert_int_eq(tp_mesh_encode(&m, 9, buf, 10, &size), TP_ERR_BUFFER_TOO_SMALL);
+}
+END_TEST
+
+START_TEST(test_skirts_are_rebuilt_not_stored_unless_they_differ)
+{
+    uint16_t *g = synth_grid(SYNTH, 64, 3, 3, 1);
+    owned_mesh om = build(g, 33, 1, NULL, 0);
+    ck_assert_uint_gt(om.m.skirt_depth, 0);
+    size_t with_rule, tampered_size;
+    void *blob = encode(&om.m, 9, &with_rule);
+    /* The same mesh whose skirt bottoms are a code lower than the rule makes: still
+     * valid, stored whole, and it round-trips all the same. */
+    for (uint32_t k = om.m.skirt_vertex_start; k < om.m.vertex_count; k++)
+        om.v[k].h = (uint16_t)(om.v[k].h ? om.v[k].h - 1 : 0);
+    void *tampered = encode(&om.m, 9, &tampered_size);
+    ck_assert_uint_gt(tampered_size, with_rule + 100);
+    tp_mesh_vertex *v = malloc(sizeof *v * om.m.vertex_count);
+    uint16_t *ix = malloc(sizeof *ix * om.m.index_count);
+    tp_mesh out;
+    ck_assert_int_eq(
+        tp_mesh_decode(tampered, tampered_size, v, om.m.vertex_count, ix, om.m.index_count, &out), TP_OK);
+    assert_meshes_equal(&om.m, &out);
+    free(v);
+    free(ix);
+    free(blob);
+    free(tampered);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_add_skirts_checks_its_arguments_and_leaves_failures_unchanged)
+{
+    /* A square of two triangles: four border vertices, so 4 skirt vertices, 8 triangles. */
+    tp_mesh_vertex v[8] = {{0, 0, 100, 0, 0}, {EXTENT, 0, 5, 0, 0}, {EXTENT, EXTENT, 300, 0, 0},
+                           {0, EXTENT, 400, 0, 0}};
+    uint16_t ix[30] = {0, 2, 1, 0, 3, 2};
+    tp_mesh m = {v, ix, 4, 6, 4, 6, 0};
+    ck_assert_int_eq(tp_mesh_add_skirts(&m, 7, 30, 10), TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 29, 10), TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 30, 70000), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(m.vertex_count, 4);
+    ck_assert_uint_eq(m.index_count, 6);
+    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 30, 10), TP_OK);
+    ck_assert_uint_eq(m.vertex_count, 8);
+    ck_assert_uint_eq(m.index_count, 30);
+    ck_assert_uint_eq(m.skirt_vertex_start, 4);
+    ck_assert_uint_eq(m.skirt_index_start, 6);
+    ck_assert_uint_eq(m.skirt_depth, 10);
+    /* Loop order from (0, 0) along +x; heights lowered, clamped at zero. */
+    ck_assert_uint_eq(v[4].h, 90);
+    ck_assert_uint_eq(v[5].h, 0);
+    ck_assert_uint_eq(v[6].h, 290);
+    ck_assert_uint_eq(v[7].h, 390);
+    const uint16_t first_quad[6] = {0, 1, 5, 0, 5, 4}, last_quad[6] = {3, 0, 4, 3, 4, 7};
+    ck_assert_mem_eq(ix + 6, first_quad, sizeof first_quad);
+    ck_assert_mem_eq(ix + 24, last_quad, sizeof last_quad);
+    ck_assert_int_eq(tp_mesh_validate(&m), TP_OK);
+    ck_assert_int_eq(tp_mesh_add_skirts(&m, 16, 60, 10), TP_ERR_INVALID_ARGUMENT); /* has skirts */
+}
+END_TEST
+
+/* Decoding damaged bytes either fails with a result code or yields a mesh that passes
+ * validation — and, when `expect` is given, equals it (the checksum lets nothing else
+ * through). It never reads or writes out of bounds (the sanitizer build checks that). */
+static int decode_outcome(const void *blob, size_t size, uint32_t vcap, uint32_t icap,
+                          const tp_mesh *expect)
+{
+    tp_mesh_vertex *v = malloc(sizeof *v * (vcap ? vcap : 1));
+    uint16_t *ix = malloc(sizeof *ix * (icap ? icap : 1));
+    tp_mesh out;
+    tp_result r = tp_mesh_decode(blob, size, v, vcap, ix, icap, &out);
+    if (r == TP_OK) {
+        ck_assert_int_eq(tp_mesh_validate(&out), TP_OK);
+        if (expect)
+            assert_meshes_equal(expect, &out);
+    } else {
+        ck_assert_uint_eq(out.vertex_count + out.index_count, 0);
+    }
+    free(v);
+    free(ix);
+    return r == TP_OK;
+}
+
+START_TEST(test_decode_rejects_every_truncation)
+{
+    uint16_t *g = synth_grid(SYNTH, 32, 1, 2, 0);
+    owned_mesh om = build(g, 33, 0, NULL, 0);
+    size_t size;
+    uint8_t *blob = encode(&om.m, 9, &size);
+    for (size_t len = 0; len < size; len++) {
+        /* A copy of exactly len bytes, so reading past it is caught. */
+        uint8_t *cut = malloc(len ? len : 1);
+        memcpy(cut, blob, len);
+        ck_assert_msg(!decode_outcome(cut, len, om.m.vertex_count, om.m.index_count, NULL),
+                      "a blob cut to %zu of %zu bytes decoded", len, size);
+        free(cut);
+    }
+    ck_assert(decode_outcome(blob, size, om.m.vertex_count, om.m.index_count, &om.m));
+    free(blob);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+START_TEST(test_decode_survives_bit_flips_and_garbage)
+{
+    uint16_t *g = synth_grid(SYNTH, 32, -1, 0, 0);
+    owned_mesh om = build(g, 33, 0, NULL, 0);
+    size_t size;
+    uint8_t *blob = encode(&om.m, 9, &size);
+    uint8_t *copy = malloc(size);
+    int decoded = 0;
+    /* Every bit of the blob, one at a time. A flip in the header or in literal bytes
+     * fails; a few flips of an LZ4 match offset or length point at equal bytes and
+     * decode to the very same mesh, which is fine. */
+    for (size_t bit = 0; bit < 8 * size; bit++) {
+        memcpy(copy, blob, size);
+        copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        decoded += decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, &om.m);
+        if (bit < 8 * TP_MESH_BLOB_HEADER_SIZE)
+            ck_assert_int_eq(decoded, 0);
+    }
+    printf("mesh codec: %d of %zu single-bit flips decode (to the original mesh)\n", decoded, 8 * size);
+    /* Many random multi-byte corruptions, and headers claiming huge counts. */
+    uint32_t seed = 99;
+    for (int round = 0; round < 2000; round++) {
+        memcpy(copy, blob, size);
+        for (int k = 0; k < 1 + round % 8; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            copy[(seed >> 8) % size] = (uint8_t)(seed >> 24);
+        }
+        decode_outcome(copy, size, om.m.vertex_count, om.m.index_count, &om.m);
+    }
+    memcpy(copy, blob, size);
+    copy[8] = copy[9] = copy[10] = 0xFF; /* vertex count 16.7 M */
+    ck_assert(!decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, NULL));
+    free(copy);
+    free(blob);
+    owned_free(&om);
+    free(g);
+}
+END_TEST
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int k = 0; k < 4; k++)
+        p[k] = (uint8_t)(v >> (8 * k));
+}
+
+/* A blob assembled by hand from filtered bytes, following the layout documented in
+ * terrapage/mesh_codec.h rather than the encoder: a check of the spec as much as of the
+ * decoder. */
+static size_t hand_made_blob(const uint8_t *vbytes, uint32_t vcount, const uint8_t *ibytes,
+                             uint32_t icount, uint8_t *out, size_t cap)
+{
+    uint8_t *h = out;
+    memcpy(h, "TPMS", 4);
+    h[4] = 1, h[5] = 0, h[6] = 0, h[7] = 0;
+    put32(h + 8, vcount);
+    put32(h + 12, icount);
+    put32(h + 16, vcount);
+    put32(h + 20, icount);
+    put32(h + 24, 0);
+    int vs = LZ4_compress_default((const char *)vbytes, (char *)out + 36, (int)(8 * vcount), (int)cap - 36);
+    int is = LZ4_compress_default((const char *)ibytes, (char *)out + 36 + vs, (int)(2 * icount),
+                                  (int)cap - 36 - vs);
+    ck_assert(vs > 0 && is > 0);
+    put32(h + 28, (uint32_t)vs);
+    uint64_t sum = XXH3_64bits_withSeed(h, 32, 0x7470u);
+    sum = XXH3_64bits_withSeed(vbytes, 8 * vcount, sum);
+    put32(h + 32, (uint32_t)XXH3_64bits_withSeed(ibytes, 2 * icount, sum));
+    return 36 + (size_t)vs + (size_t)is;
+}
+
+START_TEST(test_decode_follows_the_documented_layout_and_rejects_bad_indices)
+{
+    /* Three vertices (0,0,h=16) (8,0,16) (0,8,17), normals zero: deltas x 0 8 −8 → zigzag
+     * 0 16 15; z 0 0 8 → 0 0 16; h 16 0 1 → 32 0 2. */
+    const uint8_t vbytes[24] = {0, 16, 15, 0, 0, 0, 0, 0, 16, 0, 0, 0, 32, 0, 2, 0, 0, 0,
+                                0, 0, 0, 0, 0, 0};
+    /* Indices 0 1 2: each a first use, code 0. Then 0 1 3: next = 3, so 3 − 0 = 3 → 6,
+     * 3 − 1 = 2 → 4, 3 − 3 = 0 → 0 — a fourth vertex that does not exist. */
+    const uint8_t good[6] = {0, 0, 0, 0, 0, 0}, bad[12] = {0, 0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t blob[256];
+    tp_mesh_vertex v[4];
+    uint16_t ix[6];
+    tp_mesh out;
+    size_t size = hand_made_blob(vbytes, 3, good, 3, blob, sizeof blob);
+    ck_assert_int_eq(tp_mesh_decode(blob, size, v, 4, ix, 6, &out), TP_OK);
+    ck_assert_uint_eq(out.vertex_count, 3);
+    ck_assert_uint_eq(v[1].x, 8);
+    ck_assert_uint_eq(v[2].x, 0);
+    ck_assert_uint_eq(v[2].z, 8);
+    ck_assert_uint_eq(v[0].h, 16);
+    ck_assert_uint_eq(v[2].h, 17);
+    ck_assert_uint_eq(ix[2], 2);
+    size = hand_made_blob(vbytes, 3, bad, 6, blob, sizeof blob);
+    ck_assert_int_eq(tp_mesh_decode(blob, size, v, 4, ix, 6, &out), TP_ERR_CORRUPT);
+    ck_assert_uint_eq(out.index_count, 0);
+}
+END_TEST
+
+static Suite *mesh_suite(void)
+{
+    Suite *s = suite_create("mesh");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod);
+    tcase_add_test(tc, test_flat_and_planar_chunks_need_few_triangles);
+    tcase_add_test(tc, test_regular_grid_flag_keeps_every_sample);
+    tcase_add_test(tc, test_skirts_hang_outward_from_the_whole_border);
+    tcase_add_test(tc, test_normals_of_planes_are_exact_and_face_up);
+    tcase_add_test(tc, test_mesh_is_within_build_error_of_its_own_grid);
+    tcase_add_test(tc, test_tiny_build_error_keeps_every_non_planar_detail);
+    tcase_add_test(tc, test_max_error_counts_full_resolution_samples_between_lod_samples);
+    tcase_add_test(tc, test_recorded_error_is_within_target_on_the_default_world);
+    tcase_add_test(tc, test_same_lod_neighbours_share_border_vertices_on_synthetic_terrain);
+    tcase_add_test(tc, test_same_lod_neighbours_share_border_vertices_on_the_default_world);
+    tcase_add_test(tc, test_apron_from_neighbours_matches_the_generator);
+    tcase_add_test(tc, test_skirts_reach_below_neighbours_at_other_lods);
+    tcase_add_test(tc, test_build_is_deterministic_whatever_the_scratch_held);
+    tcase_add_test(tc, test_build_rejects_bad_arguments_and_small_buffers);
+    tcase_add_test(tc, test_build_refuses_meshes_beyond_16_bit_indices);
+    tcase_add_test(tc, test_max_error_rejects_meshes_off_the_grid);
+    tcase_add_test(tc, test_meshes_beat_the_regular_grid_at_equal_error);
+    tcase_add_test(tc, test_codec_round_trips_bit_for_bit);
+    tcase_add_test(tc, test_codec_handles_any_valid_mesh);
+    tcase_add_test(tc, test_skirts_are_rebuilt_not_stored_unless_they_differ);
+    tcase_add_test(tc, test_add_skirts_checks_its_arguments_and_leaves_failures_unchanged);
+    tcase_add_test(tc, test_decode_rejects_every_truncation);
+    tcase_add_test(tc, test_decode_survives_bit_flips_and_garbage);
+    tcase_add_test(tc, test_decode_follows_the_documented_layout_and_rejects_bad_indices);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(mesh_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,931 @@
+/* test_tools.c — the terrapage command's building blocks: option parsing, the renderer,
+ * the PNG writer, progress reports, and the commands run in-process on small worlds. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "png_write.h"
+#include "progress.h"
+#include "render.h"
+#include "terrapage/pagefile.h"
+#include "worldfile.h"
+#include "terrapage/world.h"
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static tp_world_params world_with(uint64_t seed, uint32_t samples_per_edge)
+{
+    tp_world_params w = {0};
+    w.seed = seed;
+    w.samples_per_edge = samples_per_edge;
+    ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
+    return w;
+}
+
+/* A fresh path under the build's test directory, unique per test and process. */
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/tools-%ld-%s", TP_TEST_TMP_DIR, (long)getpid(), name);
+}
+
+static uint8_t *read_file(const char *path, size_t *out_size)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert(n >= 0);
+    rewind(f);
+    uint8_t *data = malloc((size_t)n + 1);
+    ck_assert(data != NULL);
+    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *out_size = (size_t)n;
+    return data;
+}
+
+static bool files_identical(const char *a, const char *b)
+{
+    size_t na, nb;
+    uint8_t *da = read_file(a, &na), *db = read_file(b, &nb);
+    bool same = na == nb && memcmp(da, db, na) == 0;
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Counts directory entries whose name starts with `prefix`. */
+static int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* A decoded PNG, read back with libpng's plain API. */
+typedef struct png_read_result {
+    uint32_t width, height;
+    int bit_depth, channels;
+    uint8_t *pixels; /* rows back to back; 16-bit samples in host order */
+    size_t row_bytes;
+    int text_count;
+    char keys[32][80];
+    char values[32][600];
+} png_read_result;
+
+static png_read_result *png_read(const char *path)
+{
+    png_read_result *out = calloc(1, sizeof *out);
+    ck_assert(out != NULL);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    ck_assert(png && info);
+    if (setjmp(png_jmpbuf(png)))
+        ck_abort_msg("libpng could not read %s", path);
+    png_init_io(png, f);
+    const uint16_t one = 1;
+    int transforms = *(const uint8_t *)&one == 1 ? PNG_TRANSFORM_SWAP_ENDIAN : 0;
+    png_read_png(png, info, transforms, NULL);
+    out->width = png_get_image_width(png, info);
+    out->height = png_get_image_height(png, info);
+    out->bit_depth = png_get_bit_depth(png, info);
+    out->channels = png_get_channels(png, info);
+    out->row_bytes = png_get_rowbytes(png, info);
+    out->pixels = malloc(out->row_bytes * out->height);
+    ck_assert(out->pixels != NULL);
+    png_bytepp rows = png_get_rows(png, info);
+    for (uint32_t y = 0; y < out->height; y++)
+        memcpy(out->pixels + y * out->row_bytes, rows[y], out->row_bytes);
+    png_textp text;
+    int n = 0;
+    png_get_text(png, info, &text, &n);
+    for (int i = 0; i < n && i < 32; i++) {
+        snprintf(out->keys[i], sizeof out->keys[i], "%s", text[i].key);
+        snprintf(out->values[i], sizeof out->values[i], "%s", text[i].text);
+    }
+    out->text_count = n < 32 ? n : 32;
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    return out;
+}
+
+static const char *text_of(const png_read_result *p, const char *key)
+{
+    for (int i = 0; i < p->text_count; i++)
+        if (strcmp(p->keys[i], key) == 0)
+            return p->values[i];
+    return NULL;
+}
+
+static void png_read_free(png_read_result *p)
+{
+    if (p)
+        free(p->pixels);
+    free(p);
+}
+
+/* Runs a command in-process with a NULL-terminated argument list. */
+static int run(int (*cmd)(int, char **), char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return cmd(argc, argv);
+}
+
+#define RUN(fn, ...) run(fn, (char *[]){__VA_ARGS__, NULL})
+
+/* Runs `cmd` with stdout (fd 1) or stderr (fd 2) captured into a string. */
+static int run_captured(int fd, int (*cmd)(int, char **), char **argv, char *out,
+                        size_t out_size)
+{
+    fflush(stdout);
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    ck_assert(tmp != NULL);
+    int saved = dup(fd);
+    ck_assert(saved >= 0);
+    ck_assert(dup2(fileno(tmp), fd) >= 0);
+    int status = run(cmd, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved, fd);
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(out, 1, out_size - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+    return status;
+}
+
+#define RUN_CAPTURED(fd, out, fn, ...)                                                     \
+    run_captured(fd, fn, (char *[]){__VA_ARGS__, NULL}, out, sizeof out)
+
+/* ---- option parsing ---------------------------------------------------------------- */
+
+START_TEST(test_region_parser_accepts_chunk_rectangles)
+{
+    char err[256];
+    tp_region r;
+    ck_assert(tp_parse_region("-32,-32,32,32", &r, err, sizeof err));
+    ck_assert_int_eq(r.x0, -32);
+    ck_assert_int_eq(r.z0, -32);
+    ck_assert_int_eq(r.x1, 32);
+    ck_assert_int_eq(r.z1, 32);
+    ck_assert(tp_parse_region(" 1, 2, 3, 4", &r, err, sizeof err));
+    ck_assert(r.x0 == 1 && r.z0 == 2 && r.x1 == 3 && r.z1 == 4);
+    ck_assert(tp_parse_region("-2147483648,0,2147483647,1", &r, err, sizeof err));
+    ck_assert_int_eq(tp_region_width(&r), 4294967295LL);
+}
+END_TEST
+
+START_TEST(test_region_parser_rejects_malformed_and_empty_regions)
+{
+    static const char *const bad[] = {
+        "abc", "", "1,2,3", "1,2,3,4,5", "1,2,3,4x", "1,,3,4", "1;2;3;4",
+        "3,0,1,4" /* x1 < x0 */, "0,0,0,4" /* empty */, "0,0,4,0",
+        "99999999999,0,1,1" /* beyond int32 */, "0x10,0,20,20",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[256] = "";
+        tp_region r = {7, 7, 8, 8};
+        ck_assert_msg(!tp_parse_region(bad[i], &r, err, sizeof err), "accepted \"%s\"", bad[i]);
+        ck_assert_msg(err[0] != '\0', "no message for \"%s\"", bad[i]);
+        ck_assert(r.x0 == 7 && r.x1 == 8); /* untouched on failure */
+    }
+    char err[256];
+    tp_region r;
+    tp_parse_region("abc", &r, err, sizeof err);
+    ck_assert_str_eq(err, "expected X0,Z0,X1,Z1 (chunk coordinates), got \"abc\"");
+}
+END_TEST
+
+START_TEST(test_number_parsers_check_syntax_and_range)
+{
+    char err[256];
+    int64_t i = 0;
+    ck_assert(tp_parse_int64("12", 0, 15, &i, err, sizeof err) && i == 12);
+    ck_assert(tp_parse_int64("-3", -5, 5, &i, err, sizeof err) && i == -3);
+    ck_assert(!tp_parse_int64("16", 0, 15, &i, err, sizeof err));
+    ck_assert_str_eq(err, "16 is out of range (0 to 15)");
+    ck_assert(!tp_parse_int64("12abc", 0, 100, &i, err, sizeof err));
+    ck_assert(!tp_parse_int64("", 0, 100, &i, err, sizeof err));
+    ck_assert(!tp_parse_int64(" 5", 0, 100, &i, err, sizeof err));
+    ck_assert(!tp_parse_int64("99999999999999999999", 0, INT64_MAX, &i, err, sizeof err));
+
+    double d = 0;
+    ck_assert(tp_parse_double("0.5", 0, 1, &d, err, sizeof err) && d == 0.5);
+    ck_assert(tp_parse_double("1e2", 0, 1000, &d, err, sizeof err) && d == 100.0);
+    ck_assert(!tp_parse_double("nan", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tp_parse_double("inf", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tp_parse_double("1e400", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tp_parse_double("2", 0, 1, &d, err, sizeof err));
+
+    uint64_t s = 0;
+    ck_assert(tp_parse_seed("42", &s, err, sizeof err) && s == 42);
+    ck_assert(tp_parse_seed("0x2A", &s, err, sizeof err) && s == 42);
+    ck_assert(tp_parse_seed("18446744073709551615", &s, err, sizeof err) && s == UINT64_MAX);
+    ck_assert(!tp_parse_seed("18446744073709551616", &s, err, sizeof err));
+    ck_assert(!tp_parse_seed("-1", &s, err, sizeof err));
+    ck_assert(!tp_parse_seed("0x", &s, err, sizeof err));
+    ck_assert(!tp_parse_seed("seven", &s, err, sizeof err));
+}
+END_TEST
+
+START_TEST(test_cli_walks_long_short_inline_and_positional_arguments)
+{
+    enum { O_LOD = 1, O_OUT, O_JSON };
+    static const tp_cli_option opts[] = {
+        {"lod", 0, true, O_LOD}, {"output", 'o', true, O_OUT}, {"json", 0, false, O_JSON}, {0}};
+    char *argv2[] = {"cmd", "--lod=3", "-o", "a.png", "-ob.png", "file", "--json", "--",
+                     "--json", NULL};
+    tp_cli cli;
+    tp_cli_init(&cli, "test", 9, argv2);
+    const char *v;
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_LOD);
+    ck_assert_str_eq(v, "3");
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_OUT);
+    ck_assert_str_eq(v, "a.png");
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_OUT);
+    ck_assert_str_eq(v, "b.png");
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_POSITIONAL);
+    ck_assert_str_eq(v, "file");
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_JSON);
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_POSITIONAL);
+    ck_assert_str_eq(v, "--json");
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_END);
+
+    char *bad1[] = {"cmd", "--nope", NULL};
+    tp_cli_init(&cli, "test", 2, bad1);
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    char *bad2[] = {"cmd", "--lod", NULL};
+    tp_cli_init(&cli, "test", 2, bad2);
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    char *bad3[] = {"cmd", "--json=1", NULL};
+    tp_cli_init(&cli, "test", 2, bad3);
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    /* A value that looks like an option is still a value: negative regions work. */
+    char *neg[] = {"cmd", "--lod", "-8,-8,8,8", NULL};
+    tp_cli_init(&cli, "test", 3, neg);
+    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_LOD);
+    ck_assert_str_eq(v, "-8,-8,8,8");
+}
+END_TEST
+
+START_TEST(test_commands_answer_help_and_reject_bad_arguments_with_status_2)
+{
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_preview, "preview", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage preview") == out && strstr(out, "Examples:"));
+    ck_assert_msg(strstr(out, "row 0 is the north edge") || strstr(out, "Row 0 is the north"),
+                  "orientation not documented");
+    ck_assert(strstr(out, "snow and ice")); /* the legend */
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", "-h"), 0);
+    ck_assert(strstr(out, "usage: terrapage info") == out && strstr(out, "Examples:"));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage verify") == out && strstr(out, "Examples:"));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_export, "export", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage export") == out && strstr(out, "Examples:"));
+
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_preview, "preview", "--region", "abc"), 2);
+    ck_assert_str_eq(out, "terrapage preview: --region: expected X0,Z0,X1,Z1 (chunk "
+                          "coordinates), got \"abc\"\n"
+                          "Run 'terrapage preview --help' for usage.\n");
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", "heights"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--lod", "9", "--region", "0,0,1,1"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--seed", "-4"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--bogus"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "stray"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_info, "info"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_verify, "verify", "a.tpk", "b.tpk"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_export, "export"), 2);
+    /* A region too big for one picture is refused before any work. */
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--lod", "0", "--region",
+                         "-1000,-1000,1000,1000"),
+                     2);
+}
+END_TEST
+
+/* ---- the renderer and the PNG writer ----------------------------------------------- */
+
+START_TEST(test_height_png_reads_back_to_the_generator_codes_with_metre_range)
+{
+    tp_world_params w = world_with(42, 33);
+    const tp_region region = {-2, -1, 1, 1}; /* 3 × 2 chunks */
+    const uint32_t lod = 1, edge = tp_world_lod_edge(&w, lod);
+    tp_field_source src = tp_field_source_generator(&w);
+    tp_render_options opt = {.layer = TP_RENDER_HEIGHT, .region = region, .lod = lod};
+    tp_render_image img;
+    char err[512], path[512];
+    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_OK);
+    ck_assert_uint_eq(img.png.width, 3 * (edge - 1) + 1);
+    ck_assert_uint_eq(img.png.height, 2 * (edge - 1) + 1);
+    tmp_path(path, sizeof path, "height.png");
+    ck_assert_msg(tp_png_write(path, &img.png, err, sizeof err) == TP_OK, "%s", err);
+    tp_render_image_free(&img);
+
+    png_read_result *p = png_read(path);
+    ck_assert_int_eq(p->bit_depth, 16);
+    ck_assert_int_eq(p->channels, 1);
+    uint16_t *codes = malloc(sizeof *codes * edge * edge);
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (int32_t cz = region.z0; cz < region.z1; cz++) {
+        for (int32_t cx = region.x0; cx < region.x1; cx++) {
+            tp_chunk_fields f = {.height_codes = codes};
+            ck_assert_int_eq(tp_generate_chunk(&w, cx, cz, lod, &f), TP_OK);
+            for (uint32_t j = 0; j < edge; j++) {
+                for (uint32_t i = 0; i < edge; i++) {
+                    /* Column grows with x; row 0 is the north edge (largest z). */
+                    uint32_t x = (uint32_t)(cx - region.x0) * (edge - 1) + i;
+                    uint32_t y = p->height - 1 - ((uint32_t)(cz - region.z0) * (edge - 1) + j);
+                    uint16_t got;
+                    memcpy(&got, p->pixels + y * p->row_bytes + 2 * x, 2);
+                    uint16_t want = codes[j * edge + i];
+                    ck_assert_msg(got == want, "chunk (%d, %d) sample (%u, %u): %u != %u", cx,
+                                  cz, i, j, got, want);
+                    lo = want < lo ? want : lo;
+                    hi = want > hi ? want : hi;
+                }
+            }
+        }
+    }
+    free(codes);
+    ck_assert_str_eq(text_of(p, "terrapage:height_min_m"), "-1024");
+    ck_assert_str_eq(text_of(p, "terrapage:height_step_m"), "0.0625");
+    ck_assert_str_eq(text_of(p, "terrapage:region"), "-2,-1,1,1");
+    ck_assert_str_eq(text_of(p, "terrapage:lod"), "1");
+    ck_assert_str_eq(text_of(p, "terrapage:seed"), "42");
+    ck_assert_double_eq(strtod(text_of(p, "terrapage:data_min_m"), NULL),
+                        TP_HEIGHT_MIN_M + lo * TP_HEIGHT_STEP_M);
+    ck_assert_double_eq(strtod(text_of(p, "terrapage:data_max_m"), NULL),
+                        TP_HEIGHT_MIN_M + hi * TP_HEIGHT_STEP_M);
+    png_read_free(p);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_every_layer_renders_identically_twice_and_for_one_or_two_threads)
+{
+    tp_world_params w = world_with(7, 33);
+    tp_field_source src = tp_field_source_generator(&w);
+    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
+        tp_render_options opt = {.layer = (tp_render_layer)layer, .region = {-3, -2, 2, 2},
+                                 .lod = 0, .threads = 1};
+        tp_render_image a, b, c;
+        char err[512];
+        ck_assert_int_eq(tp_render(&src, &opt, &a, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tp_render(&src, &opt, &b, err, sizeof err), TP_OK);
+        opt.threads = 2;
+        ck_assert_int_eq(tp_render(&src, &opt, &c, err, sizeof err), TP_OK);
+        size_t bytes = a.png.row_bytes * a.png.height;
+        ck_assert_msg(memcmp(a.pixels, b.pixels, bytes) == 0, "layer %d differs run to run",
+                      layer);
+        ck_assert_msg(memcmp(a.pixels, c.pixels, bytes) == 0, "layer %d differs 1 vs 2 threads",
+                      layer);
+
+        /* And the files are byte-identical too: no time stamps, fixed settings. */
+        char pa[512], pc[512];
+        tmp_path(pa, sizeof pa, "det-a.png");
+        tmp_path(pc, sizeof pc, "det-c.png");
+        ck_assert_int_eq(tp_png_write(pa, &a.png, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tp_png_write(pc, &c.png, err, sizeof err), TP_OK);
+        ck_assert_msg(files_identical(pa, pc), "layer %d: PNG files differ", layer);
+        png_read_result *p = png_read(pa);
+        ck_assert_str_eq(text_of(p, "terrapage:layer"), tp_render_layer_names[layer]);
+        png_read_free(p);
+        unlink(pa);
+        unlink(pc);
+        tp_render_image_free(&a);
+        tp_render_image_free(&b);
+        tp_render_image_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(test_png_has_no_time_chunk)
+{
+    uint16_t pixels[4] = {1, 2, 3, 4};
+    tp_png_image img = {.width = 2, .height = 2, .channels = 1, .bit_depth = 16,
+                        .pixels = pixels, .row_bytes = 4};
+    char path[512], err[512];
+    tmp_path(path, sizeof path, "notime.png");
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_OK);
+    size_t n;
+    uint8_t *data = read_file(path, &n);
+    for (size_t i = 0; i + 4 <= n; i++)
+        ck_assert_msg(memcmp(data + i, "tIME", 4) != 0, "tIME chunk at byte %zu", i);
+    free(data);
+    png_read_result *p = png_read(path);
+    uint16_t v;
+    memcpy(&v, p->pixels + p->row_bytes + 2, 2);
+    ck_assert_uint_eq(v, 4); /* 16-bit samples survive the byte order */
+    png_read_free(p);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_nothing)
+{
+    uint8_t pixels[3 * 4] = {0};
+    tp_png_image img = {.width = 2, .height = 2, .channels = 3, .bit_depth = 8,
+                        .pixels = pixels, .row_bytes = 6};
+    char dir[512], path[600], err[1024];
+
+    /* A directory that does not exist. */
+    tmp_path(dir, sizeof dir, "missing-dir");
+    snprintf(path, sizeof path, "%s/out.png", dir);
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+    ck_assert_msg(strstr(err, path) == err, "message does not start with the path: %s", err);
+    ck_assert_msg(strstr(err, strerror(ENOENT)) != NULL, "%s", err);
+    ck_assert_int_eq(access(path, F_OK), -1);
+
+    /* A "directory" that is a regular file: fails even for root. */
+    tmp_path(dir, sizeof dir, "plain-file");
+    FILE *f = fopen(dir, "w");
+    ck_assert(f != NULL);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/out.png", dir);
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    unlink(dir);
+
+    /* A directory without write permission (root ignores permissions, so only as a user). */
+    if (geteuid() != 0) {
+        tmp_path(dir, sizeof dir, "read-only");
+        ck_assert_int_eq(mkdir(dir, 0555), 0);
+        snprintf(path, sizeof path, "%s/out.png", dir);
+        ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+        ck_assert_msg(strstr(err, strerror(EACCES)) != NULL, "%s", err);
+        ck_assert_int_eq(count_entries(dir, "out.png"), 0);
+        rmdir(dir);
+    }
+
+    /* The rename fails (the target is a directory): the temporary must not stay behind,
+     * and what was there is untouched. */
+    tmp_path(dir, sizeof dir, "target-is-dir");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    ck_assert_int_ne(tp_png_write(dir, &img, err, sizeof err), TP_OK);
+    char prefix[128];
+    const char *base = strrchr(dir, '/') + 1;
+    snprintf(prefix, sizeof prefix, "%s.tmp", base);
+    ck_assert_int_eq(count_entries(TP_TEST_TMP_DIR, prefix), 0);
+    struct stat st;
+    ck_assert_int_eq(stat(dir, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_png_writer_rejects_malformed_image_descriptions)
+{
+    uint8_t px[16] = {0};
+    char path[512], err[512];
+    tmp_path(path, sizeof path, "bad.png");
+    tp_png_image img = {.width = 2, .height = 2, .channels = 5, .bit_depth = 8, .pixels = px,
+                        .row_bytes = 10};
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    img.channels = 1;
+    img.bit_depth = 4;
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    img.bit_depth = 16;
+    img.row_bytes = 3; /* < 2 pixels · 2 bytes */
+    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_render_refuses_empty_regions_and_lods_out_of_range)
+{
+    tp_world_params w = world_with(42, 33);
+    tp_field_source src = tp_field_source_generator(&w);
+    tp_render_image img;
+    char err[512];
+    tp_render_options opt = {.layer = TP_RENDER_BIOME, .region = {0, 0, 0, 1}};
+    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    opt.region = (tp_region){0, 0, 1, 1};
+    opt.lod = tp_world_lod_count(&w);
+    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    tp_render_image_free(&img);
+    uint32_t wpx, hpx;
+    tp_region huge = {-100000, 0, 100000, 1};
+    ck_assert_int_eq(tp_render_size(&w, &huge, 0, &wpx, &hpx), TP_ERR_OUT_OF_RANGE);
+    /* Auto LOD picks the finest level that fits. */
+    tp_world_params d = world_with(42, 0);
+    tp_region def = TP_DEFAULT_REGION;
+    ck_assert_uint_eq(tp_render_auto_lod(&d, &def, 2049), 2);
+    ck_assert_uint_eq(tp_render_auto_lod(&d, &def, 8193), 0);
+}
+END_TEST
+
+/* A source that fails on one chunk, to check the error names the right one. */
+static tp_result failing_fetch(void *user, int32_t cx, int32_t cz, uint32_t lod,
+                               const tp_chunk_fields *out)
+{
+    if ((cx == 1 && cz == 0) || (cx == 0 && cz == 1))
+        return TP_ERR_NOT_FOUND;
+    return tp_generate_chunk(user, cx, cz, lod, out);
+}
+
+START_TEST(test_render_names_the_first_failing_chunk_for_any_thread_count)
+{
+    tp_world_params w = world_with(42, 17);
+    tp_field_source src = {&w, failing_fetch, &w};
+    for (int threads = 1; threads <= 2; threads++) {
+        tp_render_options opt = {.layer = TP_RENDER_HEIGHT, .region = {-2, -2, 3, 3},
+                                 .threads = threads};
+        tp_render_image img;
+        char err[512];
+        ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_NOT_FOUND);
+        ck_assert_str_eq(err, "chunk (1, 0) at LOD 0: not found");
+        ck_assert_ptr_null(img.pixels);
+    }
+}
+END_TEST
+
+START_TEST(test_preview_command_writes_the_requested_png)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "preview-biome.png");
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", "biome", "--region", "-1,-1,1,1",
+                         "--lod", "3", "--seed", "0x2a", "-q", "-o", path),
+                     0);
+    png_read_result *p = png_read(path);
+    ck_assert_uint_eq(p->width, 2 * 16 + 1);
+    ck_assert_int_eq(p->channels, 3);
+    ck_assert_ptr_nonnull(text_of(p, "terrapage:legend"));
+    png_read_free(p);
+    unlink(path);
+}
+END_TEST
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+START_TEST(test_progress_prints_plain_lines_and_a_summary_off_a_terminal)
+{
+    FILE *f = tmpfile();
+    ck_assert(f != NULL);
+    tp_progress p;
+    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_AUTO, f);
+    for (uint64_t i = 1; i <= 10; i++)
+        tp_progress_update(&p, i);
+    tp_progress_add(&p, 0);
+    tp_progress_end(&p);
+    rewind(f);
+    char buf[512] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(buf, "baking: 10 chunks in ") == buf, "%s", buf);
+    ck_assert_ptr_null(strchr(buf, '\r')); /* no bar in a file */
+
+    f = tmpfile();
+    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_BAR, f);
+    tp_progress_update(&p, 5);
+    tp_progress_end(&p);
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    ck_assert_msg(strstr(buf, "\rbaking [############............] 5/10 chunks") != NULL, "%s",
+                  buf);
+
+    f = tmpfile();
+    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_QUIET, f);
+    tp_progress_update(&p, 10);
+    tp_progress_end(&p);
+    ck_assert_int_eq(ftell(f), 0);
+    fclose(f);
+}
+END_TEST
+
+/* ---- page files: info, verify, export ---------------------------------------------- */
+
+/* Bakes a small page file the way the baker lays it out: heights and biomes at every
+ * LOD, climate at LOD 0. Enough for the inspection commands; the real baker has its own
+ * tests. */
+static void bake_small(const char *path, const tp_world_params *w, tp_region region)
+{
+    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
+    tp_world_params_serialize(w, blob);
+    const uint32_t lods = tp_world_lod_count(w), e0 = w->samples_per_edge;
+    const uint32_t ce = tp_world_climate_edge(w);
+    tp_file_desc d = {0};
+    d.seed = w->seed;
+    d.params_hash = tp_world_params_hash(w);
+    d.generator_version = TP_GENERATOR_VERSION;
+    d.params_blob = blob;
+    d.params_blob_size = sizeof blob;
+    d.region_x0 = region.x0;
+    d.region_z0 = region.z0;
+    d.region_width = (uint32_t)tp_region_width(&region);
+    d.region_height = (uint32_t)tp_region_height(&region);
+    d.chunk_size_m = w->chunk_size_m;
+    d.samples_per_edge = e0;
+    d.lod_count = lods;
+    d.height_min_m = TP_HEIGHT_MIN_M;
+    d.height_step_m = TP_HEIGHT_STEP_M;
+    d.layer_count = 4;
+    static const uint32_t ids[4] = {TP_LAYER_HEIGHT, TP_LAYER_TEMPERATURE,
+                                    TP_LAYER_PRECIPITATION, TP_LAYER_BIOME};
+    static const uint32_t types[4] = {TP_ELEM_U16, TP_ELEM_I16, TP_ELEM_U16, TP_ELEM_U8};
+    for (int i = 0; i < 4; i++) {
+        bool climate = i == 1 || i == 2;
+        d.layers[i].layer_id = ids[i];
+        d.layers[i].elem_type = types[i];
+        d.layers[i].lod_count = climate ? 1 : lods;
+        d.layers[i].edge_lod0 = climate ? ce : e0;
+        d.layers[i].encoding = i == 3 ? TP_ENCODING_LZ4 : TP_ENCODING_PRED2D_LZ4;
+    }
+    tp_writer *wr;
+    ck_assert_msg(tp_writer_create(path, &d, &wr) == TP_OK, "%s", tp_error_detail());
+
+    size_t n0 = (size_t)e0 * e0, nc = (size_t)ce * ce;
+    uint16_t *h = malloc(n0 * 2);
+    uint8_t *b = malloc(n0);
+    int16_t *t = malloc(nc * 2);
+    uint16_t *p = malloc(nc * 2);
+    size_t cap = tp_blob_encode_bound(n0 * 2);
+    uint8_t *enc = malloc(cap);
+    for (int32_t cz = region.z0; cz < region.z1; cz++) {
+        for (int32_t cx = region.x0; cx < region.x1; cx++) {
+            for (uint32_t lod = 0; lod < lods; lod++) {
+                uint32_t e = tp_world_lod_edge(w, lod);
+                tp_chunk_fields f = {h, b, lod == 0 ? t : NULL, lod == 0 ? p : NULL};
+                ck_assert_int_eq(tp_generate_chunk(w, cx, cz, lod, &f), TP_OK);
+                struct { uint32_t layer, type, edge; const void *data; size_t bytes; } parts[4] = {
+                    {TP_LAYER_HEIGHT, TP_ELEM_U16, e, h, (size_t)e * e * 2},
+                    {TP_LAYER_BIOME, TP_ELEM_U8, e, b, (size_t)e * e},
+                    {TP_LAYER_TEMPERATURE, TP_ELEM_I16, ce, t, nc * 2},
+                    {TP_LAYER_PRECIPITATION, TP_ELEM_U16, ce, p, nc * 2},
+                };
+                for (int i = 0; i < (lod == 0 ? 4 : 2); i++) {
+                    size_t size;
+                    uint32_t encoding;
+                    ck_assert_int_eq(tp_blob_encode(parts[i].type, parts[i].edge, parts[i].data,
+                                                    parts[i].bytes, 1, enc, cap, &size,
+                                                    &encoding),
+                                     TP_OK);
+                    ck_assert_msg(tp_writer_add_blob(wr, cx, cz, parts[i].layer, lod, encoding,
+                                                     enc, size, parts[i].bytes, 0) == TP_OK,
+                                  "%s", tp_error_detail());
+                }
+                if (lod == 0) {
+                    tp_chunk_bounds bounds = {UINT16_MAX, 0, 0};
+                    for (size_t k = 0; k < n0; k++) {
+                        bounds.height_min_code = h[k] < bounds.height_min_code ? h[k] : bounds.height_min_code;
+                        bounds.height_max_code = h[k] > bounds.height_max_code ? h[k] : bounds.height_max_code;
+                    }
+                    ck_assert_int_eq(tp_writer_set_chunk_bounds(wr, cx, cz, &bounds), TP_OK);
+                }
+            }
+        }
+    }
+    ck_assert_msg(tp_writer_finish(wr) == TP_OK, "%s", tp_error_detail());
+    free(h);
+    free(b);
+    free(t);
+    free(p);
+    free(enc);
+}
+
+START_TEST(test_export_matches_preview_byte_for_byte_for_every_layer)
+{
+    /* The default world (what `terrapage preview` draws), baked for 2 × 2 chunks. */
+    tp_world_params w = world_with(0, 0);
+    char tpk[512];
+    tmp_path(tpk, sizeof tpk, "default.tpk");
+    bake_small(tpk, &w, (tp_region){-1, -1, 1, 1});
+    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
+        for (int lod = 0; lod <= 4; lod += 2) {
+            char a[512], b[512], lod_text[8];
+            tmp_path(a, sizeof a, "export.png");
+            tmp_path(b, sizeof b, "preview.png");
+            snprintf(lod_text, sizeof lod_text, "%d", lod);
+            char *name = (char *)tp_render_layer_names[layer];
+            ck_assert_int_eq(RUN(tp_cmd_export, "export", tpk, "--layer", name, "--lod",
+                                 lod_text, "-q", "-o", a),
+                             0);
+            ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", name, "--lod", lod_text,
+                                 "--region", "-1,-1,1,1", "-q", "-o", b),
+                             0);
+            ck_assert_msg(files_identical(a, b), "layer %s LOD %d: export and preview differ",
+                          name, lod);
+            unlink(a);
+            unlink(b);
+        }
+    }
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_reader_source_renders_the_same_images_as_the_generator_for_any_world)
+{
+    tp_world_params w = world_with(1234, 33);
+    char tpk[512], err[512];
+    tmp_path(tpk, sizeof tpk, "small.tpk");
+    bake_small(tpk, &w, (tp_region){-2, -1, 2, 2});
+    tp_reader *reader;
+    ck_assert_int_eq(tp_reader_open(tpk, NULL, &reader), TP_OK);
+    tp_world_params file_world;
+    ck_assert(tp_worldfile_world("test", tpk, tp_reader_desc(reader), &file_world));
+    tp_reader_source rs;
+    tp_reader_source_init(&rs, reader, &file_world, false);
+    tp_field_source from_file = tp_reader_source_fields(&rs);
+    tp_field_source from_generator = tp_field_source_generator(&w);
+    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
+        for (uint32_t lod = 0; lod < tp_world_lod_count(&w); lod++) {
+            tp_render_options opt = {.layer = (tp_render_layer)layer,
+                                     .region = {-2, -1, 2, 2}, .lod = lod};
+            tp_render_image a, b;
+            ck_assert_msg(tp_render(&from_file, &opt, &a, err, sizeof err) == TP_OK, "%s", err);
+            ck_assert_int_eq(tp_render(&from_generator, &opt, &b, err, sizeof err), TP_OK);
+            ck_assert_int_eq(a.png.text_count, b.png.text_count);
+            for (size_t i = 0; i < a.png.text_count; i++)
+                ck_assert_str_eq(a.text_value[i], b.text_value[i]);
+            ck_assert_msg(memcmp(a.pixels, b.pixels, a.png.row_bytes * a.png.height) == 0,
+                          "layer %d LOD %u differs", layer, lod);
+            tp_render_image_free(&a);
+            tp_render_image_free(&b);
+        }
+    }
+    ck_assert_uint_eq(atomic_load(&rs.generated), 0);
+    tp_reader_close(reader);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_export_outside_the_baked_region_fails_unless_fallback_generates_it)
+{
+    tp_world_params w = world_with(0, 0);
+    char tpk[512], a[512], b[512], out[4096];
+    tmp_path(tpk, sizeof tpk, "part.tpk");
+    tmp_path(a, sizeof a, "fallback.png");
+    tmp_path(b, sizeof b, "fallback-preview.png");
+    bake_small(tpk, &w, (tp_region){0, 0, 2, 1});
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", tpk, "--region", "0,0,2,2",
+                                  "--layer", "height", "-o", a),
+                     1);
+    ck_assert_msg(strstr(out, "region 0,0,2,2 reaches outside the baked region 0,0,2,1"), "%s",
+                  out);
+    ck_assert_int_eq(access(a, F_OK), -1);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_export, "export", tpk, "--region", "0,0,2,2",
+                                  "--layer", "hillshade", "--lod", "1", "--fallback", "-o", a),
+                     0);
+    ck_assert_msg(strstr(out, "4 blobs were not in the file and were generated"), "%s", out);
+    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--region", "0,0,2,2", "--layer",
+                         "hillshade", "--lod", "1", "-q", "-o", b),
+                     0);
+    ck_assert(files_identical(a, b));
+    unlink(a);
+    unlink(b);
+    unlink(tpk);
+}
+END_TEST
+
+/* Flips one byte inside the stored blob of (cx, cz, layer, lod). */
+static void corrupt_blob(const char *path, int32_t cx, int32_t cz, uint32_t layer, uint32_t lod)
+{
+    tp_reader *r;
+    ck_assert_int_eq(tp_reader_open(path, NULL, &r), TP_OK);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, cx, cz, layer, lod, &ref), TP_OK);
+    uint64_t offset = ref.offset + ref.stored_size / 2;
+    tp_reader_close(r);
+    FILE *f = fopen(path, "r+b");
+    ck_assert(f != NULL);
+    ck_assert_int_eq(fseek(f, (long)offset, SEEK_SET), 0);
+    int c = fgetc(f);
+    ck_assert_int_eq(fseek(f, (long)offset, SEEK_SET), 0);
+    fputc(c ^ 0x40, f);
+    fclose(f);
+}
+
+START_TEST(test_verify_passes_a_good_file_and_names_each_corrupt_blob)
+{
+    tp_world_params w = world_with(5, 33);
+    char tpk[512], out[65536], png[512];
+    tmp_path(tpk, sizeof tpk, "verify.tpk");
+    tmp_path(png, sizeof png, "verify.png");
+    bake_small(tpk, &w, (tp_region){-2, -2, 2, 1});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", tpk), 0);
+    ck_assert_msg(strstr(out, ": OK: 96 blobs in 12 chunks checked"), "%s", out);
+
+    corrupt_blob(tpk, 1, -1, TP_LAYER_HEIGHT, 1);
+    corrupt_blob(tpk, -2, 0, TP_LAYER_BIOME, 0);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_verify, "verify", tpk, "-q"), 1);
+    ck_assert_msg(strstr(out, "chunk (-2, 0) biome LOD 0: checksum mismatch"), "%s", out);
+    ck_assert_msg(strstr(out, "chunk (1, -1) height LOD 1: checksum mismatch"), "%s", out);
+    /* In chunk order: (1, -1) comes before (-2, 0). */
+    ck_assert(strstr(out, "chunk (1, -1)") < strstr(out, "chunk (-2, 0)"));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", tpk, "--json", "-j", "2"), 1);
+    ck_assert_msg(strstr(out, "\"bad_count\": 2,"), "%s", out);
+    ck_assert_msg(strstr(out, "{\"cx\": 1, \"cz\": -1, \"layer\": \"height\", \"lod\": 1, "
+                              "\"reason\": \"checksum mismatch"),
+                  "%s", out);
+
+    /* Export refuses the damaged data and names the chunk. */
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", tpk, "--layer", "height",
+                                  "--lod", "1", "-o", png),
+                     1);
+    ck_assert_msg(strstr(out, "chunk (1, -1) at LOD 1: checksum mismatch"), "%s", out);
+    ck_assert_int_eq(access(png, F_OK), -1);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_info_reports_parameters_and_blob_counts)
+{
+    tp_world_params w = world_with(99, 33);
+    char tpk[512], out[65536];
+    tmp_path(tpk, sizeof tpk, "info.tpk");
+    bake_small(tpk, &w, (tp_region){0, 0, 3, 2});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk, "--json"), 0);
+    ck_assert_msg(strstr(out, "\"seed\": 99,"), "%s", out);
+    ck_assert_msg(strstr(out, "\"samples_per_edge\": 33,"), "%s", out);
+    ck_assert_msg(strstr(out, "\"region\": {\"x0\": 0, \"z0\": 0, \"x1\": 3, \"z1\": 2, "
+                              "\"width\": 3, \"height\": 2}"),
+                  "%s", out);
+    ck_assert_msg(strstr(out, "\"chunks_present\": 6,"), "%s", out);
+    /* 6 chunks · (3 height + 3 biome + 2 climate) blobs. */
+    ck_assert_msg(strstr(out, "\"totals\": {\"blobs\": 48,"), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk), 0);
+    ck_assert_msg(strstr(out, "seed               99"), "%s", out);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_inspection_commands_name_the_file_and_problem_for_a_non_page_file)
+{
+    char path[512], out[4096];
+    tmp_path(path, sizeof path, "not-a-world.tpk");
+    FILE *f = fopen(path, "wb");
+    ck_assert(f != NULL);
+    for (int i = 0; i < 4096; i++)
+        fputc("hello world\n"[i % 12], f);
+    fclose(f);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_info, "info", path), 1);
+    ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_verify, "verify", path), 1);
+    ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", path), 1);
+    ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
+    unlink(path);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_info, "info", path), 1);
+    ck_assert_msg(strstr(out, path), "%s", out);
+}
+END_TEST
+
+static Suite *tools_suite(void)
+{
+    Suite *s = suite_create("tools");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_region_parser_accepts_chunk_rectangles);
+    tcase_add_test(tc, test_region_parser_rejects_malformed_and_empty_regions);
+    tcase_add_test(tc, test_number_parsers_check_syntax_and_range);
+    tcase_add_test(tc, test_cli_walks_long_short_inline_and_positional_arguments);
+    tcase_add_test(tc, test_commands_answer_help_and_reject_bad_arguments_with_status_2);
+    tcase_add_test(tc, test_height_png_reads_back_to_the_generator_codes_with_metre_range);
+    tcase_add_test(tc, test_every_layer_renders_identically_twice_and_for_one_or_two_threads);
+    tcase_add_test(tc, test_png_has_no_time_chunk);
+    tcase_add_test(tc, test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_nothing);
+    tcase_add_test(tc, test_png_writer_rejects_malformed_image_descriptions);
+    tcase_add_test(tc, test_render_refuses_empty_regions_and_lods_out_of_range);
+    tcase_add_test(tc, test_render_names_the_first_failing_chunk_for_any_thread_count);
+    tcase_add_test(tc, test_preview_command_writes_the_requested_png);
+    tcase_add_test(tc, test_progress_prints_plain_lines_and_a_summary_off_a_terminal);
+    tcase_add_test(tc, test_export_matches_preview_byte_for_byte_for_every_layer);
+    tcase_add_test(tc, test_reader_source_renders_the_same_images_as_the_generator_for_any_world);
+    tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
+    tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
+    tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
+    tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(tools_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
