@@ -19,6 +19,7 @@ static const command commands[] = {
     {"info", "describe a page file: parameters, region, layers, sizes", tp_cmd_info},
     {"verify", "check every checksum and decode every blob of a page file", tp_cmd_verify},
     {"export", "render PNG maps of a region from a page file", tp_cmd_export},
+    {"bench", "benchmarks: the generator (more to come)", tp_cmd_bench},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
