@@ -57,6 +57,17 @@ static unsigned encoding_slot(uint32_t encoding)
     return encoding < ENCODING_SLOTS - 1 ? encoding : ENCODING_SLOTS - 1;
 }
 
+/* Counts a directory problem; the first one is kept to be shown. */
+static void note_directory_error(info *in, tp_result res, int64_t cx, int64_t cz)
+{
+    if (in->directory_errors++ == 0) {
+        char problem[640];
+        tp_worldfile_problem(res, in->path, problem, sizeof problem);
+        snprintf(in->first_error, sizeof in->first_error, "chunk (%" PRId64 ", %" PRId64 "): %s",
+                 cx, cz, problem);
+    }
+}
+
 /* Walks the whole directory: every chunk of the region, every layer and LOD. */
 static void gather(const tp_reader *reader, info *in)
 {
@@ -70,12 +81,7 @@ static void gather(const tp_reader *reader, info *in)
             if (res == TP_ERR_NOT_FOUND)
                 continue;
             if (res != TP_OK) {
-                if (in->directory_errors++ == 0) {
-                    char problem[640];
-                    tp_worldfile_problem(res, in->path, problem, sizeof problem);
-                    snprintf(in->first_error, sizeof in->first_error,
-                             "chunk (%" PRId64 ", %" PRId64 "): %s", cx, cz, problem);
-                }
+                note_directory_error(in, res, cx, cz);
                 continue;
             }
             in->chunks_present++;
@@ -88,12 +94,7 @@ static void gather(const tp_reader *reader, info *in)
                     if (res == TP_ERR_NOT_FOUND)
                         continue;
                     if (res != TP_OK) {
-                        if (in->directory_errors++ == 0) {
-                            char problem[640];
-                            tp_worldfile_problem(res, in->path, problem, sizeof problem);
-                            snprintf(in->first_error, sizeof in->first_error,
-                                     "chunk (%" PRId64 ", %" PRId64 "): %s", cx, cz, problem);
-                        }
+                        note_directory_error(in, res, cx, cz);
                         continue;
                     }
                     lod_stats *s = &in->lods[l][lod];

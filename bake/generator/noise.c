@@ -34,7 +34,7 @@ static inline uint64_t mix64(uint64_t h)
     return h;
 }
 
-/* Row hash is computed once per row of the cell; the corner hash adds the column. */
+/* The two corners of a cell row share the row hash; the corner hash adds the column. */
 static inline const double *corner_gradient(uint64_t row_hash, int64_t ix)
 {
     uint64_t h = mix64(row_hash ^ ((uint64_t)ix * 0x9E3779B97F4A7C15ULL));
@@ -58,6 +58,8 @@ uint64_t tp__noise_stream(uint64_t world_seed, uint64_t tag)
     return mix64(world_seed * 0x9E3779B97F4A7C15ULL + tag * 0xBF58476D1CE4E5B9ULL + 1);
 }
 
+/* Value only, for the octaves that need no slope: about half the work of tp__noise2_d.
+ * (The two round differently in the last bit; each field always uses the same one.) */
 double tp__noise2(uint64_t seed, double x, double z)
 {
     int64_t ix = floor_to_i64(x), iz = floor_to_i64(z);
