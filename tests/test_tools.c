@@ -17,6 +17,7 @@
 #include "png_write.h"
 #include "progress.h"
 #include "render.h"
+#include "terrapage/baker.h"
 #include "terrapage/pagefile.h"
 #include "worldfile.h"
 #include "terrapage/world.h"
@@ -617,92 +618,18 @@ END_TEST
 
 /* ---- page files: info, verify, export ---------------------------------------------- */
 
-/* Bakes a small page file the way the baker lays it out: heights and biomes at every
- * LOD, climate at LOD 0. Enough for the inspection commands; the real baker has its own
- * tests. */
+/* Bakes a small page file with the real baker (one thread, fast compression). */
 static void bake_small(const char *path, const tp_world_params *w, tp_region region)
 {
-    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
-    tp_world_params_serialize(w, blob);
-    const uint32_t lods = tp_world_lod_count(w), e0 = w->samples_per_edge;
-    const uint32_t ce = tp_world_climate_edge(w);
-    tp_file_desc d = {0};
-    d.seed = w->seed;
-    d.params_hash = tp_world_params_hash(w);
-    d.generator_version = TP_GENERATOR_VERSION;
-    d.params_blob = blob;
-    d.params_blob_size = sizeof blob;
-    d.region_x0 = region.x0;
-    d.region_z0 = region.z0;
-    d.region_width = (uint32_t)tp_region_width(&region);
-    d.region_height = (uint32_t)tp_region_height(&region);
-    d.chunk_size_m = w->chunk_size_m;
-    d.samples_per_edge = e0;
-    d.lod_count = lods;
-    d.height_min_m = TP_HEIGHT_MIN_M;
-    d.height_step_m = TP_HEIGHT_STEP_M;
-    d.layer_count = 4;
-    static const uint32_t ids[4] = {TP_LAYER_HEIGHT, TP_LAYER_TEMPERATURE,
-                                    TP_LAYER_PRECIPITATION, TP_LAYER_BIOME};
-    static const uint32_t types[4] = {TP_ELEM_U16, TP_ELEM_I16, TP_ELEM_U16, TP_ELEM_U8};
-    for (int i = 0; i < 4; i++) {
-        bool climate = i == 1 || i == 2;
-        d.layers[i].layer_id = ids[i];
-        d.layers[i].elem_type = types[i];
-        d.layers[i].lod_count = climate ? 1 : lods;
-        d.layers[i].edge_lod0 = climate ? ce : e0;
-        d.layers[i].encoding = i == 3 ? TP_ENCODING_LZ4 : TP_ENCODING_PRED2D_LZ4;
-    }
-    tp_writer *wr;
-    ck_assert_msg(tp_writer_create(path, &d, &wr) == TP_OK, "%s", tp_error_detail());
-
-    size_t n0 = (size_t)e0 * e0, nc = (size_t)ce * ce;
-    uint16_t *h = malloc(n0 * 2);
-    uint8_t *b = malloc(n0);
-    int16_t *t = malloc(nc * 2);
-    uint16_t *p = malloc(nc * 2);
-    size_t cap = tp_blob_encode_bound(n0 * 2);
-    uint8_t *enc = malloc(cap);
-    for (int32_t cz = region.z0; cz < region.z1; cz++) {
-        for (int32_t cx = region.x0; cx < region.x1; cx++) {
-            for (uint32_t lod = 0; lod < lods; lod++) {
-                uint32_t e = tp_world_lod_edge(w, lod);
-                tp_chunk_fields f = {h, b, lod == 0 ? t : NULL, lod == 0 ? p : NULL};
-                ck_assert_int_eq(tp_generate_chunk(w, cx, cz, lod, &f), TP_OK);
-                struct { uint32_t layer, type, edge; const void *data; size_t bytes; } parts[4] = {
-                    {TP_LAYER_HEIGHT, TP_ELEM_U16, e, h, (size_t)e * e * 2},
-                    {TP_LAYER_BIOME, TP_ELEM_U8, e, b, (size_t)e * e},
-                    {TP_LAYER_TEMPERATURE, TP_ELEM_I16, ce, t, nc * 2},
-                    {TP_LAYER_PRECIPITATION, TP_ELEM_U16, ce, p, nc * 2},
-                };
-                for (int i = 0; i < (lod == 0 ? 4 : 2); i++) {
-                    size_t size;
-                    uint32_t encoding;
-                    ck_assert_int_eq(tp_blob_encode(parts[i].type, parts[i].edge, parts[i].data,
-                                                    parts[i].bytes, 1, enc, cap, &size,
-                                                    &encoding),
-                                     TP_OK);
-                    ck_assert_msg(tp_writer_add_blob(wr, cx, cz, parts[i].layer, lod, encoding,
-                                                     enc, size, parts[i].bytes, 0) == TP_OK,
-                                  "%s", tp_error_detail());
-                }
-                if (lod == 0) {
-                    tp_chunk_bounds bounds = {UINT16_MAX, 0, 0};
-                    for (size_t k = 0; k < n0; k++) {
-                        bounds.height_min_code = h[k] < bounds.height_min_code ? h[k] : bounds.height_min_code;
-                        bounds.height_max_code = h[k] > bounds.height_max_code ? h[k] : bounds.height_max_code;
-                    }
-                    ck_assert_int_eq(tp_writer_set_chunk_bounds(wr, cx, cz, &bounds), TP_OK);
-                }
-            }
-        }
-    }
-    ck_assert_msg(tp_writer_finish(wr) == TP_OK, "%s", tp_error_detail());
-    free(h);
-    free(b);
-    free(t);
-    free(p);
-    free(enc);
+    tp_bake_options o = {0};
+    o.world = *w;
+    o.region_x0 = region.x0;
+    o.region_z0 = region.z0;
+    o.region_width = (uint32_t)tp_region_width(&region);
+    o.region_height = (uint32_t)tp_region_height(&region);
+    o.threads = 1;
+    o.compression_level = 1;
+    ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
 }
 
 START_TEST(test_export_matches_preview_byte_for_byte_for_every_layer)

@@ -10,6 +10,7 @@
 #define TP_TOOLS_COMMANDS_H
 
 int tp_cmd_preview(int argc, char **argv);
+int tp_cmd_bake(int argc, char **argv);
 int tp_cmd_info(int argc, char **argv);
 int tp_cmd_verify(int argc, char **argv);
 int tp_cmd_export(int argc, char **argv);

@@ -12,10 +12,10 @@ typedef struct command {
     int (*run)(int argc, char **argv);
 } command;
 
-/* In the order a newcomer meets them: look at a world, bake it, inspect the file.
- * (`bake` belongs after `preview`, `bench` at the end.) */
+/* In the order a newcomer meets them: look at a world, bake it, inspect the file. */
 static const command commands[] = {
     {"preview", "render PNG maps of a region straight from the generator", tp_cmd_preview},
+    {"bake", "bake a region of the world into a page file (world.tpk)", tp_cmd_bake},
     {"info", "describe a page file: parameters, region, layers, sizes", tp_cmd_info},
     {"verify", "check every checksum and decode every blob of a page file", tp_cmd_verify},
     {"export", "render PNG maps of a region from a page file", tp_cmd_export},

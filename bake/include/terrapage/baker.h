@@ -1,0 +1,107 @@
+/* terrapage/baker.h — bakes a region of the world into a page file (world.tpk).
+ *
+ *   tp_bake_options o = {0};          // zero means default: seed 42, 64×64 chunks
+ *   o.world.seed = 7;                 // centred on the origin, every layer and LOD,
+ *   o.threads = 0;                    // all cores
+ *   tp_bake_stats stats;
+ *   if (tp_bake("world.tpk", &o, &stats) != TP_OK)
+ *       fprintf(stderr, "%s\n", tp_error_detail());
+ *
+ * What is written: for every chunk of the region, the height codes and biome ids at
+ * every LOD of the stride pyramid, and temperature and precipitation on the climate
+ * grid (LOD 0 only), each blob compressed with tp_blob_encode() at the chosen level,
+ * plus each chunk's bounds record (LOD-0 min/max height code, TP_CHUNK_ALL_OCEAN when
+ * every sample is below sea level). The decoded blobs are exactly what
+ * tp_generate_chunk() returns for the same chunk and LOD, so a runtime that generates a
+ * missing chunk gets the same bytes.
+ *
+ * Determinism: chunks are generated and encoded on OpenMP threads in batches, and handed
+ * to the writer in Morton (Z) order of (cx − x0, cz − z0) by one thread, so the file is
+ * byte-identical for any thread count and any timing.
+ *
+ * Durability: as tp_writer_finish() — the previous file at `path` stays untouched until
+ * the new one is complete and renamed into place; a failed or cancelled bake leaves no
+ * temporary file. Thread rules: tp_bake() may run on any thread; it starts its own
+ * OpenMP team and calls `progress` only from the calling thread.
+ */
+#ifndef TERRAPAGE_BAKER_H
+#define TERRAPAGE_BAKER_H
+
+#include <stdint.h>
+
+#include "terrapage/export.h"
+#include "terrapage/pagefile.h"
+#include "terrapage/result.h"
+#include "terrapage/world.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The default region: 64 × 64 chunks centred on the origin, x and z in [−32, 32). */
+#define TP_BAKE_DEFAULT_REGION_EDGE 64u
+
+/* Progress callback: called from tp_bake()'s thread after each batch of chunks has been
+ * handed to the writer, and once more with done == total. Return non-zero to cancel the
+ * bake (tp_bake() then returns TP_ERR_CANCELLED and writes nothing). */
+typedef int (*tp_bake_progress_fn)(void *user, uint64_t chunks_done, uint64_t chunks_total);
+
+/* Options of tp_bake(). Zero-initialise: every 0 field takes its default. */
+typedef struct tp_bake_options {
+    tp_world_params world;      /* the world to bake; zero fields take their defaults */
+    int32_t region_x0;          /* first chunk of the region (with region_width == 0, the */
+    int32_t region_z0;          /*   default region is used and these are ignored) */
+    uint32_t region_width;      /* chunks along +x; 0 → the default region */
+    uint32_t region_height;     /* chunks along +z; 0 → region_width */
+    uint32_t threads;           /* OpenMP threads; 0 → OpenMP's default (all cores) */
+    int compression_level;      /* as tp_blob_encode(): 0 → default, 1 … 12 LZ4HC,
+                                   negative → fast LZ4 */
+    tp_bake_progress_fn progress; /* NULL → no progress calls */
+    void *progress_user;
+    uint32_t reserved[8];       /* must be 0 */
+} tp_bake_options;
+
+/* Totals of one (layer, LOD) of a bake. */
+typedef struct tp_bake_layer_stats {
+    uint64_t blobs;
+    uint64_t stored_bytes;      /* as written (after encoding) */
+    uint64_t raw_bytes;         /* decoded */
+} tp_bake_layer_stats;
+
+/* What a bake did. Layers are indexed by layer id. */
+typedef struct tp_bake_stats {
+    uint64_t chunks;
+    uint64_t file_bytes;        /* size of the finished file */
+    uint32_t threads;           /* threads actually used */
+    double seconds;             /* wall time of the whole bake, finish included */
+    double generate_seconds;    /* summed over threads: generating fields */
+    double encode_seconds;      /* summed over threads: compressing blobs */
+    tp_bake_layer_stats layers[TP_MAX_LAYERS][TP_MAX_LODS];
+} tp_bake_stats;
+
+/*! tp_bake() :
+ *  Bakes the region described by `options` (NULL → every default) into `path`.
+ *  `stats` may be NULL.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT (bad world parameters, an empty or overflowing
+ *  region, non-zero reserved fields); TP_ERR_CANCELLED when `progress` asked to stop;
+ *  TP_ERR_IO (the directory is not writable, the disk is full: tp_error_detail() names
+ *  the file and the OS error); TP_ERR_OUT_OF_MEMORY. On any failure the previous file at
+ *  `path`, if any, is untouched and no temporary file remains. */
+TP_API tp_result tp_bake(const char *path, const tp_bake_options *options,
+                         tp_bake_stats *stats);
+
+/*! tp_bake_file_desc() :
+ *  Fills the page-file description tp_bake() writes for `world` (resolved) and a region:
+ *  the header fields and the layer table (heights and biomes at every LOD, climate at
+ *  LOD 0). `params_blob` (TP_WORLD_PARAMS_BLOB_SIZE bytes) receives the canonical
+ *  parameters and desc->params_blob points to it. For tools and tests that write page
+ *  files of their own with the same layout. */
+TP_API void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0,
+                              int32_t region_z0, uint32_t region_width,
+                              uint32_t region_height, tp_file_desc *desc,
+                              uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERRAPAGE_BAKER_H */

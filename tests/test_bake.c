@@ -1,0 +1,377 @@
+/* test_bake.c — the baker: what it writes equals the generator, bit for bit; the file is
+ * identical for any thread count; its header matches the golden bytes; failures and
+ * cancellations leave the previous file untouched and no temporary file behind. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "terrapage/baker.h"
+#include "terrapage/pagefile.h"
+#include "terrapage/world.h"
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/bake-%ld-%s", TP_TEST_TMP_DIR, (long)getpid(), name);
+}
+
+static uint8_t *read_file(const char *path, size_t *out_size)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    ck_assert(n >= 0);
+    rewind(f);
+    uint8_t *data = malloc((size_t)n + 1);
+    ck_assert(data != NULL);
+    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *out_size = (size_t)n;
+    return data;
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    ck_assert_uint_eq(fwrite(data, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Entries of `dir` whose name starts with `prefix`. */
+static int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    ck_assert(d != NULL);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+static tp_bake_options small_bake(uint64_t seed, uint32_t samples, int32_t x0, int32_t z0,
+                                  uint32_t width, uint32_t height)
+{
+    tp_bake_options o = {0};
+    o.world.seed = seed;
+    o.world.samples_per_edge = samples;
+    o.region_x0 = x0;
+    o.region_z0 = z0;
+    o.region_width = width;
+    o.region_height = height;
+    return o;
+}
+
+/* ---- round trip ---------------------------------------------------------------------- */
+
+/* Every blob of every chunk decodes to exactly what the generator returns for that chunk
+ * and LOD, and the bounds record agrees with the heights. */
+static void check_round_trip(const char *path, const tp_world_params *params)
+{
+    tp_world_params w;
+    ck_assert_int_eq(tp_world_params_resolve(params, &w), TP_OK);
+    tp_reader *r;
+    ck_assert_msg(tp_reader_open(path, NULL, &r) == TP_OK, "%s", tp_error_detail());
+    const tp_file_desc *d = tp_reader_desc(r);
+    ck_assert_uint_eq(d->params_hash, tp_world_params_hash(&w));
+    ck_assert_uint_eq(d->generator_version, TP_GENERATOR_VERSION);
+    ck_assert_uint_eq(d->lod_count, tp_world_lod_count(&w));
+    const uint32_t e0 = w.samples_per_edge, ce = tp_world_climate_edge(&w);
+    const size_t n0 = (size_t)e0 * e0, nc = (size_t)ce * ce;
+    uint16_t *h = malloc(n0 * 2), *hd = malloc(n0 * 2), *p = malloc(nc * 2),
+             *pd = malloc(nc * 2);
+    uint8_t *b = malloc(n0), *bd = malloc(n0);
+    int16_t *t = malloc(nc * 2), *td = malloc(nc * 2);
+    ck_assert(h && hd && p && pd && b && bd && t && td);
+
+    for (int32_t cz = d->region_z0; cz < d->region_z0 + (int32_t)d->region_height; cz++) {
+        for (int32_t cx = d->region_x0; cx < d->region_x0 + (int32_t)d->region_width; cx++) {
+            for (uint32_t lod = 0; lod < d->lod_count; lod++) {
+                uint32_t e = tp_world_lod_edge(&w, lod);
+                size_t n = (size_t)e * e;
+                tp_chunk_fields f = {h, b, t, p};
+                ck_assert_int_eq(tp_generate_chunk(&w, cx, cz, lod, &f), TP_OK);
+                tp_blob_ref ref;
+                ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_HEIGHT, lod, &ref), TP_OK);
+                ck_assert_int_eq(tp_reader_decode(r, &ref, hd, n0 * 2), TP_OK);
+                ck_assert_msg(memcmp(h, hd, n * 2) == 0, "heights (%d,%d) LOD %u", cx, cz, lod);
+                ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_BIOME, lod, &ref), TP_OK);
+                ck_assert_int_eq(tp_reader_decode(r, &ref, bd, n0), TP_OK);
+                ck_assert_msg(memcmp(b, bd, n) == 0, "biomes (%d,%d) LOD %u", cx, cz, lod);
+                if (lod == 0) {
+                    ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_TEMPERATURE, 0, &ref),
+                                     TP_OK);
+                    ck_assert_int_eq(tp_reader_decode(r, &ref, td, nc * 2), TP_OK);
+                    ck_assert(memcmp(t, td, nc * 2) == 0);
+                    ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_PRECIPITATION, 0, &ref),
+                                     TP_OK);
+                    ck_assert_int_eq(tp_reader_decode(r, &ref, pd, nc * 2), TP_OK);
+                    ck_assert(memcmp(p, pd, nc * 2) == 0);
+
+                    uint16_t lo = UINT16_MAX, hi = 0;
+                    for (size_t k = 0; k < n0; k++) {
+                        lo = h[k] < lo ? h[k] : lo;
+                        hi = h[k] > hi ? h[k] : hi;
+                    }
+                    tp_chunk_bounds bounds;
+                    ck_assert_int_eq(tp_reader_chunk_bounds(r, cx, cz, &bounds), TP_OK);
+                    ck_assert_uint_eq(bounds.height_min_code, lo);
+                    ck_assert_uint_eq(bounds.height_max_code, hi);
+                    ck_assert(bounds.flags & TP_CHUNK_PRESENT);
+                    bool all_ocean = tp_height_code_to_m(&w, hi) < w.sea_level_m;
+                    ck_assert_int_eq(!!(bounds.flags & TP_CHUNK_ALL_OCEAN), all_ocean);
+                }
+            }
+        }
+    }
+    /* Nothing outside the region. */
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, d->region_x0 - 1, d->region_z0, TP_LAYER_HEIGHT, 0, &ref),
+                     TP_ERR_NOT_FOUND);
+    tp_reader_close(r);
+    free(h), free(hd), free(p), free(pd), free(b), free(bd), free(t), free(td);
+}
+
+START_TEST(test_baked_blobs_equal_the_generator_for_every_layer_and_lod)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "roundtrip.tpk");
+    /* Default samples (5 LODs), a region straddling the origin, odd width and height. */
+    tp_bake_options o = small_bake(0, 0, -3, -2, 5, 3);
+    tp_bake_stats stats;
+    ck_assert_msg(tp_bake(path, &o, &stats) == TP_OK, "%s", tp_error_detail());
+    ck_assert_uint_eq(stats.chunks, 15);
+    ck_assert_uint_eq(stats.layers[TP_LAYER_HEIGHT][0].blobs, 15);
+    ck_assert_uint_eq(stats.layers[TP_LAYER_BIOME][4].blobs, 15);
+    ck_assert_uint_eq(stats.layers[TP_LAYER_TEMPERATURE][1].blobs, 0);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_uint_eq(stats.file_bytes, (uint64_t)st.st_size);
+    check_round_trip(path, &o.world);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_round_trip_holds_for_other_seeds_sizes_and_far_regions)
+{
+    static const struct { uint64_t seed; uint32_t samples; int32_t x0, z0; int level; } cases[] = {
+        {7, 33, 1000000, -1000003, 1},
+        {0xdeadbeefULL, 9, -40, 17, -4},
+        {3, 65, 12, 12, 12},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        tmp_path(path, sizeof path, "roundtrip-far.tpk");
+        tp_bake_options o = small_bake(cases[i].seed, cases[i].samples, cases[i].x0,
+                                       cases[i].z0, 3, 4);
+        o.compression_level = cases[i].level;
+        ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
+        check_round_trip(path, &o.world);
+        unlink(path);
+    }
+}
+END_TEST
+
+/* ---- determinism --------------------------------------------------------------------- */
+
+START_TEST(test_bake_is_byte_identical_for_one_two_and_three_threads)
+{
+    /* 9 × 9 chunks of 65 samples: two batches of chunks, so batching and the pipeline
+     * between workers and writer are exercised too. */
+    uint8_t *files[3];
+    size_t sizes[3];
+    for (uint32_t threads = 1; threads <= 3; threads++) {
+        char path[512];
+        tmp_path(path, sizeof path, "threads.tpk");
+        tp_bake_options o = small_bake(99, 65, -4, -5, 9, 9);
+        o.threads = threads;
+        o.compression_level = 1;
+        tp_bake_stats stats;
+        ck_assert_msg(tp_bake(path, &o, &stats) == TP_OK, "%s", tp_error_detail());
+        ck_assert_uint_eq(stats.threads, threads);
+        files[threads - 1] = read_file(path, &sizes[threads - 1]);
+        unlink(path);
+    }
+    for (int i = 1; i < 3; i++) {
+        ck_assert_uint_eq(sizes[i], sizes[0]);
+        ck_assert_msg(memcmp(files[i], files[0], sizes[0]) == 0,
+                      "the %d-thread bake differs from the 1-thread bake", i + 1);
+    }
+    for (int i = 0; i < 3; i++)
+        free(files[i]);
+}
+END_TEST
+
+/* ---- golden header ------------------------------------------------------------------- */
+
+/* The first bytes of `terrapage bake --region 0,0,2,2 --samples 17 --level 1` (seed 42):
+ * the header, LOD and layer tables and parameter blob. A change here is a format change
+ * or a generator change; the format needs a version decision (FORMAT.md) and the
+ * generator a TP_GENERATOR_VERSION bump. Regenerate with tests/data/bake/make-golden.sh. */
+#include "data/bake/tiny-bake-header.inc"
+
+START_TEST(test_tiny_bake_header_matches_the_golden_bytes)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "golden.tpk");
+    tp_bake_options o = small_bake(0, 17, 0, 0, 2, 2);
+    o.compression_level = 1;
+    ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
+    size_t size;
+    uint8_t *data = read_file(path, &size);
+    ck_assert_uint_ge(size, sizeof tiny_bake_header);
+    for (size_t i = 0; i < sizeof tiny_bake_header; i++)
+        ck_assert_msg(data[i] == tiny_bake_header[i],
+                      "byte %zu of the header is 0x%02x, the golden file says 0x%02x", i,
+                      data[i], tiny_bake_header[i]);
+    free(data);
+    unlink(path);
+}
+END_TEST
+
+/* ---- failures ------------------------------------------------------------------------ */
+
+static int cancel_after_first(void *user, uint64_t done, uint64_t total)
+{
+    int *calls = user;
+    ck_assert_uint_le(done, total);
+    return ++*calls >= 1;
+}
+
+START_TEST(test_cancelled_bake_keeps_the_previous_file_and_leaves_no_temporary)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "cancel.tpk");
+    static const char previous[] = "the previous world";
+    write_file(path, previous, sizeof previous);
+
+    /* 3 batches of chunks; the callback stops the bake after the first. */
+    tp_bake_options o = small_bake(5, 9, 0, 0, 16, 12);
+    int calls = 0;
+    o.progress = cancel_after_first;
+    o.progress_user = &calls;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_CANCELLED);
+    ck_assert_int_eq(calls, 1);
+    ck_assert_msg(strstr(tp_error_detail(), "cancelled"), "%s", tp_error_detail());
+
+    size_t size;
+    uint8_t *data = read_file(path, &size);
+    ck_assert_uint_eq(size, sizeof previous);
+    ck_assert(memcmp(data, previous, size) == 0);
+    free(data);
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "bake-%ld-cancel.tpk.", (long)getpid());
+    ck_assert_int_eq(count_entries(TP_TEST_TMP_DIR, prefix), 0);
+    unlink(path);
+}
+END_TEST
+
+static int count_progress(void *user, uint64_t done, uint64_t total)
+{
+    uint64_t *last = user;
+    ck_assert_uint_gt(done, *last); /* strictly increasing */
+    ck_assert_uint_le(done, total);
+    *last = done;
+    return 0;
+}
+
+START_TEST(test_progress_rises_to_the_total)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "progress.tpk");
+    tp_bake_options o = small_bake(5, 9, 0, 0, 10, 15);
+    uint64_t last = 0;
+    o.progress = count_progress;
+    o.progress_user = &last;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_OK);
+    ck_assert_uint_eq(last, 150);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_unwritable_directory_fails_with_an_io_error_naming_the_path)
+{
+    tp_bake_options o = small_bake(1, 9, 0, 0, 2, 2);
+    ck_assert_int_eq(tp_bake("/nonexistent-directory/world.tpk", &o, NULL), TP_ERR_IO);
+    ck_assert_msg(strstr(tp_error_detail(), "/nonexistent-directory"), "%s",
+                  tp_error_detail());
+}
+END_TEST
+
+START_TEST(test_invalid_options_are_refused_before_anything_is_written)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "invalid.tpk");
+    tp_bake_options o = small_bake(1, 10, 0, 0, 2, 2); /* 10 is not 2^n + 1 */
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o = small_bake(1, 9, INT32_MAX - 1, 0, 4, 1); /* runs past the last chunk index */
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o = small_bake(1, 9, 0, 0, 2, 2);
+    o.reserved[3] = 1;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o = small_bake(1, 9, 0, 0, 2, 2);
+    o.compression_level = 13;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_bake(NULL, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+START_TEST(test_zero_options_mean_the_default_region_and_world)
+{
+    tp_world_params w = {0};
+    ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
+    tp_file_desc d;
+    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
+    tp_bake_file_desc(&w, -32, -32, 64, 64, &d, blob);
+    ck_assert_uint_eq(d.seed, 42);
+    ck_assert_uint_eq(d.samples_per_edge, 129);
+    ck_assert_uint_eq(d.lod_count, 5);
+    ck_assert_uint_eq(d.layer_count, 4);
+    ck_assert_uint_eq(d.layers[1].edge_lod0, 17);
+    ck_assert_uint_eq(d.layers[1].lod_count, 1);
+    ck_assert_uint_eq(d.layers[3].lod_count, 5);
+    ck_assert(d.params_blob == blob);
+    tp_world_params back;
+    ck_assert_int_eq(tp_world_params_deserialize(blob, sizeof blob, &back), TP_OK);
+    ck_assert_uint_eq(tp_world_params_hash(&back), d.params_hash);
+}
+END_TEST
+
+static Suite *bake_suite(void)
+{
+    Suite *s = suite_create("bake");
+    TCase *tc = tcase_create("bake");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_baked_blobs_equal_the_generator_for_every_layer_and_lod);
+    tcase_add_test(tc, test_round_trip_holds_for_other_seeds_sizes_and_far_regions);
+    tcase_add_test(tc, test_bake_is_byte_identical_for_one_two_and_three_threads);
+    tcase_add_test(tc, test_tiny_bake_header_matches_the_golden_bytes);
+    tcase_add_test(tc, test_cancelled_bake_keeps_the_previous_file_and_leaves_no_temporary);
+    tcase_add_test(tc, test_progress_rises_to_the_total);
+    tcase_add_test(tc, test_unwritable_directory_fails_with_an_io_error_naming_the_path);
+    tcase_add_test(tc, test_invalid_options_are_refused_before_anything_is_written);
+    tcase_add_test(tc, test_zero_options_mean_the_default_region_and_world);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(bake_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
