@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1 of the README: installs what is missing, builds Release, and runs the default
-# pipeline on the default world (seed 42), writing everything under out/.
+# pipeline on the default world (seed 42, 64 x 64 chunks around the origin): bake it into
+# out/world.tpk, describe and verify the file, and export pictures of it into out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-deps.sh
@@ -11,7 +12,14 @@ cmake --build build/release -j "$jobs"
 tp=build/release/tools/terrapage
 mkdir -p out
 
+echo "== bake"
+"$tp" bake -o out/world.tpk
+echo "== info"
+"$tp" info out/world.tpk
+echo "== verify"
+"$tp" verify out/world.tpk
+echo "== export"
 for layer in height biome temperature precipitation hillshade; do
-  "$tp" preview --layer "$layer" -o "out/preview-$layer.png"
+  "$tp" export out/world.tpk --layer "$layer" -o "out/world-$layer.png"
 done
-echo "pictures of the default world are in out/"
+echo "the baked world is out/world.tpk; pictures of it are in out/"
