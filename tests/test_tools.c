@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -62,6 +65,16 @@ static bool files_identical(const char *a, const char *b)
     bool same = na == nb && memcmp(da, db, na) == 0;
     free(da);
     free(db);
+    return same;
+}
+
+/* True when the file at `path` holds exactly `size` bytes equal to `data`. */
+static bool files_identical_to(const char *path, const void *data, size_t size)
+{
+    size_t n;
+    uint8_t *d = read_file(path, &n);
+    bool same = n == size && memcmp(d, data, n) == 0;
+    free(d);
     return same;
 }
 
@@ -819,6 +832,93 @@ START_TEST(test_inspection_commands_name_the_file_and_problem_for_a_non_page_fil
 }
 END_TEST
 
+/* ---- terrapage bake --------------------------------------------------------------- */
+
+START_TEST(test_bake_command_writes_a_file_that_info_and_verify_accept)
+{
+    static char out[16384];
+    char tpk[512];
+    tmp_path(tpk, sizeof tpk, "cmd-bake.tpk");
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--region", "-1,0,2,2",
+                                  "--samples", "33", "--seed", "9", "-q", "--json", "-o", tpk),
+                     0);
+    ck_assert_msg(strstr(out, "\"chunks\": 6") && strstr(out, "\"layer\": \"height\""), "%s",
+                  out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk, "--json"), 0);
+    ck_assert_msg(strstr(out, "\"seed\": 9"), "%s", out);
+    ck_assert_int_eq(RUN(tp_cmd_verify, "verify", tpk, "-q"), 0);
+
+    /* The human summary names the file, the chunk count and every layer. */
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--region", "0,0,1,1",
+                                  "--samples", "9", "-o", tpk),
+                     0);
+    ck_assert_msg(strstr(out, "baked ") && strstr(out, "1 chunks") && strstr(out, "biome"),
+                  "%s", out);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_bake_command_answers_help_and_rejects_bad_arguments)
+{
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage bake") == out && strstr(out, "Examples:"));
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_bake, "bake", "--samples", "100"), 2);
+    ck_assert_msg(strstr(out, "--samples") && strstr(out, "2^n + 1"), "%s", out);
+    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--level", "13"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--threads", "-1"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--region", "0,0,0,4"), 2);
+    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "world.tpk"), 2); /* the output is -o */
+    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "-o", ""), 2);
+}
+END_TEST
+
+START_TEST(test_bake_command_into_a_missing_directory_fails_naming_the_path)
+{
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_bake, "bake", "--region", "0,0,1,1",
+                                  "--samples", "9", "-q", "-o", "/nonexistent-dir/w.tpk"),
+                     1);
+    ck_assert_msg(strstr(out, "terrapage bake: /nonexistent-dir/w.tpk: ") == out &&
+                      strstr(out, "No such file or directory"),
+                  "%s", out);
+}
+END_TEST
+
+/* Ctrl-C during a bake: the command stops, says so, exits 1, and the previous file at the
+ * output path is untouched, with no temporary file left beside it. */
+START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
+{
+    char tpk[512];
+    tmp_path(tpk, sizeof tpk, "interrupted.tpk");
+    static const char previous[] = "previous world";
+    FILE *f = fopen(tpk, "wb");
+    ck_assert(f != NULL);
+    fwrite(previous, 1, sizeof previous, f);
+    fclose(f);
+
+    pid_t child = fork();
+    ck_assert(child >= 0);
+    if (child == 0) {
+        /* Big enough to take seconds: the signal arrives mid-bake. */
+        int status = RUN(tp_cmd_bake, "bake", "--region", "-64,-64,64,64", "--threads", "1",
+                         "-q", "-o", tpk);
+        _exit(status);
+    }
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    ck_assert_int_eq(kill(child, SIGINT), 0);
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status), "the bake died of a signal instead of stopping");
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert(files_identical_to(tpk, previous, sizeof previous));
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "tools-%ld-interrupted.tpk.", (long)getpid());
+    ck_assert_int_eq(count_entries(TP_TEST_TMP_DIR, prefix), 0);
+    unlink(tpk);
+}
+END_TEST
+
 static Suite *tools_suite(void)
 {
     Suite *s = suite_create("tools");
@@ -844,6 +944,10 @@ static Suite *tools_suite(void)
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);
+    tcase_add_test(tc, test_bake_command_writes_a_file_that_info_and_verify_accept);
+    tcase_add_test(tc, test_bake_command_answers_help_and_rejects_bad_arguments);
+    tcase_add_test(tc, test_bake_command_into_a_missing_directory_fails_naming_the_path);
+    tcase_add_test(tc, test_interrupted_bake_command_keeps_the_previous_file);
     suite_add_tcase(s, tc);
     return s;
 }
