@@ -10,11 +10,15 @@
  *
  * Coarser LODs are taken from the LOD-0 grid at stride 2^k instead of being generated
  * again: the generator guarantees the two are equal (its stride property, tested), and
- * it saves a third of the generation time.
+ * it saves a third of the generation time. Each LOD's mesh is built from that LOD's grid
+ * alone (tp_mesh_generate_chunk_blob, which the runtime's fallback calls too).
  */
 #include "terrapage/baker.h"
 
+#include "terrapage/mesh.h"
+
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +29,15 @@
  * the previous batch, small enough that progress moves and the slots stay a few MiB. */
 #define BATCH_CHUNKS 64u
 
-/* Blobs per chunk: height and biome at every LOD, plus the two climate grids at LOD 0. */
-#define MAX_CHUNK_BLOBS (2u * TP_MAX_LODS + 2u)
+/* Blobs per chunk: height, biome and mesh at every LOD, plus the two climate grids. */
+#define MAX_CHUNK_BLOBS (3u * TP_MAX_LODS + 2u)
 
 typedef struct blob_record {
     uint32_t layer_id, lod, encoding;
     size_t offset;   /* into the slot's byte buffer */
     size_t size;     /* stored bytes */
     size_t raw_size; /* decoded bytes */
+    uint32_t aux;    /* the directory's per-blob value: a mesh's max error, float bits */
 } blob_record;
 
 /* One chunk's finished output, waiting for the writer. */
@@ -44,7 +49,7 @@ typedef struct chunk_slot {
     blob_record blobs[MAX_CHUNK_BLOBS];
     tp_chunk_bounds bounds;
     uint8_t *bytes;   /* capacity: bake_layout.slot_capacity */
-    double generate_s, encode_s;
+    double generate_s, mesh_s, encode_s;
 } chunk_slot;
 
 /* Per-thread generation buffers (LOD 0 grids and the climate grid). */
@@ -55,6 +60,8 @@ typedef struct thread_scratch {
     uint16_t *precipitation;
     uint16_t *lod_heights; /* one coarser LOD at a time, taken at stride */
     uint8_t *lod_biomes;
+    void *mesh_scratch;    /* tp_mesh_generate_chunk_blob()'s, sized for LOD 0 */
+    uint8_t *mesh_raw;     /* one encoded mesh before compression */
 } thread_scratch;
 
 /* Sizes that follow from the world. */
@@ -64,6 +71,8 @@ typedef struct bake_layout {
     uint32_t edge0, climate_edge;
     size_t slot_capacity;
     int level;
+    bool meshes;
+    size_t mesh_scratch_size, mesh_raw_capacity;
 } bake_layout;
 
 static uint64_t morton_key(uint32_t x, uint32_t z)
@@ -88,8 +97,8 @@ static int compare_order(const void *a, const void *b)
 }
 
 void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0, int32_t region_z0,
-                       uint32_t region_width, uint32_t region_height, tp_file_desc *desc,
-                       uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE])
+                       uint32_t region_width, uint32_t region_height, uint32_t flags,
+                       tp_file_desc *desc, uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE])
 {
     tp_world_params_serialize(world, params_blob);
     memset(desc, 0, sizeof *desc);
@@ -118,6 +127,10 @@ void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0, int32_t 
                                       TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
     desc->layers[3] = (tp_layer_desc){TP_LAYER_BIOME, TP_ELEM_U8, lods,
                                       world->samples_per_edge, TP_ENCODING_LZ4, {0}};
+    if (!(flags & TP_BAKE_NO_MESHES)) {
+        desc->layers[desc->layer_count++] =
+            (tp_layer_desc){TP_LAYER_MESH, TP_ELEM_BYTES, lods, 0, TP_ENCODING_LZ4, {0}};
+    }
 }
 
 /* Worst-case bytes of one chunk's encoded blobs. */
@@ -131,6 +144,8 @@ static size_t slot_capacity(const bake_layout *L)
     }
     size_t c = (size_t)L->climate_edge * L->climate_edge;
     total += 2 * tp_blob_encode_bound(c * sizeof(uint16_t));
+    for (uint32_t lod = 0; L->meshes && lod < L->lod_count; lod++)
+        total += tp_blob_encode_bound(tp_mesh_chunk_blob_bound(L->world, lod));
     return total;
 }
 
@@ -142,6 +157,8 @@ static void scratch_free(thread_scratch *s)
     free(s->precipitation);
     free(s->lod_heights);
     free(s->lod_biomes);
+    free(s->mesh_scratch);
+    free(s->mesh_raw);
     memset(s, 0, sizeof *s);
 }
 
@@ -156,20 +173,25 @@ static int scratch_alloc(thread_scratch *s, const bake_layout *L)
     s->precipitation = malloc(nc * sizeof *s->precipitation);
     s->lod_heights = malloc(n1 * sizeof *s->lod_heights);
     s->lod_biomes = malloc(n1);
+    if (L->meshes) {
+        s->mesh_scratch = malloc(L->mesh_scratch_size);
+        s->mesh_raw = malloc(L->mesh_raw_capacity);
+    }
     if (!s->heights || !s->biomes || !s->temperature || !s->precipitation ||
-        !s->lod_heights || !s->lod_biomes) {
+        !s->lod_heights || !s->lod_biomes ||
+        (L->meshes && (!s->mesh_scratch || !s->mesh_raw))) {
         scratch_free(s);
         return 0;
     }
     return 1;
 }
 
-/* Encodes one grid into the slot's buffer and records it. */
-static tp_result encode_blob(const bake_layout *L, chunk_slot *slot, size_t *used,
-                             uint32_t layer_id, uint32_t lod, uint32_t elem_type,
-                             uint32_t edge, const void *raw)
+/* Compresses one blob into the slot's buffer and records it. */
+static tp_result encode_bytes(const bake_layout *L, chunk_slot *slot, size_t *used,
+                              uint32_t layer_id, uint32_t lod, uint32_t elem_type,
+                              uint32_t edge, const void *raw, size_t raw_size, uint32_t aux)
 {
-    size_t raw_size = (size_t)edge * edge * tp_elem_size(elem_type), size = 0;
+    size_t size = 0;
     uint32_t encoding = 0;
     tp_result r = tp_blob_encode(elem_type, edge, raw, raw_size, L->level,
                                  slot->bytes + *used, L->slot_capacity - *used, &size,
@@ -177,9 +199,39 @@ static tp_result encode_blob(const bake_layout *L, chunk_slot *slot, size_t *use
     if (r != TP_OK)
         return r;
     slot->blobs[slot->blob_count++] =
-        (blob_record){layer_id, lod, encoding, *used, size, raw_size};
+        (blob_record){layer_id, lod, encoding, *used, size, raw_size, aux};
     *used += size;
     return TP_OK;
+}
+
+/* Encodes one grid into the slot's buffer and records it. */
+static tp_result encode_blob(const bake_layout *L, chunk_slot *slot, size_t *used,
+                             uint32_t layer_id, uint32_t lod, uint32_t elem_type,
+                             uint32_t edge, const void *raw)
+{
+    size_t raw_size = (size_t)edge * edge * tp_elem_size(elem_type);
+    return encode_bytes(L, slot, used, layer_id, lod, elem_type, edge, raw, raw_size, 0);
+}
+
+/* Builds the LOD's mesh from its own grid (the runtime's fallback does the same, from
+ * the same function) and records its exact max error against LOD 0 in aux. */
+static tp_result encode_mesh(const bake_layout *L, thread_scratch *s, chunk_slot *slot,
+                             size_t *used, uint32_t lod, const uint16_t *lod_heights)
+{
+    size_t raw_size = 0;
+    float max_error_m = 0.0f;
+    double t0 = omp_get_wtime();
+    tp_result r = tp_mesh_generate_chunk_blob(L->world, slot->cx, slot->cz, lod, lod_heights,
+                                              s->heights, s->mesh_scratch,
+                                              L->mesh_scratch_size, s->mesh_raw,
+                                              L->mesh_raw_capacity, &raw_size, &max_error_m);
+    slot->mesh_s += omp_get_wtime() - t0;
+    if (r != TP_OK)
+        return r;
+    uint32_t aux;
+    memcpy(&aux, &max_error_m, sizeof aux);
+    return encode_bytes(L, slot, used, TP_LAYER_MESH, lod, TP_ELEM_BYTES, 0, s->mesh_raw,
+                        raw_size, aux);
 }
 
 /* Takes every 2^lod-th sample of an edge0² grid of `elem`-byte values. */
@@ -200,6 +252,7 @@ static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot
     const tp_world_params *w = L->world;
     slot->blob_count = 0;
     slot->error[0] = '\0';
+    slot->mesh_s = 0.0;
     double t0 = omp_get_wtime();
     tp_chunk_fields fields = {s->heights, s->biomes, s->temperature, s->precipitation};
     tp_result r = tp_generate_chunk(w, slot->cx, slot->cz, 0, &fields);
@@ -225,8 +278,10 @@ static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot
         if (r == TP_OK && lod == 0)
             r = encode_blob(L, slot, &used, TP_LAYER_PRECIPITATION, 0, TP_ELEM_U16,
                             L->climate_edge, s->precipitation);
+        if (r == TP_OK && L->meshes)
+            r = encode_mesh(L, s, slot, &used, lod, h);
     }
-    slot->encode_s = omp_get_wtime() - t1;
+    slot->encode_s = omp_get_wtime() - t1 - slot->mesh_s;
     if (r != TP_OK) {
         slot->result = r;
         snprintf(slot->error, sizeof slot->error, "%s", tp_error_detail());
@@ -262,7 +317,7 @@ static tp_result write_batch(tp_writer *writer, const chunk_slot *slots, uint32_
             const blob_record *rec = &slot->blobs[b];
             tp_result r = tp_writer_add_blob(writer, slot->cx, slot->cz, rec->layer_id,
                                              rec->lod, rec->encoding, slot->bytes + rec->offset,
-                                             rec->size, rec->raw_size, 0);
+                                             rec->size, rec->raw_size, rec->aux);
             if (r != TP_OK)
                 return r;
             tp_bake_layer_stats *ls = &stats->layers[rec->layer_id][rec->lod];
@@ -274,6 +329,7 @@ static tp_result write_batch(tp_writer *writer, const chunk_slot *slots, uint32_
         if (r != TP_OK)
             return r;
         stats->generate_seconds += slot->generate_s;
+        stats->mesh_seconds += slot->mesh_s;
         stats->encode_seconds += slot->encode_s;
         stats->chunks++;
     }
@@ -283,6 +339,9 @@ static tp_result write_batch(tp_writer *writer, const chunk_slot *slots, uint32_
 static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
                                int32_t *x0, int32_t *z0, uint32_t *width, uint32_t *height)
 {
+    if (o->flags & ~(uint32_t)TP_BAKE_NO_MESHES)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake options: unknown flags 0x%x",
+                             o->flags & ~(uint32_t)TP_BAKE_NO_MESHES);
     for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++) {
         if (o->reserved[i] != 0) {
             return tp__error_set(TP_ERR_INVALID_ARGUMENT,
@@ -356,14 +415,20 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
         return result;
 
     bake_layout L = {&world, tp_world_lod_count(&world), world.samples_per_edge,
-                     tp_world_climate_edge(&world), 0, o->compression_level};
+                     tp_world_climate_edge(&world), 0, o->compression_level,
+                     !(o->flags & TP_BAKE_NO_MESHES), 0, 0};
+    if (L.meshes) {
+        /* LOD 0 needs the most; the same buffers serve every LOD. */
+        L.mesh_scratch_size = tp_mesh_chunk_blob_scratch_size(&world, 0);
+        L.mesh_raw_capacity = tp_mesh_chunk_blob_bound(&world, 0);
+    }
     L.slot_capacity = slot_capacity(&L);
     const int threads = o->threads ? (int)o->threads : omp_get_max_threads();
     stats->threads = (uint32_t)threads;
 
     uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE];
     tp_file_desc desc;
-    tp_bake_file_desc(&world, x0, z0, width, height, &desc, params_blob);
+    tp_bake_file_desc(&world, x0, z0, width, height, o->flags, &desc, params_blob);
 
     uint64_t total = 0;
     chunk_order *order = region_order(x0, z0, width, height, &total);

@@ -1,9 +1,10 @@
-/* mesh_codec.c — chunk meshes to and from self-contained, checksummed blobs.
+/* mesh_codec.c — chunk meshes to and from self-contained, checksummed encodings.
  *
- * Blob = 36-byte header + LZ4 block of the filtered vertices + LZ4 block of the filtered
- * indices (byte layout in terrapage/mesh_codec.h). Two blocks rather than one so each
- * decompresses straight into its own output array: the decoder then un-filters in place,
- * run by run, and needs no heap and no scratch from the caller.
+ * Encoding = 32-byte header + filtered vertices + filtered indices (byte layout in
+ * formats/FORMAT.md, "Mesh blobs"). It is a filter only: the page file compresses every
+ * blob with LZ4 itself, so compressing here as well would only cost time, and leaving it
+ * out keeps the bytes independent of the LZ4 version (the runtime's fallback produces
+ * them without compressing anything).
  *
  * Skirts are derived data — a copy of each border vertex, lowered — so when a mesh's
  * skirts are exactly what tp_mesh_add_skirts() makes, only the surface is stored and the
@@ -21,13 +22,10 @@
  *             1024 indices.
  * The checksum covers the header and the filtered bytes, so it is checked before
  * anything is rebuilt; the index range check then guards against encoder faults and
- * crafted blobs whose checksum was recomputed.
+ * crafted encodings whose checksum was recomputed.
  */
 #include "terrapage/mesh_codec.h"
 
-#include <lz4.h>
-#include <lz4hc.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -39,8 +37,8 @@ _Static_assert(sizeof(tp_mesh_vertex) == 8, "tp_mesh_vertex must be 8 bytes with
 /* Far more than any 65535-vertex triangle list needs (a planar mesh has < 2 triangles
  * per vertex); keeps every size computation below far from overflow and LZ4's limits. */
 #define MAX_INDICES (1u << 24)
-#define DEFAULT_LEVEL 9
 #define FLAG_IMPLICIT_SKIRTS 0x1u
+#define CHECKSUM_SEED 0x7470u
 
 /* ---- little helpers ---------------------------------------------------------------- */
 
@@ -77,20 +75,18 @@ static uint8_t unzigzag8(uint8_t z)
     return (uint8_t)((z >> 1) ^ (0u - (uint32_t)(z & 1u)));
 }
 
-/* Low 32 bits of a chain of XXH3-64: header bytes 0 … 31 (seed 0x7470), then the
- * filtered vertices (seeded with that hash), then the filtered indices (likewise). */
-static uint32_t blob_checksum(const uint8_t *header, const void *vbytes, size_t vsize,
-                              const void *ibytes, size_t isize)
+/* Low 32 bits of XXH3-64 of the body (everything after the header), seeded with the
+ * XXH3-64 of header bytes 0 … 27 under seed 0x7470. */
+static uint32_t encoding_checksum(const uint8_t *encoded, size_t size)
 {
-    uint64_t h = XXH3_64bits_withSeed(header, 32, 0x7470u);
-    h = XXH3_64bits_withSeed(vbytes, vsize, h);
-    return (uint32_t)XXH3_64bits_withSeed(ibytes, isize, h);
+    uint64_t h = XXH3_64bits_withSeed(encoded, 28, CHECKSUM_SEED);
+    return (uint32_t)XXH3_64bits_withSeed(encoded + TP_MESH_BLOB_HEADER_SIZE,
+                                          size - TP_MESH_BLOB_HEADER_SIZE, h);
 }
 
 /* Header fields in blob order. */
 typedef struct blob_header {
     uint32_t vertex_count, index_count, skirt_vertex_start, skirt_index_start, skirt_depth;
-    uint32_t vertex_block_size; /* compressed bytes of the vertex block */
     uint32_t checksum;
     uint8_t flags, xz_shift;
     uint32_t stored_vertices, stored_indices; /* what the blocks hold */
@@ -220,27 +216,25 @@ static void filter_vertices(const tp_mesh_vertex *v, uint32_t n, unsigned shift,
     }
 }
 
-/* In place: `v` holds the filtered bytes of n vertices. Each run is copied to the stack
- * before its vertices are rebuilt over it, so nothing is read after being overwritten.
+/* Reads the filtered bytes of n vertices from `in` and rebuilds them into `v`.
  * Returns 0 if a position does not fit 16 bits after un-shifting (only corrupt data). */
-static int unfilter_vertices(tp_mesh_vertex *v, uint32_t n, unsigned shift)
+static int unfilter_vertices(const uint8_t *in, tp_mesh_vertex *v, uint32_t n, unsigned shift)
 {
-    uint8_t tmp[VERTEX_RUN * 8u];
     uint16_t px = 0, pz = 0, ph = 0;
     uint8_t pu = 0, pv = 0;
     uint32_t limit = 0xFFFFu >> shift;
     for (uint32_t run = 0; run < n; run += VERTEX_RUN) {
         uint32_t len = n - run < VERTEX_RUN ? n - run : VERTEX_RUN;
-        memcpy(tmp, (uint8_t *)v + (size_t)run * 8u, (size_t)len * 8u);
+        const uint8_t *p = in + (size_t)run * 8u;
         for (uint32_t k = 0; k < len; k++) {
-            uint16_t dx = (uint16_t)(tmp[k] | tmp[len + k] << 8);
-            uint16_t dz = (uint16_t)(tmp[2 * len + k] | tmp[3 * len + k] << 8);
-            uint16_t dh = (uint16_t)(tmp[4 * len + k] | tmp[5 * len + k] << 8);
+            uint16_t dx = (uint16_t)(p[k] | p[len + k] << 8);
+            uint16_t dz = (uint16_t)(p[2 * len + k] | p[3 * len + k] << 8);
+            uint16_t dh = (uint16_t)(p[4 * len + k] | p[5 * len + k] << 8);
             px = (uint16_t)(px + unzigzag16(dx));
             pz = (uint16_t)(pz + unzigzag16(dz));
             ph = (uint16_t)(ph + unzigzag16(dh));
-            pu = (uint8_t)(pu + unzigzag8(tmp[6 * len + k]));
-            pv = (uint8_t)(pv + unzigzag8(tmp[7 * len + k]));
+            pu = (uint8_t)(pu + unzigzag8(p[6 * len + k]));
+            pv = (uint8_t)(pv + unzigzag8(p[7 * len + k]));
             if (px > limit || pz > limit)
                 return 0;
             tp_mesh_vertex *d = &v[run + k];
@@ -271,16 +265,16 @@ static void filter_indices(const uint16_t *idx, uint32_t m, uint8_t *out)
     }
 }
 
-/* In place, like unfilter_vertices. Returns 0 at the first index ≥ vertex_count. */
-static int unfilter_indices(uint16_t *idx, uint32_t m, uint32_t vertex_count)
+/* Reads m filtered indices from `in` into `idx`. Returns 0 at the first index
+ * ≥ vertex_count. */
+static int unfilter_indices(const uint8_t *in, uint16_t *idx, uint32_t m, uint32_t vertex_count)
 {
-    uint8_t tmp[INDEX_RUN * 2u];
     uint32_t next = 0;
     for (uint32_t run = 0; run < m; run += INDEX_RUN) {
         uint32_t len = m - run < INDEX_RUN ? m - run : INDEX_RUN;
-        memcpy(tmp, (uint8_t *)idx + (size_t)run * 2u, (size_t)len * 2u);
+        const uint8_t *p = in + (size_t)run * 2u;
         for (uint32_t k = 0; k < len; k++) {
-            uint16_t code = (uint16_t)(tmp[k] | tmp[len + k] << 8);
+            uint16_t code = (uint16_t)(p[k] | p[len + k] << 8);
             uint32_t i = (uint16_t)(next - unzigzag16(code));
             if (i >= vertex_count)
                 return 0;
@@ -290,16 +284,6 @@ static int unfilter_indices(uint16_t *idx, uint32_t m, uint32_t vertex_count)
         }
     }
     return 1;
-}
-
-static int lz4_compress(const uint8_t *src, size_t size, uint8_t *dst, size_t cap, int level)
-{
-    if (size == 0)
-        return 0;
-    if (level < 0)
-        return LZ4_compress_fast((const char *)src, (char *)dst, (int)size, (int)cap, -level);
-    return LZ4_compress_HC((const char *)src, (char *)dst, (int)size, (int)cap,
-                           level == 0 ? DEFAULT_LEVEL : level);
 }
 
 /* ---- header ---------------------------------------------------------------------- */
@@ -321,8 +305,7 @@ static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
     h->skirt_vertex_start = get_u32(b + 16);
     h->skirt_index_start = get_u32(b + 20);
     h->skirt_depth = get_u32(b + 24);
-    h->vertex_block_size = get_u32(b + 28);
-    h->checksum = get_u32(b + 32);
+    h->checksum = get_u32(b + 28);
     tp_result r = check_counts(h->vertex_count, h->index_count, h->skirt_vertex_start,
                                h->skirt_index_start, h->skirt_depth);
     if (r != TP_OK)
@@ -330,14 +313,13 @@ static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
     int implicit = (h->flags & FLAG_IMPLICIT_SKIRTS) != 0;
     h->stored_vertices = implicit ? h->skirt_vertex_start : h->vertex_count;
     h->stored_indices = implicit ? h->skirt_index_start : h->index_count;
-    size_t body = size - TP_MESH_BLOB_HEADER_SIZE;
-    if (h->vertex_block_size > body)
-        return TP_ERR_CORRUPT;
-    /* An empty section has an empty block; a non-empty one never compresses to nothing. */
-    size_t index_block_size = body - h->vertex_block_size;
-    if ((h->stored_vertices == 0) != (h->vertex_block_size == 0) ||
-        (h->stored_indices == 0) != (index_block_size == 0))
-        return TP_ERR_CORRUPT;
+    /* The counts fix the size exactly (and check_counts keeps this far from overflow). */
+    if (size != TP_MESH_BLOB_HEADER_SIZE + (size_t)h->stored_vertices * 8u +
+                    (size_t)h->stored_indices * 2u)
+        return size < TP_MESH_BLOB_HEADER_SIZE + (size_t)h->stored_vertices * 8u +
+                          (size_t)h->stored_indices * 2u
+                   ? TP_ERR_TRUNCATED
+                   : TP_ERR_CORRUPT;
     return TP_OK;
 }
 
@@ -408,73 +390,69 @@ tp_result tp_mesh_add_skirts(tp_mesh *mesh, uint32_t vertex_capacity, uint32_t i
 }
 
 /* Whether the mesh's skirts are exactly what tp_mesh_add_skirts(skirt_depth) rebuilds
- * from its surface, so they need not be stored. Rebuilds into temporary arrays. */
+ * from its surface, so they need not be stored. Checked in place, without rebuilding:
+ * skirt k must hang from the k-th border vertex of the loop order (strictly increasing
+ * (position, index) keys over all of the surface's border vertices), be that vertex
+ * lowered by the depth, and own the two triangles add_skirts writes. */
 static int skirts_are_implicit(const tp_mesh *m)
 {
-    if (m->skirt_vertex_start == m->vertex_count && m->skirt_index_start == m->index_count)
+    const uint32_t n = m->skirt_vertex_start, first = m->skirt_index_start;
+    const uint32_t count = m->vertex_count - n;
+    if (count == 0 && m->index_count == first)
         return 0; /* nothing to save */
-    tp_mesh_vertex *v = malloc(sizeof *v * m->vertex_count);
-    uint16_t *ix = malloc(sizeof *ix * m->index_count);
-    int same = 0;
-    if (v && ix) {
-        memcpy(v, m->vertices, sizeof *v * m->skirt_vertex_start);
-        memcpy(ix, m->indices, sizeof *ix * m->skirt_index_start);
-        tp_mesh r = {v, ix, m->skirt_vertex_start, m->skirt_index_start, m->skirt_vertex_start,
-                     m->skirt_index_start, 0};
-        same = tp_mesh_add_skirts(&r, m->vertex_count, m->index_count, m->skirt_depth) == TP_OK &&
-               r.vertex_count == m->vertex_count && r.index_count == m->index_count &&
-               !memcmp(v, m->vertices, sizeof *v * m->vertex_count) &&
-               !memcmp(ix, m->indices, sizeof *ix * m->index_count);
+    uint32_t border = 0;
+    for (uint32_t k = 0; k < n; k++)
+        border += border_position(&m->vertices[k]) != NOT_ON_BORDER;
+    if (border < 2 || border != count || m->index_count - first != 6u * count)
+        return 0;
+    uint64_t previous_key = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        const uint16_t *t = m->indices + first + 6u * k;
+        uint32_t next = k + 1 == count ? 0 : k + 1;
+        uint32_t top = t[0], top_next = m->indices[first + 6u * next];
+        if (top >= n)
+            return 0;
+        uint32_t pos = border_position(&m->vertices[top]);
+        uint64_t key = (uint64_t)pos << 16 | top;
+        if (pos == NOT_ON_BORDER || (k > 0 && key <= previous_key))
+            return 0;
+        previous_key = key;
+        if (t[1] != top_next || t[2] != n + next || t[3] != top || t[4] != n + next ||
+            t[5] != n + k)
+            return 0;
+        tp_mesh_vertex want = m->vertices[top];
+        want.h = (uint16_t)(want.h > m->skirt_depth ? want.h - m->skirt_depth : 0);
+        if (memcmp(&want, &m->vertices[n + k], sizeof want) != 0)
+            return 0;
     }
-    free(v);
-    free(ix);
-    return same;
+    return 1;
 }
 
 size_t tp_mesh_encode_bound(uint32_t vertex_count, uint32_t index_count)
 {
     if (vertex_count > TP_MESH_MAX_VERTICES || index_count > MAX_INDICES)
         return 0;
-    return TP_MESH_BLOB_HEADER_SIZE + (size_t)LZ4_compressBound((int)(vertex_count * 8u)) +
-           (size_t)LZ4_compressBound((int)(index_count * 2u));
+    return TP_MESH_BLOB_HEADER_SIZE + (size_t)vertex_count * 8u + (size_t)index_count * 2u;
 }
 
-tp_result tp_mesh_encode(const tp_mesh *mesh, int level, void *out, size_t out_capacity,
-                         size_t *out_size)
+tp_result tp_mesh_encode(const tp_mesh *mesh, void *out, size_t out_capacity, size_t *out_size)
 {
     if (!mesh || !out || !out_size)
         return TP_ERR_INVALID_ARGUMENT;
     tp_result r = tp_mesh_validate(mesh);
     if (r != TP_OK)
         return r;
-    size_t bound = tp_mesh_encode_bound(mesh->vertex_count, mesh->index_count);
-    if (out_capacity < bound)
+    if (out_capacity < tp_mesh_encode_bound(mesh->vertex_count, mesh->index_count))
         return TP_ERR_BUFFER_TOO_SMALL;
-    if (level > LZ4HC_CLEVEL_MAX)
-        level = LZ4HC_CLEVEL_MAX;
 
     const int implicit = skirts_are_implicit(mesh);
     const uint32_t nv = implicit ? mesh->skirt_vertex_start : mesh->vertex_count;
     const uint32_t ni = implicit ? mesh->skirt_index_start : mesh->index_count;
-    size_t vraw = (size_t)nv * 8u, iraw = (size_t)ni * 2u;
-    uint8_t *filtered = malloc(vraw + iraw + 1);
-    if (!filtered)
-        return TP_ERR_OUT_OF_MEMORY;
-    unsigned shift = common_xz_shift(mesh->vertices, nv);
-    filter_vertices(mesh->vertices, nv, shift, filtered);
-    filter_indices(mesh->indices, ni, filtered + vraw);
-
+    const size_t size = TP_MESH_BLOB_HEADER_SIZE + (size_t)nv * 8u + (size_t)ni * 2u;
     uint8_t *o = out;
-    uint8_t *body = o + TP_MESH_BLOB_HEADER_SIZE;
-    size_t cap = out_capacity - TP_MESH_BLOB_HEADER_SIZE;
-    int vsize = lz4_compress(filtered, vraw, body, cap, level);
-    int isize = vsize < 0 ? -1
-                          : lz4_compress(filtered + vraw, iraw, body + vsize, cap - (size_t)vsize, level);
-    /* With the bound's capacity LZ4 cannot fail; a zero here would be a library fault. */
-    if (vsize < 0 || isize < 0 || (vraw && !vsize) || (iraw && !isize)) {
-        free(filtered);
-        return TP_ERR_IO;
-    }
+    unsigned shift = common_xz_shift(mesh->vertices, nv);
+    filter_vertices(mesh->vertices, nv, shift, o + TP_MESH_BLOB_HEADER_SIZE);
+    filter_indices(mesh->indices, ni, o + TP_MESH_BLOB_HEADER_SIZE + (size_t)nv * 8u);
 
     put_u32(o, MESH_MAGIC);
     o[4] = TP_MESH_BLOB_VERSION;
@@ -486,19 +464,17 @@ tp_result tp_mesh_encode(const tp_mesh *mesh, int level, void *out, size_t out_c
     put_u32(o + 16, mesh->skirt_vertex_start);
     put_u32(o + 20, mesh->skirt_index_start);
     put_u32(o + 24, mesh->skirt_depth);
-    put_u32(o + 28, (uint32_t)vsize);
-    put_u32(o + 32, blob_checksum(o, filtered, vraw, filtered + vraw, iraw));
-    free(filtered);
-    *out_size = TP_MESH_BLOB_HEADER_SIZE + (size_t)vsize + (size_t)isize;
+    put_u32(o + 28, encoding_checksum(o, size));
+    *out_size = size;
     return TP_OK;
 }
 
-tp_result tp_mesh_decode_header(const void *blob, size_t blob_size, tp_mesh *out_info)
+tp_result tp_mesh_decode_header(const void *encoded, size_t size, tp_mesh *out_info)
 {
-    if (!blob || !out_info)
+    if (!encoded || !out_info)
         return TP_ERR_INVALID_ARGUMENT;
     blob_header h;
-    tp_result r = read_header(blob, blob_size, &h);
+    tp_result r = read_header(encoded, size, &h);
     if (r != TP_OK)
         return r;
     memset(out_info, 0, sizeof *out_info);
@@ -510,39 +486,28 @@ tp_result tp_mesh_decode_header(const void *blob, size_t blob_size, tp_mesh *out
     return TP_OK;
 }
 
-tp_result tp_mesh_decode(const void *blob, size_t blob_size, tp_mesh_vertex *out_vertices,
+tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_vertices,
                          uint32_t vertex_capacity, uint16_t *out_indices, uint32_t index_capacity,
                          tp_mesh *out_mesh)
 {
-    if (!blob || !out_mesh)
+    if (!encoded || !out_mesh)
         return TP_ERR_INVALID_ARGUMENT;
     memset(out_mesh, 0, sizeof *out_mesh);
     blob_header h;
-    tp_result r = read_header(blob, blob_size, &h);
+    tp_result r = read_header(encoded, size, &h);
     if (r != TP_OK)
         return r;
     if (h.vertex_count > vertex_capacity || h.index_count > index_capacity)
         return TP_ERR_BUFFER_TOO_SMALL;
     if ((h.vertex_count && !out_vertices) || (h.index_count && !out_indices))
         return TP_ERR_INVALID_ARGUMENT;
-
-    const uint8_t *body = (const uint8_t *)blob + TP_MESH_BLOB_HEADER_SIZE;
-    size_t vraw = (size_t)h.stored_vertices * 8u, iraw = (size_t)h.stored_indices * 2u;
-    size_t isize = blob_size - TP_MESH_BLOB_HEADER_SIZE - h.vertex_block_size;
-    if (h.vertex_block_size > (uint32_t)LZ4_MAX_INPUT_SIZE || isize > (size_t)LZ4_MAX_INPUT_SIZE)
-        return TP_ERR_CORRUPT; /* LZ4 takes int sizes; no valid block is this large */
-    /* LZ4_decompress_safe never writes past the given capacity and fails unless the
-     * block ends exactly at its compressed size: exact sizes in, exact sizes out. */
-    if (vraw && LZ4_decompress_safe((const char *)body, (char *)out_vertices,
-                                    (int)h.vertex_block_size, (int)vraw) != (int)vraw)
+    const uint8_t *bytes = encoded;
+    if (encoding_checksum(bytes, size) != h.checksum)
         return TP_ERR_CORRUPT;
-    if (iraw && LZ4_decompress_safe((const char *)body + h.vertex_block_size, (char *)out_indices,
-                                    (int)isize, (int)iraw) != (int)iraw)
-        return TP_ERR_CORRUPT;
-    if (blob_checksum(blob, out_vertices, vraw, out_indices, iraw) != h.checksum)
-        return TP_ERR_CORRUPT;
-    if (!unfilter_vertices(out_vertices, h.stored_vertices, h.xz_shift) ||
-        !unfilter_indices(out_indices, h.stored_indices, h.stored_vertices))
+    const uint8_t *vbytes = bytes + TP_MESH_BLOB_HEADER_SIZE;
+    if (!unfilter_vertices(vbytes, out_vertices, h.stored_vertices, h.xz_shift) ||
+        !unfilter_indices(vbytes + (size_t)h.stored_vertices * 8u, out_indices, h.stored_indices,
+                          h.stored_vertices))
         return TP_ERR_CORRUPT;
 
     tp_mesh m = {out_vertices, out_indices, h.stored_vertices, h.stored_indices,

@@ -251,6 +251,16 @@ static void free_writer(tp_writer *w)
     free(w);
 }
 
+/* The lowest format minor whose additions the file uses (FORMAT.md, section 2): files
+ * without a 1.1 layer stay 1.0 files, byte for byte. */
+static uint32_t content_minor(const tp_file_desc *desc)
+{
+    for (uint32_t i = 0; i < desc->layer_count; i++)
+        if (desc->layers[i].layer_id >= TP_LAYER_MESH)
+            return 1u;
+    return 0u;
+}
+
 tp_result tp_writer_create(const char *path, const tp_file_desc *desc, tp_writer **out_writer)
 {
     assert(path && desc && out_writer);
@@ -280,7 +290,7 @@ tp_result tp_writer_create(const char *path, const tp_file_desc *desc, tp_writer
         memcpy(w->params, desc->params_blob, desc->params_blob_size);
     w->desc.params_blob = w->params;
     w->desc.version_major = TP_PAGEFILE_VERSION_MAJOR;
-    w->desc.version_minor = TP_PAGEFILE_VERSION_MINOR;
+    w->desc.version_minor = content_minor(desc);
 
     for (uint32_t i = 0; i < desc->layer_count; i++) {
         w->slot_base[i] = w->slots;
@@ -471,7 +481,7 @@ static void build_header(const tp_writer *w, const layout *L, uint8_t *h)
     memset(h, 0, (size_t)L->header_size);
     memcpy(h + TP__H_MAGIC, TP__MAGIC, TP__MAGIC_SIZE);
     tp__put16(h + TP__H_VERSION_MAJOR, TP_PAGEFILE_VERSION_MAJOR);
-    tp__put16(h + TP__H_VERSION_MINOR, TP_PAGEFILE_VERSION_MINOR);
+    tp__put16(h + TP__H_VERSION_MINOR, (uint16_t)w->desc.version_minor);
     tp__put32(h + TP__H_HEADER_SIZE, (uint32_t)L->header_size);
     tp__put64(h + TP__H_FILE_SIZE, L->file_size);
     tp__put32(h + TP__H_REQUIRED_FLAGS, 0);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "terrapage/baker.h"
+#include "terrapage/mesh.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
@@ -77,7 +78,34 @@ static tp_bake_options small_bake(uint64_t seed, uint32_t samples, int32_t x0, i
 
 /* Every blob of every chunk decodes to exactly what the generator returns for that chunk
  * and LOD, and the bounds record agrees with the heights. */
-static void check_round_trip(const char *path, const tp_world_params *params)
+/* The baked mesh equals the runtime fallback's build (no heights passed: it generates
+ * them), and aux holds its exact max error against LOD 0. */
+static void check_mesh(const tp_reader *r, const tp_world_params *w, int32_t cx, int32_t cz,
+                       uint32_t lod)
+{
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_MESH, lod, &ref), TP_OK);
+    size_t cap = tp_mesh_chunk_blob_bound(w, lod), size = 0;
+    uint8_t *baked = malloc(ref.raw_size), *fresh = malloc(cap);
+    uint16_t *lod0 = malloc(sizeof *lod0 * w->samples_per_edge * w->samples_per_edge);
+    ck_assert(baked && fresh && lod0);
+    ck_assert_int_eq(tp_reader_decode(r, &ref, baked, ref.raw_size), TP_OK);
+    tp_chunk_fields f = {.height_codes = lod0};
+    ck_assert_int_eq(tp_generate_chunk(w, cx, cz, 0, &f), TP_OK);
+    float error_m = -1.0f;
+    ck_assert_int_eq(tp_mesh_generate_chunk_blob(w, cx, cz, lod, NULL, lod0, NULL, 0, fresh,
+                                                 cap, &size, &error_m),
+                     TP_OK);
+    ck_assert_uint_eq(size, ref.raw_size);
+    ck_assert_msg(memcmp(baked, fresh, size) == 0, "mesh (%d,%d) LOD %u", cx, cz, lod);
+    uint32_t bits;
+    memcpy(&bits, &error_m, sizeof bits);
+    ck_assert_uint_eq(ref.aux, bits);
+    ck_assert(error_m >= 0.0f && error_m <= tp_mesh_lod_target_error_m(lod));
+    free(baked), free(fresh), free(lod0);
+}
+
+static void check_round_trip(const char *path, const tp_world_params *params, bool meshes)
 {
     tp_world_params w;
     ck_assert_int_eq(tp_world_params_resolve(params, &w), TP_OK);
@@ -87,6 +115,7 @@ static void check_round_trip(const char *path, const tp_world_params *params)
     ck_assert_uint_eq(d->params_hash, tp_world_params_hash(&w));
     ck_assert_uint_eq(d->generator_version, TP_GENERATOR_VERSION);
     ck_assert_uint_eq(d->lod_count, tp_world_lod_count(&w));
+    ck_assert_uint_eq(d->version_minor, meshes ? 1 : 0); /* meshes are format 1.1 */
     const uint32_t e0 = w.samples_per_edge, ce = tp_world_climate_edge(&w);
     const size_t n0 = (size_t)e0 * e0, nc = (size_t)ce * ce;
     uint16_t *h = malloc(n0 * 2), *hd = malloc(n0 * 2), *p = malloc(nc * 2),
@@ -109,6 +138,11 @@ static void check_round_trip(const char *path, const tp_world_params *params)
                 ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_BIOME, lod, &ref), TP_OK);
                 ck_assert_int_eq(tp_reader_decode(r, &ref, bd, n0), TP_OK);
                 ck_assert_msg(memcmp(b, bd, n) == 0, "biomes (%d,%d) LOD %u", cx, cz, lod);
+                if (meshes)
+                    check_mesh(r, &w, cx, cz, lod);
+                else
+                    ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_MESH, lod, &ref),
+                                     TP_ERR_NOT_FOUND);
                 if (lod == 0) {
                     ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_TEMPERATURE, 0, &ref),
                                      TP_OK);
@@ -158,7 +192,7 @@ START_TEST(test_baked_blobs_equal_the_generator_for_every_layer_and_lod)
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_uint_eq(stats.file_bytes, (uint64_t)st.st_size);
-    check_round_trip(path, &o.world);
+    check_round_trip(path, &o.world, true);
     unlink(path);
 }
 END_TEST
@@ -176,8 +210,9 @@ START_TEST(test_round_trip_holds_for_other_seeds_sizes_and_far_regions)
         tp_bake_options o = small_bake(cases[i].seed, cases[i].samples, cases[i].x0,
                                        cases[i].z0, 3, 4);
         o.compression_level = cases[i].level;
+        o.flags = i == 1 ? TP_BAKE_NO_MESHES : 0;
         ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
-        check_round_trip(path, &o.world);
+        check_round_trip(path, &o.world, i != 1);
         unlink(path);
     }
 }
@@ -321,6 +356,9 @@ START_TEST(test_invalid_options_are_refused_before_anything_is_written)
     o.reserved[3] = 1;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
     o = small_bake(1, 9, 0, 0, 2, 2);
+    o.flags = 0x80;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o = small_bake(1, 9, 0, 0, 2, 2);
     o.compression_level = 13;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(tp_bake(NULL, &o, NULL), TP_ERR_INVALID_ARGUMENT);
@@ -334,11 +372,13 @@ START_TEST(test_zero_options_mean_the_default_region_and_world)
     ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
     tp_file_desc d;
     uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
-    tp_bake_file_desc(&w, -32, -32, 64, 64, &d, blob);
+    tp_bake_file_desc(&w, -32, -32, 64, 64, 0, &d, blob);
     ck_assert_uint_eq(d.seed, 42);
     ck_assert_uint_eq(d.samples_per_edge, 129);
     ck_assert_uint_eq(d.lod_count, 5);
-    ck_assert_uint_eq(d.layer_count, 4);
+    ck_assert_uint_eq(d.layer_count, 5);
+    ck_assert_uint_eq(d.layers[4].layer_id, TP_LAYER_MESH);
+    ck_assert_uint_eq(d.layers[4].lod_count, 5);
     ck_assert_uint_eq(d.layers[1].edge_lod0, 17);
     ck_assert_uint_eq(d.layers[1].lod_count, 1);
     ck_assert_uint_eq(d.layers[3].lod_count, 5);
@@ -346,6 +386,8 @@ START_TEST(test_zero_options_mean_the_default_region_and_world)
     tp_world_params back;
     ck_assert_int_eq(tp_world_params_deserialize(blob, sizeof blob, &back), TP_OK);
     ck_assert_uint_eq(tp_world_params_hash(&back), d.params_hash);
+    tp_bake_file_desc(&w, -32, -32, 64, 64, TP_BAKE_NO_MESHES, &d, blob);
+    ck_assert_uint_eq(d.layer_count, 4);
 }
 END_TEST
 

@@ -287,8 +287,9 @@ START_TEST(test_temperature_falls_with_altitude_and_latitude)
     /* Neighbouring climate samples are 16 m apart: over that distance the sea-level
      * climate changes by under 0.1 °C, so the difference between two neighbours is the
      * lapse rate (6.5 °C per km) times their height difference, within a few centi-
-     * degrees. Check every steep land pair of a band of chunks. */
+     * degrees. Check every sloping land pair of a band of chunks, and fit the rate. */
     int checked = 0;
+    double drop_dh = 0.0, dh_dh = 0.0;
     for (int32_t cz = -20; cz < 20; cz += 2)
         for (int32_t cx = -20; cx < 20; cx += 2) {
             chunk_data c = chunk_generate(&w, cx, cz, 0);
@@ -297,17 +298,21 @@ START_TEST(test_temperature_falls_with_altitude_and_latitude)
                 for (uint32_t a = 0; a + 1 < ce; a++) {
                     double h0 = tp_height_code_to_m(&w, c.heights[b * stride * c.edge + a * stride]);
                     double h1 = tp_height_code_to_m(&w, c.heights[b * stride * c.edge + (a + 1) * stride]);
-                    if (h0 < 0.0 || h1 < 0.0 || h1 - h0 < 40.0)
+                    if (h0 < 0.0 || h1 < 0.0 || h1 - h0 < 10.0)
                         continue;
                     double expected_cc = 0.65 * (h1 - h0); /* 6.5 °C/km = 0.65 cc/m */
                     double drop_cc = (double)c.temperature[b * ce + a] - (double)c.temperature[b * ce + a + 1];
                     ck_assert_msg(drop_cc > expected_cc - 12.0 && drop_cc < expected_cc + 12.0,
                                   "chunk %d,%d: %.1f m higher is %.0f cc colder, expected %.0f",
                                   cx, cz, h1 - h0, drop_cc, expected_cc);
+                    drop_dh += drop_cc * (h1 - h0);
+                    dh_dh += (h1 - h0) * (h1 - h0);
                     checked++;
                 }
             chunk_free(&c);
         }
+    double rate = drop_dh / dh_dh; /* least-squares cc per metre */
+    ck_assert_msg(rate > 0.6 && rate < 0.7, "lapse rate %.3f cc/m over %d pairs", rate, checked);
     ck_assert_int_gt(checked, 10);
 
     /* Latitude: over 20 km the sea-level gradient (1.5 °C/km towards +z) outweighs the
@@ -327,6 +332,50 @@ START_TEST(test_temperature_falls_with_altitude_and_latitude)
     }
     ck_assert_msg(south / ns > north / nn + 1500.0, "south %.0f cc, north %.0f cc", south / ns,
                   north / nn);
+}
+END_TEST
+
+/* The slow fields (continents, domain warp, mountain mask) come from a coarse lattice
+ * every TP_CLIMATE_STRIDE samples. If their interpolation had a slope discontinuity
+ * there, heights would kink along every lattice line and hillshades would show
+ * stripes: the second differences of heights would be larger on lattice lines than
+ * between them. With a smooth interpolation they are statistically the same. */
+START_TEST(test_heights_do_not_kink_along_lattice_lines)
+{
+    tp_world_params w = default_world();
+    double on_sum = 0.0, off_sum = 0.0;
+    long on_count = 0, off_count = 0;
+    for (int32_t cz = -24; cz < 24; cz += 4)
+        for (int32_t cx = -24; cx < 24; cx += 4) {
+            chunk_data c = chunk_generate(&w, cx, cz, 0);
+            uint32_t e = c.edge;
+            for (uint32_t j = 1; j + 1 < e; j++)
+                for (uint32_t i = 1; i + 1 < e; i++) {
+                    if (tp_height_code_to_m(&w, c.heights[j * e + i]) <= 0.0)
+                        continue; /* the sea floor is nearly flat and says nothing */
+                    /* Along x and along z; chunk edges sit on lattice lines. */
+                    const int32_t steps[2] = {1, (int32_t)e};
+                    const uint32_t offsets[2] = {i, j};
+                    for (int d = 0; d < 2; d++) {
+                        size_t k = (size_t)j * e + i;
+                        double d2 = (double)c.heights[k - steps[d]] - 2.0 * c.heights[k] +
+                                    (double)c.heights[k + steps[d]];
+                        d2 = d2 < 0.0 ? -d2 : d2;
+                        if (offsets[d] % TP_CLIMATE_STRIDE == 0) {
+                            on_sum += d2;
+                            on_count++;
+                        } else {
+                            off_sum += d2;
+                            off_count++;
+                        }
+                    }
+                }
+            chunk_free(&c);
+        }
+    ck_assert_int_gt(on_count, 10000);
+    double on = on_sum / on_count, off = off_sum / off_count;
+    ck_assert_msg(on < 1.06 * off, "mean |second difference| %.3f on lattice lines, %.3f between",
+                  on, off);
 }
 END_TEST
 
@@ -360,6 +409,7 @@ static Suite *generator_suite(void)
     tcase_add_test(tc, test_params_serialization_round_trips_and_hash_tracks_content);
     tcase_add_test(tc, test_world_has_ocean_mountains_and_every_biome);
     tcase_add_test(tc, test_temperature_falls_with_altitude_and_latitude);
+    tcase_add_test(tc, test_heights_do_not_kink_along_lattice_lines);
     tcase_add_test(tc, test_plain_fbm_is_bounded_and_deterministic);
     suite_add_tcase(s, tc);
     return s;

@@ -9,7 +9,6 @@
  * against the regular grid, bytes per triangle, vertex-cache misses) are printed, not
  * timed. */
 #include <check.h>
-#include <lz4.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "terrapage/mesh.h"
 #include "terrapage/mesh_codec.h"
+#include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 #include <xxhash.h>
 
@@ -854,6 +854,22 @@ static double fifo_acmr(const uint16_t *idx, uint32_t count, int size)
     return count ? (double)misses / (count / 3) : 0;
 }
 
+/* Bytes the page file stores for a mesh: its encoding, compressed by the page file's
+ * own blob codec (LZ4HC level 9, the bake default). */
+static size_t stored_size(const tp_mesh *m)
+{
+    size_t cap = tp_mesh_encode_bound(m->vertex_count, m->index_count), size, stored;
+    uint8_t *raw = malloc(cap), *blob = malloc(tp_blob_encode_bound(cap));
+    uint32_t encoding;
+    ck_assert(raw && blob);
+    ck_assert_int_eq(tp_mesh_encode(m, raw, cap, &size), TP_OK);
+    ck_assert_int_eq(tp_blob_encode(TP_ELEM_BYTES, 0, raw, size, 9, blob,
+                                    tp_blob_encode_bound(cap), &stored, &encoding), TP_OK);
+    free(raw);
+    free(blob);
+    return stored;
+}
+
 START_TEST(test_meshes_beat_the_regular_grid_at_equal_error)
 {
     /* Per chunk and LOD: the coarsest regular grid (the full grid at stride 2^j, j up to
@@ -885,17 +901,14 @@ START_TEST(test_meshes_beat_the_regular_grid_at_equal_error)
                 uint16_t *g = world_grid(&w, cx, cz, lod);
                 owned_mesh om = build(g, tp_world_lod_edge(&w, lod), lod, NULL, 0);
                 float err = measured_error_m(&om.m, full, e0);
-                uint32_t j = 0;
+                /* Never finer than the LOD's own grid (same samples; see bench_mesh.c). */
+                uint32_t j = lod;
                 while (j + 1 < strides && grid_error[j + 1] <= err)
                     j++;
                 reg_tris[lod] += 2.0 * (n0 >> j) * (n0 >> j);
                 lod_grid_tris[lod] += 2.0 * (n0 >> lod) * (n0 >> lod);
                 mesh_tris[lod] += surface_triangles(&om.m);
-                size_t cap = tp_mesh_encode_bound(om.m.vertex_count, om.m.index_count), size;
-                void *blob = malloc(cap);
-                ck_assert_int_eq(tp_mesh_encode(&om.m, 9, blob, cap, &size), TP_OK);
-                bytes[lod] += (double)size;
-                free(blob);
+                bytes[lod] += (double)stored_size(&om.m);
                 if (lod == 0) {
                     acmr16 += fifo_acmr(om.i, om.m.skirt_index_start, 16);
                     acmr32 += fifo_acmr(om.i, om.m.skirt_index_start, 32);
@@ -922,13 +935,13 @@ END_TEST
 
 /* ---- tests: codec ------------------------------------------------------------------- */
 
-static void *encode(const tp_mesh *m, int level, size_t *size)
+static void *encode(const tp_mesh *m, size_t *size)
 {
     size_t cap = tp_mesh_encode_bound(m->vertex_count, m->index_count);
     ck_assert_uint_gt(cap, 0);
     void *blob = malloc(cap);
     ck_assert_ptr_nonnull(blob);
-    ck_assert_int_eq(tp_mesh_encode(m, level, blob, cap, size), TP_OK);
+    ck_assert_int_eq(tp_mesh_encode(m, blob, cap, size), TP_OK);
     ck_assert_uint_le(*size, cap);
     return blob;
 }
@@ -945,14 +958,12 @@ static void assert_meshes_equal(const tp_mesh *a, const tp_mesh *b)
 
 START_TEST(test_codec_round_trips_bit_for_bit)
 {
-    const int levels[] = {0, 1, 12, -1, -20};
-    for (uint32_t lod = 0; lod <= 4; lod++)
-        for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
+    for (uint32_t lod = 0; lod <= 4; lod++) {
             uint16_t *g = synth_grid(SYNTH, 128, 4, -2, lod);
             uint16_t *apron = synth_apron(SYNTH, 128, 4, -2, lod);
             owned_mesh om = build(g, (128 >> lod) + 1, lod, apron, 0);
             size_t size;
-            void *blob = encode(&om.m, levels[l], &size);
+            void *blob = encode(&om.m, &size);
             tp_mesh info, out;
             ck_assert_int_eq(tp_mesh_decode_header(blob, size, &info), TP_OK);
             ck_assert_uint_eq(info.vertex_count, om.m.vertex_count);
@@ -973,7 +984,7 @@ START_TEST(test_codec_round_trips_bit_for_bit)
             owned_free(&om);
             free(g);
             free(apron);
-        }
+    }
 }
 END_TEST
 
@@ -985,7 +996,7 @@ START_TEST(test_codec_handles_any_valid_mesh)
     uint16_t ix[9] = {4, 0, 2, 2, 1, 3, 3, 3, 4};
     tp_mesh m = {v, ix, 5, 9, 3, 6, 0}, out;
     size_t size;
-    void *blob = encode(&m, 9, &size);
+    void *blob = encode(&m, &size);
     tp_mesh_vertex dv[5];
     uint16_t di[9];
     ck_assert_int_eq(tp_mesh_decode(blob, size, dv, 5, di, 9, &out), TP_OK);
@@ -993,7 +1004,7 @@ START_TEST(test_codec_handles_any_valid_mesh)
     free(blob);
 
     tp_mesh empty = {NULL, NULL, 0, 0, 0, 0, 0};
-    blob = encode(&empty, 9, &size);
+    blob = encode(&empty, &size);
     ck_assert_uint_eq(size, TP_MESH_BLOB_HEADER_SIZE);
     ck_assert_int_eq(tp_mesh_decode(blob, size, NULL, 0, NULL, 0, &out), TP_OK);
     ck_assert_uint_eq(out.vertex_count + out.index_count, 0);
@@ -1003,10 +1014,10 @@ START_TEST(test_codec_handles_any_valid_mesh)
     uint16_t bad[3] = {0, 1, 5};
     tp_mesh m2 = {v, bad, 5, 3, 5, 3, 0};
     uint8_t buf[256];
-    ck_assert_int_eq(tp_mesh_encode(&m2, 9, buf, sizeof buf, &size), TP_ERR_CORRUPT);
+    ck_assert_int_eq(tp_mesh_encode(&m2, buf, sizeof buf, &size), TP_ERR_CORRUPT);
     tp_mesh m3 = {v, ix, 5, 8, 5, 6, 0};
-    ck_assert_int_eq(tp_mesh_encode(&m3, 9, buf, sizeof buf, &size), TP_ERR_CORRUPT);
-    ck_assert_int_eq(tp_mesh_encode(&m, 9, buf, 10, &size), TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_mesh_encode(&m3, buf, sizeof buf, &size), TP_ERR_CORRUPT);
+    ck_assert_int_eq(tp_mesh_encode(&m, buf, 10, &size), TP_ERR_BUFFER_TOO_SMALL);
 }
 END_TEST
 
@@ -1016,12 +1027,12 @@ START_TEST(test_skirts_are_rebuilt_not_stored_unless_they_differ)
     owned_mesh om = build(g, 33, 1, NULL, 0);
     ck_assert_uint_gt(om.m.skirt_depth, 0);
     size_t with_rule, tampered_size;
-    void *blob = encode(&om.m, 9, &with_rule);
+    void *blob = encode(&om.m, &with_rule);
     /* The same mesh whose skirt bottoms are a code lower than the rule makes: still
      * valid, stored whole, and it round-trips all the same. */
     for (uint32_t k = om.m.skirt_vertex_start; k < om.m.vertex_count; k++)
         om.v[k].h = (uint16_t)(om.v[k].h ? om.v[k].h - 1 : 0);
-    void *tampered = encode(&om.m, 9, &tampered_size);
+    void *tampered = encode(&om.m, &tampered_size);
     ck_assert_uint_gt(tampered_size, with_rule + 100);
     tp_mesh_vertex *v = malloc(sizeof *v * om.m.vertex_count);
     uint16_t *ix = malloc(sizeof *ix * om.m.index_count);
@@ -1096,7 +1107,7 @@ START_TEST(test_decode_rejects_every_truncation)
     uint16_t *g = synth_grid(SYNTH, 32, 1, 2, 0);
     owned_mesh om = build(g, 33, 0, NULL, 0);
     size_t size;
-    uint8_t *blob = encode(&om.m, 9, &size);
+    uint8_t *blob = encode(&om.m, &size);
     for (size_t len = 0; len < size; len++) {
         /* A copy of exactly len bytes, so reading past it is caught. */
         uint8_t *cut = malloc(len ? len : 1);
@@ -1117,20 +1128,17 @@ START_TEST(test_decode_survives_bit_flips_and_garbage)
     uint16_t *g = synth_grid(SYNTH, 32, -1, 0, 0);
     owned_mesh om = build(g, 33, 0, NULL, 0);
     size_t size;
-    uint8_t *blob = encode(&om.m, 9, &size);
+    uint8_t *blob = encode(&om.m, &size);
     uint8_t *copy = malloc(size);
     int decoded = 0;
-    /* Every bit of the blob, one at a time. A flip in the header or in literal bytes
-     * fails; a few flips of an LZ4 match offset or length point at equal bytes and
-     * decode to the very same mesh, which is fine. */
+    /* Every bit of the encoding, one at a time: the checksum covers every byte, so
+     * every flip fails. */
     for (size_t bit = 0; bit < 8 * size; bit++) {
         memcpy(copy, blob, size);
         copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         decoded += decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, &om.m);
-        if (bit < 8 * TP_MESH_BLOB_HEADER_SIZE)
-            ck_assert_int_eq(decoded, 0);
     }
-    printf("mesh codec: %d of %zu single-bit flips decode (to the original mesh)\n", decoded, 8 * size);
+    ck_assert_int_eq(decoded, 0);
     /* Many random multi-byte corruptions, and headers claiming huge counts. */
     uint32_t seed = 99;
     for (int round = 0; round < 2000; round++) {
@@ -1157,29 +1165,27 @@ static void put32(uint8_t *p, uint32_t v)
         p[k] = (uint8_t)(v >> (8 * k));
 }
 
-/* A blob assembled by hand from filtered bytes, following the layout documented in
- * terrapage/mesh_codec.h rather than the encoder: a check of the spec as much as of the
- * decoder. */
+/* An encoding assembled by hand from filtered bytes, following the layout documented in
+ * formats/FORMAT.md ("Mesh blobs") rather than the encoder: a check of the spec as much
+ * as of the decoder. */
 static size_t hand_made_blob(const uint8_t *vbytes, uint32_t vcount, const uint8_t *ibytes,
                              uint32_t icount, uint8_t *out, size_t cap)
 {
+    size_t size = 32 + 8 * (size_t)vcount + 2 * (size_t)icount;
+    ck_assert_uint_le(size, cap);
     uint8_t *h = out;
     memcpy(h, "TPMS", 4);
-    h[4] = 1, h[5] = 0, h[6] = 0, h[7] = 0;
+    h[4] = 2, h[5] = 0, h[6] = 0, h[7] = 0;
     put32(h + 8, vcount);
     put32(h + 12, icount);
     put32(h + 16, vcount);
     put32(h + 20, icount);
     put32(h + 24, 0);
-    int vs = LZ4_compress_default((const char *)vbytes, (char *)out + 36, (int)(8 * vcount), (int)cap - 36);
-    int is = LZ4_compress_default((const char *)ibytes, (char *)out + 36 + vs, (int)(2 * icount),
-                                  (int)cap - 36 - vs);
-    ck_assert(vs > 0 && is > 0);
-    put32(h + 28, (uint32_t)vs);
-    uint64_t sum = XXH3_64bits_withSeed(h, 32, 0x7470u);
-    sum = XXH3_64bits_withSeed(vbytes, 8 * vcount, sum);
-    put32(h + 32, (uint32_t)XXH3_64bits_withSeed(ibytes, 2 * icount, sum));
-    return 36 + (size_t)vs + (size_t)is;
+    memcpy(out + 32, vbytes, 8 * (size_t)vcount);
+    memcpy(out + 32 + 8 * (size_t)vcount, ibytes, 2 * (size_t)icount);
+    uint64_t sum = XXH3_64bits_withSeed(h, 28, 0x7470u);
+    put32(h + 28, (uint32_t)XXH3_64bits_withSeed(out + 32, size - 32, sum));
+    return size;
 }
 
 START_TEST(test_decode_follows_the_documented_layout_and_rejects_bad_indices)
@@ -1207,6 +1213,150 @@ START_TEST(test_decode_follows_the_documented_layout_and_rejects_bad_indices)
     size = hand_made_blob(vbytes, 3, bad, 6, blob, sizeof blob);
     ck_assert_int_eq(tp_mesh_decode(blob, size, v, 4, ix, 6, &out), TP_ERR_CORRUPT);
     ck_assert_uint_eq(out.index_count, 0);
+}
+END_TEST
+
+
+/* ---- tests: the chunk blob (what the baker stores and the fallback rebuilds) -------- */
+
+/* Decodes a chunk blob into an owned mesh. */
+static owned_mesh decode_blob(const void *raw, size_t size)
+{
+    owned_mesh om;
+    tp_mesh info;
+    ck_assert_int_eq(tp_mesh_decode_header(raw, size, &info), TP_OK);
+    om.v = malloc(sizeof *om.v * (info.vertex_count + 1));
+    om.i = malloc(sizeof *om.i * (info.index_count + 1));
+    om.edge = 0;
+    ck_assert(om.v && om.i);
+    ck_assert_int_eq(tp_mesh_decode(raw, size, om.v, info.vertex_count, om.i, info.index_count, &om.m),
+                     TP_OK);
+    return om;
+}
+
+static void *chunk_blob(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod,
+                        const uint16_t *heights, const uint16_t *full, size_t *size, float *err)
+{
+    size_t cap = tp_mesh_chunk_blob_bound(w, lod);
+    ck_assert_uint_gt(cap, 0);
+    void *raw = malloc(cap);
+    ck_assert_ptr_nonnull(raw);
+    ck_assert_int_eq(tp_mesh_generate_chunk_blob(w, cx, cz, lod, heights, full, NULL, 0, raw, cap,
+                                                 size, err),
+                     TP_OK);
+    return raw;
+}
+
+START_TEST(test_chunk_blob_is_deterministic_whatever_the_inputs_and_scratch)
+{
+    /* Heights passed or generated, scratch given (odd address, garbage) or allocated:
+     * the same bytes, and the same as building the mesh by hand with the defaults. */
+    tp_world_params w = default_world();
+    const int32_t places[][2] = {{-11, 5}, {3, -7}, {30, 31}};
+    for (size_t p = 0; p < 3; p++)
+        for (uint32_t lod = 0; lod < tp_world_lod_count(&w); lod++) {
+            int32_t cx = places[p][0], cz = places[p][1];
+            uint16_t *g = world_grid(&w, cx, cz, lod), *full = world_grid(&w, cx, cz, 0);
+            size_t a_size, b_size, c_size;
+            float a_err, b_err, c_err;
+            void *a = chunk_blob(&w, cx, cz, lod, g, full, &a_size, &a_err);
+            void *b = chunk_blob(&w, cx, cz, lod, NULL, NULL, &b_size, &b_err);
+            size_t ss = tp_mesh_chunk_blob_scratch_size(&w, lod), cap = tp_mesh_chunk_blob_bound(&w, lod);
+            ck_assert_uint_le(ss, tp_mesh_chunk_blob_scratch_size(&w, 0));
+            uint8_t *scratch = malloc(ss + 1);
+            void *c = malloc(cap);
+            memset(scratch, 0xA5, ss + 1);
+            ck_assert_int_eq(tp_mesh_generate_chunk_blob(&w, cx, cz, lod, g, full, scratch + 1, ss, c,
+                                                         cap, &c_size, &c_err),
+                             TP_OK);
+            ck_assert_uint_eq(a_size, b_size);
+            ck_assert_uint_eq(a_size, c_size);
+            ck_assert_mem_eq(a, b, a_size);
+            ck_assert_mem_eq(a, c, a_size);
+            ck_assert_float_eq(a_err, c_err);
+            ck_assert_float_eq(b_err, -1.0f);
+            /* By hand: tp_mesh_build with the defaults and the generated apron. */
+            uint16_t *apron = world_apron(&w, cx, cz, lod);
+            tp_mesh_build_options o = {0};
+            o.lod = lod;
+            o.apron = apron;
+            o.lod_count = tp_world_lod_count(&w);
+            owned_mesh om;
+            ck_assert_int_eq(build_with(g, tp_world_lod_edge(&w, lod), &o, &om), TP_OK);
+            owned_mesh dm = decode_blob(a, a_size);
+            assert_meshes_equal(&om.m, &dm.m);
+            ck_assert_float_eq(a_err, measured_error_m(&om.m, full, tp_world_lod_edge(&w, 0)));
+            /* Too small a scratch or output is refused. */
+            ck_assert_int_eq(tp_mesh_generate_chunk_blob(&w, cx, cz, lod, g, full, scratch, ss - 8, c,
+                                                         cap, &c_size, NULL),
+                             TP_ERR_BUFFER_TOO_SMALL);
+            ck_assert_int_eq(tp_mesh_generate_chunk_blob(&w, cx, cz, lod, g, full, NULL, 0, c, cap - 1,
+                                                         &c_size, NULL),
+                             TP_ERR_BUFFER_TOO_SMALL);
+            owned_free(&om);
+            owned_free(&dm);
+            free(apron);
+            free(scratch);
+            free(a);
+            free(b);
+            free(c);
+            free(g);
+            free(full);
+        }
+    size_t size;
+    uint8_t out[64];
+    ck_assert_int_eq(tp_mesh_generate_chunk_blob(&w, 0, 0, tp_world_lod_count(&w), NULL, NULL, NULL,
+                                                 0, out, sizeof out, &size, NULL),
+                     TP_ERR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(tp_mesh_chunk_blob_bound(&w, tp_world_lod_count(&w)), 0);
+}
+END_TEST
+
+START_TEST(test_chunk_blobs_of_neighbours_share_borders_at_every_lod)
+{
+    /* Many random neighbour pairs at every LOD, through the blob and the decoder:
+     * identical border vertices, normals included (the blob always uses an apron). */
+    tp_world_params w = default_world();
+    uint32_t seed = 2024;
+    for (uint32_t lod = 0; lod < tp_world_lod_count(&w); lod++)
+        for (int pair = 0; pair < 12; pair++) {
+            seed = seed * 1664525u + 1013904223u;
+            int32_t ax = (int32_t)((seed >> 8) % 96) - 48, az = (int32_t)((seed >> 16) % 96) - 48;
+            int axis = (seed >> 4) & 1;
+            size_t sa, sb;
+            void *a = chunk_blob(&w, ax, az, lod, NULL, NULL, &sa, NULL);
+            void *b = chunk_blob(&w, ax + (axis == 0), az + (axis == 1), lod, NULL, NULL, &sb, NULL);
+            owned_mesh ma = decode_blob(a, sa), mb = decode_blob(b, sb);
+            assert_same_border(&ma.m, &mb.m, axis == 0, 1);
+            owned_free(&ma);
+            owned_free(&mb);
+            free(a);
+            free(b);
+        }
+}
+END_TEST
+
+START_TEST(test_corrupted_chunk_blobs_fail_and_never_yield_bad_indices)
+{
+    tp_world_params w = default_world();
+    size_t size;
+    uint8_t *raw = chunk_blob(&w, -3, 4, 2, NULL, NULL, &size, NULL);
+    uint8_t *copy = malloc(size);
+    owned_mesh good = decode_blob(raw, size);
+    uint32_t seed = 7;
+    int decoded = 0;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(copy, raw, size);
+        for (int k = 0; k < 1 + round % 5; k++) {
+            seed = seed * 1664525u + 1013904223u;
+            copy[(seed >> 8) % size] ^= (uint8_t)(1u + (seed >> 24) % 255u);
+        }
+        decoded += decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, &good.m);
+    }
+    ck_assert_int_eq(decoded, 0);
+    owned_free(&good);
+    free(copy);
+    free(raw);
 }
 END_TEST
 
@@ -1240,6 +1390,9 @@ static Suite *mesh_suite(void)
     tcase_add_test(tc, test_decode_rejects_every_truncation);
     tcase_add_test(tc, test_decode_survives_bit_flips_and_garbage);
     tcase_add_test(tc, test_decode_follows_the_documented_layout_and_rejects_bad_indices);
+    tcase_add_test(tc, test_chunk_blob_is_deterministic_whatever_the_inputs_and_scratch);
+    tcase_add_test(tc, test_chunk_blobs_of_neighbours_share_borders_at_every_lod);
+    tcase_add_test(tc, test_corrupted_chunk_blobs_fail_and_never_yield_bad_indices);
     suite_add_tcase(s, tc);
     return s;
 }

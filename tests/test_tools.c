@@ -765,7 +765,8 @@ START_TEST(test_verify_passes_a_good_file_and_names_each_corrupt_blob)
     tmp_path(png, sizeof png, "verify.png");
     bake_small(tpk, &w, (tp_region){-2, -2, 2, 1});
     ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", tpk), 0);
-    ck_assert_msg(strstr(out, ": OK: 96 blobs in 12 chunks checked"), "%s", out);
+    /* 12 chunks · (3 height + 3 biome + 3 mesh + 2 climate) blobs. */
+    ck_assert_msg(strstr(out, ": OK: 132 blobs in 12 chunks checked"), "%s", out);
 
     corrupt_blob(tpk, 1, -1, TP_LAYER_HEIGHT, 1);
     corrupt_blob(tpk, -2, 0, TP_LAYER_BIOME, 0);
@@ -803,8 +804,8 @@ START_TEST(test_info_reports_parameters_and_blob_counts)
                               "\"width\": 3, \"height\": 2}"),
                   "%s", out);
     ck_assert_msg(strstr(out, "\"chunks_present\": 6,"), "%s", out);
-    /* 6 chunks · (3 height + 3 biome + 2 climate) blobs. */
-    ck_assert_msg(strstr(out, "\"totals\": {\"blobs\": 48,"), "%s", out);
+    /* 6 chunks · (3 height + 3 biome + 3 mesh + 2 climate) blobs. */
+    ck_assert_msg(strstr(out, "\"totals\": {\"blobs\": 66,"), "%s", out);
     ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk), 0);
     ck_assert_msg(strstr(out, "seed               99"), "%s", out);
     unlink(tpk);

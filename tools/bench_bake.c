@@ -219,7 +219,9 @@ int tp_bench_bake(int argc, char **argv)
         return TP_EXIT_FAILURE;
     }
 
-    static const char *const names[] = {"height", "temperature", "precipitation", "biome"};
+    static const char *const names[] = {"height", "temperature", "precipitation", "biome",
+                                        "mesh"};
+    enum { LAYERS = sizeof names / sizeof names[0] };
     if (json) {
         printf("{\"benchmark\": \"bake\", \"chunks\": %llu, \"runs\": %d,\n"
                " \"chunks_per_s\": {\"threads_1\": %.1f, \"threads_all\": %.1f, "
@@ -230,8 +232,10 @@ int tp_bench_bake(int argc, char **argv)
                    "\"file_bytes\": %llu},\n",
                    (unsigned long long)full_stats.chunks, full_stats.seconds,
                    (unsigned long long)full_stats.file_bytes);
+        printf(" \"cpu_seconds\": {\"generate\": %.3f, \"mesh\": %.3f, \"encode\": %.3f},\n",
+               stats.generate_seconds, stats.mesh_seconds, stats.encode_seconds);
         printf(" \"bytes_per_chunk\": {");
-        for (uint32_t layer = 0; layer < 4; layer++) {
+        for (uint32_t layer = 0; layer < LAYERS; layer++) {
             uint64_t stored = 0, raw = 0;
             for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++)
                 stored += stats.layers[layer][lod].stored_bytes,
@@ -256,8 +260,12 @@ int tp_bench_bake(int argc, char **argv)
         printf("  default world, %llu chunks on %u threads: %.1f s, %.1f MiB\n",
                (unsigned long long)full_stats.chunks, all, full_stats.seconds,
                (double)full_stats.file_bytes / 1048576.0);
+    printf("  CPU time per chunk (all-thread bake): generate %.2f ms, meshes (every LOD) "
+           "%.2f ms, compress %.2f ms\n",
+           stats.generate_seconds * 1e3 / chunks, stats.mesh_seconds * 1e3 / chunks,
+           stats.encode_seconds * 1e3 / chunks);
     printf("  stored bytes per chunk (every LOD):\n");
-    for (uint32_t layer = 0; layer < 4; layer++) {
+    for (uint32_t layer = 0; layer < LAYERS; layer++) {
         uint64_t stored = 0, raw = 0;
         for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++)
             stored += stats.layers[layer][lod].stored_bytes,

@@ -27,6 +27,7 @@ enum {
     OPT_LEVEL,
     OPT_QUIET,
     OPT_JSON,
+    OPT_NO_MESHES,
 };
 
 static volatile sig_atomic_t g_interrupted;
@@ -53,12 +54,12 @@ static void print_help(void)
 {
     printf("usage: terrapage bake [-o FILE.tpk] [options]\n"
            "\n"
-           "Generates every chunk of a region - heights and biomes at every level of\n"
-           "detail, temperature and precipitation - and writes them, compressed and\n"
-           "checksummed, into one page file that the runtime streams. The file is\n"
-           "byte-identical for any number of threads. It is written to a temporary file\n"
-           "and renamed into place at the end, so an interrupted or failed bake leaves\n"
-           "any previous file untouched.\n"
+           "Generates every chunk of a region - heights, biomes and a triangle mesh at\n"
+           "every level of detail, temperature and precipitation - and writes them,\n"
+           "compressed and checksummed, into one page file that the runtime streams.\n"
+           "The file is byte-identical for any number of threads. It is written to a\n"
+           "temporary file and renamed into place at the end, so an interrupted or\n"
+           "failed bake leaves any previous file untouched.\n"
            "\n"
            "Options:\n"
            "  -o, --output FILE     the page file to write (default: world.tpk)\n"
@@ -73,6 +74,8 @@ static void print_help(void)
            "      --level N         compression: 1-12 LZ4HC levels (smaller, slower bake),\n"
            "                        -1 to -64 fast LZ4 (default: %d); decoding speed is\n"
            "                        about the same for every level\n"
+           "      --no-meshes       leave out the mesh layer (a smaller file, a faster bake;\n"
+           "                        a runtime then builds meshes itself)\n"
            "  -q, --quiet           no progress and no summary\n"
            "      --json            print the summary as one JSON object on stdout\n"
            "  -h, --help            show this help\n"
@@ -94,6 +97,7 @@ static const char *layer_name(uint32_t layer_id)
     case TP_LAYER_TEMPERATURE: return "temperature";
     case TP_LAYER_PRECIPITATION: return "precipitation";
     case TP_LAYER_BIOME: return "biome";
+    case TP_LAYER_MESH: return "mesh";
     default: return "other";
     }
 }
@@ -131,9 +135,10 @@ static void print_json(const char *path, const tp_bake_stats *s)
     printf("{\"file\": ");
     tp_json_string(stdout, path);
     printf(", \"chunks\": %llu, \"file_bytes\": %llu, \"threads\": %u, \"seconds\": %.3f, "
-           "\"generate_seconds\": %.3f, \"encode_seconds\": %.3f, \"layers\": [",
+           "\"generate_seconds\": %.3f, \"mesh_seconds\": %.3f, \"encode_seconds\": %.3f, "
+           "\"layers\": [",
            (unsigned long long)s->chunks, (unsigned long long)s->file_bytes, s->threads,
-           s->seconds, s->generate_seconds, s->encode_seconds);
+           s->seconds, s->generate_seconds, s->mesh_seconds, s->encode_seconds);
     const char *sep = "";
     for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
         for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++) {
@@ -162,6 +167,7 @@ int tp_cmd_bake(int argc, char **argv)
         {"level", 0, true, OPT_LEVEL},
         {"quiet", 'q', false, OPT_QUIET},
         {"json", 0, false, OPT_JSON},
+        {"no-meshes", 0, false, OPT_NO_MESHES},
         {0},
     };
     tp_cli cli;
@@ -209,6 +215,7 @@ int tp_cmd_bake(int argc, char **argv)
             break;
         case OPT_QUIET: quiet = true; break;
         case OPT_JSON: json = true; break;
+        case OPT_NO_MESHES: o.flags |= TP_BAKE_NO_MESHES; break;
         }
     }
     if (help) {

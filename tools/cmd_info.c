@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lz4.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "terrapage/mesh_codec.h"
 #include "worldfile.h"
 
 enum { OPT_HELP = 1, OPT_JSON };
@@ -15,6 +18,10 @@ enum { OPT_HELP = 1, OPT_JSON };
 typedef struct lod_stats {
     uint64_t blobs, stored, raw;
     uint64_t encodings[ENCODING_SLOTS];
+    /* Mesh layer only: surface triangles and vertices (from each blob's header), and
+     * the max errors the directory records. */
+    uint64_t triangles, vertices, unreadable_meshes;
+    double error_sum_m, error_max_m;
 } lod_stats;
 
 typedef struct info {
@@ -34,15 +41,19 @@ static void print_help(void)
            "Describes a page file: the world parameters it was baked from (seed, parameter\n"
            "hash, generator version, chunk size, samples per edge, height quantisation),\n"
            "the baked region, and for every layer and LOD the number of blobs, stored and\n"
-           "raw bytes and the compression ratio (raw / stored). Reads the directory only;\n"
-           "'terrapage verify' checks the data itself.\n"
+           "raw bytes and the compression ratio (raw / stored); for the mesh layer also the\n"
+           "surface triangles per chunk, the bytes stored per triangle and the mean and\n"
+           "largest max-error the directory records. Reads the directory (and the 32-byte\n"
+           "header of each mesh); 'terrapage verify' checks the data itself.\n"
            "\n"
            "Options:\n"
            "      --json      print one JSON object instead of text (stable keys: file,\n"
            "                  file_size, format_version, seed, params_hash,\n"
            "                  generator_version, chunk_size_m, samples_per_edge,\n"
            "                  height_min_m, height_step_m, region, chunks_present,\n"
-           "                  lod_count, lod_sections, layers, totals, directory_errors)\n"
+           "                  lod_count, lod_sections, layers, totals, directory_errors;\n"
+           "                  mesh LODs add triangles, vertices, mean_error_m,\n"
+           "                  max_error_m, bytes_per_triangle)\n"
            "  -h, --help      show this help\n"
            "\n"
            "Regions are printed as X0,Z0,X1,Z1 in chunks, half-open (X0 <= x < X1).\n"
@@ -66,6 +77,35 @@ static void note_directory_error(info *in, tp_result res, int64_t cx, int64_t cz
         snprintf(in->first_error, sizeof in->first_error, "chunk (%" PRId64 ", %" PRId64 "): %s",
                  cx, cz, problem);
     }
+}
+
+/* A mesh blob's counts from its header alone (the first 32 bytes of the encoding, so an
+ * LZ4 blob is only partly decompressed), and its recorded error. */
+static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats *s)
+{
+    uint8_t header[TP_MESH_BLOB_HEADER_SIZE];
+    const char *stored = tp_reader_blob_bytes(reader, ref);
+    int got = -1;
+    if (ref->encoding == TP_ENCODING_RAW && ref->stored_size >= sizeof header) {
+        memcpy(header, stored, sizeof header);
+        got = (int)sizeof header;
+    } else if (ref->encoding == TP_ENCODING_LZ4 && ref->stored_size <= (uint32_t)LZ4_MAX_INPUT_SIZE) {
+        got = LZ4_decompress_safe_partial(stored, (char *)header, (int)ref->stored_size,
+                                          (int)sizeof header, (int)sizeof header);
+    }
+    /* Only the header is read, so its size check is against the recorded raw size. */
+    tp_mesh m;
+    if (got != (int)sizeof header ||
+        tp_mesh_decode_header(header, ref->raw_size, &m) != TP_OK) {
+        s->unreadable_meshes++;
+        return;
+    }
+    float error_m;
+    memcpy(&error_m, &ref->aux, sizeof error_m);
+    s->triangles += m.skirt_index_start / 3;
+    s->vertices += m.skirt_vertex_start;
+    s->error_sum_m += error_m;
+    s->error_max_m = error_m > s->error_max_m ? error_m : s->error_max_m;
 }
 
 /* Walks the whole directory: every chunk of the region, every layer and LOD. */
@@ -102,6 +142,8 @@ static void gather(const tp_reader *reader, info *in)
                     s->stored += ref.stored_size;
                     s->raw += ref.raw_size;
                     s->encodings[encoding_slot(ref.encoding)]++;
+                    if (ref.layer_id == TP_LAYER_MESH)
+                        add_mesh(reader, &ref, s);
                 }
             }
         }
@@ -124,6 +166,45 @@ static void sum_layer(const info *in, uint32_t l, lod_stats *out)
         for (int e = 0; e < ENCODING_SLOTS; e++)
             out->encodings[e] += s->encodings[e];
     }
+}
+
+static const tp_layer_desc *mesh_layer(const info *in, uint32_t *out_index)
+{
+    for (uint32_t l = 0; l < in->desc->layer_count; l++)
+        if (in->desc->layers[l].layer_id == TP_LAYER_MESH) {
+            *out_index = l;
+            return &in->desc->layers[l];
+        }
+    return NULL;
+}
+
+static double per(double total, uint64_t count)
+{
+    return count ? total / (double)count : 0.0;
+}
+
+static void print_mesh_text(const info *in)
+{
+    uint32_t l;
+    const tp_layer_desc *ld = mesh_layer(in, &l);
+    if (!ld)
+        return;
+    printf("\n  meshes %3s %15s %14s %14s %12s %12s\n", "LOD", "triangles/chunk",
+           "vertices/chunk", "bytes/triangle", "mean error", "max error");
+    uint64_t unreadable = 0;
+    for (uint32_t lod = 0; lod < ld->lod_count && lod < TP_MAX_LODS; lod++) {
+        const lod_stats *s = &in->lods[l][lod];
+        uint64_t readable = s->blobs - s->unreadable_meshes;
+        unreadable += s->unreadable_meshes;
+        printf("         %3" PRIu32 " %15.1f %14.1f %14.2f %10.2f m %10.2f m\n", lod,
+               per((double)s->triangles, readable), per((double)s->vertices, readable),
+               per((double)s->stored, s->triangles), per(s->error_sum_m, readable), s->error_max_m);
+    }
+    printf("  (max error: the largest vertical distance of a chunk's mesh from its full-\n"
+           "  resolution heights, as the directory records it; skirts not included)\n");
+    if (unreadable)
+        printf("  %" PRIu64 " mesh blobs have unreadable headers; run 'terrapage verify'\n",
+               unreadable);
 }
 
 static void print_text(const tp_reader *reader, const info *in)
@@ -199,6 +280,7 @@ static void print_text(const tp_reader *reader, const info *in)
     tp_format_bytes(total.raw, b, sizeof b);
     printf("  %-14s %3s %5s %9" PRIu64 " %12s %12s %6.2fx\n", "total", "", "", total.blobs, a, b,
            ratio(total.raw, total.stored));
+    print_mesh_text(in);
     if (in->directory_errors)
         printf("\n  directory errors   %" PRIu64 " (first: %s); run 'terrapage verify'\n",
                in->directory_errors, in->first_error);
@@ -254,10 +336,21 @@ static void print_json(const tp_reader *reader, const info *in)
             printf("%s\n       {\"lod\": %" PRIu32 ", \"edge\": %" PRIu32 ", \"blobs\": %" PRIu64
                    ", \"stored_bytes\": %" PRIu64 ", \"raw_bytes\": %" PRIu64
                    ", \"ratio\": %.4f, \"encodings\": {\"raw\": %" PRIu64 ", \"lz4\": %" PRIu64
-                   ", \"pred2d_lz4\": %" PRIu64 ", \"other\": %" PRIu64 "}}",
+                   ", \"pred2d_lz4\": %" PRIu64 ", \"other\": %" PRIu64 "}",
                    lod ? "," : "", lod, tp_lod_edge(ld->edge_lod0, lod), s->blobs, s->stored,
                    s->raw, ratio(s->raw, s->stored), s->encodings[0], s->encodings[1],
                    s->encodings[2], s->encodings[3]);
+            if (ld->layer_id == TP_LAYER_MESH) {
+                uint64_t readable = s->blobs - s->unreadable_meshes;
+                printf(", \"mesh\": {\"triangles\": %" PRIu64 ", \"vertices\": %" PRIu64
+                       ", \"triangles_per_chunk\": %.2f, \"bytes_per_triangle\": %.4f, "
+                       "\"mean_error_m\": %.4f, \"max_error_m\": %.4f, \"unreadable\": %" PRIu64 "}}",
+                       s->triangles, s->vertices, per((double)s->triangles, readable),
+                       per((double)s->stored, s->triangles), per(s->error_sum_m, readable),
+                       s->error_max_m, s->unreadable_meshes);
+            } else {
+                printf("}");
+            }
         }
         printf("]}%s\n", l + 1 < d->layer_count ? "," : "");
     }

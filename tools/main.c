@@ -19,7 +19,8 @@ static const command commands[] = {
     {"info", "describe a page file: parameters, region, layers, sizes", tp_cmd_info},
     {"verify", "check every checksum and decode every blob of a page file", tp_cmd_verify},
     {"export", "render PNG maps of a region from a page file", tp_cmd_export},
-    {"bench", "benchmarks: the generator (more to come)", tp_cmd_bench},
+    {"mesh", "write one chunk's baked triangle mesh as an OBJ file", tp_cmd_mesh},
+    {"bench", "benchmarks: generator, bake, decode, meshes", tp_cmd_bench},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

@@ -92,6 +92,7 @@ const char *tp_worldfile_layer_name(uint32_t layer_id, char *buf, size_t buf_siz
     case TP_LAYER_TEMPERATURE: snprintf(buf, buf_size, "temperature"); break;
     case TP_LAYER_PRECIPITATION: snprintf(buf, buf_size, "precipitation"); break;
     case TP_LAYER_BIOME: snprintf(buf, buf_size, "biome"); break;
+    case TP_LAYER_MESH: snprintf(buf, buf_size, "mesh"); break;
     default: snprintf(buf, buf_size, "layer %" PRIu32, layer_id); break;
     }
     return buf;

@@ -1,59 +1,118 @@
 /* chunk.c — assembles a chunk's fields from the lattice and sample stages.
  *
- * A chunk walks its sample rows in order and keeps the two lattice rows around the
- * current row, so it evaluates each lattice point at most twice and needs no heap:
+ * Slow fields live on the lattice (every TP_CLIMATE_STRIDE-th sample) and reach the
+ * samples through a uniform cubic B-spline: separable, 4 × 4 lattice points per sample,
+ * and C2, so slopes and curvature stay continuous across lattice lines (bilinear
+ * interpolation left creases there that showed in hillshades as 16 m stripes). The
+ * spline is applied along z first, once per sample row for the whole row of lattice
+ * columns, and then along x per sample; a single-point query runs the very same two
+ * steps on the same values, so chunk, coarse LODs and point queries agree bit for bit.
+ *
+ * A chunk walks its sample rows in order and keeps a ring of the four lattice rows
+ * around the current row, so it evaluates each lattice point once and needs no heap:
  * the runtime fallback calls this on worker threads where allocation is not wanted.
  */
+#include <stddef.h>
+
 #include "generator_internal.h"
 
-/* Widest lattice row: (1025 − 1) / 8 + 1 columns, plus one past the east edge. */
-#define MAX_LATTICE_COLUMNS 130
+/* Widest lattice row: (1025 − 1) / 8 + 1 columns, plus one to the west and two to the
+ * east for the spline's support. */
+#define MAX_LATTICE_COLUMNS 132
+#define SPLINE_TAPS 4
+#define STRIDE ((int64_t)TP_CLIMATE_STRIDE)
 
-typedef struct lattice_rows {
-    int64_t lx0;          /* global lattice column of entry 0 */
+/* B-spline weights of the four lattice points around a sample at fraction t = k/8 of
+ * its cell, for k = 0 … 7: (1−t)³/6, (3t³−6t²+4)/6, (−3t³+3t²+3t+1)/6, t³/6. With
+ * t = k/8 the numerators are integers over 3072; the literals are exact quotients. */
+#define W(k)                                                                                \
+    {(double)((8 - (k)) * (8 - (k)) * (8 - (k))) / 3072.0,                                  \
+     (double)(3 * (k) * (k) * (k) - 48 * (k) * (k) + 2048) / 3072.0,                        \
+     (double)(-3 * (k) * (k) * (k) + 24 * (k) * (k) + 192 * (k) + 512) / 3072.0,            \
+     (double)((k) * (k) * (k)) / 3072.0}
+static const double k_spline[TP_CLIMATE_STRIDE][SPLINE_TAPS] = {W(0), W(1), W(2), W(3),
+                                                                  W(4), W(5), W(6), W(7)};
+#undef W
+
+typedef struct lattice_ring {
+    int64_t lx0;      /* global lattice column of entry 0 */
     uint32_t columns;
-    int64_t lz[2];        /* which global lattice row each slot holds */
-    int filled[2];
-    tp__lattice row[2][MAX_LATTICE_COLUMNS];
-} lattice_rows;
+    int64_t lz[SPLINE_TAPS]; /* which global lattice row each slot holds */
+    int filled[SPLINE_TAPS];
+    tp__lattice row[SPLINE_TAPS][MAX_LATTICE_COLUMNS];
+} lattice_ring;
 
 static int64_t floor_div8(int64_t v)
 {
     /* Floor division: C's '/' truncates towards zero, and >> of a negative value is
      * implementation-defined. */
-    return v >= 0 ? v / 8 : -((-v + 7) / 8);
+    return v >= 0 ? v / STRIDE : -((-v + STRIDE - 1) / STRIDE);
 }
 
-static void lattice_point(const tp_world_params *w, int64_t lx, int64_t lz, tp__lattice *out)
+static void ring_init(lattice_ring *ring, int64_t lx0, uint32_t columns)
 {
-    tp__lattice_terrain(w, lx, lz, out);
-    tp__lattice_climate(w, lx, lz, out);
+    ring->lx0 = lx0;
+    ring->columns = columns;
+    for (int s = 0; s < SPLINE_TAPS; s++)
+        ring->filled[s] = 0;
 }
 
-static const tp__lattice *lattice_row(const tp_world_params *w, lattice_rows *rows, int64_t lz)
+static const tp__lattice *ring_row(const tp_world_params *w, lattice_ring *ring, int64_t lz)
 {
-    for (int s = 0; s < 2; s++)
-        if (rows->filled[s] && rows->lz[s] == lz)
-            return rows->row[s];
-    /* Rows are requested in increasing order: replace the lower one. */
-    int slot = !rows->filled[0] ? 0 : !rows->filled[1] ? 1 : (rows->lz[0] < rows->lz[1] ? 0 : 1);
-    for (uint32_t c = 0; c < rows->columns; c++)
-        lattice_point(w, rows->lx0 + (int64_t)c, lz, &rows->row[slot][c]);
-    rows->lz[slot] = lz;
-    rows->filled[slot] = 1;
-    return rows->row[slot];
+    /* Rows are requested in increasing order, so slot lz mod 4 holds a row that is no
+     * longer needed by the time it is overwritten. */
+    int slot = (int)((uint64_t)lz & (SPLINE_TAPS - 1));
+    if (!ring->filled[slot] || ring->lz[slot] != lz) {
+        for (uint32_t c = 0; c < ring->columns; c++) {
+            tp__lattice *p = &ring->row[slot][c];
+            tp__lattice_terrain(w, ring->lx0 + (int64_t)c, lz, p);
+            tp__lattice_climate(w, ring->lx0 + (int64_t)c, lz, p);
+        }
+        ring->lz[slot] = lz;
+        ring->filled[slot] = 1;
+    }
+    return ring->row[slot];
 }
 
-static void sample_at(const tp_world_params *w, int64_t gx, int64_t gz, const tp__lattice *row0,
-                      const tp__lattice *row1, int64_t lx0, tp__sample *out)
+/* Σ weight[k] · point[k] over the four taps, field by field, always in tap order. */
+static void blend4(const double weight[SPLINE_TAPS], const tp__lattice *const point[SPLINE_TAPS],
+                   tp__lattice *out)
 {
-    int64_t lx = floor_div8(gx), lz = floor_div8(gz);
-    size_t c = (size_t)(lx - lx0);
-    tp__cell cell = {
-        .c00 = &row0[c], .c10 = &row0[c + 1], .c01 = &row1[c], .c11 = &row1[c + 1],
-        .fx = (double)(gx - lx * 8) / 8.0, .fz = (double)(gz - lz * 8) / 8.0,
-    };
-    tp__sample_terrain(w, gx, gz, &cell, out);
+#define BLEND(f)                                                                          \
+    out->f = weight[0] * point[0]->f + weight[1] * point[1]->f + weight[2] * point[2]->f + \
+             weight[3] * point[3]->f
+    BLEND(continent);
+    BLEND(warp_x_m);
+    BLEND(warp_z_m);
+    BLEND(mountain_mask);
+    BLEND(temperature_sea_c);
+    BLEND(precipitation_mm);
+#undef BLEND
+}
+
+/* The lattice rows lz − 1 … lz + 2 blended along z at fraction fz_eighths, for every
+ * column of the ring. */
+static void blend_rows(const tp_world_params *w, lattice_ring *ring, int64_t lz,
+                       int64_t fz_eighths, tp__lattice *out)
+{
+    const tp__lattice *rows[SPLINE_TAPS];
+    for (int r = 0; r < SPLINE_TAPS; r++)
+        rows[r] = ring_row(w, ring, lz - 1 + r);
+    for (uint32_t c = 0; c < ring->columns; c++) {
+        const tp__lattice *point[SPLINE_TAPS] = {&rows[0][c], &rows[1][c], &rows[2][c], &rows[3][c]};
+        blend4(k_spline[fz_eighths], point, &out[c]);
+    }
+}
+
+/* The slow fields at global column gx, from a z-blended row whose entry 0 is lattice
+ * column lx0 − 1. */
+static void slow_fields_at(const tp__lattice *blended, int64_t lx0, int64_t gx, tp__lattice *out)
+{
+    int64_t lx = floor_div8(gx);
+    size_t c = (size_t)(lx - lx0); /* entry of lattice column lx − 1 */
+    const tp__lattice *point[SPLINE_TAPS] = {&blended[c], &blended[c + 1], &blended[c + 2],
+                                             &blended[c + 3]};
+    blend4(k_spline[gx - lx * STRIDE], point, out);
 }
 
 tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod,
@@ -65,21 +124,23 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
     const int64_t gx0 = (int64_t)cx * intervals, gz0 = (int64_t)cz * intervals;
     const uint32_t edge = tp_world_lod_edge(w, lod);
     const uint32_t climate_edge = tp_world_climate_edge(w);
+    const int64_t lx0 = floor_div8(gx0);
 
-    lattice_rows rows;
-    rows.lx0 = floor_div8(gx0);
-    rows.columns = climate_edge + 1;
-    rows.filled[0] = rows.filled[1] = 0;
+    lattice_ring ring;
+    tp__lattice blended[MAX_LATTICE_COLUMNS];
+    ring_init(&ring, lx0 - 1, climate_edge + 3);
 
     if (out->height_codes || out->biomes) {
         for (uint32_t j = 0; j < edge; j++) {
             int64_t gz = gz0 + ((int64_t)j << lod);
             int64_t lz = floor_div8(gz);
-            const tp__lattice *row0 = lattice_row(w, &rows, lz);
-            const tp__lattice *row1 = lattice_row(w, &rows, lz + 1);
+            blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
             for (uint32_t i = 0; i < edge; i++) {
+                int64_t gx = gx0 + ((int64_t)i << lod);
+                tp__lattice slow;
                 tp__sample s;
-                sample_at(w, gx0 + ((int64_t)i << lod), gz, row0, row1, rows.lx0, &s);
+                slow_fields_at(blended, lx0, gx, &slow);
+                tp__sample_terrain(w, gx, gz, &slow, &s);
                 size_t k = (size_t)j * edge + i;
                 if (out->height_codes)
                     out->height_codes[k] = s.height_code;
@@ -90,15 +151,17 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
     }
 
     if (out->temperature_cc || out->precipitation_mm) {
-        rows.filled[0] = rows.filled[1] = 0;
+        ring_init(&ring, lx0 - 1, climate_edge + 3);
         for (uint32_t b = 0; b < climate_edge; b++) {
-            int64_t gz = gz0 + (int64_t)b * TP_CLIMATE_STRIDE;
+            int64_t gz = gz0 + (int64_t)b * STRIDE;
             int64_t lz = floor_div8(gz);
-            const tp__lattice *row0 = lattice_row(w, &rows, lz);
-            const tp__lattice *row1 = lattice_row(w, &rows, lz + 1);
+            blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
             for (uint32_t a = 0; a < climate_edge; a++) {
+                int64_t gx = gx0 + (int64_t)a * STRIDE;
+                tp__lattice slow;
                 tp__sample s;
-                sample_at(w, gx0 + (int64_t)a * TP_CLIMATE_STRIDE, gz, row0, row1, rows.lx0, &s);
+                slow_fields_at(blended, lx0, gx, &slow);
+                tp__sample_terrain(w, gx, gz, &slow, &s);
                 size_t k = (size_t)b * climate_edge + a;
                 if (out->temperature_cc)
                     out->temperature_cc[k] =
@@ -113,14 +176,15 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
 
 uint16_t tp_generate_height_at(const tp_world_params *w, int64_t gx, int64_t gz)
 {
-    lattice_rows rows;
-    rows.lx0 = floor_div8(gx);
-    rows.columns = 2;
-    rows.filled[0] = rows.filled[1] = 0;
-    int64_t lz = floor_div8(gz);
-    const tp__lattice *row0 = lattice_row(w, &rows, lz);
-    const tp__lattice *row1 = lattice_row(w, &rows, lz + 1);
+    /* The chunk path on a 4 × 4 patch of lattice points. */
+    const int64_t lx = floor_div8(gx), lz = floor_div8(gz);
+    lattice_ring ring;
+    tp__lattice blended[SPLINE_TAPS];
+    ring_init(&ring, lx - 1, SPLINE_TAPS);
+    blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
+    tp__lattice slow;
     tp__sample s;
-    sample_at(w, gx, gz, row0, row1, rows.lx0, &s);
+    slow_fields_at(blended, lx, gx, &slow);
+    tp__sample_terrain(w, gx, gz, &slow, &s);
     return s.height_code;
 }

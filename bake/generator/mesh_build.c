@@ -45,6 +45,7 @@
  */
 #include "terrapage/mesh.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct pt {
@@ -750,4 +751,109 @@ tp_result tp_mesh_apron_from_neighbours(const uint16_t *x_minus, const uint16_t 
         out_apron[TP_MESH_APRON_Z_PLUS * e + k] = z_plus[1 * e + k];
     }
     return TP_OK;
+}
+
+/* ---- one chunk's blob ------------------------------------------------------------- */
+
+/* Scratch of tp_mesh_generate_chunk_blob, in this order, each part 8-byte aligned from
+ * the (8-aligned) start: builder scratch, vertices, indices, apron, heights. */
+typedef struct blob_scratch_layout {
+    size_t builder, vertices, indices, apron, heights, total;
+    uint32_t edge, max_vertices, max_indices;
+} blob_scratch_layout;
+
+static size_t align8(size_t v)
+{
+    return (v + 7u) & ~(size_t)7u;
+}
+
+static int blob_layout(const tp_world_params *world, uint32_t lod, blob_scratch_layout *l)
+{
+    if (!world || lod >= tp_world_lod_count(world))
+        return 0;
+    l->edge = tp_world_lod_edge(world, lod);
+    tp_mesh_build_bound(l->edge, &l->max_vertices, &l->max_indices);
+    size_t builder = tp_mesh_build_scratch_size(l->edge);
+    if (!builder)
+        return 0;
+    l->builder = 0;
+    l->vertices = align8(builder);
+    l->indices = align8(l->vertices + (size_t)l->max_vertices * sizeof(tp_mesh_vertex));
+    l->apron = align8(l->indices + (size_t)l->max_indices * sizeof(uint16_t));
+    l->heights = align8(l->apron + 4u * (size_t)l->edge * sizeof(uint16_t));
+    /* + 7: the caller's pointer may have any alignment. */
+    l->total = l->heights + (size_t)l->edge * l->edge * sizeof(uint16_t) + 7u;
+    return 1;
+}
+
+size_t tp_mesh_chunk_blob_bound(const tp_world_params *world, uint32_t lod)
+{
+    blob_scratch_layout l;
+    if (!blob_layout(world, lod, &l))
+        return 0;
+    return tp_mesh_encode_bound(l.max_vertices, l.max_indices);
+}
+
+size_t tp_mesh_chunk_blob_scratch_size(const tp_world_params *world, uint32_t lod)
+{
+    blob_scratch_layout l;
+    return blob_layout(world, lod, &l) ? l.total : 0;
+}
+
+tp_result tp_mesh_generate_chunk_blob(const tp_world_params *world, int32_t cx, int32_t cz,
+                                      uint32_t lod, const uint16_t *lod_heights,
+                                      const uint16_t *lod0_heights, void *scratch,
+                                      size_t scratch_size, void *out, size_t out_capacity,
+                                      size_t *out_size, float *out_max_error_m)
+{
+    blob_scratch_layout l;
+    if (!out || !out_size || !blob_layout(world, lod, &l))
+        return TP_ERR_INVALID_ARGUMENT;
+    if (out_capacity < tp_mesh_encode_bound(l.max_vertices, l.max_indices))
+        return TP_ERR_BUFFER_TOO_SMALL;
+    void *owned = NULL;
+    if (!scratch) {
+        owned = malloc(l.total);
+        if (!owned)
+            return TP_ERR_OUT_OF_MEMORY;
+        scratch = owned;
+        scratch_size = l.total;
+    } else if (scratch_size < l.total) {
+        return TP_ERR_BUFFER_TOO_SMALL;
+    }
+    uint8_t *base = (uint8_t *)(((uintptr_t)scratch + 7u) & ~(uintptr_t)7u);
+    tp_mesh_vertex *vertices = (tp_mesh_vertex *)(base + l.vertices);
+    uint16_t *indices = (uint16_t *)(base + l.indices);
+    uint16_t *apron = (uint16_t *)(base + l.apron);
+
+    tp_result r = TP_OK;
+    if (!lod_heights) {
+        uint16_t *generated = (uint16_t *)(base + l.heights);
+        tp_chunk_fields fields = {0};
+        fields.height_codes = generated;
+        r = tp_generate_chunk(world, cx, cz, lod, &fields);
+        lod_heights = generated;
+    }
+    if (r == TP_OK)
+        r = tp_mesh_apron_generate(world, cx, cz, lod, apron);
+    tp_mesh mesh;
+    if (r == TP_OK) {
+        tp_mesh_build_options o = {0};
+        o.lod = lod;
+        o.chunk_size_m = world->chunk_size_m;
+        o.lod_count = tp_world_lod_count(world);
+        o.apron = apron;
+        r = tp_mesh_build(lod_heights, l.edge, &o, base + l.builder,
+                          tp_mesh_build_scratch_size(l.edge), vertices, l.max_vertices, indices,
+                          l.max_indices, &mesh);
+    }
+    if (r == TP_OK)
+        r = tp_mesh_encode(&mesh, out, out_capacity, out_size);
+    if (r == TP_OK && out_max_error_m) {
+        *out_max_error_m = -1.0f;
+        if (lod0_heights)
+            r = tp_mesh_max_error(&mesh, lod0_heights, tp_world_lod_edge(world, 0), out_max_error_m);
+    }
+    free(owned);
+    return r;
 }

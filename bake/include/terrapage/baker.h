@@ -7,9 +7,11 @@
  *   if (tp_bake("world.tpk", &o, &stats) != TP_OK)
  *       fprintf(stderr, "%s\n", tp_error_detail());
  *
- * What is written: for every chunk of the region, the height codes and biome ids at
- * every LOD of the stride pyramid, and temperature and precipitation on the climate
- * grid (LOD 0 only), each blob compressed with tp_blob_encode() at the chosen level,
+ * What is written: for every chunk of the region, the height codes, biome ids and
+ * triangle mesh (tp_mesh_generate_chunk_blob(), its exact max error in the directory's
+ * aux) at every LOD of the stride pyramid, and temperature and precipitation on the
+ * climate grid (LOD 0 only), each blob compressed with tp_blob_encode() at the chosen
+ * level,
  * plus each chunk's bounds record (LOD-0 min/max height code, TP_CHUNK_ALL_OCEAN when
  * every sample is below sea level). The decoded blobs are exactly what
  * tp_generate_chunk() returns for the same chunk and LOD, so a runtime that generates a
@@ -46,6 +48,9 @@ extern "C" {
  * bake (tp_bake() then returns TP_ERR_CANCELLED and writes nothing). */
 typedef int (*tp_bake_progress_fn)(void *user, uint64_t chunks_done, uint64_t chunks_total);
 
+/* Option flags. */
+#define TP_BAKE_NO_MESHES 0x1u /* leave out the mesh layer (grids only: a faster bake) */
+
 /* Options of tp_bake(). Zero-initialise: every 0 field takes its default. */
 typedef struct tp_bake_options {
     tp_world_params world;      /* the world to bake; zero fields take their defaults */
@@ -58,7 +63,8 @@ typedef struct tp_bake_options {
                                    negative → fast LZ4 */
     tp_bake_progress_fn progress; /* NULL → no progress calls */
     void *progress_user;
-    uint32_t reserved[8];       /* must be 0 */
+    uint32_t flags;             /* TP_BAKE_*; unknown bits are refused */
+    uint32_t reserved[7];       /* must be 0 */
 } tp_bake_options;
 
 /* Totals of one (layer, LOD) of a bake. */
@@ -75,6 +81,7 @@ typedef struct tp_bake_stats {
     uint32_t threads;           /* threads actually used */
     double seconds;             /* wall time of the whole bake, finish included */
     double generate_seconds;    /* summed over threads: generating fields */
+    double mesh_seconds;        /* summed over threads: building and encoding meshes */
     double encode_seconds;      /* summed over threads: compressing blobs */
     tp_bake_layer_stats layers[TP_MAX_LAYERS][TP_MAX_LODS];
 } tp_bake_stats;
@@ -91,14 +98,15 @@ TP_API tp_result tp_bake(const char *path, const tp_bake_options *options,
                          tp_bake_stats *stats);
 
 /*! tp_bake_file_desc() :
- *  Fills the page-file description tp_bake() writes for `world` (resolved) and a region:
- *  the header fields and the layer table (heights and biomes at every LOD, climate at
- *  LOD 0). `params_blob` (TP_WORLD_PARAMS_BLOB_SIZE bytes) receives the canonical
- *  parameters and desc->params_blob points to it. For tools and tests that write page
- *  files of their own with the same layout. */
+ *  Fills the page-file description tp_bake() writes for `world` (resolved), a region and
+ *  the TP_BAKE_* `flags`: the header fields and the layer table (heights, biomes and,
+ *  unless TP_BAKE_NO_MESHES, meshes at every LOD; climate at LOD 0). `params_blob`
+ *  (TP_WORLD_PARAMS_BLOB_SIZE bytes) receives the canonical parameters and
+ *  desc->params_blob points to it. For tools and tests that write page files of their
+ *  own with the same layout. */
 TP_API void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0,
                               int32_t region_z0, uint32_t region_width,
-                              uint32_t region_height, tp_file_desc *desc,
+                              uint32_t region_height, uint32_t flags, tp_file_desc *desc,
                               uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE]);
 
 #ifdef __cplusplus

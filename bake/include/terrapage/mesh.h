@@ -160,6 +160,65 @@ TP_API tp_result tp_mesh_build(const uint16_t *heights, uint32_t edge,
 TP_API tp_result tp_mesh_max_error(const tp_mesh *mesh, const uint16_t *full_heights,
                                    uint32_t full_edge, float *out_error_m);
 
+/* ---- One chunk's mesh blob: what the baker stores and the fallback rebuilds ----------
+ *
+ *   size_t cap = tp_mesh_chunk_blob_bound(&world, lod), size;
+ *   size_t scratch_size = tp_mesh_chunk_blob_scratch_size(&world, lod);   // per thread
+ *   float error_m;
+ *   tp_mesh_generate_chunk_blob(&world, cx, cz, lod, lod_heights, lod0_heights,
+ *                               scratch, scratch_size, raw, cap, &size, &error_m);
+ *   // baker: tp_blob_encode(TP_ELEM_BYTES, 0, raw, size, level, …, &stored, &enc);
+ *   //        aux = the bits of error_m (memcpy into a uint32_t);
+ *   //        tp_writer_add_blob(w, cx, cz, TP_LAYER_MESH, lod, enc, buf, stored, size, aux);
+ *   // runtime: tp_mesh_decode(raw, size, …) — the same bytes the baker stored, decoded.
+ */
+
+/*! tp_mesh_chunk_blob_bound() :
+ *  @return the out_capacity that always suffices for tp_mesh_generate_chunk_blob() at
+ *  LOD `lod` of `world` (a resolved world), or 0 if lod ≥ tp_world_lod_count(world).
+ *  About 330 KiB at LOD 0 of the default world; real blobs are 10–40 times smaller. */
+TP_API size_t tp_mesh_chunk_blob_bound(const tp_world_params *world, uint32_t lod);
+
+/*! tp_mesh_chunk_blob_scratch_size() :
+ *  @return the bytes of scratch tp_mesh_generate_chunk_blob() needs at LOD `lod` (the
+ *  largest is at LOD 0, about 460 KiB for 129 samples per edge, and serves every LOD),
+ *  or 0 if lod is out of range. */
+TP_API size_t tp_mesh_chunk_blob_scratch_size(const tp_world_params *world, uint32_t lod);
+
+/*! tp_mesh_generate_chunk_blob() :
+ *  The mesh of chunk (cx, cz) at LOD `lod`, encoded (tp_mesh_encode) — the raw bytes of
+ *  the page file's TP_LAYER_MESH blob. One pure function for the baker and the runtime's
+ *  fallback, so both produce the same bytes: the mesh is built with the default options
+ *  for `lod` (build error tp_mesh_lod_build_error_m, skirts of
+ *  tp_mesh_lod_skirt_depth_m(lod, tp_world_lod_count(world)), the world's chunk size) and
+ *  an apron from tp_mesh_apron_generate, so border normals match the neighbours'.
+ *
+ *    world         resolved parameters (tp_world_params_resolve)
+ *    lod_heights   that LOD's grid (tp_world_lod_edge(world, lod)² codes, as
+ *                  tp_generate_chunk writes them), or NULL to generate it here
+ *    lod0_heights  the chunk's LOD-0 grid, or NULL: with it, *out_max_error_m receives
+ *                  the mesh's exact max vertical error against it (tp_mesh_max_error,
+ *                  rounded up; about one pass over the LOD-0 grid); without it, −1
+ *    scratch       scratch_size ≥ tp_mesh_chunk_blob_scratch_size(world, lod) bytes of
+ *                  any alignment, reused across calls by one thread; or NULL, and then
+ *                  the function allocates that much itself and frees it before returning
+ *    out           out_capacity ≥ tp_mesh_chunk_blob_bound(world, lod) bytes
+ *    out_max_error_m  may be NULL
+ *
+ *  Deterministic: the same world, chunk and LOD give the same bytes on every machine,
+ *  thread and run, whether the heights are passed or generated. Any thread.
+ *  @return TP_OK with *out_size set; TP_ERR_INVALID_ARGUMENT for NULL world/out/out_size
+ *  or lod out of range; TP_ERR_BUFFER_TOO_SMALL for too small a scratch or out;
+ *  TP_ERR_OUT_OF_MEMORY when scratch is NULL and the allocation fails; the errors of
+ *  tp_mesh_build (only for worlds whose meshes would exceed 16-bit indices). */
+TP_API tp_result tp_mesh_generate_chunk_blob(const tp_world_params *world, int32_t cx,
+                                             int32_t cz, uint32_t lod,
+                                             const uint16_t *lod_heights,
+                                             const uint16_t *lod0_heights, void *scratch,
+                                             size_t scratch_size, void *out,
+                                             size_t out_capacity, size_t *out_size,
+                                             float *out_max_error_m);
+
 /*! tp_mesh_apron_generate() :
  *  Fills `out_apron` (4 · tp_world_lod_edge(world, lod) codes, layout above) with the
  *  heights just outside chunk (cx, cz) at LOD `lod`, from the generator's point query.

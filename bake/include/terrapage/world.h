@@ -39,7 +39,7 @@ extern "C" {
 
 /* Bumped whenever any generated value changes, so page files from an older generator
  * are recognised (the page file records it) and never mixed with fresh fallback data. */
-#define TP_GENERATOR_VERSION 1u
+#define TP_GENERATOR_VERSION 2u
 
 /* Heights are stored as u16 codes: metres = TP_HEIGHT_MIN_M + code · TP_HEIGHT_STEP_M.
  * The generator clamps to this range and rounds to the step itself, so quantisation is

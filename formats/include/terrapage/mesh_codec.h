@@ -1,58 +1,33 @@
 /* terrapage/mesh_codec.h — the chunk mesh as stored in the page file, and its codec.
  *
- * Encoding (the baker; any thread):
+ * Encoding (the baker, or the runtime's fallback; any thread, allocates nothing):
  *
  *   size_t cap = tp_mesh_encode_bound(mesh.vertex_count, mesh.index_count), size;
- *   void *blob = malloc(cap);
- *   if (tp_mesh_encode(&mesh, 9, blob, cap, &size) != TP_OK) ...;
+ *   if (tp_mesh_encode(&mesh, buf, cap, &size) != TP_OK) ...;
+ *   // the baker then compresses buf with tp_blob_encode(TP_ELEM_BYTES, …) (LZ4)
  *
  * Decoding (the runtime's workers; any thread, allocates nothing):
  *
+ *   // raw = the decoded page blob (tp_reader_decode of layer TP_LAYER_MESH)
  *   tp_mesh info;
- *   if (tp_mesh_decode_header(blob, size, &info) != TP_OK) ...;   // counts only
+ *   if (tp_mesh_decode_header(raw, raw_size, &info) != TP_OK) ...;   // counts only
  *   tp_mesh_vertex *v = pool_get(info.vertex_count * sizeof *v);
  *   uint16_t *i = pool_get(info.index_count * sizeof *i);
  *   tp_mesh mesh;
- *   if (tp_mesh_decode(blob, size, v, info.vertex_count, i, info.index_count, &mesh) != TP_OK)
- *       ...;   // corrupt: nothing usable was produced
+ *   if (tp_mesh_decode(raw, raw_size, v, info.vertex_count, i, info.index_count, &mesh)
+ *       != TP_OK) ...;   // corrupt: nothing usable was produced
  *
  * A mesh is an indexed triangle list ready for a GPU: 8-byte vertices and 16-bit indices.
  * It covers one chunk. The surface triangles come first, then the skirt triangles; the
  * skirt vertices come last. The builder lives in bake/ (terrapage/mesh.h); this layer
  * only stores and restores meshes and knows nothing of terrain.
  *
- * Blob layout (version 1), all integers little-endian:
- *
- *   offset size  field
- *        0    4  magic "TPMS" (54 50 4D 53)
- *        4    1  version, 1
- *        5    1  flags: bit 0 set = the skirts are not stored but rebuilt by the decoder
- *                (tp_mesh_add_skirts with the stored depth); other bits 0
- *        6    1  xz_shift s, 0 … 15: every stored x and z is a multiple of 2^s, stored >> s
- *        7    1  reserved, 0
- *        8    4  vertex_count V (≤ 65535), skirts included
- *       12    4  index_count I (multiple of 3, ≤ 2^24), skirts included
- *       16    4  skirt_vertex_start (≤ V)
- *       20    4  skirt_index_start (multiple of 3, ≤ I)
- *       24    4  skirt_depth in height codes (≤ 65535)
- *       28    4  vertex block size C (bytes)
- *       32    4  checksum: low 32 bits of XXH3-64 chained over bytes 0 … 31 (seed 0x7470),
- *                then the filtered vertex bytes (seed: the previous hash), then the
- *                filtered index bytes (likewise)
- *       36    C  vertex block: one LZ4 block decompressing to exactly 8·Vs bytes
- *     36+C  rest index block: one LZ4 block decompressing to exactly 2·Is bytes
- *                (an empty section has an empty block)
- * where Vs, Is = V, I when skirts are stored, and skirt_vertex_start, skirt_index_start
- * when they are rebuilt (which must then give exactly V and I).
- *
- * Filtered vertices: runs of 256 vertices (the last may be shorter), each run of length L
- * stored as 8 planes of L bytes: x low, x high, z low, z high, h low, h high, n_u, n_v,
- * where for 16-bit fields the value is zigzag(field − previous vertex's field, mod 2^16)
- * (x and z after the shift; the "previous" of vertex 0 is all zero) and for the normal
- * bytes zigzag8 of the byte difference. zigzag(d) = (d << 1) ^ (d < 0 ? all ones : 0).
- * Filtered indices: runs of 1024, each of length L stored as L low bytes then L high
- * bytes of zigzag((next − index) mod 2^16), where next starts at 0 and becomes index + 1
- * whenever index ≥ next.
+ * The encoding is a filter, not a compressor: it rewrites the mesh as small, repetitive
+ * bytes (deltas, zig-zag, byte planes) that LZ4 then compresses well, and the page file
+ * applies that LZ4 (as it does for every blob). So the encoded bytes do not depend on an
+ * LZ4 version, and a runtime that builds a missing mesh itself gets the very bytes the
+ * baker stored without compressing anything. The byte layout (encoding version 2) is
+ * specified in formats/FORMAT.md, section "Mesh blobs".
  */
 #ifndef TERRAPAGE_MESH_CODEC_H
 #define TERRAPAGE_MESH_CODEC_H
@@ -76,11 +51,12 @@ extern "C" {
  * index: a mesh has at most this many vertices. */
 #define TP_MESH_MAX_VERTICES 65535u
 
-/* Format version of a mesh blob, stored in its header. */
-#define TP_MESH_BLOB_VERSION 1u
+/* Version of the mesh encoding, stored in its header (1 was an earlier, self-compressed
+ * form that no page file holds). */
+#define TP_MESH_BLOB_VERSION 2u
 
-/* Size of the fixed blob header in bytes. */
-#define TP_MESH_BLOB_HEADER_SIZE 36u
+/* Size of the fixed header of an encoded mesh, in bytes. */
+#define TP_MESH_BLOB_HEADER_SIZE 32u
 
 /* One vertex, 8 bytes, no padding (a GPU vertex layout: 3 × u16 + 2 × s8):
  *
@@ -156,47 +132,48 @@ TP_API tp_result tp_mesh_add_skirts(tp_mesh *mesh, uint32_t vertex_capacity,
                                     uint32_t index_capacity, uint32_t depth);
 
 /*! tp_mesh_encode_bound() :
- *  @return the out_capacity that always suffices for tp_mesh_encode() of a mesh with
- *  these counts, or 0 if the counts are beyond what a blob can hold. */
+ *  @return the exact size of the encoding of a mesh with these counts when its skirts
+ *  are stored (an upper bound otherwise): 32 + 8 · vertex_count + 2 · index_count; or 0
+ *  if the counts are beyond what an encoding can hold. */
 TP_API size_t tp_mesh_encode_bound(uint32_t vertex_count, uint32_t index_count);
 
 /*! tp_mesh_encode() :
- *  Filters and compresses one mesh into a self-contained blob: positions, heights and
- *  normals are delta-coded in vertex order, zig-zagged and byte-shuffled; each index is
- *  coded against the running "next new vertex" so a mesh whose vertices appear in
- *  first-use order (as the builder emits them) codes mostly tiny values; then LZ4.
- *  Skirts that tp_mesh_add_skirts(skirt_depth) would rebuild identically (checked) are
- *  not stored, which saves about a quarter of the bytes; any other mesh is stored whole.
- *  `level`: 0 → 9, 1 … 12 → LZ4HC level, negative → fast LZ4 with acceleration −level
- *  (same format). Allocates a temporary buffer of about the mesh's size (the baker's
- *  side). Any thread. Deterministic: the same mesh and level give the same bytes with
- *  the same LZ4 version.
+ *  Filters one mesh into a self-contained, checksummed encoding: positions, heights and
+ *  normals delta-coded in vertex order, zig-zagged and byte-shuffled; each index coded
+ *  against the running "next new vertex", so a mesh whose vertices appear in first-use
+ *  order (as the builder emits them) codes mostly tiny values. Skirts that
+ *  tp_mesh_add_skirts(skirt_depth) would rebuild identically (checked) are not stored,
+ *  which saves about a quarter of the bytes; any other mesh is stored whole. Allocates
+ *  nothing; any thread. Deterministic: the same mesh gives the same bytes everywhere.
  *  @return TP_OK with *out_size set; TP_ERR_INVALID_ARGUMENT for a NULL argument;
  *  TP_ERR_CORRUPT if the mesh breaks an invariant (see tp_mesh_validate);
- *  TP_ERR_BUFFER_TOO_SMALL if out_capacity < tp_mesh_encode_bound(); TP_ERR_OUT_OF_MEMORY. */
-TP_API tp_result tp_mesh_encode(const tp_mesh *mesh, int level, void *out,
-                                size_t out_capacity, size_t *out_size);
+ *  TP_ERR_BUFFER_TOO_SMALL if out_capacity < tp_mesh_encode_bound(). */
+TP_API tp_result tp_mesh_encode(const tp_mesh *mesh, void *out, size_t out_capacity,
+                                size_t *out_size);
 
 /*! tp_mesh_decode_header() :
- *  Reads the counts of a blob without decoding it: sets the counts and skirt_depth of
- *  *out_info (its array pointers are set to NULL). Checks the magic, version and that
- *  the counts are consistent and fit the blob. Any thread; allocates nothing.
- *  @return TP_OK; TP_ERR_TRUNCATED if blob_size < TP_MESH_BLOB_HEADER_SIZE;
- *  TP_ERR_BAD_MAGIC; TP_ERR_UNSUPPORTED_VERSION; TP_ERR_CORRUPT; TP_ERR_INVALID_ARGUMENT. */
-TP_API tp_result tp_mesh_decode_header(const void *blob, size_t blob_size, tp_mesh *out_info);
+ *  Reads the counts of an encoding without decoding it: sets the counts and skirt_depth
+ *  of *out_info (its array pointers are set to NULL). Checks the magic, version, that the
+ *  counts are consistent and that the size is exactly what they imply (the checksum is
+ *  left to tp_mesh_decode). Reads only the first TP_MESH_BLOB_HEADER_SIZE bytes, so a
+ *  caller that has just the header may pass it with the encoding's full size. Any
+ *  thread; allocates nothing.
+ *  @return TP_OK; TP_ERR_TRUNCATED if size < TP_MESH_BLOB_HEADER_SIZE; TP_ERR_BAD_MAGIC;
+ *  TP_ERR_UNSUPPORTED_VERSION; TP_ERR_CORRUPT; TP_ERR_INVALID_ARGUMENT. */
+TP_API tp_result tp_mesh_decode_header(const void *encoded, size_t size, tp_mesh *out_info);
 
 /*! tp_mesh_decode() :
- *  Decodes a blob into the caller's arrays, which hold vertex_capacity vertices and
- *  index_capacity indices, and fills *out_mesh (pointing at those arrays). Safe on hostile
- *  input: never reads outside blob[0, blob_size) nor writes outside the two arrays, checks
- *  a checksum of the header and the decompressed data, and verifies every index is below
- *  the vertex count, so a corrupted blob fails instead of producing garbage. Skirts that
- *  were not stored are rebuilt with tp_mesh_add_skirts(). On failure *out_mesh
- *  has zero counts and the arrays' contents are unspecified. Allocates nothing (2 KiB of
- *  stack); any thread.
- *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if a capacity is below the blob's count; the
- *  errors of tp_mesh_decode_header(); TP_ERR_CORRUPT for anything else that is wrong. */
-TP_API tp_result tp_mesh_decode(const void *blob, size_t blob_size, tp_mesh_vertex *out_vertices,
+ *  Decodes an encoding into the caller's arrays, which hold vertex_capacity vertices
+ *  and index_capacity indices, and fills *out_mesh (pointing at those arrays). Safe on
+ *  hostile input: never reads outside encoded[0, size) nor writes outside the two arrays,
+ *  checks the checksum of the header and body before anything else, and verifies every
+ *  index is below the vertex count, so a corrupted encoding fails instead of producing
+ *  garbage. Skirts that were not stored are rebuilt with tp_mesh_add_skirts(). On failure
+ *  *out_mesh has zero counts and the arrays' contents are unspecified. Allocates nothing;
+ *  any thread.
+ *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if a capacity is below the encoding's count;
+ *  the errors of tp_mesh_decode_header(); TP_ERR_CORRUPT for anything else that is wrong. */
+TP_API tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_vertices,
                                 uint32_t vertex_capacity, uint16_t *out_indices,
                                 uint32_t index_capacity, tp_mesh *out_mesh);
 

@@ -44,16 +44,20 @@ extern "C" {
 
 /* On-disk format version (independent of the library version). A reader rejects a file
  * whose major differs from its own and reads any minor, ignoring what it does not know
- * wherever FORMAT.md marks a field as ignorable. */
+ * wherever FORMAT.md marks a field as ignorable. The writer records the lowest minor
+ * whose additions the file uses: 1.1 only when it holds a mesh layer, else 1.0. */
 #define TP_PAGEFILE_VERSION_MAJOR 1u
-#define TP_PAGEFILE_VERSION_MINOR 0u
+#define TP_PAGEFILE_VERSION_MINOR 1u
 
 /* Layer ids of format 1.0. Ids are never reused; new layers (meshes) get new ids. */
 enum {
     TP_LAYER_HEIGHT = 0,        /* u16 height codes, every LOD of the stride pyramid */
     TP_LAYER_TEMPERATURE = 1,   /* i16 centi-degrees Celsius, LOD 0 only, climate grid */
     TP_LAYER_PRECIPITATION = 2, /* u16 millimetres per year, LOD 0 only, climate grid */
-    TP_LAYER_BIOME = 3          /* u8 biome ids, every LOD */
+    TP_LAYER_BIOME = 3,         /* u8 biome ids, every LOD */
+    TP_LAYER_MESH = 4           /* format 1.1: bytes, every LOD, one triangle mesh per
+                                   (chunk, LOD) (terrapage/mesh_codec.h, FORMAT.md
+                                   "Mesh blobs"); aux = its max error, float bits */
 };
 
 /* Element type of a layer. Grid layers hold edge² elements, row-major, little-endian. */
