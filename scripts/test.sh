@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 2 of the README: builds every test suite and runs it through ctest, once
 # plainly (warnings are errors) and once under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then runs the page-file fuzzer for a short, bounded time when clang is available.
+# then the runtime's suite under ThreadSanitizer, checks the installed package, and runs
+# the page-file fuzzer for a short, bounded time when clang is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-deps.sh
@@ -17,6 +18,24 @@ run_suite() { # name, build dir, extra cmake args...
 
 run_suite "tests (Release)" build/test -DCMAKE_BUILD_TYPE=Release
 run_suite "tests (ASan + UBSan)" build/asan -DCMAKE_BUILD_TYPE=Debug -DTP_SANITIZE=address,undefined
+
+# ThreadSanitizer over the runtime, whose worker threads share the queue, the pins and
+# the reader. Built with clang. OMP_TOOL=disabled: libomp loads its TSan tool by itself
+# when TSan is present, and that tool crashes at exit in the forked processes Check runs
+# each test in (the runtime itself uses no OpenMP; only the test's baker does).
+if command -v clang >/dev/null 2>&1; then
+  echo "== runtime tests (ThreadSanitizer)"
+  cmake -S . -B build/tsan -DTP_WERROR=ON -DCMAKE_C_COMPILER=clang \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTP_SANITIZE=thread -DTP_BUILD_TOOLS=OFF \
+        -DTP_BUILD_EXAMPLES=OFF >/dev/null
+  cmake --build build/tsan -j "$jobs" --target test_runtime
+  (cd build/tsan && OMP_TOOL=disabled TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+     ctest --output-on-failure -R '^runtime$')
+fi
+
+# The installed package, used the way a game uses it: pkg-config and find_package.
+echo "== install check"
+bash examples/check-install.sh build/test
 
 if command -v clang >/dev/null 2>&1 && [ -f tests/fuzz/run.sh ]; then
   echo "== fuzzing the page-file reader (bounded)"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Checks the installed library the way a game uses it: installs a configured build tree
+# into a temporary prefix, then builds the example against that prefix twice — with
+# pkg-config and with find_package(terrapage), shared and static — and runs it on a
+# small baked world.
+#
+#   examples/check-install.sh BUILD_DIR [TERRAPAGE_TOOL]
+#
+# TERRAPAGE_TOOL (default BUILD_DIR/tools/terrapage) bakes the test world.
+set -euo pipefail
+build=$(cd "$1" && pwd)
+tool=${2:-$build/tools/terrapage}
+src=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix=$work/prefix
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+"$tool" bake -o "$work/world.tpk" --region 0,0,8,8 --samples 33 --quiet >/dev/null
+
+pcdir=$(dirname "$(find "$prefix" -name terrapage.pc | head -n 1)")
+export PKG_CONFIG_PATH=$pcdir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+libdir=$(pkg-config --variable=libdir terrapage)
+
+echo "-- pkg-config, shared"
+cc -std=c11 -Wall -Wextra -Werror -o "$work/walk-pc" "$src/stream_walk.c" \
+   $(pkg-config --cflags --libs terrapage) -Wl,-rpath,"$libdir"
+"$work/walk-pc" "$work/world.tpk" 120
+
+echo "-- pkg-config, static"
+cc -std=c11 -Wall -Wextra -Werror -o "$work/walk-pc-static" "$src/stream_walk.c" \
+   $(pkg-config --cflags terrapage) "$libdir/libterrapage.a" \
+   $(pkg-config --libs-only-l --static terrapage | sed 's/-lterrapage//')
+"$work/walk-pc-static" "$work/world.tpk" 120 >/dev/null
+
+for kind in shared static; do
+  echo "-- find_package(terrapage), $kind"
+  static=$([ $kind = static ] && echo ON || echo OFF)
+  cmake -S "$src" -B "$work/example-$kind" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DTERRAPAGE_USE_STATIC_LIBS=$static -DCMAKE_BUILD_RPATH="$libdir" >/dev/null
+  cmake --build "$work/example-$kind" >/dev/null
+  "$work/example-$kind/stream_walk" "$work/world.tpk" 120 >/dev/null
+done
+if [ "$(nm -D --defined-only "$libdir/libterrapage.so" | grep -c ' T tp__\?[a-z]' || true)" -eq 0 ]; then
+  echo "check-install: libterrapage.so exports nothing" >&2
+  exit 1
+fi
+echo "-- install check passed"

@@ -1,0 +1,369 @@
+/* terrapage/runtime.h — the streamer: keeps the chunks around a moving camera resident.
+ *
+ *   tp_streamer_options o = {0};         // zero means default: view distance 8 (17×17),
+ *   tp_streamer *s;                      // LOD bands 256/512/1024 m, 8 page-ins in flight
+ *   if (tp_streamer_open("world.tpk", &o, &s) != TP_OK)
+ *       fprintf(stderr, "%s\n", tp_error_detail());
+ *
+ *   for (;;) {                           // once per frame, on the game thread
+ *       tp_streamer_set_frame_time(s, last_frame_work_seconds);   // optional: throttle
+ *       tp_streamer_update(s, camera_x_m, camera_z_m, frame_seconds);
+ *       tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, draw_chunk, renderer);
+ *   }
+ *
+ *   static int draw_chunk(void *renderer, const tp_chunk_view *v) {
+ *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m()),
+ *       // v->biomes likewise; valid during the call. To keep them longer:
+ *       tp_chunk_view keep;
+ *       tp_streamer_acquire(s, v->cx, v->cz, 0, &keep);   // pinned until released
+ *       ...                                                // upload on any thread
+ *       tp_streamer_release(s, &keep);                     // any thread
+ *       return 0;                                          // non-zero stops the walk
+ *   }
+ *
+ *   tp_streamer_stats st;
+ *   tp_streamer_get_stats(s, &st);       // page-ins, fallbacks, budget, LOD deficits …
+ *   tp_streamer_close(s);                // safe with work in flight
+ *
+ * What it does. The camera's view is the (2·view_distance + 1)² square of chunks around
+ * the chunk under the camera. Each chunk in view wants the LOD of the band its distance
+ * falls in (LOD 0 within lod_band_m[0], LOD 1 within lod_band_m[1], …, the coarsest
+ * beyond the last band); a chunk that has a finer LOD keeps it until it is more than
+ * lod_hysteresis_m beyond that LOD's band, so a camera on a band edge does not flicker.
+ *
+ * Never a hole. At open the coarsest LOD of every baked chunk is decoded and stays
+ * resident for the streamer's life (about 250 bytes per chunk for the default world), so
+ * every baked chunk in view always has some LOD. Finer LODs are paged in nearest first
+ * by worker threads, then the chunks along the predicted path (velocity in m/s times
+ * prediction_horizon_s) are prefetched. Chunks outside the baked region, absent from
+ * the file or whose page fails its checksum are generated with tp_generate_chunk() —
+ * the bytes the baker would have written — coarsest LOD first; update() generates the
+ * coarsest LOD of such chunks itself only within sync_generate_budget_ms and leaves the
+ * rest to the workers at top priority (the stats count what was missing meanwhile).
+ *
+ * Memory. Every decoded byte the streamer holds (resident, in flight, pooled for reuse
+ * and pinned by callers) counts against budget_bytes, and that holds after every
+ * update(). When it needs room it first drops what is farthest from the predicted
+ * camera position and not wanted, then downgrades wanted chunks to a coarser LOD
+ * (subsampling the resident grid, which gives exactly the coarser page) rather than
+ * dropping them. Data a caller has pinned is never freed under it; it keeps counting
+ * until released, so pin for a frame or two, not for ever.
+ *
+ * Thread rules. One thread — the game thread — opens, updates, queries, iterates, reads
+ * statistics and closes a streamer. tp_streamer_release() may be called from any
+ * thread, and the arrays of an acquired view may be read from any thread until it is
+ * released. The streamer's worker threads never call back into the caller; the event
+ * callback runs on the game thread inside update(). Distinct streamers are independent.
+ */
+#ifndef TERRAPAGE_RUNTIME_H
+#define TERRAPAGE_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "terrapage/export.h"
+#include "terrapage/pagefile.h"
+#include "terrapage/result.h"
+#include "terrapage/world.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tp_streamer tp_streamer;
+
+/* ---- Options ------------------------------------------------------------------------ */
+
+/* Option flags. */
+#define TP_STREAMER_PREAD 0x1u         /* read blobs with pread() into pooled buffers instead
+                                          of touching the mapping (cheaper per byte where
+                                          first-touching mapped pages is expensive) */
+#define TP_STREAMER_DETERMINISTIC 0x2u /* no worker threads; time is the sum of the frame_dt
+                                          values passed to update(). Work handed out by one
+                                          update() runs at the next update(), after that
+                                          update's cancellations, so the same camera trace
+                                          gives the same page-ins, events and statistics
+                                          (update costs aside). Coarse generation in update()
+                                          is then limited by count (all of it), not time. */
+#define TP_STREAMER_NO_PREDICTION 0x4u /* request only what is in view */
+#define TP_STREAMER_VIRTUAL_CLOCK 0x8u /* time is the sum of the frame_dt values, with worker
+                                          threads as usual: for simulations and soak tests
+                                          that run frames faster than real time (the
+                                          predictor's velocity is per second of this clock) */
+
+#define TP_STREAMER_MAX_BANDS 8u
+
+/* Memory callbacks; both NULL → malloc/free. alloc must return memory aligned for any
+ * type (like malloc) or NULL; free gets the size that was asked for. Called on the game
+ * thread only (the workers write into buffers handed to them, they never allocate). */
+typedef struct tp_streamer_allocator {
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr, size_t size);
+    void *user;
+} tp_streamer_allocator;
+
+/* File access callback: read exactly `size` bytes at `offset` of the page file into
+ * `dst`, return 0 on success, non-zero on failure (the page then falls back to
+ * generation and counts as a read failure). Called from worker threads, several at
+ * once. When set, blob bytes come only through it; the directory is still read
+ * through the reader's mapping. */
+typedef int (*tp_streamer_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
+
+/* Where a page's data came from. */
+typedef enum tp_streamer_source {
+    TP_STREAMER_SOURCE_FILE = 0,      /* decoded from the page file */
+    TP_STREAMER_SOURCE_GENERATED = 1, /* generated: outside the region or absent */
+    TP_STREAMER_SOURCE_REPAIRED = 2,  /* generated because the file's page failed its
+                                         checksum or did not decode (never trusted) */
+    TP_STREAMER_SOURCE_DERIVED = 3    /* subsampled from a finer resident LOD (downgrade) */
+} tp_streamer_source;
+
+/* Events, reported to on_event in the order they happen. */
+typedef enum tp_streamer_event_type {
+    TP_STREAMER_EVENT_PAGE_IN = 1,   /* a page became resident (lod, source, bytes) */
+    TP_STREAMER_EVENT_EVICT = 2,     /* a chunk's LOD was dropped (lod, bytes freed) */
+    TP_STREAMER_EVENT_DOWNGRADE = 3, /* a chunk went from lod to new_lod to make room */
+    TP_STREAMER_EVENT_CANCEL = 4,    /* work handed out for (chunk, lod) was cancelled */
+    TP_STREAMER_EVENT_TELEPORT = 5   /* the camera jumped; the predictor was reset */
+} tp_streamer_event_type;
+
+typedef struct tp_streamer_event {
+    uint32_t type;     /* tp_streamer_event_type */
+    int32_t cx, cz;    /* the chunk (0, 0 for TELEPORT) */
+    uint32_t lod;
+    uint32_t new_lod;  /* DOWNGRADE only */
+    uint32_t source;   /* PAGE_IN: tp_streamer_source */
+    uint64_t bytes;    /* decoded bytes added (PAGE_IN) or freed (EVICT, DOWNGRADE) */
+    uint64_t update;   /* index of the update() that reports it, from 1 */
+} tp_streamer_event;
+
+/* Event callback: runs on the game thread inside update(); must not call the streamer. */
+typedef void (*tp_streamer_event_fn)(void *user, const tp_streamer_event *event);
+
+/* Options of tp_streamer_open(). Zero-initialise: every 0 field takes its default. */
+typedef struct tp_streamer_options {
+    uint32_t flags;                 /* TP_STREAMER_*; unknown bits are refused */
+    uint32_t view_distance_chunks;  /* view square radius in chunks; 0 → 8 (17×17) */
+    double lod_band_m[TP_STREAMER_MAX_BANDS]; /* outer distance of LOD k's band (camera to
+                                       the nearest point of the chunk), increasing; the
+                                       first 0 ends the list; all 0 → 256, 512, 1024 m */
+    double lod_hysteresis_m;        /* keep a finer LOD this far past its band; 0 → 32 m,
+                                       negative → none */
+    uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8 */
+    uint32_t throttled_in_flight;   /* … while the frame is slow; 0 → 2 */
+    double throttle_frame_ms;       /* frame_dt above this throttles; 0 → 10 ms */
+    double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s */
+    double teleport_distance_m;     /* a jump longer than this between two updates resets
+                                       the predictor; 0 → view distance · chunk size / 2 */
+    uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → the
+                                       resident coarsest LOD + 64 MiB. Open fails with
+                                       TP_ERR_OUT_OF_RANGE if it cannot hold the coarsest
+                                       LOD of the region and of one view */
+    uint32_t worker_threads;        /* 0 → cores − 1, at least 1 */
+    uint32_t reserved0;             /* must be 0 */
+    double sync_generate_budget_ms; /* time update() may spend generating the coarsest LOD
+                                       of in-view chunks that have none; 0 → 1 ms,
+                                       negative → never (workers only) */
+    tp_streamer_allocator allocator;
+    tp_streamer_read_fn read;       /* NULL → mmap, or pread with TP_STREAMER_PREAD */
+    void *read_user;
+    tp_streamer_event_fn on_event;  /* NULL → no events */
+    void *event_user;
+    uint32_t reserved[8];           /* must be 0 */
+} tp_streamer_options;
+
+/* ---- Lifetime ----------------------------------------------------------------------- */
+
+/*! tp_streamer_open() :
+ *  Opens the page file at `path` (tp_reader_open()), checks that its world parameters
+ *  are this generator's (so fallback pages equal baked ones), decodes the coarsest LOD of
+ *  every baked chunk, and starts the worker threads. `options` may be NULL.
+ *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options;
+ *  TP_ERR_OUT_OF_RANGE when budget_bytes is too small (tp_error_detail() says how much
+ *  is needed); TP_ERR_UNSUPPORTED_VERSION for a file written by another generator
+ *  version; TP_ERR_CORRUPT for unreadable world parameters; any tp_reader_open() error;
+ *  TP_ERR_OUT_OF_MEMORY; TP_ERR_IO (threads could not start). */
+TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
+                                  tp_streamer **out_streamer);
+
+/*! tp_streamer_close() :
+ *  Cancels work in flight, waits for the workers to finish the page they are on (at
+ *  most one each), stops them and frees everything. Accepts NULL. Every acquired view
+ *  must have been released (asserted). */
+TP_API void tp_streamer_close(tp_streamer *s);
+
+/* ---- Per frame ---------------------------------------------------------------------- */
+
+/*! tp_streamer_update() :
+ *  The per-frame call, non-blocking: publishes the pages the workers finished, moves the
+ *  view and the predictor to the camera at (x_m, z_m) (world metres; chunk (cx, cz)
+ *  covers [cx·size, (cx+1)·size) along both axes), re-prioritises, cancels work no
+ *  longer wanted, evicts or downgrades to stay within the budget, and hands new work to
+ *  the workers in one batch (one wake-up). `frame_dt_s` is the duration of the previous
+ *  frame in seconds: the step of the virtual clock (deterministic mode,
+ *  TP_STREAMER_VIRTUAL_CLOCK) and, unless tp_streamer_set_frame_time() reports the
+ *  frame's work time, the input of the throttle.
+ *  @return TP_OK; TP_ERR_OUT_OF_MEMORY if the allocator failed (nothing is lost; the
+ *  work is tried again next frame); TP_ERR_INVALID_ARGUMENT for a non-finite position
+ *  or a negative frame_dt_s. */
+TP_API tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m,
+                                    double frame_dt_s);
+
+/*! tp_streamer_set_frame_time() :
+ *  Reports how long the game's last frame took to compute (its work, without the wait
+ *  for vsync), in seconds. While it exceeds throttle_frame_ms, at most
+ *  throttled_in_flight pages are in flight. A game locked to 60 Hz has frames of
+ *  16.7 ms whatever its load, so it should report its work time here; once called, the
+ *  streamer uses the last reported value instead of update()'s frame_dt_s. */
+TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
+
+/* ---- Queries ------------------------------------------------------------------------ */
+
+/* View flags. */
+#define TP_CHUNK_VIEW_IN_VIEW 0x1u     /* the chunk is in the current view square */
+#define TP_CHUNK_VIEW_COARSER 0x2u     /* lod is coarser than wanted_lod (still loading) */
+#define TP_CHUNK_VIEW_PERMANENT 0x4u   /* the region's coarsest LOD, resident for ever */
+
+/* One resident chunk at its best resident LOD. Filled by the streamer. The arrays are
+ * read-only; they stay valid while the view is pinned (acquire → release) or, for the
+ * view passed to a visit callback, during the call. */
+typedef struct tp_chunk_view {
+    int32_t cx, cz;
+    uint32_t lod;                     /* LOD of height_codes and biomes */
+    uint32_t edge;                    /* samples per edge at that LOD */
+    const uint16_t *height_codes;     /* edge² codes, row-major (see terrapage/world.h) */
+    const uint8_t *biomes;            /* edge² tp_biome ids */
+    const int16_t *temperature_cc;    /* climate_edge² values, or NULL (see climate_edge) */
+    const uint16_t *precipitation_mm; /* climate_edge² values, or NULL */
+    uint32_t climate_edge;            /* 0 when the climate is not resident: it travels
+                                         with every LOD finer than the coarsest and with
+                                         pages the workers generate, not with the
+                                         permanent coarsest nor with a coarsest LOD that
+                                         update() generated itself (it costs half the time) */
+    uint32_t source;                  /* tp_streamer_source of the heights and biomes */
+    uint32_t wanted_lod;              /* the LOD the streamer aims for (coarsest if the
+                                         chunk is neither in view nor predicted) */
+    uint32_t flags;                   /* TP_CHUNK_VIEW_* */
+    const void *reserved_ptr[4];      /* NULL; a later minor puts the chunk's mesh here
+                                         (layer 4) without changing the struct's size */
+    void *pin;                        /* the streamer's; pass the view back to release */
+} tp_chunk_view;
+
+/*! tp_streamer_acquire() :
+ *  Pins chunk (cx, cz) at its best resident LOD and describes it in *out_view. Cheap
+ *  (a hash lookup and an atomic increment). `flags` must be 0 (room for layer choice).
+ *  @return TP_OK; TP_ERR_NOT_FOUND if the chunk has no resident LOD (*out_view zeroed). */
+TP_API tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t flags,
+                                     tp_chunk_view *out_view);
+
+/*! tp_streamer_release() :
+ *  Unpins a view filled by tp_streamer_acquire() and zeroes it. Any thread. Accepts a
+ *  zeroed view (no-op). Memory is returned at the next update(). */
+TP_API void tp_streamer_release(tp_streamer *s, tp_chunk_view *view);
+
+/*! tp_streamer_best_lod() :
+ *  @return the best resident LOD of (cx, cz), or −1 when none is resident. No pin. */
+TP_API int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz);
+
+/* Visit flags. */
+#define TP_STREAMER_VISIT_IN_VIEW 0x1u /* only chunks in the current view square */
+
+/* Visit callback: `view` is valid during the call (acquire it to keep it). Return 0 to
+ * go on, non-zero to stop. It may call tp_streamer_acquire()/release(), nothing else. */
+typedef int (*tp_streamer_visit_fn)(void *user, const tp_chunk_view *view);
+
+/*! tp_streamer_for_each() :
+ *  Calls `fn` for every chunk with a resident LOD (with TP_STREAMER_VISIT_IN_VIEW: for
+ *  every such chunk of the view, row by row from the view's −x, −z corner; without it,
+ *  in no particular order, the region's permanent coarsest LOD included).
+ *  @return the number of calls made. */
+TP_API uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
+                                     void *user);
+
+/* Flag of tp_streamer_chunk_bounds() output: min/max come from the best resident LOD of
+ * a generated chunk, not from the LOD-0 record of the file (a coarser LOD can miss the
+ * extreme samples). */
+#define TP_CHUNK_BOUNDS_ESTIMATED 0x100u
+
+/*! tp_streamer_chunk_bounds() :
+ *  The bounds record of (cx, cz) for culling: the file's record for a baked chunk,
+ *  otherwise computed from its best resident LOD (with TP_CHUNK_BOUNDS_ESTIMATED).
+ *  @return TP_OK; TP_ERR_NOT_FOUND for a chunk neither baked nor resident. */
+TP_API tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
+                                          tp_chunk_bounds *out_bounds);
+
+/*! tp_streamer_world() : @return the world parameters of the file (resolved; valid until
+ *  close), e.g. for chunk_size_m and tp_world_lod_edge(). */
+TP_API const tp_world_params *tp_streamer_world(const tp_streamer *s);
+
+/*! tp_streamer_reader() : @return the streamer's reader (valid until close; any thread,
+ *  as terrapage/pagefile.h says), for tools that inspect the file. */
+TP_API const tp_reader *tp_streamer_reader(const tp_streamer *s);
+
+/* ---- Statistics --------------------------------------------------------------------- */
+
+/* Page-in latency buckets: bucket 0 is below 64 µs, bucket k covers
+ * [64 · 2^(k−1), 64 · 2^k) µs, the last everything from 64 · 2^14 µs (about 1 s) up. */
+#define TP_STREAMER_LATENCY_BUCKETS 16u
+
+/* Counters are totals since open; "current" values describe the last update(). */
+typedef struct tp_streamer_stats {
+    uint64_t updates;
+    /* Cost of update() on the game thread, over the last 1024 updates, microseconds. */
+    double update_us_p50, update_us_p90, update_us_p99, update_us_max;
+    double update_us_total;           /* since open */
+    /* Work. */
+    uint64_t page_ins;                /* pages that became resident (any source) */
+    uint64_t page_ins_by_lod[TP_MAX_LODS];
+    uint64_t bytes_read;              /* stored bytes read from the file */
+    uint64_t bytes_decoded;           /* decoded bytes produced (file and generated) */
+    uint64_t fallbacks;               /* pages generated instead of read */
+    uint64_t fallbacks_outside;       /*   … of them: outside the region or absent */
+    uint64_t checksum_failures;       /*   … of them: the file's page failed its checksum
+                                           (or the directory block did) */
+    uint64_t decode_failures;         /*   … of them: corrupt data or a failed read */
+    uint64_t sync_generations;        /* coarsest LODs generated inside update() */
+    uint64_t evictions;               /* LODs dropped */
+    uint64_t downgrades;              /* LODs replaced by a coarser one to make room */
+    uint64_t cancellations;           /* work handed out, then no longer wanted */
+    uint64_t teleports;
+    /* Memory, decoded bytes. */
+    uint64_t budget_bytes;
+    uint64_t held_bytes;              /* everything counted against the budget (current) */
+    uint64_t resident_bytes;          /* published pages, pinned ones included (current) */
+    uint64_t resident_bytes_peak;
+    uint64_t permanent_bytes;         /* the region's coarsest LOD */
+    uint64_t pinned_views;            /* views acquired and not released (current) */
+    uint32_t resident_chunks;         /* chunks with a LOD finer than the permanent one or
+                                         a generated one (current) */
+    /* Scheduling (current). */
+    uint32_t queue_depth;             /* pages wanted and not yet handed out */
+    uint32_t in_flight;               /* pages handed to workers */
+    uint32_t in_flight_limit;         /* max_in_flight, or throttled_in_flight */
+    uint32_t worker_threads;          /* 0 in deterministic mode */
+    /* Coverage of the view (current, and summed over all updates). */
+    uint32_t in_view_chunks;
+    uint32_t in_view_missing;         /* in view with no resident LOD at all */
+    uint32_t in_view_coarser;         /* in view with a LOD coarser than wanted */
+    uint32_t reserved0;
+    uint64_t in_view_missing_total;
+    uint64_t in_view_coarser_total;
+    /* Page-in latency, handed out → resident, by TP_STREAMER_LATENCY_BUCKETS bucket. */
+    uint64_t latency_histogram[TP_STREAMER_LATENCY_BUCKETS];
+    double latency_us_p50, latency_us_p99; /* estimated from the histogram */
+    /* Predictor (current). */
+    double velocity_x_m_s, velocity_z_m_s;
+    uint64_t reserved[8];
+} tp_streamer_stats;
+
+/*! tp_streamer_get_stats() : fills *out_stats (game thread). */
+TP_API void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats);
+
+/*! tp_streamer_source_name() : @return a static name ("file", "generated", "repaired",
+ *  "derived"; "unknown" otherwise). */
+TP_API const char *tp_streamer_source_name(uint32_t source);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERRAPAGE_RUNTIME_H */

@@ -1,0 +1,369 @@
+/* schedule.c — what the camera wants, in what order, and handing it out.
+ *
+ * Every update recomputes the wanted set from scratch (the view square, then the points
+ * of the predicted path), so re-prioritising is free: nothing queued carries a stale
+ * priority. Only a few pages (max_in_flight) are ever handed to workers; the rest is a
+ * sorted list rebuilt next frame. Urgency, most urgent first:
+ *   1. in view with no LOD at all (outside the region: the coarsest LOD, generated),
+ *   2. in view and coarser than its band asks, nearest first,
+ *   3. along the predicted path, soonest first, then nearest to the path point. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define CLASS_KEY 1e12  /* keys: class · CLASS_KEY + metres (or seconds · 1e7 + metres) */
+
+double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+{
+    double x0 = (double)cx * s->chunk_m, z0 = (double)cz * s->chunk_m;
+    double dx = x < x0 ? x0 - x : (x > x0 + s->chunk_m ? x - (x0 + s->chunk_m) : 0.0);
+    double dz = z < z0 ? z0 - z : (z > z0 + s->chunk_m ? z - (z0 + s->chunk_m) : 0.0);
+    return sqrt(dx * dx + dz * dz);
+}
+
+/* LOD k for distances inside band k; the coarsest (the permanent LOD) beyond the last
+ * band, and for bands past the file's LOD count. A chunk that
+ * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
+uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
+{
+    uint32_t lod = s->coarsest;
+    for (uint32_t k = 0; k < s->band_count && k < s->coarsest; k++)
+        if (dist_m < s->opt.lod_band_m[k]) {
+            lod = k;
+            break;
+        }
+    if (finest_held >= 0 && (uint32_t)finest_held < lod && s->opt.lod_hysteresis_m > 0.0 &&
+        dist_m < s->opt.lod_band_m[finest_held] + s->opt.lod_hysteresis_m)
+        lod = (uint32_t)finest_held;
+    return lod;
+}
+
+static int32_t chunk_of(const tp_streamer *s, double m)
+{
+    return (int32_t)floor(m / s->chunk_m);
+}
+
+/* ---- The wanted set --------------------------------------------------------------------- */
+
+static void want(tp_streamer *s, tp__chunk *c, uint32_t cls, double key)
+{
+    if (c->stamp != s->update_index) {
+        c->stamp = s->update_index;
+        c->cls = cls;
+        c->key = key;
+    } else if (key < c->key) {
+        c->cls = cls;
+        c->key = key;
+    }
+}
+
+static int want_view(tp_streamer *s)
+{
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    for (int32_t dz = -v; dz <= v; dz++)
+        for (int32_t dx = -v; dx <= v; dx++) {
+            int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
+            double d = tp__chunk_dist(s, cx, cz, s->cam_x, s->cam_z);
+            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            uint32_t lod = tp__view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
+            if (!c) {
+                if (lod == s->coarsest && tp__has_permanent(s, cx, cz))
+                    continue; /* satisfied by the permanent LOD: nothing to track */
+                if (!(c = tp__chunk_get(s, cx, cz)))
+                    return 0;
+            }
+            want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
+            c->in_view = 1;
+            c->view_lod = lod;
+            c->view_dist_m = d;
+        }
+    return 1;
+}
+
+static int want_predicted(tp_streamer *s)
+{
+    if (s->opt.flags & TP_STREAMER_NO_PREDICTION)
+        return 1;
+    double xs[TP__MAX_PREDICTED], zs[TP__MAX_PREDICTED], ts[TP__MAX_PREDICTED];
+    uint32_t n = tp__predictor_path(&s->pred, s->opt.prediction_horizon_s, s->chunk_m * 0.5,
+                                    xs, zs, ts, TP__MAX_PREDICTED);
+    if (n == 0)
+        return 1;
+    s->pred_x = xs[n - 1], s->pred_z = zs[n - 1];
+    /* Finer than coarsest only within the bands that give one. */
+    uint32_t fine_bands = s->band_count < s->coarsest ? s->band_count : s->coarsest;
+    double reach = fine_bands ? s->opt.lod_band_m[fine_bands - 1] : 0.0;
+    int32_t r = (int32_t)ceil(reach / s->chunk_m);
+    for (uint32_t i = 0; i < n && fine_bands; i++) {
+        int32_t pcx = chunk_of(s, xs[i]), pcz = chunk_of(s, zs[i]);
+        for (int32_t dz = -r; dz <= r; dz++)
+            for (int32_t dx = -r; dx <= r; dx++) {
+                int32_t cx = pcx + dx, cz = pcz + dz;
+                double d = tp__chunk_dist(s, cx, cz, xs[i], zs[i]);
+                if (d >= reach)
+                    continue;
+                uint32_t lod = tp__view_lod(s, d, -1);
+                tp__chunk *c = tp__chunk_find(s, cx, cz);
+                if (c && c->stamp == s->update_index && c->view_lod <= lod)
+                    continue; /* the view already asks for as much */
+                if (!c && !(c = tp__chunk_get(s, cx, cz)))
+                    return 0;
+                want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
+                if (lod < c->pred_lod)
+                    c->pred_lod = lod;
+            }
+    }
+    /* Outside the region nothing is permanent: generate the coarsest LOD of the chunks
+     * that will enter the view before they do. Skipped when the predicted view square
+     * lies inside the region (the common case costs one comparison). */
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    int32_t hcx = chunk_of(s, xs[n - 1]), hcz = chunk_of(s, zs[n - 1]);
+    if (hcx - v >= s->rx0 && hcz - v >= s->rz0 && (int64_t)hcx + v < (int64_t)s->rx0 + s->rw &&
+        (int64_t)hcz + v < (int64_t)s->rz0 + s->rh)
+        return 1;
+    for (int32_t dz = -v; dz <= v; dz++)
+        for (int32_t dx = -v; dx <= v; dx++) {
+            int32_t cx = hcx + dx, cz = hcz + dz;
+            if (tp__has_permanent(s, cx, cz))
+                continue;
+            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            if (c && c->stamp == s->update_index)
+                continue;
+            if (!c && !(c = tp__chunk_get(s, cx, cz)))
+                return 0;
+            double d = tp__chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
+            want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
+        }
+    return 1;
+}
+
+int tp__wants(tp_streamer *s)
+{
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        c->in_view = 0;
+        c->view_lod = c->pred_lod = s->coarsest;
+        c->cls = TP__CLASS_NONE;
+        c->key = 4 * CLASS_KEY;
+    }
+    s->pred_x = s->cam_x, s->pred_z = s->cam_z;
+    int ok = want_view(s) && want_predicted(s);
+    /* Eviction order: distance from where the camera is going. */
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        double dx = ((double)c->cx + 0.5) * s->chunk_m - s->pred_x;
+        double dz = ((double)c->cz + 0.5) * s->chunk_m - s->pred_z;
+        c->pred_dist_m = sqrt(dx * dx + dz * dz);
+    }
+    return ok;
+}
+
+/* ---- Cancellation ----------------------------------------------------------------------- */
+
+static void cancel(tp_streamer *s, tp__job *job)
+{
+    atomic_store_explicit(&job->cancelled, 1, memory_order_relaxed);
+    s->stats.s.cancellations++;
+    tp__emit(s, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
+}
+
+void tp__cancel_stale(tp_streamer *s)
+{
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        tp__job *jc = c->job[TP__SLOT_COARSE], *jf = c->job[TP__SLOT_FINE];
+        int wanted = c->stamp == s->update_index;
+        if (jc && !atomic_load_explicit(&jc->cancelled, memory_order_relaxed) && !wanted)
+            cancel(s, jc);
+        if (jf && !atomic_load_explicit(&jf->cancelled, memory_order_relaxed)) {
+            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+            int best = tp__best_lod(s, c, c->cx, c->cz);
+            /* Keep work that still moves the chunk towards its target without passing
+             * it; anything else is stale (the camera turned, or something better came). */
+            if (!wanted || jf->lod < target || (best >= 0 && jf->lod >= (uint32_t)best))
+                cancel(s, jf);
+        }
+    }
+}
+
+/* ---- Coarsest LOD in update() ------------------------------------------------------------ */
+
+static int compare_missing(const void *pa, const void *pb)
+{
+    const tp__chunk *a = *(tp__chunk *const *)pa, *b = *(tp__chunk *const *)pb;
+    if (a->view_dist_m != b->view_dist_m)
+        return a->view_dist_m < b->view_dist_m ? -1 : 1;
+    if (a->cx != b->cx)
+        return a->cx < b->cx ? -1 : 1;
+    return (a->cz > b->cz) - (a->cz < b->cz);
+}
+
+/* In-view chunks without any LOD (outside the region, absent from the file) get their
+ * coarsest LOD generated right here, nearest first, while the time budget lasts; the
+ * rest go to the workers at the top of the queue. The deterministic mode has no clock
+ * to budget with, so it generates them all. */
+tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
+{
+    int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
+    if (!det && s->opt.sync_generate_budget_ms < 0.0)
+        return TP_OK;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__best_lod(s, c, c->cx, c->cz) < 0)
+            s->missing[n++] = c; /* only in-view chunks: at most view_count */
+    }
+    if (n == 0)
+        return TP_OK;
+    qsort(s->missing, n, sizeof *s->missing, compare_missing);
+    double limit_s = s->opt.sync_generate_budget_ms * 1e-3;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!det && tp__now_s() - update_start_s >= limit_s)
+            break;
+        tp__chunk *c = s->missing[i];
+        size_t bytes = s->block_bytes[s->coarsest];
+        if (!s->pool[s->coarsest] && !tp__make_room(s, bytes, -1.0))
+            break;
+        tp__block *b = tp__block_get(s, s->coarsest);
+        if (!b)
+            return TP_ERR_OUT_OF_MEMORY;
+        /* Heights and biomes only: the climate grid would more than double the cost
+         * (it is sampled at full resolution), and the finer LODs bring it. */
+        tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
+        tp_generate_chunk(&s->world, c->cx, c->cz, s->coarsest, &f);
+        b->has_climate = 0;
+        b->cx = c->cx, b->cz = c->cz, b->lod = s->coarsest;
+        b->source = TP_STREAMER_SOURCE_GENERATED;
+        c->coarse = b;
+        tp__block_publish(s, b);
+        size_t payload = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest] * 3u;
+        s->stats.s.sync_generations++;
+        s->stats.s.fallbacks++;
+        s->stats.s.fallbacks_outside++;
+        s->stats.s.page_ins++;
+        s->stats.s.page_ins_by_lod[s->coarsest]++;
+        s->stats.s.bytes_decoded += payload;
+        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->coarsest, 0,
+                 TP_STREAMER_SOURCE_GENERATED, b->bytes);
+    }
+    return TP_OK;
+}
+
+/* ---- Requests and dispatch ---------------------------------------------------------------- */
+
+static int compare_requests(const void *pa, const void *pb)
+{
+    const tp__request *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    if (a->chunk->cx != b->chunk->cx)
+        return a->chunk->cx < b->chunk->cx ? -1 : 1;
+    return (a->chunk->cz > b->chunk->cz) - (a->chunk->cz < b->chunk->cz);
+}
+
+static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slot, double key)
+{
+    if (s->req_count == s->req_cap) {
+        uint32_t cap = s->req_cap ? s->req_cap * 2 : 1024;
+        tp__request *r = tp__alloc(s, cap * sizeof *r);
+        if (!r)
+            return 0;
+        if (s->req_count)
+            memcpy(r, s->req, s->req_count * sizeof *r);
+        tp__free(s, s->req, s->req_cap * sizeof *s->req);
+        s->req = r;
+        s->req_cap = cap;
+    }
+    s->req[s->req_count++] = (tp__request){key, c, lod, slot};
+    return 1;
+}
+
+static int build_requests(tp_streamer *s)
+{
+    s->req_count = 0;
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        if (c->stamp != s->update_index)
+            continue;
+        int best = tp__best_lod(s, c, c->cx, c->cz);
+        if (best < 0) {
+            /* Coarse first: nothing finer until the chunk has its coarsest LOD. */
+            if (!c->job[TP__SLOT_COARSE] &&
+                !push_request(s, c, s->coarsest, TP__SLOT_COARSE,
+                              c->in_view ? c->view_dist_m : c->key))
+                return 0;
+            continue;
+        }
+        if (c->job[TP__SLOT_FINE])
+            continue;
+        if (c->view_lod < (uint32_t)best) {
+            if (!push_request(s, c, c->view_lod, TP__SLOT_FINE,
+                              TP__CLASS_VIEW * CLASS_KEY + c->view_dist_m))
+                return 0;
+        } else if (c->pred_lod < (uint32_t)best) {
+            double key = c->cls == TP__CLASS_PREDICTED ? c->key
+                                                       : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
+            if (!push_request(s, c, c->pred_lod, TP__SLOT_FINE, key))
+                return 0;
+        }
+    }
+    qsort(s->req, s->req_count, sizeof *s->req, compare_requests);
+    return 1;
+}
+
+tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
+{
+    if (!build_requests(s))
+        return TP_ERR_OUT_OF_MEMORY;
+    double frame_s = s->frame_time_s >= 0.0 ? s->frame_time_s : frame_dt_s;
+    int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
+    uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
+    s->stats.s.in_flight_limit = limit;
+    tp__job *head = NULL, *tail = NULL;
+    uint32_t handed = 0;
+    tp_result res = TP_OK;
+    for (uint32_t i = 0; i < s->req_count && s->in_flight < limit; i++) {
+        tp__request *r = &s->req[i];
+        size_t bytes = s->block_bytes[r->lod];
+        /* Room for it, taking only from less urgent chunks; if there is none, a smaller,
+         * less urgent page may still fit in what is free. */
+        if (!s->pool[r->lod] && !tp__make_room(s, bytes, r->key))
+            continue;
+        tp__block *b = tp__block_get(s, r->lod);
+        if (!b) {
+            res = TP_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        tp__job *job = s->job_free;
+        s->job_free = job->next;
+        job->next = NULL;
+        job->chunk = r->chunk;
+        job->cx = r->chunk->cx, job->cz = r->chunk->cz;
+        job->lod = r->lod, job->slot = r->slot;
+        job->block = b;
+        atomic_store_explicit(&job->cancelled, 0, memory_order_relaxed);
+        job->dispatched_s = s->clock_s;
+        r->chunk->job[r->slot] = job;
+        s->in_flight++;
+        handed++;
+        if (tail)
+            tail->next = job;
+        else
+            head = job;
+        tail = job;
+    }
+    s->stats.s.queue_depth = s->req_count - handed;
+    if (head)
+        tp__workers_submit(s, head, tail);
+    return res;
+}
+
+/* Forget chunks that hold nothing and are not wanted, so the table tracks the
+ * neighbourhood of the camera, not its whole history. */
+void tp__sweep(tp_streamer *s)
+{
+    for (uint32_t i = s->live_count; i-- > 0;)
+        tp__chunk_drop_if_idle(s, s->live[i]);
+}

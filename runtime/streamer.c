@@ -1,0 +1,655 @@
+/* streamer.c — the public entry points: open (the permanent coarsest LOD), the per-frame
+ * update that drives predictor, scheduler, workers and cache, the queries and close. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, pread, O_CLOEXEC under -std=c11 */
+
+#include <assert.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_BUDGET_EXTRA (64ull << 20)
+
+double tp__now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- Options ------------------------------------------------------------------------------ */
+
+static tp_result resolve_options(const tp_streamer_options *in, tp_streamer_options *o)
+{
+    static const tp_streamer_options zero;
+    *o = in ? *in : zero;
+    const uint32_t known = TP_STREAMER_PREAD | TP_STREAMER_DETERMINISTIC |
+                           TP_STREAMER_NO_PREDICTION | TP_STREAMER_VIRTUAL_CLOCK;
+    if (o->flags & ~known)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: unknown flags 0x%x",
+                             o->flags & ~known);
+    if (o->reserved0)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: reserved0 is not 0");
+    for (int i = 0; i < 8; i++)
+        if (o->reserved[i])
+            return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                                 "streamer options: reserved[%d] is not 0", i);
+    if (!o->allocator.alloc != !o->allocator.free)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: give both allocator callbacks or neither");
+    if (o->view_distance_chunks == 0)
+        o->view_distance_chunks = 8;
+    if (o->view_distance_chunks > 1024)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: view distance %u chunks is over 1024",
+                             o->view_distance_chunks);
+    if (o->lod_band_m[0] == 0.0) {
+        o->lod_band_m[0] = 256.0, o->lod_band_m[1] = 512.0, o->lod_band_m[2] = 1024.0;
+    }
+    for (uint32_t k = 0; k < TP_STREAMER_MAX_BANDS && o->lod_band_m[k] != 0.0; k++)
+        if (!isfinite(o->lod_band_m[k]) || o->lod_band_m[k] < 0.0 ||
+            (k > 0 && o->lod_band_m[k] <= o->lod_band_m[k - 1]))
+            return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                                 "streamer options: LOD bands must be positive and increasing "
+                                 "(band %u is %g m)", k, o->lod_band_m[k]);
+    if (o->lod_hysteresis_m == 0.0)
+        o->lod_hysteresis_m = 32.0;
+    if (o->max_in_flight == 0)
+        o->max_in_flight = 8;
+    if (o->throttled_in_flight == 0)
+        o->throttled_in_flight = 2;
+    if (o->throttled_in_flight > o->max_in_flight)
+        o->throttled_in_flight = o->max_in_flight;
+    if (o->max_in_flight > 4096)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: max_in_flight %u is over 4096", o->max_in_flight);
+    if (o->throttle_frame_ms == 0.0)
+        o->throttle_frame_ms = 10.0;
+    if (o->prediction_horizon_s == 0.0)
+        o->prediction_horizon_s = 2.0;
+    if (o->sync_generate_budget_ms == 0.0)
+        o->sync_generate_budget_ms = 1.0;
+    if (!isfinite(o->lod_hysteresis_m) || !isfinite(o->throttle_frame_ms) ||
+        o->throttle_frame_ms < 0.0 || !isfinite(o->prediction_horizon_s) ||
+        o->prediction_horizon_s < 0.0 || !isfinite(o->teleport_distance_m) ||
+        o->teleport_distance_m < 0.0 || !isfinite(o->sync_generate_budget_ms))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: a time or distance is negative or not finite");
+    if (o->worker_threads > 256)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: %u worker threads is over 256", o->worker_threads);
+    return TP_OK;
+}
+
+/* ---- Open ---------------------------------------------------------------------------------- */
+
+static tp_result check_world(tp_streamer *s, const char *path)
+{
+    const tp_file_desc *d = s->desc;
+    if (d->generator_version != TP_GENERATOR_VERSION)
+        return tp__error_set(TP_ERR_UNSUPPORTED_VERSION,
+                             "%s: baked by generator version %u, this library generates "
+                             "version %u (its fallback pages would differ)",
+                             path, d->generator_version, TP_GENERATOR_VERSION);
+    if (tp_world_params_deserialize(d->params_blob, d->params_blob_size, &s->world) != TP_OK)
+        return tp__error_set(TP_ERR_CORRUPT, "%s: the world parameters do not resolve", path);
+    if (tp_world_params_hash(&s->world) != d->params_hash ||
+        d->samples_per_edge != s->world.samples_per_edge ||
+        d->chunk_size_m != s->world.chunk_size_m)
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "%s: the header disagrees with its world parameters", path);
+    return TP_OK;
+}
+
+/* Decodes the coarsest LOD of every baked chunk into the permanent arrays. A page that
+ * fails is generated instead (and counted), so even a damaged file has no hole. */
+static tp_result load_permanent(tp_streamer *s)
+{
+    uint64_t count = (uint64_t)s->rw * s->rh;
+    uint32_t e = s->edge[s->coarsest];
+    size_t e2 = (size_t)e * e;
+    if (count > (SIZE_MAX / 4) / (e2 * 3u + 1u))
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: the region is too large");
+    s->region_alloc_bytes = (size_t)count * (e2 * 3u + 1u);
+    s->region_present = tp__alloc(s, (size_t)count);
+    s->region_heights = tp__alloc(s, (size_t)count * e2 * 2u);
+    s->region_biomes = tp__alloc(s, (size_t)count * e2);
+    if (!s->region_present || !s->region_heights || !s->region_biomes)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY,
+                             "streamer: out of memory for the coarsest LOD of %llu chunks",
+                             (unsigned long long)count);
+    s->permanent_bytes = s->region_alloc_bytes;
+    tp__stats *st = &s->stats;
+    for (uint64_t i = 0; i < count; i++) {
+        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
+        uint16_t *h = s->region_heights + i * e2;
+        uint8_t *b = s->region_biomes + i * e2;
+        uint64_t read = 0;
+        tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, s->coarsest, h, e2 * 2u,
+                                    s->sync_scratch, &read);
+        if (r == TP_OK)
+            r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, s->coarsest, b, e2, s->sync_scratch,
+                              &read);
+        st->s.bytes_read += read;
+        s->region_present[i] = 1;
+        if (r == TP_OK) {
+            st->s.bytes_decoded += e2 * 3u;
+            continue;
+        }
+        tp_chunk_bounds bounds;
+        if (r == TP_ERR_NOT_FOUND && tp_reader_chunk_bounds(s->reader, cx, cz, &bounds) != TP_OK) {
+            s->region_present[i] = 0; /* absent from the file: generated on demand */
+            continue;
+        }
+        /* Present but unreadable (or a layer missing): never trust it, regenerate. */
+        tp_chunk_fields f = {h, b, NULL, NULL};
+        tp_generate_chunk(&s->world, cx, cz, s->coarsest, &f);
+        s->region_present[i] = 2;
+        st->s.fallbacks++;
+        st->s.bytes_decoded += e2 * 3u;
+        if (r == TP_ERR_CHECKSUM)
+            st->s.checksum_failures++;
+        else if (r == TP_ERR_NOT_FOUND)
+            st->s.fallbacks_outside++;
+        else
+            st->s.decode_failures++;
+    }
+    return TP_OK;
+}
+
+static tp_result open_streamer(tp_streamer *s, const char *path)
+{
+    tp_result r = tp_reader_open(path, NULL, &s->reader);
+    if (r != TP_OK)
+        return r;
+    s->desc = tp_reader_desc(s->reader);
+    if ((r = check_world(s, path)) != TP_OK)
+        return r;
+
+    s->chunk_m = s->world.chunk_size_m;
+    s->lod_count = tp_world_lod_count(&s->world);
+    s->coarsest = s->lod_count - 1;
+    s->climate_edge = tp_world_climate_edge(&s->world);
+    for (uint32_t k = 0; k < s->lod_count; k++) {
+        s->edge[k] = tp_world_lod_edge(&s->world, k);
+        s->block_bytes[k] = tp__block_bytes_for(s, k);
+    }
+    s->max_stored = (size_t)s->edge[0] * s->edge[0] * 2u;
+    s->band_count = 0;
+    while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
+        s->band_count++;
+    s->rx0 = s->desc->region_x0, s->rz0 = s->desc->region_z0;
+    s->rw = s->desc->region_width, s->rh = s->desc->region_height;
+    if (s->opt.teleport_distance_m == 0.0)
+        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->chunk_m * 0.5;
+
+    if ((s->opt.flags & TP_STREAMER_PREAD) && !s->opt.read) {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0)
+            return tp__error_set(TP_ERR_IO, "%s: cannot open for reading", path);
+    }
+    if (!(s->sync_scratch = tp__alloc(s, s->max_stored)))
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    if ((r = load_permanent(s)) != TP_OK)
+        return r;
+
+    /* The budget must hold the permanent LOD, one view of generated coarsest LODs (a
+     * camera entirely outside the region) and every page that can be in flight. */
+    uint32_t side = 2u * s->opt.view_distance_chunks + 1u;
+    s->view_count = side * side;
+    s->job_count = s->opt.max_in_flight;
+    uint64_t need = s->permanent_bytes + (uint64_t)s->view_count * s->block_bytes[s->coarsest] +
+                    (uint64_t)s->job_count * s->block_bytes[0];
+    if (s->opt.budget_bytes == 0)
+        s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
+                                  ? s->permanent_bytes + DEFAULT_BUDGET_EXTRA : need;
+    if (s->opt.budget_bytes < need)
+        return tp__error_set(TP_ERR_OUT_OF_RANGE,
+                             "%s: a budget of %llu bytes is too small; this world and view "
+                             "need at least %llu (%llu for the coarsest LOD of the region)",
+                             path, (unsigned long long)s->opt.budget_bytes,
+                             (unsigned long long)need, (unsigned long long)s->permanent_bytes);
+    s->held_bytes = s->resident_bytes = s->permanent_bytes;
+    s->stats.s.resident_bytes_peak = s->resident_bytes;
+
+    s->missing = tp__alloc(s, s->view_count * sizeof *s->missing);
+    s->jobs = tp__alloc(s, s->job_count * sizeof *s->jobs);
+    if (!s->missing || !s->jobs)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    memset(s->jobs, 0, s->job_count * sizeof *s->jobs);
+    for (uint32_t i = s->job_count; i-- > 0;) {
+        s->jobs[i].next = s->job_free;
+        s->job_free = &s->jobs[i];
+    }
+    s->pred.teleport_m = s->opt.teleport_distance_m;
+    s->pred.smoothing_s = 0.25;
+    s->real_origin_s = tp__now_s();
+    return tp__workers_start(s);
+}
+
+tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
+                           tp_streamer **out_streamer)
+{
+    if (!path || !out_streamer)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer: NULL path or output");
+    *out_streamer = NULL;
+    tp_streamer_options o;
+    tp_result r = resolve_options(options, &o);
+    if (r != TP_OK)
+        return r;
+    tp_streamer *s = o.allocator.alloc ? o.allocator.alloc(o.allocator.user, sizeof *s)
+                                       : malloc(sizeof *s);
+    if (!s)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    memset(s, 0, sizeof *s);
+    s->opt = o;
+    s->fd = -1;
+    s->frame_time_s = -1.0;
+    atomic_init(&s->pinned_views, 0);
+    r = open_streamer(s, path);
+    if (r != TP_OK) {
+        tp_streamer_close(s);
+        return r;
+    }
+    s->stats.s.budget_bytes = s->opt.budget_bytes;
+    s->stats.s.permanent_bytes = s->permanent_bytes;
+    s->stats.s.worker_threads = s->q.thread_count;
+    *out_streamer = s;
+    return TP_OK;
+}
+
+/* ---- Close --------------------------------------------------------------------------------- */
+
+void tp_streamer_close(tp_streamer *s)
+{
+    if (!s)
+        return;
+    tp__workers_stop(s);
+    assert(atomic_load(&s->pinned_views) == 0 && "tp_streamer_close: views still acquired");
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        tp__block *bs[2] = {c->coarse, c->fine};
+        for (int k = 0; k < 2; k++)
+            if (bs[k])
+                tp__free(s, bs[k], bs[k]->bytes);
+        for (int k = 0; k < 2; k++)
+            if (c->job[k])
+                tp__free(s, c->job[k]->block, c->job[k]->block->bytes);
+    }
+    while (s->retired) {
+        tp__block *b = s->retired;
+        s->retired = b->next;
+        tp__free(s, b, b->bytes);
+    }
+    tp__pool_free_all(s);
+    tp__chunks_free_all(s);
+    tp__free(s, s->victims, s->victim_cap * sizeof *s->victims);
+    tp__free(s, s->req, s->req_cap * sizeof *s->req);
+    tp__free(s, s->missing, s->view_count * sizeof *s->missing);
+    tp__free(s, s->jobs, s->job_count * sizeof *s->jobs);
+    size_t count = (size_t)s->rw * s->rh, e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    if (s->region_present) {
+        tp__free(s, s->region_present, count);
+        tp__free(s, s->region_heights, count * e2 * 2u);
+        tp__free(s, s->region_biomes, count * e2);
+    }
+    tp__free(s, s->sync_scratch, s->max_stored);
+    if (s->fd >= 0)
+        close(s->fd);
+    tp_reader_close(s->reader);
+    tp_streamer_allocator a = s->opt.allocator;
+    if (a.free)
+        a.free(a.user, s, sizeof *s);
+    else
+        free(s);
+}
+
+/* ---- Update -------------------------------------------------------------------------------- */
+
+static void publish(tp_streamer *s, tp__job *list)
+{
+    tp__stats *st = &s->stats;
+    while (list) {
+        tp__job *job = list;
+        list = job->next;
+        tp__chunk *c = job->chunk;
+        tp__block *b = job->block;
+        c->job[job->slot] = NULL;
+        s->in_flight--;
+        job->block = NULL;
+        job->chunk = NULL;
+        job->next = s->job_free;
+        s->job_free = job;
+        if (atomic_load_explicit(&job->cancelled, memory_order_relaxed)) {
+            tp__block_unused(s, b);
+            continue;
+        }
+        b->source = job->source;
+        tp__block **slot = job->slot == TP__SLOT_COARSE ? &c->coarse : &c->fine;
+        if (*slot)
+            tp__block_put(s, *slot);
+        *slot = b;
+        if (job->slot == TP__SLOT_FINE)
+            c->fine_lod = job->lod;
+        tp__block_publish(s, b);
+
+        size_t e2 = (size_t)s->edge[job->lod] * s->edge[job->lod];
+        st->s.page_ins++;
+        st->s.page_ins_by_lod[job->lod]++;
+        st->s.bytes_read += job->bytes_read;
+        st->s.bytes_decoded += e2 * 3u + (size_t)s->climate_edge * s->climate_edge * 4u;
+        if (job->source != TP_STREAMER_SOURCE_FILE) {
+            st->s.fallbacks++;
+            st->s.fallbacks_outside += job->outside;
+            st->s.checksum_failures += job->checksum_failed;
+            st->s.decode_failures += job->decode_failed;
+        }
+        tp__stats_latency(st, s->clock_s - job->dispatched_s);
+        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, job->lod, 0, job->source,
+                 b->bytes);
+    }
+}
+
+/* A chunk in view that holds a finer LOD than its band (and its prediction) asks for is
+ * lowered now, by subsampling: the renderer draws each chunk at the LOD its distance
+ * asks for, and the memory goes back to the pool. Out of view, finer data stays as a
+ * cache until the budget needs it. Pinned blocks wait for their release. */
+static void lower_overshoot(tp_streamer *s)
+{
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        if (!c->in_view || !c->fine)
+            continue;
+        uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+        if (c->fine_lod < target &&
+            atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
+            tp__chunk_lower(s, c, target);
+    }
+}
+
+static void coverage(tp_streamer *s)
+{
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    uint32_t missing = 0, coarser = 0;
+    for (int32_t dz = -v; dz <= v; dz++)
+        for (int32_t dx = -v; dx <= v; dx++) {
+            int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
+            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            int best = tp__best_lod(s, c, cx, cz);
+            if (best < 0)
+                missing++;
+            else if (c && c->stamp == s->update_index && (uint32_t)best > c->view_lod)
+                coarser++;
+        }
+    tp_streamer_stats *st = &s->stats.s;
+    st->in_view_chunks = s->view_count;
+    st->in_view_missing = missing;
+    st->in_view_coarser = coarser;
+    st->in_view_missing_total += missing;
+    st->in_view_coarser_total += coarser;
+}
+
+tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double frame_dt_s)
+{
+    assert(s);
+    double start = tp__now_s();
+    if (!isfinite(x_m) || !isfinite(z_m) || !isfinite(frame_dt_s) || frame_dt_s < 0.0)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer update: position (%g, %g) or frame time %g s is invalid",
+                             x_m, z_m, frame_dt_s);
+    const int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
+    tp_result res = TP_OK;
+    s->update_index++;
+    s->stats.s.updates++;
+    const int virtual_clock = det || (s->opt.flags & TP_STREAMER_VIRTUAL_CLOCK);
+    s->clock_s = virtual_clock ? s->clock_s + frame_dt_s : start - s->real_origin_s;
+    s->victims_built = 0;
+
+    tp__retired_collect(s);
+    if (tp__predictor_update(&s->pred, x_m, z_m, s->clock_s)) {
+        s->stats.s.teleports++;
+        tp__emit(s, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
+    }
+    s->cam_x = x_m, s->cam_z = z_m;
+    s->view_cx = (int32_t)floor(x_m / s->chunk_m);
+    s->view_cz = (int32_t)floor(z_m / s->chunk_m);
+    s->have_view = 1;
+
+    if (!tp__wants(s))
+        res = TP_ERR_OUT_OF_MEMORY;
+    tp__cancel_stale(s);
+    if (det)
+        tp__workers_run_pending_sync(s); /* last update's batch, after its cancellations */
+    publish(s, tp__workers_take_done(s));
+    lower_overshoot(s);
+    tp_result r = tp__sync_coarse(s, start);
+    if (r != TP_OK)
+        res = r;
+    coverage(s);
+    r = tp__dispatch(s, frame_dt_s);
+    if (r != TP_OK)
+        res = r;
+    tp__sweep(s);
+    tp__pool_trim(s, s->opt.budget_bytes);
+
+    tp_streamer_stats *st = &s->stats.s;
+    if (s->resident_bytes > st->resident_bytes_peak)
+        st->resident_bytes_peak = s->resident_bytes; /* as seen between updates */
+    st->held_bytes = s->held_bytes;
+    st->resident_bytes = s->resident_bytes;
+    st->in_flight = s->in_flight;
+    st->velocity_x_m_s = s->pred.vx;
+    st->velocity_z_m_s = s->pred.vz;
+    tp__stats_update_cost(&s->stats, (tp__now_s() - start) * 1e6);
+    if (res != TP_OK && res != TP_ERR_OUT_OF_MEMORY)
+        return res;
+    return res == TP_OK ? TP_OK
+                        : tp__error_set(res, "streamer update: the allocator failed; "
+                                             "retrying next frame");
+}
+
+void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s)
+{
+    assert(s);
+    if (isfinite(frame_time_s) && frame_time_s >= 0.0)
+        s->frame_time_s = frame_time_s;
+}
+
+/* ---- Queries ------------------------------------------------------------------------------- */
+
+static int in_view_square(const tp_streamer *s, int32_t cx, int32_t cz)
+{
+    int64_t v = s->opt.view_distance_chunks;
+    return s->have_view && llabs((long long)cx - s->view_cx) <= v &&
+           llabs((long long)cz - s->view_cz) <= v;
+}
+
+/* Describes the best resident LOD of a chunk; returns the block, NULL for the permanent
+ * LOD, and sets *found. */
+static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
+                           tp_chunk_view *v, int *found)
+{
+    memset(v, 0, sizeof *v);
+    v->cx = cx, v->cz = cz;
+    tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
+    int64_t ri = -1;
+    if (!b && (ri = tp__region_index(s, cx, cz)) >= 0 && !s->region_present[ri])
+        ri = -1;
+    *found = b != NULL || ri >= 0;
+    if (!*found)
+        return NULL;
+    int fresh = c && c->stamp == s->update_index;
+    uint32_t wanted = s->coarsest;
+    if (fresh)
+        wanted = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+    v->wanted_lod = wanted;
+    if (in_view_square(s, cx, cz))
+        v->flags |= TP_CHUNK_VIEW_IN_VIEW;
+    if (b) {
+        v->lod = b->lod;
+        v->edge = s->edge[b->lod];
+        v->height_codes = b->heights;
+        v->biomes = b->biomes;
+        if (b->has_climate) {
+            v->temperature_cc = b->temperature;
+            v->precipitation_mm = b->precipitation;
+            v->climate_edge = s->climate_edge;
+        }
+        v->source = b->source;
+    } else {
+        size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+        v->lod = s->coarsest;
+        v->edge = s->edge[s->coarsest];
+        v->height_codes = s->region_heights + (size_t)ri * e2;
+        v->biomes = s->region_biomes + (size_t)ri * e2;
+        v->source = s->region_present[ri] == 2 ? TP_STREAMER_SOURCE_REPAIRED
+                                               : TP_STREAMER_SOURCE_FILE;
+        v->flags |= TP_CHUNK_VIEW_PERMANENT;
+    }
+    if (v->lod > wanted)
+        v->flags |= TP_CHUNK_VIEW_COARSER;
+    return b;
+}
+
+tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t flags,
+                              tp_chunk_view *out_view)
+{
+    assert(s && out_view && flags == 0);
+    (void)flags;
+    int found;
+    tp__block *b = describe(s, tp__chunk_find(s, cx, cz), cx, cz, out_view, &found);
+    if (!found)
+        return TP_ERR_NOT_FOUND;
+    if (b) {
+        atomic_fetch_add_explicit(&b->pins, 1u, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->pinned_views, 1u, memory_order_relaxed);
+        out_view->pin = b;
+    }
+    return TP_OK;
+}
+
+void tp_streamer_release(tp_streamer *s, tp_chunk_view *view)
+{
+    assert(s && view);
+    tp__block *b = view->pin;
+    if (b) {
+        /* Release ordering: the caller's reads of the arrays happen before the game
+         * thread, seeing the count reach zero, reuses the memory. */
+        atomic_fetch_sub_explicit(&b->pins, 1u, memory_order_release);
+        atomic_fetch_sub_explicit(&s->pinned_views, 1u, memory_order_relaxed);
+    }
+    memset(view, 0, sizeof *view);
+}
+
+int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz)
+{
+    assert(s);
+    return tp__best_lod(s, tp__chunk_find(s, cx, cz), cx, cz);
+}
+
+uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
+                              void *user)
+{
+    assert(s && fn);
+    uint64_t calls = 0;
+    tp_chunk_view v;
+    int found;
+    if (flags & TP_STREAMER_VISIT_IN_VIEW) {
+        if (!s->have_view)
+            return 0;
+        const int32_t r = (int32_t)s->opt.view_distance_chunks;
+        for (int32_t dz = -r; dz <= r; dz++)
+            for (int32_t dx = -r; dx <= r; dx++) {
+                int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
+                describe(s, tp__chunk_find(s, cx, cz), cx, cz, &v, &found);
+                if (found) {
+                    calls++;
+                    if (fn(user, &v))
+                        return calls;
+                }
+            }
+        return calls;
+    }
+    for (uint32_t i = 0; i < s->live_count; i++) {
+        tp__chunk *c = s->live[i];
+        if (!c->fine && !c->coarse)
+            continue;
+        describe(s, c, c->cx, c->cz, &v, &found);
+        calls++;
+        if (fn(user, &v))
+            return calls;
+    }
+    for (uint64_t i = 0; i < (uint64_t)s->rw * s->rh; i++) {
+        if (!s->region_present[i])
+            continue;
+        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
+        const tp__chunk *c = tp__chunk_find(s, cx, cz);
+        if (c && (c->fine || c->coarse))
+            continue; /* visited above at its better LOD */
+        describe(s, c, cx, cz, &v, &found);
+        calls++;
+        if (fn(user, &v))
+            return calls;
+    }
+    return calls;
+}
+
+tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   tp_chunk_bounds *out_bounds)
+{
+    assert(s && out_bounds);
+    if (tp__has_permanent(s, cx, cz) &&
+        tp_reader_chunk_bounds(s->reader, cx, cz, out_bounds) == TP_OK)
+        return TP_OK;
+    const tp__chunk *c = tp__chunk_find(s, cx, cz);
+    const tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
+    const uint16_t *h = b ? b->heights : NULL;
+    size_t n = b ? (size_t)s->edge[b->lod] * s->edge[b->lod] : 0;
+    int64_t ri = tp__region_index(s, cx, cz);
+    if (!h && ri >= 0 && s->region_present[ri]) {
+        n = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+        h = s->region_heights + (size_t)ri * n;
+    }
+    if (!h)
+        return TP_ERR_NOT_FOUND;
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = h[i] < lo ? h[i] : lo;
+        hi = h[i] > hi ? h[i] : hi;
+    }
+    out_bounds->height_min_code = lo;
+    out_bounds->height_max_code = hi;
+    out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED;
+    return TP_OK;
+}
+
+const tp_world_params *tp_streamer_world(const tp_streamer *s)
+{
+    return &s->world;
+}
+
+const tp_reader *tp_streamer_reader(const tp_streamer *s)
+{
+    return s->reader;
+}
+
+void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
+{
+    assert(s && out_stats);
+    tp__stats_fill(&s->stats, out_stats);
+    out_stats->budget_bytes = s->opt.budget_bytes;
+    out_stats->permanent_bytes = s->permanent_bytes;
+    out_stats->held_bytes = s->held_bytes;
+    out_stats->resident_bytes = s->resident_bytes;
+    out_stats->pinned_views = atomic_load_explicit(&s->pinned_views, memory_order_relaxed);
+    uint32_t resident = 0;
+    for (uint32_t i = 0; i < s->live_count; i++)
+        resident += s->live[i]->fine || s->live[i]->coarse;
+    out_stats->resident_chunks = resident;
+    out_stats->in_flight = s->in_flight;
+    out_stats->worker_threads = s->q.thread_count;
+}

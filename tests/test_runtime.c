@@ -1,0 +1,774 @@
+/* test_runtime.c — the streamer: coverage, budget, fallback, cancellation, determinism.
+ *
+ * The worlds are baked once in main() (small: 33 samples per edge, three LODs of 33, 17
+ * and 9 samples) and shared by the tests, which Check runs in forked processes. */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "terrapage/baker.h"
+#include "terrapage/runtime.h"
+
+#define SAMPLES 33u
+#define CHUNK_M 256.0
+
+static char g_world[512];     /* 16 × 16 chunks at (0, 0) */
+static char g_corrupt[512];   /* the same with two damaged pages */
+static tp_world_params g_params;
+
+/* ---- Helpers ------------------------------------------------------------------------- */
+
+static void bake_world(const char *path)
+{
+    tp_bake_options o = {0};
+    o.world.samples_per_edge = SAMPLES;
+    o.world.seed = 7;
+    o.region_x0 = 0, o.region_z0 = 0;
+    o.region_width = 16, o.region_height = 16;
+    o.threads = 1; /* no OpenMP pool left running into the forked tests */
+    o.compression_level = -1; /* fast: the tests read, they do not measure ratios */
+    if (tp_bake(path, &o, NULL) != TP_OK) { /* in main(), outside any test */
+        fprintf(stderr, "bake %s: %s\n", path, tp_error_detail());
+        exit(EXIT_FAILURE);
+    }
+    tp_world_params_resolve(&o.world, &g_params);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static tp_streamer *open_ok(const char *path, const tp_streamer_options *o)
+{
+    tp_streamer *s = NULL;
+    tp_result r = tp_streamer_open(path, o, &s);
+    ck_assert_msg(r == TP_OK, "open: %s: %s", tp_result_string(r), tp_error_detail());
+    return s;
+}
+
+static double centre_m(int32_t c)
+{
+    return ((double)c + 0.5) * CHUNK_M;
+}
+
+/* Compares a view with a fresh generation of the same chunk and LOD. */
+static void assert_view_equals_generation(const tp_chunk_view *v)
+{
+    uint32_t e = tp_world_lod_edge(&g_params, v->lod), ce = tp_world_climate_edge(&g_params);
+    ck_assert_uint_eq(v->edge, e);
+    uint16_t *h = malloc((size_t)e * e * 2);
+    uint8_t *b = malloc((size_t)e * e);
+    int16_t *t = malloc((size_t)ce * ce * 2);
+    uint16_t *p = malloc((size_t)ce * ce * 2);
+    tp_chunk_fields f = {h, b, t, p};
+    ck_assert_int_eq(tp_generate_chunk(&g_params, v->cx, v->cz, v->lod, &f), TP_OK);
+    ck_assert_msg(memcmp(h, v->height_codes, (size_t)e * e * 2) == 0,
+                  "heights of (%d, %d) LOD %u (%s) differ from generation", v->cx, v->cz,
+                  v->lod, tp_streamer_source_name(v->source));
+    ck_assert(memcmp(b, v->biomes, (size_t)e * e) == 0);
+    if (v->climate_edge) {
+        ck_assert_uint_eq(v->climate_edge, ce);
+        ck_assert(memcmp(t, v->temperature_cc, (size_t)ce * ce * 2) == 0);
+        ck_assert(memcmp(p, v->precipitation_mm, (size_t)ce * ce * 2) == 0);
+    }
+    free(h), free(b), free(t), free(p);
+}
+
+/* Updates at a fixed spot until every in-view chunk has its wanted LOD. */
+static void settle(tp_streamer *s, double x, double z)
+{
+    tp_streamer_stats st;
+    for (int i = 0; i < 2000; i++) {
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60.0), TP_OK);
+        tp_streamer_get_stats(s, &st);
+        if (st.in_view_coarser == 0 && st.in_view_missing == 0 && st.in_flight == 0 &&
+            st.queue_depth == 0)
+            return;
+        sleep_ms(1);
+    }
+    ck_abort_msg("the streamer did not settle: %u coarser, %u missing, %u queued",
+                 st.in_view_coarser, st.in_view_missing, st.queue_depth);
+}
+
+/* Event log for the golden and cancellation tests. */
+typedef struct event_log {
+    tp_streamer_event *e;
+    size_t count, cap;
+} event_log;
+
+static void log_event(void *user, const tp_streamer_event *e)
+{
+    event_log *log = user;
+    if (log->count == log->cap) {
+        log->cap = log->cap ? log->cap * 2 : 1024;
+        log->e = realloc(log->e, log->cap * sizeof *log->e);
+    }
+    log->e[log->count++] = *e;
+}
+
+/* ---- Open and queries ----------------------------------------------------------------- */
+
+START_TEST(test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident)
+{
+    tp_streamer *s = open_ok(g_world, NULL);
+    const tp_world_params *w = tp_streamer_world(s);
+    ck_assert_uint_eq(w->samples_per_edge, SAMPLES);
+    for (int32_t cz = -1; cz <= 16; cz++)
+        for (int32_t cx = -1; cx <= 16; cx++) {
+            int inside = cx >= 0 && cz >= 0 && cx < 16 && cz < 16;
+            ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), inside ? 2 : -1);
+        }
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, 3, 5, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 2);
+    ck_assert(v.flags & TP_CHUNK_VIEW_PERMANENT);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    ck_assert_int_eq(tp_streamer_acquire(s, 30, 5, 0, &v), TP_ERR_NOT_FOUND);
+
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.permanent_bytes, 256u * (9u * 9u * 3u + 1u));
+    ck_assert_uint_eq(st.fallbacks, 0);
+    ck_assert_uint_ge(st.worker_threads, 1);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+
+    tp_chunk_bounds b;
+    ck_assert_int_eq(tp_streamer_chunk_bounds(s, 3, 5, &b), TP_OK);
+    ck_assert(b.flags & TP_CHUNK_PRESENT);
+    ck_assert_uint_le(b.height_min_code, b.height_max_code);
+    ck_assert_int_eq(tp_streamer_chunk_bounds(s, 40, 5, &b), TP_ERR_NOT_FOUND);
+    tp_streamer_close(s);
+    tp_streamer_close(NULL);
+}
+END_TEST
+
+START_TEST(test_open_rejects_bad_options_with_a_reason)
+{
+    tp_streamer *s = NULL;
+    tp_streamer_options o = {0};
+    o.flags = 0x80000000u;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(s);
+    memset(&o, 0, sizeof o);
+    o.lod_band_m[0] = 500, o.lod_band_m[1] = 100;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_INVALID_ARGUMENT);
+    memset(&o, 0, sizeof o);
+    o.budget_bytes = 1000;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    ck_assert(strstr(tp_error_detail(), "too small") != NULL);
+    ck_assert_int_ne(tp_streamer_open("/nonexistent/world.tpk", NULL, &s), TP_OK);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_lod_follows_the_bands_nearest_first)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 4;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    tp_streamer *s = open_ok(g_world, &o);
+    double x = centre_m(8), z = centre_m(8);
+    settle(s, x, z);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 8, 8), 0);  /* under the camera */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 9, 8), 0);  /* 128 m away: band 0 */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 10, 8), 1); /* 384 m: band 1 */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 12, 8), 2); /* 896 m: beyond the last fine band */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 8, 14), 2); /* out of view: permanent */
+
+    /* Hysteresis: 20 m past band 0 the chunk keeps LOD 0. Chunk 9 is at 128 m from the
+     * camera's chunk centre; moving the camera 150 m towards −x puts it at 278 m. */
+    settle(s, x - 150.0, z);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 9, 8), 0);
+    settle(s, x - 250.0, z);                              /* 378 m: LOD 1 now */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 9, 8), 1);
+
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, 8, 8, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 0);
+    ck_assert(v.flags & TP_CHUNK_VIEW_IN_VIEW);
+    ck_assert_uint_eq(v.climate_edge, 5);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    ck_assert_ptr_null(v.pin);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.pinned_views, 0);
+    ck_assert_uint_gt(st.page_ins, 0);
+    ck_assert_uint_gt(st.bytes_read, 0);
+    ck_assert_uint_eq(st.fallbacks, 0);
+    tp_streamer_close(s);
+}
+END_TEST
+
+static int count_visit(void *user, const tp_chunk_view *v)
+{
+    uint64_t *n = user;
+    ck_assert_ptr_nonnull(v->height_codes);
+    ck_assert_uint_ge(v->edge, 9);
+    (*n)++;
+    return 0;
+}
+
+START_TEST(test_for_each_visits_the_view_and_everything_resident)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    tp_streamer *s = open_ok(g_world, &o);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(0), centre_m(0), 1.0 / 60), TP_OK);
+    uint64_t n = 0;
+    /* At the corner of the region, a 5 × 5 view: 9 chunks baked, 16 generated at once. */
+    ck_assert_uint_eq(tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, count_visit, &n), 25);
+    n = 0;
+    ck_assert_uint_eq(tp_streamer_for_each(s, 0, count_visit, &n), 256 + 16);
+    tp_streamer_close(s);
+}
+END_TEST
+
+/* ---- Coverage ----------------------------------------------------------------------------- */
+
+START_TEST(test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    tp_streamer *s = open_ok(g_world, &o);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(3), centre_m(3), 1.0 / 60), TP_OK);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(12), centre_m(11), 1.0 / 60), TP_OK);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.teleports, 1);
+    ck_assert_uint_eq(st.in_view_chunks, 49);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    for (int32_t dz = -3; dz <= 3; dz++)
+        for (int32_t dx = -3; dx <= 3; dx++)
+            ck_assert_int_ge(tp_streamer_best_lod(s, 12 + dx, 11 + dz), 0);
+    tp_streamer_close(s);
+}
+END_TEST
+
+START_TEST(test_a_teleport_outside_the_region_is_covered_or_reported)
+{
+    /* Deterministic: every missing coarsest LOD is generated inside the update. */
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    tp_streamer *s = open_ok(g_world, &o);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(3), centre_m(3), 1.0 / 60), TP_OK);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(-40), centre_m(25), 1.0 / 60), TP_OK);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    ck_assert_uint_eq(st.sync_generations, 49);
+    tp_streamer_close(s);
+
+    /* Threaded with no time for it in update(): the workers fill the view, and until
+     * they have, the statistics say what is missing. */
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    o.sync_generate_budget_ms = -1;
+    s = open_ok(g_world, &o);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(-40), centre_m(25), 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 49);
+    ck_assert_uint_eq(st.sync_generations, 0);
+    settle(s, centre_m(-40), centre_m(25));
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    ck_assert_uint_ge(st.fallbacks_outside, 49);
+    tp_streamer_close(s);
+}
+END_TEST
+
+START_TEST(test_a_walking_camera_never_misses_a_chunk_of_a_baked_world)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    tp_streamer *s = open_ok(g_world, &o);
+    /* 3000 frames of 1/60 s at a brisk 6 m/s, zig-zagging, the view inside the region. */
+    double x = centre_m(4), z = centre_m(4);
+    tp_streamer_stats st;
+    for (int i = 0; i < 3000; i++) {
+        x += 6.0 / 60.0;
+        z += ((i / 600) % 2 ? -6.0 : 6.0) / 60.0;
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+        tp_streamer_get_stats(s, &st);
+        ck_assert_msg(st.in_view_missing == 0, "frame %d: %u chunks missing", i,
+                      st.in_view_missing);
+        if (i % 64 == 0)
+            sleep_ms(1); /* let the workers run as they would between frames */
+    }
+    ck_assert_uint_eq(st.in_view_missing_total, 0);
+    ck_assert_uint_gt(st.page_ins, 0);
+    tp_streamer_close(s);
+}
+END_TEST
+
+/* ---- Budget ------------------------------------------------------------------------------- */
+
+static uint64_t lcg(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state >> 33;
+}
+
+static void random_path_within_budget(uint32_t flags)
+{
+    /* The smallest budget open accepts for a 7 × 7 view and 4 pages in flight, plus room
+     * for about four LOD-0 pages: constant pressure. */
+    const uint64_t block0 = 33u * 33u * 3u + 25u * 4u + 128u;
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.max_in_flight = 4;
+    o.flags = flags;
+    o.budget_bytes = 1;
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    unsigned long long need = 0;
+    const char *d = strstr(tp_error_detail(), "at least ");
+    ck_assert_ptr_nonnull(d);
+    need = strtoull(d + 9, NULL, 10);
+    o.budget_bytes = need + 4 * block0;
+    s = open_ok(g_world, &o);
+
+    uint64_t rng = 12345;
+    double x = centre_m(8), z = centre_m(8);
+    tp_streamer_stats st;
+    tp_chunk_view held = {0};
+    for (int i = 0; i < 3000; i++) {
+        uint64_t r = lcg(&rng);
+        if (r % 97 == 0) { /* a jump, sometimes out of the region */
+            x = ((double)(lcg(&rng) % 6000) - 1500.0);
+            z = ((double)(lcg(&rng) % 6000) - 1500.0);
+        } else {
+            x += ((double)(r % 2001) - 1000.0) / 1000.0 * 30.0;
+            z += ((double)((r >> 12) % 2001) - 1000.0) / 1000.0 * 30.0;
+        }
+        ck_assert_int_eq(tp_streamer_update(s, x, z, (r % 13 == 0) ? 0.02 : 1.0 / 60), TP_OK);
+        tp_streamer_get_stats(s, &st);
+        ck_assert_msg(st.held_bytes <= st.budget_bytes, "update %d: %llu held > %llu", i,
+                      (unsigned long long)st.held_bytes, (unsigned long long)st.budget_bytes);
+        ck_assert_uint_le(st.resident_bytes, st.budget_bytes);
+        /* A pin across updates: the data must stay intact while the streamer evicts. */
+        if (i % 50 == 10) {
+            int32_t cx = (int32_t)(x / CHUNK_M) - (x < 0), cz = (int32_t)(z / CHUNK_M) - (z < 0);
+            if (tp_streamer_acquire(s, cx, cz, 0, &held) != TP_OK)
+                memset(&held, 0, sizeof held);
+        } else if (i % 50 == 30 && held.height_codes) {
+            assert_view_equals_generation(&held);
+            tp_streamer_release(s, &held);
+        }
+    }
+    if (held.pin)
+        tp_streamer_release(s, &held);
+    ck_assert_uint_gt(st.evictions + st.downgrades, 0);
+    ck_assert_uint_le(st.resident_bytes_peak, st.budget_bytes);
+    tp_streamer_close(s);
+}
+
+START_TEST(test_a_small_budget_holds_on_every_update_of_a_long_random_path)
+{
+    random_path_within_budget(TP_STREAMER_VIRTUAL_CLOCK);
+    random_path_within_budget(TP_STREAMER_DETERMINISTIC);
+}
+END_TEST
+
+static int check_visit(void *user, const tp_chunk_view *v)
+{
+    (void)user;
+    assert_view_equals_generation(v);
+    return 0;
+}
+
+START_TEST(test_downgraded_chunks_hold_exactly_the_coarser_page)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.max_in_flight = 4;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.budget_bytes = 1;
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    o.budget_bytes = strtoull(strstr(tp_error_detail(), "at least ") + 9, NULL, 10) + 8000;
+    s = open_ok(g_world, &o);
+    tp_streamer_stats st;
+    for (int i = 0; i < 400; i++) {
+        ck_assert_int_eq(tp_streamer_update(s, centre_m(2) + i * 8.0, centre_m(8), 1.0 / 60),
+                         TP_OK);
+        if (i % 40 == 0)
+            tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    }
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_gt(st.evictions + st.downgrades, 0);
+    tp_streamer_for_each(s, 0, check_visit, NULL);
+    tp_streamer_close(s);
+}
+END_TEST
+
+/* ---- Fallback ----------------------------------------------------------------------------- */
+
+START_TEST(test_fallback_outside_the_region_equals_fresh_generation_and_is_counted)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    tp_streamer *s = open_ok(g_world, &o);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    uint64_t read_at_open = st.bytes_read;
+    for (int i = 0; i < 60; i++)
+        ck_assert_int_eq(tp_streamer_update(s, centre_m(-20), centre_m(-3), 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    ck_assert_uint_eq(st.in_view_coarser, 0);
+    ck_assert_uint_ge(st.fallbacks, 25);
+    ck_assert_uint_eq(st.fallbacks, st.fallbacks_outside);
+    ck_assert_uint_eq(st.checksum_failures, 0);
+    ck_assert_uint_eq(st.bytes_read, read_at_open);
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, -20, -3, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 0);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_GENERATED);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    tp_chunk_bounds b;
+    ck_assert_int_eq(tp_streamer_chunk_bounds(s, -20, -3, &b), TP_OK);
+    ck_assert(b.flags & TP_CHUNK_BOUNDS_ESTIMATED);
+    tp_streamer_close(s);
+}
+END_TEST
+
+START_TEST(test_a_corrupted_page_is_regenerated_never_trusted_and_counted)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    tp_streamer *s = open_ok(g_corrupt, &o);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    /* The damaged coarsest page of (9, 9) was regenerated at open. */
+    ck_assert_uint_eq(st.checksum_failures, 1);
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, 9, 9, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_REPAIRED);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+
+    /* The damaged LOD-0 page of (5, 6) is regenerated when the camera comes near. */
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(tp_streamer_update(s, centre_m(5), centre_m(6), 1.0 / 60), TP_OK);
+    ck_assert_int_eq(tp_streamer_acquire(s, 5, 6, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 0);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_REPAIRED);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    ck_assert_int_eq(tp_streamer_acquire(s, 6, 6, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.checksum_failures, 2);
+    ck_assert_uint_eq(st.fallbacks, 2);
+    ck_assert_uint_eq(st.fallbacks_outside, 0);
+    tp_streamer_close(s);
+}
+END_TEST
+
+/* ---- File access paths -------------------------------------------------------------------- */
+
+typedef struct file_reader {
+    FILE *f;
+    int calls;
+} file_reader;
+
+static int read_with_stdio(void *user, uint64_t offset, void *dst, size_t size)
+{
+    file_reader *r = user;
+    __atomic_add_fetch(&r->calls, 1, __ATOMIC_RELAXED);
+    /* Workers call this concurrently: pread semantics through a private descriptor. */
+    return pread(fileno(r->f), dst, size, (off_t)offset) == (ssize_t)size ? 0 : 1;
+}
+
+START_TEST(test_pread_and_read_callback_paths_give_the_mapped_bytes)
+{
+    file_reader fr = {fopen(g_world, "rb"), 0};
+    ck_assert_ptr_nonnull(fr.f);
+    for (int mode = 0; mode < 3; mode++) {
+        tp_streamer_options o = {0};
+        o.view_distance_chunks = 2;
+        o.flags = TP_STREAMER_VIRTUAL_CLOCK | (mode == 1 ? TP_STREAMER_PREAD : 0);
+        if (mode == 2)
+            o.read = read_with_stdio, o.read_user = &fr;
+        tp_streamer *s = open_ok(g_world, &o);
+        settle(s, centre_m(7), centre_m(7));
+        tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+        tp_streamer_stats st;
+        tp_streamer_get_stats(s, &st);
+        ck_assert_uint_gt(st.bytes_read, 0);
+        ck_assert_uint_eq(st.fallbacks, 0);
+        tp_streamer_close(s);
+    }
+    ck_assert_int_gt(fr.calls, 0);
+    fclose(fr.f);
+}
+END_TEST
+
+/* ---- Cancellation, close ------------------------------------------------------------------ */
+
+/* A slow disk: every read takes a millisecond, so the workers fall behind the camera. */
+static int read_slowly(void *user, uint64_t offset, void *dst, size_t size)
+{
+    sleep_ms(1);
+    return read_with_stdio(user, offset, dst, size);
+}
+
+START_TEST(test_a_camera_that_reverses_cancels_stale_work)
+{
+    file_reader fr = {fopen(g_world, "rb"), 0};
+    event_log log = {0};
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.max_in_flight = 4;
+    o.worker_threads = 1;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    o.read = read_slowly, o.read_user = &fr;
+    o.on_event = log_event, o.event_user = &log;
+    tp_streamer *s = open_ok(g_world, &o);
+    /* Fast along +x (200 m/s): the prediction reaches 400 m ahead, far more than the
+     * slow workers can page, so work ahead is always waiting. */
+    double x = centre_m(2), z = centre_m(8);
+    for (int i = 0; i < 150; i++, x += 200.0 / 60) {
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+        sleep_ms(2);
+    }
+    size_t before = log.count;
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    uint64_t cancelled_before = st.cancellations;
+    double turn_x = x;
+    for (int i = 0; i < 150; i++, x -= 200.0 / 60) {
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+        sleep_ms(2);
+    }
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_gt(st.cancellations, cancelled_before);
+    int ahead = 0;
+    for (size_t i = before; i < log.count; i++)
+        if (log.e[i].type == TP_STREAMER_EVENT_CANCEL && centre_m(log.e[i].cx) > turn_x)
+            ahead++;
+    ck_assert_msg(ahead > 0, "no work ahead of the turning point was cancelled");
+    tp_streamer_close(s);
+    free(log.e);
+    fclose(fr.f);
+}
+END_TEST
+
+START_TEST(test_close_with_work_in_flight_is_safe)
+{
+    for (int round = 0; round < 20; round++) {
+        tp_streamer_options o = {0};
+        o.view_distance_chunks = 4;
+        o.worker_threads = 3;
+        tp_streamer *s = open_ok(g_world, &o);
+        for (int i = 0; i < round % 4; i++)
+            tp_streamer_update(s, centre_m(-3) + i * 400.0, centre_m(8), 1.0 / 60);
+        tp_streamer_close(s);
+    }
+}
+END_TEST
+
+/* ---- Allocation ---------------------------------------------------------------------------- */
+
+typedef struct counting_allocator {
+    long long calls, outstanding_bytes;
+} counting_allocator;
+
+static void *count_alloc(void *user, size_t size)
+{
+    counting_allocator *a = user;
+    a->calls++;
+    a->outstanding_bytes += (long long)size;
+    return malloc(size);
+}
+
+static void count_free(void *user, void *p, size_t size)
+{
+    counting_allocator *a = user;
+    a->outstanding_bytes -= (long long)size;
+    free(p);
+}
+
+START_TEST(test_steady_state_allocates_nothing_and_close_frees_everything)
+{
+    counting_allocator a = {0, 0};
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.allocator = (tp_streamer_allocator){count_alloc, count_free, &a};
+    tp_streamer *s = open_ok(g_world, &o);
+    /* Back and forth along a line: once the pool has met the mix of LODs of both
+     * directions (three laps), every page is a reuse. */
+    long long after_warmup = 0;
+    for (int lap = 0; lap < 8; lap++) {
+        for (int i = 0; i < 200; i++) {
+            double t = lap % 2 ? 200 - i : i;
+            ck_assert_int_eq(tp_streamer_update(s, centre_m(4) + t * 5.0, centre_m(8), 1.0 / 60),
+                             TP_OK);
+        }
+        if (lap == 2)
+            after_warmup = a.calls;
+    }
+    ck_assert_int_eq(a.calls, after_warmup);
+    tp_streamer_close(s);
+    ck_assert_int_eq(a.outstanding_bytes, 0);
+}
+END_TEST
+
+/* ---- Determinism ---------------------------------------------------------------------------- */
+
+static void run_trace(event_log *log, tp_streamer_stats *st)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.max_in_flight = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.on_event = log_event, o.event_user = log;
+    o.budget_bytes = 1;
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    o.budget_bytes = strtoull(strstr(tp_error_detail(), "at least ") + 9, NULL, 10) + 20000;
+    s = open_ok(g_world, &o);
+    uint64_t rng = 99;
+    double x = centre_m(5), z = centre_m(5);
+    for (int i = 0; i < 1500; i++) {
+        uint64_t r = lcg(&rng);
+        if (r % 211 == 0) {
+            x = (double)(lcg(&rng) % 7000) - 2000.0;
+            z = (double)(lcg(&rng) % 7000) - 2000.0;
+        } else {
+            x += (double)(r % 41) - 12.0;
+            z += (double)((r >> 8) % 41) - 20.0;
+        }
+        double dt = (r >> 20) % 17 == 0 ? 0.025 : 1.0 / 60;
+        ck_assert_int_eq(tp_streamer_update(s, x, z, dt), TP_OK);
+    }
+    tp_streamer_get_stats(s, st);
+    tp_streamer_close(s);
+}
+
+START_TEST(test_deterministic_mode_repeats_the_same_page_ins_for_the_same_trace)
+{
+    event_log a = {0}, b = {0};
+    tp_streamer_stats sa, sb;
+    run_trace(&a, &sa);
+    run_trace(&b, &sb);
+    ck_assert_uint_gt(a.count, 1000);
+    ck_assert_uint_eq(a.count, b.count);
+    ck_assert(memcmp(a.e, b.e, a.count * sizeof *a.e) == 0);
+    size_t page_ins = 0, kinds[6] = {0};
+    for (size_t i = 0; i < a.count; i++) {
+        page_ins += a.e[i].type == TP_STREAMER_EVENT_PAGE_IN;
+        kinds[a.e[i].type < 6 ? a.e[i].type : 0]++;
+    }
+    ck_assert_uint_eq(page_ins, sa.page_ins);
+    ck_assert_uint_eq(sa.page_ins, sb.page_ins);
+    ck_assert_uint_eq(sa.evictions, sb.evictions);
+    ck_assert_uint_eq(sa.cancellations, sb.cancellations);
+    ck_assert_uint_eq(sa.in_view_coarser_total, sb.in_view_coarser_total);
+    ck_assert(memcmp(sa.latency_histogram, sb.latency_histogram, sizeof sa.latency_histogram) == 0);
+    /* The trace exercises every kind of event. */
+    ck_assert_uint_gt(kinds[TP_STREAMER_EVENT_EVICT] + kinds[TP_STREAMER_EVENT_DOWNGRADE], 0);
+    ck_assert_uint_gt(kinds[TP_STREAMER_EVENT_TELEPORT], 0);
+    free(a.e), free(b.e);
+}
+END_TEST
+
+/* ---- Suite ---------------------------------------------------------------------------------- */
+
+/* main() runs outside any test, where Check's asserts cannot report. */
+static void require(int ok, const char *what)
+{
+    if (!ok) {
+        fprintf(stderr, "test_runtime setup: %s failed\n", what);
+        exit(EXIT_FAILURE);
+    }
+}
+
+static void make_corrupt_copy(void)
+{
+    /* Copy the world, then flip one byte inside the LOD-0 heights of (5, 6) and inside
+     * the coarsest heights of (9, 9). */
+    FILE *in = fopen(g_world, "rb"), *out = fopen(g_corrupt, "wb");
+    require(in && out, "copy the world");
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        require(fwrite(buf, 1, n, out) == n, "write the copy");
+    fclose(in);
+    fclose(out);
+    tp_reader *r;
+    require(tp_reader_open(g_world, NULL, &r) == TP_OK, tp_error_detail());
+    tp_blob_ref a, b;
+    require(tp_reader_find(r, 5, 6, TP_LAYER_HEIGHT, 0, &a) == TP_OK, "find (5, 6)");
+    require(tp_reader_find(r, 9, 9, TP_LAYER_HEIGHT, 2, &b) == TP_OK, "find (9, 9)");
+    tp_reader_close(r);
+    FILE *f = fopen(g_corrupt, "r+b");
+    const tp_blob_ref *refs[2] = {&a, &b};
+    for (int i = 0; i < 2; i++) {
+        uint64_t at = refs[i]->offset + refs[i]->stored_size / 2;
+        fseek(f, (long)at, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, (long)at, SEEK_SET);
+        fputc(c ^ 0x5a, f);
+    }
+    fclose(f);
+}
+
+static Suite *runtime_suite(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *tc = tcase_create("streamer");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident);
+    tcase_add_test(tc, test_open_rejects_bad_options_with_a_reason);
+    tcase_add_test(tc, test_lod_follows_the_bands_nearest_first);
+    tcase_add_test(tc, test_for_each_visits_the_view_and_everything_resident);
+    tcase_add_test(tc, test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport);
+    tcase_add_test(tc, test_a_teleport_outside_the_region_is_covered_or_reported);
+    tcase_add_test(tc, test_a_walking_camera_never_misses_a_chunk_of_a_baked_world);
+    tcase_add_test(tc, test_a_small_budget_holds_on_every_update_of_a_long_random_path);
+    tcase_add_test(tc, test_downgraded_chunks_hold_exactly_the_coarser_page);
+    tcase_add_test(tc, test_fallback_outside_the_region_equals_fresh_generation_and_is_counted);
+    tcase_add_test(tc, test_a_corrupted_page_is_regenerated_never_trusted_and_counted);
+    tcase_add_test(tc, test_pread_and_read_callback_paths_give_the_mapped_bytes);
+    tcase_add_test(tc, test_a_camera_that_reverses_cancels_stale_work);
+    tcase_add_test(tc, test_close_with_work_in_flight_is_safe);
+    tcase_add_test(tc, test_steady_state_allocates_nothing_and_close_frees_everything);
+    tcase_add_test(tc, test_deterministic_mode_repeats_the_same_page_ins_for_the_same_trace);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    snprintf(g_world, sizeof g_world, "%s/runtime-world-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    snprintf(g_corrupt, sizeof g_corrupt, "%s/runtime-corrupt-%ld.tpk", TP_TEST_TMP_DIR,
+             (long)getpid());
+    bake_world(g_world);
+    make_corrupt_copy();
+    SRunner *sr = srunner_create(runtime_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    remove(g_world);
+    remove(g_corrupt);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
