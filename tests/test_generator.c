@@ -192,6 +192,53 @@ START_TEST(test_point_query_matches_chunk)
 }
 END_TEST
 
+START_TEST(test_height_strips_match_point_queries_and_chunks)
+{
+    tp_world_params w = default_world();
+    const int64_t n = w.samples_per_edge - 1;
+    /* Rectangles of every shape at many strides, near the origin and far out, including
+     * rows wide enough to need several tiles of the lattice ring (stride 8: 128 samples
+     * a tile; stride 2^12: one). */
+    const struct { uint32_t width, height, stride_log2; } shapes[] = {
+        {1, 1, 0}, {1, 129, 0}, {129, 1, 0}, {1, 9, 4}, {17, 1, 3}, {5, 7, 1},
+        {300, 2, 3}, {3, 40, 2}, {40, 3, 5}, {6, 6, 12}, {2, 3, 16},
+    };
+    uint16_t *got = malloc(sizeof *got * 600);
+    ck_assert_ptr_nonnull(got);
+    for (size_t i = 0; i < COORD_COUNT; i++)
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            int64_t gx0 = (int64_t)k_coords[i][0] * n + random_coord(200);
+            int64_t gz0 = (int64_t)k_coords[i][1] * n + random_coord(200);
+            ck_assert_int_eq(tp_generate_heights(&w, gx0, gz0, shapes[k].width, shapes[k].height,
+                                                 shapes[k].stride_log2, got),
+                             TP_OK);
+            const int64_t step = (int64_t)1 << shapes[k].stride_log2;
+            for (uint32_t b = 0; b < shapes[k].height; b++)
+                for (uint32_t a = 0; a < shapes[k].width; a++)
+                    if ((a * 7u + b * 3u) % 5u == 0 || shapes[k].width * shapes[k].height < 200)
+                        ck_assert_uint_eq(got[b * shapes[k].width + a],
+                                          tp_generate_height_at(&w, gx0 + a * step, gz0 + b * step));
+        }
+    /* A chunk's LOD-2 grid, row by row and column by column. */
+    chunk_data c = chunk_generate(&w, -5, 9, 2);
+    for (uint32_t r = 0; r < c.edge; r++) {
+        ck_assert_int_eq(tp_generate_heights(&w, -5 * n, 9 * n + 4 * (int64_t)r, c.edge, 1, 2, got), TP_OK);
+        ck_assert_mem_eq(got, c.heights + r * c.edge, sizeof *got * c.edge);
+        ck_assert_int_eq(tp_generate_heights(&w, -5 * n + 4 * (int64_t)r, 9 * n, 1, c.edge, 2, got), TP_OK);
+        for (uint32_t j = 0; j < c.edge; j++)
+            ck_assert_uint_eq(got[j], c.heights[j * c.edge + r]);
+    }
+    chunk_free(&c);
+    ck_assert_int_eq(tp_generate_heights(NULL, 0, 0, 1, 1, 0, got), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_generate_heights(&w, 0, 0, 1, 1, 0, NULL), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_generate_heights(&w, 0, 0, 0, 1, 0, got), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_generate_heights(&w, 0, 0, 1, 0, 0, got), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_generate_heights(&w, 0, 0, 1, 1, TP_GENERATE_MAX_STRIDE_LOG2 + 1, got),
+                     TP_ERR_INVALID_ARGUMENT);
+    free(got);
+}
+END_TEST
+
 START_TEST(test_params_resolve_fills_defaults)
 {
     tp_world_params w = default_world();
@@ -404,6 +451,7 @@ static Suite *generator_suite(void)
     tcase_add_test(tc, test_neighbouring_chunks_share_edge_samples_exactly);
     tcase_add_test(tc, test_coarse_lod_equals_full_grid_at_stride);
     tcase_add_test(tc, test_point_query_matches_chunk);
+    tcase_add_test(tc, test_height_strips_match_point_queries_and_chunks);
     tcase_add_test(tc, test_params_resolve_fills_defaults);
     tcase_add_test(tc, test_params_resolve_rejects_bad_values);
     tcase_add_test(tc, test_params_serialization_round_trips_and_hash_tracks_content);

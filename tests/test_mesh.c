@@ -390,15 +390,65 @@ END_TEST
 
 START_TEST(test_flat_and_planar_chunks_need_few_triangles)
 {
-    for (int t = FLAT; t <= PLANE; t++) {
-        uint16_t *g = synth_grid((terrain)t, 128, 5, -7, 0);
-        owned_mesh om = build(g, 129, 0, NULL, 0);
-        /* Only the seam rule's every-fourth border vertex and what it implies. */
-        ck_assert_uint_lt(surface_triangles(&om.m), 600);
-        ck_assert_float_eq(measured_error_m(&om.m, g, 129), 0.0f);
-        owned_free(&om);
-        free(g);
+    for (int t = FLAT; t <= PLANE; t++)
+        for (uint32_t lod = 0; lod <= 4; lod++) {
+            uint32_t e = (128u >> lod) + 1;
+            uint16_t *g = synth_grid((terrain)t, 128, 5, -7, lod);
+            owned_mesh om = build(g, e, lod, NULL, 0);
+            /* Straight borders keep only the corners, and nothing else needs a vertex. */
+            ck_assert_uint_eq(surface_triangles(&om.m), 2);
+            ck_assert_uint_eq(om.m.skirt_vertex_start, 4);
+            ck_assert_float_eq(measured_error_m(&om.m, g, e), 0.0f);
+            owned_free(&om);
+            free(g);
+        }
+}
+END_TEST
+
+/* The synthetic terrain with its border rows and columns replaced: flat (a constant), or
+ * a plane, so the seam rule keeps only the corners while the interior next to the border
+ * is as rough as anywhere. */
+static uint16_t *flat_bordered_grid(uint32_t e, int32_t c, int plane_border)
+{
+    uint16_t *g = synth_grid(SYNTH, e - 1, c, 2 * c - 1, 0);
+    for (uint32_t k = 0; k < e; k++) {
+        uint32_t on[4] = {k, (e - 1) * e + k, k * e, k * e + e - 1};
+        for (int side = 0; side < 4; side++) {
+            uint32_t i = on[side] % e, j = on[side] / e;
+            g[on[side]] = (uint16_t)(plane_border ? 20000 + 3 * i + 2 * j : 20000);
+        }
     }
+    return g;
+}
+
+START_TEST(test_straight_borders_keep_only_corners_over_a_rough_interior)
+{
+    /* The interior needs vertices next to every side, which the border rule leaves
+     * out: they go one sample inside. The mesh must still tile the square without
+     * T-junctions, keep the build error everywhere, and have nothing on the border
+     * but the corners. */
+    const double errors[] = {0.0625, 0.5, 3.0};
+    for (uint32_t n = 8; n <= 128; n *= 4)
+        for (int32_t c = -2; c <= 2; c++)
+            for (int plane = 0; plane < 2; plane++)
+                for (size_t k = 0; k < sizeof errors / sizeof errors[0]; k++) {
+                    uint16_t *g = flat_bordered_grid(n + 1, c, plane);
+                    tp_mesh_build_options o = {0};
+                    o.max_error_m = errors[k];
+                    owned_mesh om;
+                    ck_assert_int_eq(build_with(g, n + 1, &o, &om), TP_OK);
+                    assert_conforming(&om.m);
+                    ck_assert(measured_error_m(&om.m, g, n + 1) <= errors[k]);
+                    ck_assert(brute_error_m(&om.m, g, n + 1) <= errors[k] + 1e-9);
+                    tp_mesh_vertex *bv = malloc(sizeof *bv * om.m.vertex_count);
+                    ck_assert_ptr_nonnull(bv);
+                    for (int side = 0; side < 4; side++)
+                        ck_assert_uint_eq(border_vertices(&om.m, side, 0, bv), 2);
+                    free(bv);
+                    ck_assert_uint_gt(surface_triangles(&om.m), 2);
+                    owned_free(&om);
+                    free(g);
+                }
 }
 END_TEST
 
@@ -872,9 +922,11 @@ static size_t stored_size(const tp_mesh *m)
 
 START_TEST(test_meshes_beat_the_regular_grid_at_equal_error)
 {
-    /* Per chunk and LOD: the coarsest regular grid (the full grid at stride 2^j, j up to
-     * 6, i.e. down to 3 samples per edge) whose error against full resolution is no larger
-     * than the mesh's, against the mesh. Summed over a spread of chunks. */
+    /* The comparison rule of `terrapage bench mesh` (see bench_mesh.c), which measures
+     * every chunk of the default world; here a sample of 36, every 12th chunk in x and z:
+     * per chunk and LOD, the coarsest regular grid (the full grid at stride 2^j, j ≥ the
+     * LOD, down to 3 samples per edge) whose error against full resolution is no larger
+     * than the mesh's, against the mesh. Summed over the chunks. */
     tp_world_params w = default_world();
     const uint32_t lods = tp_world_lod_count(&w), e0 = tp_world_lod_edge(&w, 0), n0 = e0 - 1;
     uint32_t strides = 0;
@@ -1367,6 +1419,7 @@ static Suite *mesh_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod);
     tcase_add_test(tc, test_flat_and_planar_chunks_need_few_triangles);
+    tcase_add_test(tc, test_straight_borders_keep_only_corners_over_a_rough_interior);
     tcase_add_test(tc, test_regular_grid_flag_keeps_every_sample);
     tcase_add_test(tc, test_skirts_hang_outward_from_the_whole_border);
     tcase_add_test(tc, test_normals_of_planes_are_exact_and_face_up);

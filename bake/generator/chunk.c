@@ -11,6 +11,9 @@
  * A chunk walks its sample rows in order and keeps a ring of the four lattice rows
  * around the current row, so it evaluates each lattice point once and needs no heap:
  * the runtime fallback calls this on worker threads where allocation is not wanted.
+ * tp_generate_heights() does the same for any rectangle at any power-of-two stride —
+ * a chunk's one-sample apron in 4 thin strips costs a few dozen lattice points, where
+ * point queries would evaluate 16 per sample.
  */
 #include <stddef.h>
 
@@ -168,6 +171,41 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
                         tp__temperature_to_cc(tp__temperature_at_c(w, s.temperature_sea_c, s.height_m));
                 if (out->precipitation_mm)
                     out->precipitation_mm[k] = tp__precipitation_to_mm(s.precipitation_mm);
+            }
+        }
+    }
+    return TP_OK;
+}
+
+tp_result tp_generate_heights(const tp_world_params *w, int64_t gx0, int64_t gz0, uint32_t width,
+                              uint32_t height, uint32_t stride_log2, uint16_t *out_codes)
+{
+    if (!w || !out_codes || !width || !height || stride_log2 > TP_GENERATE_MAX_STRIDE_LOG2)
+        return TP_ERR_INVALID_ARGUMENT;
+    const int64_t step = (int64_t)1 << stride_log2;
+    /* Columns in tiles whose lattice span fits the ring: a tile of `tile` samples spans
+     * at most (tile − 1) · step / 8 + 2 lattice columns, plus three for the spline. */
+    const uint32_t tile = (uint32_t)(((int64_t)(MAX_LATTICE_COLUMNS - 5) * STRIDE) / step) + 1u;
+    lattice_ring ring;
+    tp__lattice blended[MAX_LATTICE_COLUMNS];
+    for (uint32_t i0 = 0; i0 < width; i0 += tile) {
+        const uint32_t count = width - i0 < tile ? width - i0 : tile;
+        const int64_t first = gx0 + (int64_t)i0 * step, last = first + (int64_t)(count - 1) * step;
+        const int64_t lx0 = floor_div8(first);
+        /* The same lattice points, blended in the same order, as a chunk or a point query
+         * would use for each of these samples: only the ring's first column differs. */
+        ring_init(&ring, lx0 - 1, (uint32_t)(floor_div8(last) - lx0) + SPLINE_TAPS);
+        for (uint32_t j = 0; j < height; j++) {
+            int64_t gz = gz0 + (int64_t)j * step;
+            int64_t lz = floor_div8(gz);
+            blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
+            for (uint32_t i = 0; i < count; i++) {
+                int64_t gx = first + (int64_t)i * step;
+                tp__lattice slow;
+                tp__sample s;
+                slow_fields_at(blended, lx0, gx, &slow);
+                tp__sample_terrain(w, gx, gz, &slow, &s);
+                out_codes[(size_t)j * width + i0 + i] = s.height_code;
             }
         }
     }

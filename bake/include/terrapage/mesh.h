@@ -28,14 +28,16 @@
  * (no libm), deterministic on every machine and thread.
  *
  * Seams. Which border samples become vertices is decided from the border samples alone,
- * which two neighbouring chunks share: every 4th border sample is a vertex; the sample
- * halfway between two of those is one when any of the three samples between them is off
- * their chord by more than the build error; and below such a vertex, each odd sample is
- * one when it is off the chord of its two neighbours. So at the same LOD both sides have
- * identical border vertices (position and height; normals too when both pass an apron)
- * and no T-junctions, while the interior simplifies freely and the error bound holds
- * everywhere (the border triangles that must stay whole get an exact local
- * triangulation). Between different LODs, skirts hang from the border (see
+ * which two neighbouring chunks share, by the same rule as the interior restricted to
+ * the edge: each side is bisected from the chunk corners, and a midpoint is a vertex when
+ * any border sample of its segment is off the segment's chord by more than the build
+ * error (so a flat side costs just its two corners). The interior refines around those
+ * vertices; where it needs detail next to a border stretch that has none, the extra
+ * vertex sits one sample inside the border instead of on it, and a strip one sample
+ * deep joins it to the border. So at the same LOD both sides have identical border
+ * vertices (position and height; normals too when both pass an apron) and no
+ * T-junctions, while the interior simplifies freely and the error bound holds
+ * everywhere. Between different LODs, skirts hang from the border (see
  * tp_mesh_lod_skirt_depth_m and tp_mesh_add_skirts).
  *
  * Thread rules: every function here is pure and may be called from any thread at once;
@@ -104,8 +106,9 @@ TP_API double tp_mesh_lod_target_error_m(uint32_t lod);
 
 /*! tp_mesh_lod_build_error_m() :
  *  @return the default build error for LOD `lod` (the simplification threshold against
- *  that LOD's own grid), in metres: 0.5 m · 2^lod. The target covers this plus the
- *  worst sampling error of the default world, with a margin (see mesh_build.c). */
+ *  that LOD's own grid), in metres: 0.5 m at LOD 0, then 0.75 m · 2^lod (1.5, 3, 6,
+ *  12 m …), an eighth of the target. The target covers this plus the worst sampling
+ *  error of the default world, with a margin (see mesh_build.c). */
 TP_API double tp_mesh_lod_build_error_m(uint32_t lod);
 
 /*! tp_mesh_lod_skirt_depth_m() :
@@ -153,7 +156,7 @@ TP_API tp_result tp_mesh_build(const uint16_t *heights, uint32_t edge,
  *  largest vertical distance, in metres, between the mesh surface and any sample, found
  *  exactly in integer arithmetic over every sample under every surface triangle (skirts
  *  are ignored). The result is rounded up to the next float, so it never understates.
- *  Costs about one pass over the full grid per call (~0.2 ms for 129²).
+ *  Costs about one pass over the full grid per call (~0.05 ms for 129²).
  *  @return TP_OK with *out_error_m set; TP_ERR_INVALID_ARGUMENT for NULL pointers, a
  *  full_edge that is not 2^n + 1 (3 … 1025), or a mesh whose vertices are not on that grid;
  *  TP_ERR_CORRUPT if an index is out of range. */
@@ -176,7 +179,7 @@ TP_API tp_result tp_mesh_max_error(const tp_mesh *mesh, const uint16_t *full_hei
 /*! tp_mesh_chunk_blob_bound() :
  *  @return the out_capacity that always suffices for tp_mesh_generate_chunk_blob() at
  *  LOD `lod` of `world` (a resolved world), or 0 if lod ≥ tp_world_lod_count(world).
- *  About 330 KiB at LOD 0 of the default world; real blobs are 10–40 times smaller. */
+ *  About 330 KiB at LOD 0 of the default world; real blobs are a few KiB. */
 TP_API size_t tp_mesh_chunk_blob_bound(const tp_world_params *world, uint32_t lod);
 
 /*! tp_mesh_chunk_blob_scratch_size() :
@@ -221,7 +224,8 @@ TP_API tp_result tp_mesh_generate_chunk_blob(const tp_world_params *world, int32
 
 /*! tp_mesh_apron_generate() :
  *  Fills `out_apron` (4 · tp_world_lod_edge(world, lod) codes, layout above) with the
- *  heights just outside chunk (cx, cz) at LOD `lod`, from the generator's point query.
+ *  heights just outside chunk (cx, cz) at LOD `lod`, from the generator
+ *  (tp_generate_heights, four strips one sample wide).
  *  The same values the neighbours' grids hold, so a baker that has them may copy them
  *  instead (tp_mesh_apron_from_neighbours).
  *  @return TP_OK, or TP_ERR_INVALID_ARGUMENT for NULL pointers or lod out of range. */
