@@ -806,8 +806,11 @@ START_TEST(test_info_reports_parameters_and_blob_counts)
     ck_assert_msg(strstr(out, "\"chunks_present\": 6,"), "%s", out);
     /* 6 chunks · (3 height + 3 biome + 3 mesh + 2 climate) blobs. */
     ck_assert_msg(strstr(out, "\"totals\": {\"blobs\": 66,"), "%s", out);
+    ck_assert_msg(strstr(out, "\"slope_bitplane_lz4\": "), "%s", out);
     ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk), 0);
     ck_assert_msg(strstr(out, "seed               99"), "%s", out);
+    /* Every encoding the baker uses has a name (heights: the default filter). */
+    ck_assert_msg(strstr(out, "slope+bitplane+lz4 "), "%s", out);
     unlink(tpk);
 }
 END_TEST

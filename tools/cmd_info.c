@@ -13,7 +13,7 @@
 
 enum { OPT_HELP = 1, OPT_JSON };
 
-#define ENCODING_SLOTS 4 /* raw, lz4, pred2d+lz4, other */
+#define ENCODING_SLOTS 5 /* raw, lz4, pred2d+lz4, slope+bitplane+lz4, other */
 
 typedef struct lod_stats {
     uint64_t blobs, stored, raw;
@@ -260,7 +260,8 @@ static void print_text(const tp_reader *reader, const info *in)
             tp_format_bytes(s->raw, b, sizeof b);
             printf("  %-14s %3" PRIu32 " %5" PRIu32 " %9" PRIu64 " %12s %12s %6.2fx ", name, lod,
                    tp_lod_edge(ld->edge_lod0, lod), s->blobs, a, b, ratio(s->raw, s->stored));
-            static const char *const enc[ENCODING_SLOTS] = {"raw", "lz4", "pred2d+lz4", "other"};
+            static const char *const enc[ENCODING_SLOTS] = {"raw", "lz4", "pred2d+lz4",
+                                                             "slope+bitplane+lz4", "other"};
             const char *sep = " ";
             for (int e = 0; e < ENCODING_SLOTS; e++) {
                 if (s->encodings[e]) {
@@ -336,10 +337,11 @@ static void print_json(const tp_reader *reader, const info *in)
             printf("%s\n       {\"lod\": %" PRIu32 ", \"edge\": %" PRIu32 ", \"blobs\": %" PRIu64
                    ", \"stored_bytes\": %" PRIu64 ", \"raw_bytes\": %" PRIu64
                    ", \"ratio\": %.4f, \"encodings\": {\"raw\": %" PRIu64 ", \"lz4\": %" PRIu64
-                   ", \"pred2d_lz4\": %" PRIu64 ", \"other\": %" PRIu64 "}",
+                   ", \"pred2d_lz4\": %" PRIu64 ", \"slope_bitplane_lz4\": %" PRIu64
+                   ", \"other\": %" PRIu64 "}",
                    lod ? "," : "", lod, tp_lod_edge(ld->edge_lod0, lod), s->blobs, s->stored,
                    s->raw, ratio(s->raw, s->stored), s->encodings[0], s->encodings[1],
-                   s->encodings[2], s->encodings[3]);
+                   s->encodings[2], s->encodings[3], s->encodings[4]);
             if (ld->layer_id == TP_LAYER_MESH) {
                 uint64_t readable = s->blobs - s->unreadable_meshes;
                 printf(", \"mesh\": {\"triangles\": %" PRIu64 ", \"vertices\": %" PRIu64

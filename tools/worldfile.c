@@ -115,6 +115,7 @@ const char *tp_worldfile_encoding_name(uint32_t encoding)
     case TP_ENCODING_RAW: return "raw";
     case TP_ENCODING_LZ4: return "lz4";
     case TP_ENCODING_PRED2D_LZ4: return "pred2d+lz4";
+    case TP_ENCODING_SLOPE_BITPLANE_LZ4: return "slope+bitplane+lz4";
     default: return "?";
     }
 }

@@ -68,7 +68,7 @@ const char *tp_worldfile_layer_name(uint32_t layer_id, char *buf, size_t buf_siz
 /* "u8", "u16", "i16", "bytes" or "?". */
 const char *tp_worldfile_elem_name(uint32_t elem_type);
 
-/* "raw", "lz4", "pred2d+lz4" or "?". */
+/* "raw", "lz4", "pred2d+lz4", "slope+bitplane+lz4" or "?". */
 const char *tp_worldfile_encoding_name(uint32_t encoding);
 
 /* "12.3 MiB", "512 B". */
