@@ -19,18 +19,26 @@
 #include "terrapage/runtime.h"
 
 typedef struct frame_draw {
-    uint64_t chunks, triangles, samples;
+    uint64_t chunks, triangles, skirt_triangles, samples;
     uint32_t lods[TP_MAX_LODS];
 } frame_draw;
 
-/* A renderer would upload or reuse the chunk's mesh here. The grid of an edge × edge
- * LOD is (edge − 1)² quads, two triangles each. */
+/* A renderer would upload or reuse the chunk's mesh here: v->mesh->geometry holds
+ * vertices and 16-bit indices ready for a vertex and an index buffer, surface
+ * triangles first, then the skirts that hide cracks towards neighbours at other LODs.
+ * A file baked without meshes has none; then the grid of an edge × edge LOD is drawn
+ * as (edge − 1)² quads, two triangles each. */
 static int draw_chunk(void *user, const tp_chunk_view *v)
 {
     frame_draw *d = user;
-    uint64_t quads = (uint64_t)(v->edge - 1) * (v->edge - 1);
     d->chunks++;
-    d->triangles += 2 * quads;
+    if (v->mesh) {
+        const tp_mesh *m = &v->mesh->geometry;
+        d->triangles += m->skirt_index_start / 3;
+        d->skirt_triangles += (m->index_count - m->skirt_index_start) / 3;
+    } else {
+        d->triangles += 2 * (uint64_t)(v->edge - 1) * (v->edge - 1);
+    }
     d->samples += (uint64_t)v->edge * v->edge;
     if (v->lod < TP_MAX_LODS)
         d->lods[v->lod]++;
@@ -87,9 +95,10 @@ int main(int argc, char **argv)
     tp_streamer_stats st;
     tp_streamer_get_stats(s, &st);
     printf("frames %d, camera ended at (%.0f, %.0f) m\n", frames, x, z);
-    printf("last frame: %llu chunks, %llu triangles, %llu samples; chunks per LOD:",
+    printf("last frame: %llu chunks, %llu triangles (+%llu in skirts), %llu samples; "
+           "chunks per LOD:",
            (unsigned long long)last.chunks, (unsigned long long)last.triangles,
-           (unsigned long long)last.samples);
+           (unsigned long long)last.skirt_triangles, (unsigned long long)last.samples);
     for (uint32_t k = 0; k < TP_MAX_LODS && k <= 8; k++)
         printf(" %u", last.lods[k]);
     printf("\ntriangles drawn in all frames: %llu\n", (unsigned long long)triangles);
@@ -99,10 +108,11 @@ int main(int argc, char **argv)
            (unsigned long long)st.page_ins, (unsigned long long)st.fallbacks,
            (unsigned long long)st.checksum_failures, (unsigned long long)st.bytes_read,
            (unsigned long long)st.bytes_decoded);
-    printf("resident %llu B (peak %llu, budget %llu), evictions %llu, cancellations %llu\n",
-           (unsigned long long)st.resident_bytes, (unsigned long long)st.resident_bytes_peak,
-           (unsigned long long)st.budget_bytes, (unsigned long long)st.evictions,
-           (unsigned long long)st.cancellations);
+    printf("resident %llu B (meshes %llu, peak %llu, budget %llu), evictions %llu, "
+           "cancellations %llu\n",
+           (unsigned long long)st.resident_bytes, (unsigned long long)st.mesh_bytes,
+           (unsigned long long)st.resident_bytes_peak, (unsigned long long)st.budget_bytes,
+           (unsigned long long)st.evictions, (unsigned long long)st.cancellations);
     printf("in-view chunks missing, summed over frames: %llu; coarser than wanted: %llu\n",
            (unsigned long long)st.in_view_missing_total,
            (unsigned long long)st.in_view_coarser_total);

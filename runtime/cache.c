@@ -245,6 +245,84 @@ size_t tp__block_bytes_for(const tp_streamer *s, uint32_t lod)
            c2 * 4u;
 }
 
+/* ---- Meshes --------------------------------------------------------------------------- */
+
+#define MESH_HEADER (((sizeof(tp__mesh) + 15u) & ~(size_t)15u))
+
+/* Size classes: 512 bytes, then four per octave (1.25, 1.5, 1.75 and 2 times a power of
+ * two), so a mesh wastes at most a fifth of its allocation and a few dozen classes
+ * cover every size, which keeps the pools small and reuse likely. */
+size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t *out_cls)
+{
+    size_t n = MESH_HEADER + (size_t)vertex_count * sizeof(tp_mesh_vertex) +
+               (size_t)index_count * sizeof(uint16_t);
+    if (n <= 512u) {
+        *out_cls = 0;
+        return 512u;
+    }
+    uint32_t b = 9;
+    while (((size_t)1 << (b + 1)) < n)
+        b++;
+    size_t step = (size_t)1 << (b - 2);
+    size_t q = (n + step - 1) / step; /* 5 … 8 */
+    *out_cls = 1u + (b - 9u) * 4u + (uint32_t)(q - 5u);
+    return q * step;
+}
+
+size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count)
+{
+    return MESH_HEADER + (size_t)vertex_count * sizeof(tp_mesh_vertex) +
+           (size_t)index_count * sizeof(uint16_t);
+}
+
+void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count)
+{
+    uint8_t *p = (uint8_t *)m + MESH_HEADER;
+    memset(&m->pub, 0, sizeof m->pub);
+    m->pub.geometry.vertices = (tp_mesh_vertex *)p;
+    m->pub.geometry.indices = (uint16_t *)(p + (size_t)vertex_count * sizeof(tp_mesh_vertex));
+    m->pub.geometry.vertex_count = vertex_count;
+    m->pub.geometry.index_count = index_count;
+}
+
+/* A mesh allocation of the class that holds these counts: pooled, or allocated (the
+ * caller has made room for tp__mesh_bytes_for() when the pool is empty). */
+tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count)
+{
+    uint32_t cls;
+    size_t bytes = tp__mesh_bytes_for(vertex_count, index_count, &cls);
+    if (cls >= TP__MESH_CLASSES)
+        return NULL;
+    tp__mesh *m = s->mesh_pool[cls];
+    if (m) {
+        s->mesh_pool[cls] = m->next;
+        s->pool_bytes -= m->bytes;
+    } else {
+        if (!(m = tp__alloc(s, bytes)))
+            return NULL;
+        m->bytes = bytes;
+        m->cls = cls;
+        s->held_bytes += bytes;
+    }
+    m->next = NULL;
+    tp__mesh_layout(m, vertex_count, index_count);
+    return m;
+}
+
+void tp__mesh_put(tp_streamer *s, tp__mesh *m)
+{
+    if (!m || m->cls == TP__MESH_PERMANENT)
+        return;
+    m->next = s->mesh_pool[m->cls];
+    s->mesh_pool[m->cls] = m;
+    s->pool_bytes += m->bytes;
+}
+
+size_t tp__block_total(const tp__block *b)
+{
+    return b->bytes + (b->mesh ? b->mesh->bytes : 0);
+}
+
 tp__block *tp__block_get(tp_streamer *s, uint32_t lod)
 {
     tp__block *b = s->pool[lod];
@@ -263,12 +341,16 @@ tp__block *tp__block_get(tp_streamer *s, uint32_t lod)
         s->held_bytes += bytes;
     }
     b->next = NULL;
+    b->mesh = NULL;
     atomic_store_explicit(&b->pins, 0u, memory_order_relaxed);
     return b;
 }
 
+/* To the pools: the block by LOD, its mesh by size class. */
 static void pool_push(tp_streamer *s, tp__block *b)
 {
+    tp__mesh_put(s, b->mesh);
+    b->mesh = NULL;
     b->next = s->pool[b->lod];
     s->pool[b->lod] = b;
     s->pool_bytes += b->bytes;
@@ -276,7 +358,17 @@ static void pool_push(tp_streamer *s, tp__block *b)
 
 void tp__block_publish(tp_streamer *s, tp__block *b)
 {
-    s->resident_bytes += b->bytes;
+    s->resident_bytes += tp__block_total(b);
+    if (b->mesh)
+        s->mesh_bytes += b->mesh->bytes;
+}
+
+static void unpublish(tp_streamer *s, tp__block *b)
+{
+    s->resident_bytes -= tp__block_total(b);
+    if (b->mesh)
+        s->mesh_bytes -= b->mesh->bytes;
+    pool_push(s, b);
 }
 
 /* A published block leaves its chunk: reuse it, or keep it for a caller who pinned it. */
@@ -287,8 +379,7 @@ void tp__block_put(tp_streamer *s, tp__block *b)
         s->retired = b;
         return;
     }
-    s->resident_bytes -= b->bytes;
-    pool_push(s, b);
+    unpublish(s, b);
 }
 
 /* A block that was never published (cancelled or failed work). */
@@ -304,15 +395,15 @@ void tp__retired_collect(tp_streamer *s)
         tp__block *b = *link;
         if (atomic_load_explicit(&b->pins, memory_order_acquire) == 0) {
             *link = b->next;
-            s->resident_bytes -= b->bytes;
-            pool_push(s, b);
+            unpublish(s, b);
         } else {
             link = &b->next;
         }
     }
 }
 
-/* Frees pooled blocks, largest classes first, until held_bytes ≤ target_held. */
+/* Frees pooled blocks, largest classes first, then pooled meshes, until held_bytes ≤
+ * target_held. */
 void tp__pool_trim(tp_streamer *s, uint64_t target_held)
 {
     for (uint32_t lod = 0; lod < s->lod_count && s->held_bytes > target_held; lod++) {
@@ -322,6 +413,15 @@ void tp__pool_trim(tp_streamer *s, uint64_t target_held)
             s->pool_bytes -= b->bytes;
             s->held_bytes -= b->bytes;
             tp__free(s, b, b->bytes);
+        }
+    }
+    for (uint32_t k = TP__MESH_CLASSES; k-- > 0 && s->held_bytes > target_held;) {
+        while (s->mesh_pool[k] && s->held_bytes > target_held) {
+            tp__mesh *m = s->mesh_pool[k];
+            s->mesh_pool[k] = m->next;
+            s->pool_bytes -= m->bytes;
+            s->held_bytes -= m->bytes;
+            tp__free(s, m, m->bytes);
         }
     }
 }
@@ -388,12 +488,26 @@ static int has_coarse(const tp__chunk *c)
     return c->coarse != NULL || c->region_index >= 0;
 }
 
-static void evict_fine(tp_streamer *s, tp__chunk *c)
+void tp__evict_fine(tp_streamer *s, tp__chunk *c)
 {
     tp__block *b = c->fine;
     c->fine = NULL;
     s->stats.s.evictions++;
-    tp__emit(s, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source, b->bytes);
+    tp__emit(s, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source,
+             tp__block_total(b));
+    tp__block_put(s, b);
+}
+
+/* With meshes a coarser LOD cannot be derived (its mesh is not a subsample of the finer
+ * one), so a downgrade falls to the coarsest LOD, which is always there with its mesh;
+ * the LOD in between comes back as an ordinary page when there is room for it. */
+static void drop_to_coarsest(tp_streamer *s, tp__chunk *c)
+{
+    tp__block *b = c->fine;
+    c->fine = NULL;
+    s->stats.s.downgrades++;
+    tp__emit(s, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, b->lod, s->coarsest, b->source,
+             tp__block_total(b));
     tp__block_put(s, b);
 }
 
@@ -432,7 +546,7 @@ static int downgrade(tp_streamer *s, tp__chunk *c, uint32_t lod)
     tp__block_publish(s, b);
     s->stats.s.downgrades++;
     tp__emit(s, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, old->lod, lod, old->source,
-             old->bytes - b->bytes);
+             tp__block_total(old) - b->bytes);
     if (lod == s->coarsest) {
         c->coarse = b; /* the chunk's only LOD: keep it as its coarse block */
         c->fine = NULL;
@@ -449,9 +563,12 @@ static int downgrade(tp_streamer *s, tp__chunk *c, uint32_t lod)
 void tp__chunk_lower(tp_streamer *s, tp__chunk *c, uint32_t lod)
 {
     if (lod >= s->coarsest && has_coarse(c))
-        evict_fine(s, c);
-    else if (!downgrade(s, c, lod < s->coarsest ? lod : s->coarsest) && has_coarse(c))
-        evict_fine(s, c);
+        tp__evict_fine(s, c);
+    else if (s->meshes) {
+        if (has_coarse(c))
+            drop_to_coarsest(s, c);
+    } else if (!downgrade(s, c, lod < s->coarsest ? lod : s->coarsest) && has_coarse(c))
+        tp__evict_fine(s, c);
 }
 
 int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key)
@@ -480,13 +597,13 @@ int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key)
         }
         if (tier == 0) {
             if (c->fine)
-                evict_fine(s, c);
+                tp__evict_fine(s, c);
             else if (c->coarse && !c->in_view) {
                 tp__block *cb = c->coarse;
                 c->coarse = NULL;
                 s->stats.s.evictions++;
                 tp__emit(s, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, cb->lod, 0, cb->source,
-                         cb->bytes);
+                         tp__block_total(cb));
                 tp__block_put(s, cb);
             }
             if (!c->fine && !(c->coarse && !c->in_view))

@@ -20,6 +20,21 @@ enum { TP__CLASS_MISSING = 0, TP__CLASS_VIEW = 1, TP__CLASS_PREDICTED = 2, TP__C
 /* Job kinds and slots. A chunk has at most one job per slot in flight. */
 enum { TP__SLOT_COARSE = 0, TP__SLOT_FINE = 1 };
 
+/* ---- Meshes: one LOD's decoded mesh, in one allocation (cache.c) --------------------
+ * Meshes vary in size (a flat chunk's LOD 0 has a few hundred vertices, a rough one a
+ * few thousand), so they live apart from the fixed-size grid blocks, in allocations
+ * rounded up to size classes (four per octave: at most 19% slack) and pooled by class.
+ * The arrays follow the header in the same allocation. */
+typedef struct tp__mesh {
+    tp_chunk_mesh pub;      /* what views point at; its arrays point below */
+    struct tp__mesh *next;  /* pool free list */
+    size_t bytes;           /* allocation size, counted against the budget */
+    uint32_t cls;           /* size class; TP__MESH_PERMANENT for the region's arena */
+} tp__mesh;
+
+#define TP__MESH_CLASSES 96u
+#define TP__MESH_PERMANENT 0xFFFFFFFFu
+
 /* ---- Blocks: one LOD of one chunk, in one allocation (cache.c) ----------------------- */
 typedef struct tp__block {
     struct tp__block *next;  /* pool free list or retired list */
@@ -33,6 +48,7 @@ typedef struct tp__block {
     uint8_t *biomes;         /* edge² */
     int16_t *temperature;    /* climate_edge² */
     uint16_t *precipitation; /* climate_edge² */
+    tp__mesh *mesh;          /* this LOD's mesh (meshes on), owned by the block */
 } tp__block;
 
 typedef struct tp__job tp__job;
@@ -70,11 +86,29 @@ struct tp__job {
     tp__block *block;       /* destination, allocated by the game thread */
     atomic_int cancelled;
     double dispatched_s;    /* streamer clock */
+    /* Mesh staging (meshes on): the worker decodes the mesh here, sized for the worst
+     * mesh of LOD 0; publish copies it into an allocation of its exact size class. */
+    tp_mesh_vertex *stage_vertices;
+    uint16_t *stage_indices;
     /* Results, written by the worker before the job is handed back. */
     uint32_t source;
     uint64_t bytes_read;
     uint8_t checksum_failed, decode_failed, outside;
+    uint8_t mesh_ok;        /* the staging holds the page's mesh */
+    tp_mesh mesh;           /* counts of the staged mesh */
+    float mesh_error_m;
+    uint32_t mesh_flags;    /* TP_CHUNK_MESH_* */
 };
+
+/* Working memory of one thread that turns jobs into pages (a worker, or the game
+ * thread at open, in the deterministic mode and for update()'s coarsest LODs). Fixed
+ * size, allocated once; not decoded data, so outside the budget (stats scratch_bytes). */
+typedef struct tp__scratch {
+    void *read;             /* stored bytes of one blob (pread and callback paths) */
+    void *mesh_raw;         /* one mesh encoding: LZ4-decoded, or freshly built */
+    void *mesh_build;       /* tp_mesh_generate_chunk_blob()'s scratch */
+    size_t read_bytes, mesh_raw_bytes, mesh_build_bytes;
+} tp__scratch;
 
 typedef struct tp__queue {
     pthread_mutex_t lock;
@@ -87,7 +121,7 @@ typedef struct tp__queue {
     uint32_t thread_alloc;                /* planned */
     pthread_t *threads;
     void *args;
-    void **scratch;                       /* one read buffer per worker (read paths) */
+    tp__scratch *scratch;                 /* one per worker */
     uint32_t scratch_count;
 } tp__queue;
 
@@ -97,6 +131,7 @@ typedef struct tp__predictor {
     double x, z, t;
     double vx, vz;          /* m/s, smoothed */
     double teleport_m;
+    double teleport_speed_m_s;
     double smoothing_s;     /* time constant of the velocity filter */
 } tp__predictor;
 
@@ -137,7 +172,14 @@ struct tp_streamer {
     uint32_t edge[TP_MAX_LODS];
     uint32_t climate_edge;
     size_t block_bytes[TP_MAX_LODS];
-    size_t max_stored;          /* largest raw blob: the read scratch size */
+    size_t max_stored;          /* largest stored blob: the read scratch size */
+    int meshes;                 /* each resident LOD holds its mesh */
+    uint32_t stage_vertices, stage_indices; /* job staging capacity (worst LOD-0 mesh) */
+    size_t stage_bytes;         /* per job */
+    size_t mesh_raw_cap;        /* largest mesh encoding (LOD 0 bound) */
+    size_t mesh_expect[TP_MAX_LODS]; /* mesh bytes dispatch makes room for: the largest
+                                       seen at the LOD so far */
+    size_t coarsest_mesh_max;   /* size class of the worst coarsest-LOD mesh */
 
     /* Region and its permanent coarsest LOD. */
     int32_t rx0, rz0;
@@ -146,6 +188,10 @@ struct tp_streamer {
     uint16_t *region_heights;
     uint8_t *region_biomes;
     size_t region_alloc_bytes;
+    tp__mesh **region_mesh;     /* the coarsest mesh of each present chunk (meshes on) */
+    void **arena;               /* slabs holding those meshes */
+    uint32_t arena_count, arena_cap;
+    size_t arena_used, arena_slab_bytes, arena_bytes;
     uint64_t permanent_bytes;
 
     /* Chunk table: open addressing over chunk pointers, plus a dense live list. */
@@ -159,6 +205,8 @@ struct tp_streamer {
 
     /* Blocks. */
     tp__block *pool[TP_MAX_LODS];
+    tp__mesh *mesh_pool[TP__MESH_CLASSES];
+    uint64_t mesh_bytes;        /* meshes of published blocks */
     tp__block *retired;         /* replaced while pinned */
     uint64_t held_bytes;        /* everything counted against the budget */
     uint64_t resident_bytes;    /* permanent + published + retired */
@@ -170,7 +218,9 @@ struct tp_streamer {
     tp__job *jobs;              /* job_count jobs, the free ones linked */
     tp__job *job_free;
     uint32_t job_count, in_flight;
-    void *sync_scratch;         /* read buffer of the game thread (open, deterministic) */
+    tp__scratch sync_scratch;   /* the game thread's (open, deterministic mode, update) */
+    uint64_t scratch_bytes;     /* every tp__scratch and job staging, outside the budget */
+    void *stage;                /* job staging, one allocation */
     tp__request *req;
     uint32_t req_count, req_cap;
     tp__chunk **victims;        /* eviction candidates of this update */
@@ -211,6 +261,13 @@ void tp__retired_collect(tp_streamer *s);
 void tp__pool_trim(tp_streamer *s, uint64_t target_held);
 void tp__pool_free_all(tp_streamer *s);
 void tp__chunk_lower(tp_streamer *s, tp__chunk *c, uint32_t lod); /* evict or subsample */
+void tp__evict_fine(tp_streamer *s, tp__chunk *c);
+size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t *out_cls);
+tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count);
+void tp__mesh_put(tp_streamer *s, tp__mesh *m);           /* to the pool */
+void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count);
+size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
+size_t tp__block_total(const tp__block *b);               /* grid + mesh bytes */
 int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key);
 void tp__emit(tp_streamer *s, uint32_t type, int32_t cx, int32_t cz, uint32_t lod,
               uint32_t new_lod, uint32_t source, uint64_t bytes);
@@ -221,10 +278,18 @@ void tp__workers_stop(tp_streamer *s);
 void tp__workers_submit(tp_streamer *s, tp__job *head, tp__job *tail);
 tp__job *tp__workers_take_done(tp_streamer *s);
 void tp__workers_run_pending_sync(tp_streamer *s);
-void tp__job_execute(const tp_streamer *s, tp__job *job, void *scratch);
+void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scratch);
 tp_result tp__load_blob(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t layer,
                         uint32_t lod, void *dst, size_t raw_bytes, void *scratch,
                         uint64_t *bytes_read);
+tp_result tp__load_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
+                            const tp__scratch *scratch, size_t *out_size, float *out_error_m,
+                            uint64_t *bytes_read);
+tp_result tp__build_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
+                             const uint16_t *heights, const tp__scratch *scratch,
+                             size_t *out_size, float *out_error_m, uint32_t *out_flags);
+tp_result tp__scratch_alloc(tp_streamer *s, tp__scratch *sc, int for_jobs);
+void tp__scratch_free(tp_streamer *s, tp__scratch *sc);
 
 /* schedule.c, in the order update() calls them */
 int tp__wants(tp_streamer *s);                     /* 0: out of memory */

@@ -14,9 +14,14 @@ int tp__predictor_update(tp__predictor *p, double x, double z, double t)
         return 0;
     }
     double dx = x - p->x, dz = z - p->z;
-    if (sqrt(dx * dx + dz * dz) > p->teleport_m) {
+    double d = sqrt(dx * dx + dz * dz);
+    /* Timed over at least 1/60 s, so two updates a moment apart with a small move in
+     * between do not look like supersonic motion. */
+    double over_s = t - p->t > 1.0 / 60.0 ? t - p->t : 1.0 / 60.0;
+    if (d > p->teleport_m || d > p->teleport_speed_m_s * over_s) {
         /* A jump is not motion: extrapolating it would fling the prefetch across the
-         * world. Start over from the new position at rest. */
+         * world (a 500 m jump in one frame reads as 30 km/s). Start over from the new
+         * position at rest. */
         p->x = x, p->z = z, p->t = t;
         p->vx = p->vz = 0.0;
         return 1;

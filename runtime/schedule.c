@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "terrapage/mesh.h"
 
 #define CLASS_KEY 1e12  /* keys: class · CLASS_KEY + metres (or seconds · 1e7 + metres) */
 
@@ -169,6 +170,16 @@ static void cancel(tp_streamer *s, tp__job *job)
     tp__emit(s, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
 }
 
+/* With meshes, a chunk in view that holds a finer LOD than its target (the camera moved
+ * away) gets the target paged in to replace it: the coarser mesh is its own page, not a
+ * subsample. The coarsest LOD needs no page (it is always there). */
+static int replacement_wanted(const tp_streamer *s, const tp__chunk *c, uint32_t target,
+                              int best)
+{
+    return s->meshes && c->in_view && c->fine && target < s->coarsest && best >= 0 &&
+           (uint32_t)best < target;
+}
+
 void tp__cancel_stale(tp_streamer *s)
 {
     for (uint32_t i = 0; i < s->live_count; i++) {
@@ -181,8 +192,11 @@ void tp__cancel_stale(tp_streamer *s)
             uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
             int best = tp__best_lod(s, c, c->cx, c->cz);
             /* Keep work that still moves the chunk towards its target without passing
-             * it; anything else is stale (the camera turned, or something better came). */
-            if (!wanted || jf->lod < target || (best >= 0 && jf->lod >= (uint32_t)best))
+             * it, or that replaces a finer LOD by exactly the target (with meshes);
+             * anything else is stale (the camera turned, or something better came). */
+            int replacing = replacement_wanted(s, c, target, best);
+            if (!wanted || jf->lod < target ||
+                (replacing ? jf->lod != target : (best >= 0 && jf->lod >= (uint32_t)best)))
                 cancel(s, jf);
         }
     }
@@ -198,6 +212,59 @@ static int compare_missing(const void *pa, const void *pb)
     if (a->cx != b->cx)
         return a->cx < b->cx ? -1 : 1;
     return (a->cz > b->cz) - (a->cz < b->cz);
+}
+
+/* A block for a page at `lod` plus room for `extra` more bytes (its mesh, attached
+ * later). A pooled block is taken out first, so that making room — which may free
+ * pooled blocks — cannot free the very block counted on. Returns 0 when there is no
+ * room (nothing taken); otherwise *out_block is the block, or NULL if the allocator
+ * failed. */
+static int take_room(tp_streamer *s, uint32_t lod, size_t extra, double key,
+                     tp__block **out_block)
+{
+    *out_block = NULL;
+    if (s->pool[lod]) {
+        tp__block *b = tp__block_get(s, lod);
+        if (extra && !tp__make_room(s, extra, key)) {
+            tp__block_unused(s, b);
+            return 0;
+        }
+        *out_block = b;
+        return 1;
+    }
+    if (!tp__make_room(s, s->block_bytes[lod] + extra, key))
+        return 0;
+    *out_block = tp__block_get(s, lod);
+    return 1;
+}
+
+/* The mesh of a coarsest LOD update() generated: built from its grid by the baker's
+ * function and decoded straight into an allocation of its size (room was made for the
+ * largest coarsest mesh). Returns 0 only when the allocator fails; a mesh that cannot be
+ * built leaves the block without one. */
+static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
+{
+    const tp__scratch *sc = &s->sync_scratch;
+    size_t size = 0;
+    float error_m;
+    uint32_t flags;
+    tp_mesh info;
+    if (tp__build_mesh_raw(s, c->cx, c->cz, s->coarsest, b->heights, sc, &size, &error_m,
+                           &flags) != TP_OK ||
+        tp_mesh_decode_header(sc->mesh_raw, size, &info) != TP_OK)
+        return 1;
+    tp__mesh *m = tp__mesh_get(s, info.vertex_count, info.index_count);
+    if (!m)
+        return 0;
+    if (tp_mesh_decode(sc->mesh_raw, size, m->pub.geometry.vertices, info.vertex_count,
+                       m->pub.geometry.indices, info.index_count, &m->pub.geometry) != TP_OK) {
+        tp__mesh_put(s, m);
+        return 1;
+    }
+    m->pub.max_error_m = error_m;
+    m->pub.flags = flags;
+    b->mesh = m;
+    return 1;
 }
 
 /* In-view chunks without any LOD (outside the region, absent from the file) get their
@@ -223,22 +290,26 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
         if (!det && tp__now_s() - update_start_s >= limit_s)
             break;
         tp__chunk *c = s->missing[i];
-        size_t bytes = s->block_bytes[s->coarsest];
-        if (!s->pool[s->coarsest] && !tp__make_room(s, bytes, -1.0))
+        tp__block *b;
+        if (!take_room(s, s->coarsest, s->meshes ? s->coarsest_mesh_max : 0, -1.0, &b))
             break;
-        tp__block *b = tp__block_get(s, s->coarsest);
         if (!b)
             return TP_ERR_OUT_OF_MEMORY;
         /* Heights and biomes only: the climate grid would more than double the cost
          * (it is sampled at full resolution), and the finer LODs bring it. */
         tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
         tp_generate_chunk(&s->world, c->cx, c->cz, s->coarsest, &f);
+        if (s->meshes && !sync_mesh(s, c, b)) {
+            tp__block_unused(s, b);
+            return TP_ERR_OUT_OF_MEMORY;
+        }
         b->has_climate = 0;
         b->cx = c->cx, b->cz = c->cz, b->lod = s->coarsest;
         b->source = TP_STREAMER_SOURCE_GENERATED;
         c->coarse = b;
         tp__block_publish(s, b);
-        size_t payload = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest] * 3u;
+        size_t payload = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest] * 3u +
+                         (b->mesh ? b->mesh->bytes : 0);
         s->stats.s.sync_generations++;
         s->stats.s.fallbacks++;
         s->stats.s.fallbacks_outside++;
@@ -246,7 +317,7 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
         s->stats.s.page_ins_by_lod[s->coarsest]++;
         s->stats.s.bytes_decoded += payload;
         tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->coarsest, 0,
-                 TP_STREAMER_SOURCE_GENERATED, b->bytes);
+                 TP_STREAMER_SOURCE_GENERATED, tp__block_total(b));
     }
     return TP_OK;
 }
@@ -307,6 +378,13 @@ static int build_requests(tp_streamer *s)
                                                        : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
             if (!push_request(s, c, c->pred_lod, TP__SLOT_FINE, key))
                 return 0;
+        } else {
+            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+            /* Less urgent than anything that adds detail: the finer LOD is on screen. */
+            if (replacement_wanted(s, c, target, best) &&
+                !push_request(s, c, target, TP__SLOT_FINE,
+                              (TP__CLASS_PREDICTED + 1) * CLASS_KEY + c->view_dist_m))
+                return 0;
         }
     }
     qsort(s->req, s->req_count, sizeof *s->req, compare_requests);
@@ -326,12 +404,12 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
     tp_result res = TP_OK;
     for (uint32_t i = 0; i < s->req_count && s->in_flight < limit; i++) {
         tp__request *r = &s->req[i];
-        size_t bytes = s->block_bytes[r->lod];
-        /* Room for it, taking only from less urgent chunks; if there is none, a smaller,
-         * less urgent page may still fit in what is free. */
-        if (!s->pool[r->lod] && !tp__make_room(s, bytes, r->key))
+        /* Room for it (and for a mesh as large as the largest seen at its LOD), taking
+         * only from less urgent chunks; if there is none, a smaller, less urgent page may
+         * still fit in what is free. */
+        tp__block *b;
+        if (!take_room(s, r->lod, s->meshes ? s->mesh_expect[r->lod] : 0, r->key, &b))
             continue;
-        tp__block *b = tp__block_get(s, r->lod);
         if (!b) {
             res = TP_ERR_OUT_OF_MEMORY;
             break;

@@ -11,8 +11,13 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "terrapage/mesh.h"
 
 #define DEFAULT_BUDGET_EXTRA (64ull << 20)
+
+/* The view keeps its 0.1.0 size and layout: the mesh took one of its reserved pointers. */
+_Static_assert(sizeof(tp_chunk_view) == 8 * sizeof(uint32_t) + 9 * sizeof(void *),
+               "tp_chunk_view changed size");
 
 double tp__now_s(void)
 {
@@ -23,18 +28,20 @@ double tp__now_s(void)
 
 /* ---- Options ------------------------------------------------------------------------------ */
 
-static tp_result resolve_options(const tp_streamer_options *in, tp_streamer_options *o)
+static tp_result resolve_options(const tp_streamer_options *in, int generated,
+                                 tp_streamer_options *o)
 {
     static const tp_streamer_options zero;
     *o = in ? *in : zero;
     const uint32_t known = TP_STREAMER_PREAD | TP_STREAMER_DETERMINISTIC |
-                           TP_STREAMER_NO_PREDICTION | TP_STREAMER_VIRTUAL_CLOCK;
+                           TP_STREAMER_NO_PREDICTION | TP_STREAMER_VIRTUAL_CLOCK |
+                           TP_STREAMER_NO_MESHES;
     if (o->flags & ~known)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: unknown flags 0x%x",
                              o->flags & ~known);
     if (o->reserved0)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: reserved0 is not 0");
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 7; i++)
         if (o->reserved[i])
             return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                                  "streamer options: reserved[%d] is not 0", i);
@@ -71,8 +78,13 @@ static tp_result resolve_options(const tp_streamer_options *in, tp_streamer_opti
         o->throttle_frame_ms = 10.0;
     if (o->prediction_horizon_s == 0.0)
         o->prediction_horizon_s = 2.0;
+    if (o->teleport_speed_m_s == 0)
+        o->teleport_speed_m_s = 1000;
+    /* With a file, a chunk that has no coarsest LOD is rare (outside the region), so
+     * update() may make one itself; without a file every chunk starts that way, and the
+     * on-demand design it stands for leaves all generation to the workers. */
     if (o->sync_generate_budget_ms == 0.0)
-        o->sync_generate_budget_ms = 1.0;
+        o->sync_generate_budget_ms = generated ? -1.0 : 1.0;
     if (!isfinite(o->lod_hysteresis_m) || !isfinite(o->throttle_frame_ms) ||
         o->throttle_frame_ms < 0.0 || !isfinite(o->prediction_horizon_s) ||
         o->prediction_horizon_s < 0.0 || !isfinite(o->teleport_distance_m) ||
@@ -105,39 +117,144 @@ static tp_result check_world(tp_streamer *s, const char *path)
     return TP_OK;
 }
 
-/* Decodes the coarsest LOD of every baked chunk into the permanent arrays. A page that
- * fails is generated instead (and counted), so even a damaged file has no hole. */
+/* ---- The permanent coarsest LOD --------------------------------------------------------- */
+
+/* Meshes of the permanent LOD sit back to back in slabs: they are never freed one by
+ * one, and a slab costs one allocation for a few hundred of them. */
+#define ARENA_SLAB_BYTES (16u << 10)
+
+static tp__mesh *arena_mesh(tp_streamer *s, uint32_t vertex_count, uint32_t index_count)
+{
+    size_t bytes = (tp__mesh_record_bytes(vertex_count, index_count) + 15u) & ~(size_t)15u;
+    if (s->arena_count == 0 || s->arena_used + bytes > s->arena_slab_bytes) {
+        if (s->arena_count == s->arena_cap) {
+            uint32_t cap = s->arena_cap ? s->arena_cap * 2 : 16;
+            void **slabs = tp__alloc(s, cap * sizeof *slabs);
+            if (!slabs)
+                return NULL;
+            if (s->arena_count)
+                memcpy(slabs, s->arena, s->arena_count * sizeof *slabs);
+            tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
+            s->arena = slabs;
+            s->arena_cap = cap;
+        }
+        /* A slab is at least ARENA_SLAB_BYTES; sizes are recorded in its first word. */
+        size_t slab = bytes + 16u > ARENA_SLAB_BYTES ? bytes + 16u : ARENA_SLAB_BYTES;
+        uint8_t *p = tp__alloc(s, slab);
+        if (!p)
+            return NULL;
+        memcpy(p, &slab, sizeof slab);
+        s->arena[s->arena_count++] = p;
+        s->arena_used = 16u;
+        s->arena_slab_bytes = slab;
+        s->arena_bytes += slab;
+    }
+    tp__mesh *m = (tp__mesh *)((uint8_t *)s->arena[s->arena_count - 1] + s->arena_used);
+    s->arena_used += bytes;
+    m->next = NULL;
+    m->bytes = bytes;
+    m->cls = TP__MESH_PERMANENT;
+    tp__mesh_layout(m, vertex_count, index_count);
+    return m;
+}
+
+/* Decodes mesh encoding `raw` into a new arena record, or fails without using it. */
+static tp_result arena_decode(tp_streamer *s, const void *raw, size_t size, float error_m,
+                              uint32_t flags, tp__mesh **out)
+{
+    tp_mesh info;
+    tp_result r = tp_mesh_decode_header(raw, size, &info);
+    if (r != TP_OK)
+        return TP_ERR_CORRUPT;
+    tp__mesh *m = arena_mesh(s, info.vertex_count, info.index_count);
+    if (!m)
+        return TP_ERR_OUT_OF_MEMORY;
+    r = tp_mesh_decode(raw, size, m->pub.geometry.vertices, info.vertex_count,
+                       m->pub.geometry.indices, info.index_count, &m->pub.geometry);
+    if (r != TP_OK) {
+        s->arena_used -= m->bytes; /* the record was the last one: give it back */
+        return TP_ERR_CORRUPT;
+    }
+    m->pub.max_error_m = error_m;
+    m->pub.flags = flags;
+    *out = m;
+    return TP_OK;
+}
+
+/* Reads one chunk's coarsest LOD (grids and mesh) from the file. */
+static tp_result load_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
+{
+    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    uint16_t *h = s->region_heights + i * e2;
+    uint8_t *b = s->region_biomes + i * e2;
+    uint64_t read = 0;
+    tp__scratch *sc = &s->sync_scratch;
+    tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, s->coarsest, h, e2 * 2u, sc->read,
+                                &read);
+    if (r == TP_OK)
+        r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, s->coarsest, b, e2, sc->read, &read);
+    if (r == TP_OK && s->meshes) {
+        size_t size = 0;
+        float error_m = 0.0f;
+        r = tp__load_mesh_raw(s, cx, cz, s->coarsest, sc, &size, &error_m, &read);
+        if (r == TP_OK)
+            r = arena_decode(s, sc->mesh_raw, size, error_m, 0, &s->region_mesh[i]);
+    }
+    s->stats.s.bytes_read += read;
+    return r;
+}
+
+/* Regenerates one chunk's coarsest LOD (grids and mesh), as the baker made it. */
+static tp_result generate_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
+{
+    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    uint16_t *h = s->region_heights + i * e2;
+    tp_chunk_fields f = {h, s->region_biomes + i * e2, NULL, NULL};
+    tp_generate_chunk(&s->world, cx, cz, s->coarsest, &f);
+    if (!s->meshes)
+        return TP_OK;
+    size_t size = 0;
+    float error_m;
+    uint32_t flags;
+    s->region_mesh[i] = NULL;
+    tp_result r = tp__build_mesh_raw(s, cx, cz, s->coarsest, h, &s->sync_scratch, &size,
+                                     &error_m, &flags);
+    if (r == TP_OK)
+        r = arena_decode(s, s->sync_scratch.mesh_raw, size, error_m, flags, &s->region_mesh[i]);
+    return r == TP_ERR_OUT_OF_MEMORY ? r : TP_OK; /* a mesh that cannot be built: none */
+}
+
+/* Decodes the coarsest LOD of every baked chunk (and its mesh) into the permanent
+ * arrays. A page that fails is generated instead (and counted), so even a damaged file
+ * has no hole. */
 static tp_result load_permanent(tp_streamer *s)
 {
     uint64_t count = (uint64_t)s->rw * s->rh;
     uint32_t e = s->edge[s->coarsest];
     size_t e2 = (size_t)e * e;
-    if (count > (SIZE_MAX / 4) / (e2 * 3u + 1u))
+    size_t per_chunk = e2 * 3u + 1u + (s->meshes ? sizeof *s->region_mesh : 0);
+    if (count > (SIZE_MAX / 4) / per_chunk)
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: the region is too large");
-    s->region_alloc_bytes = (size_t)count * (e2 * 3u + 1u);
+    s->region_alloc_bytes = (size_t)count * per_chunk;
     s->region_present = tp__alloc(s, (size_t)count);
     s->region_heights = tp__alloc(s, (size_t)count * e2 * 2u);
     s->region_biomes = tp__alloc(s, (size_t)count * e2);
-    if (!s->region_present || !s->region_heights || !s->region_biomes)
+    if (s->meshes && (s->region_mesh = tp__alloc(s, (size_t)count * sizeof *s->region_mesh)))
+        memset(s->region_mesh, 0, (size_t)count * sizeof *s->region_mesh);
+    if (!s->region_present || !s->region_heights || !s->region_biomes ||
+        (s->meshes && !s->region_mesh))
         return tp__error_set(TP_ERR_OUT_OF_MEMORY,
                              "streamer: out of memory for the coarsest LOD of %llu chunks",
                              (unsigned long long)count);
-    s->permanent_bytes = s->region_alloc_bytes;
     tp__stats *st = &s->stats;
     for (uint64_t i = 0; i < count; i++) {
         int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
-        uint16_t *h = s->region_heights + i * e2;
-        uint8_t *b = s->region_biomes + i * e2;
-        uint64_t read = 0;
-        tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, s->coarsest, h, e2 * 2u,
-                                    s->sync_scratch, &read);
-        if (r == TP_OK)
-            r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, s->coarsest, b, e2, s->sync_scratch,
-                              &read);
-        st->s.bytes_read += read;
+        tp_result r = load_permanent_chunk(s, cx, cz, i);
+        if (r == TP_ERR_OUT_OF_MEMORY)
+            return tp__error_set(r, "streamer: out of memory for the coarsest meshes");
         s->region_present[i] = 1;
         if (r == TP_OK) {
-            st->s.bytes_decoded += e2 * 3u;
+            st->s.bytes_decoded += e2 * 3u + (s->meshes ? s->region_mesh[i]->bytes : 0);
             continue;
         }
         tp_chunk_bounds bounds;
@@ -146,8 +263,9 @@ static tp_result load_permanent(tp_streamer *s)
             continue;
         }
         /* Present but unreadable (or a layer missing): never trust it, regenerate. */
-        tp_chunk_fields f = {h, b, NULL, NULL};
-        tp_generate_chunk(&s->world, cx, cz, s->coarsest, &f);
+        if (generate_permanent_chunk(s, cx, cz, i) != TP_OK)
+            return tp__error_set(TP_ERR_OUT_OF_MEMORY,
+                                 "streamer: out of memory for the coarsest meshes");
         s->region_present[i] = 2;
         st->s.fallbacks++;
         st->s.bytes_decoded += e2 * 3u;
@@ -158,7 +276,94 @@ static tp_result load_permanent(tp_streamer *s)
         else
             st->s.decode_failures++;
     }
+    s->permanent_bytes = s->region_alloc_bytes + s->arena_bytes + s->arena_cap * sizeof(void *);
     return TP_OK;
+}
+
+/* Sizes that follow from the world, for both kinds of streamer. */
+static void derive_sizes(tp_streamer *s)
+{
+    s->chunk_m = s->world.chunk_size_m;
+    s->lod_count = tp_world_lod_count(&s->world);
+    s->coarsest = s->lod_count - 1;
+    s->climate_edge = tp_world_climate_edge(&s->world);
+    for (uint32_t k = 0; k < s->lod_count; k++) {
+        s->edge[k] = tp_world_lod_edge(&s->world, k);
+        s->block_bytes[k] = tp__block_bytes_for(s, k);
+    }
+    s->max_stored = (size_t)s->edge[0] * s->edge[0] * 2u;
+    if (s->meshes) {
+        /* Staging for the worst mesh of LOD 0 (every page fits), and reads as large as
+         * the largest mesh blob can be stored. */
+        tp_mesh_build_bound(s->edge[0], &s->stage_vertices, &s->stage_indices);
+        s->stage_bytes = ((size_t)s->stage_vertices * sizeof(tp_mesh_vertex) +
+                          (size_t)s->stage_indices * sizeof(uint16_t) + 15u) & ~(size_t)15u;
+        s->mesh_raw_cap = tp_mesh_chunk_blob_bound(&s->world, 0);
+        size_t stored = tp_blob_encode_bound(s->mesh_raw_cap);
+        if (stored > s->max_stored)
+            s->max_stored = stored;
+        uint32_t v, i, cls;
+        tp_mesh_build_bound(s->edge[s->coarsest], &v, &i);
+        s->coarsest_mesh_max = tp__mesh_bytes_for(v, i, &cls);
+        /* Until the first meshes of a LOD are seen, dispatch makes room for a mesh of a
+         * quarter of the grid block: about the average of rough terrain's LOD 0. */
+        for (uint32_t k = 0; k < s->lod_count; k++)
+            s->mesh_expect[k] = s->block_bytes[k] / 4u;
+    }
+    s->band_count = 0;
+    while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
+        s->band_count++;
+    if (s->opt.teleport_distance_m == 0.0)
+        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->chunk_m * 0.5;
+}
+
+/* What follows the permanent LOD: the budget check, the job table and the workers.
+ * `what` names the file (or the generated world) in errors. */
+static tp_result start_streaming(tp_streamer *s, const char *what)
+{
+    /* The budget must hold the permanent LOD, one view of generated coarsest LODs (a
+     * camera entirely outside the region) and every page that can be in flight. */
+    uint32_t side = 2u * s->opt.view_distance_chunks + 1u;
+    s->view_count = side * side;
+    s->job_count = s->opt.max_in_flight;
+    uint64_t stage = (uint64_t)s->job_count * s->stage_bytes;
+    uint64_t need = s->permanent_bytes +
+                    (uint64_t)s->view_count * (s->block_bytes[s->coarsest] + s->coarsest_mesh_max) +
+                    (uint64_t)s->job_count * s->block_bytes[0] + stage;
+    if (s->opt.budget_bytes == 0)
+        s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
+                                  ? s->permanent_bytes + DEFAULT_BUDGET_EXTRA : need;
+    if (s->opt.budget_bytes < need)
+        return tp__error_set(TP_ERR_OUT_OF_RANGE,
+                             "%s: a budget of %llu bytes is too small; this world and view "
+                             "need at least %llu (%llu for the coarsest LOD of the region)",
+                             what, (unsigned long long)s->opt.budget_bytes,
+                             (unsigned long long)need, (unsigned long long)s->permanent_bytes);
+    /* The staging of the jobs is decoded data in flight, so it counts from the start. */
+    s->held_bytes = s->permanent_bytes + stage;
+    s->resident_bytes = s->permanent_bytes;
+    s->stats.s.resident_bytes_peak = s->resident_bytes;
+
+    s->missing = tp__alloc(s, s->view_count * sizeof *s->missing);
+    s->jobs = tp__alloc(s, s->job_count * sizeof *s->jobs);
+    if (!s->missing || !s->jobs || (stage && !(s->stage = tp__alloc(s, (size_t)stage))))
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    memset(s->jobs, 0, s->job_count * sizeof *s->jobs);
+    for (uint32_t i = s->job_count; i-- > 0;) {
+        tp__job *job = &s->jobs[i];
+        if (s->stage) {
+            uint8_t *p = (uint8_t *)s->stage + (size_t)i * s->stage_bytes;
+            job->stage_vertices = (tp_mesh_vertex *)p;
+            job->stage_indices = (uint16_t *)(p + (size_t)s->stage_vertices * sizeof(tp_mesh_vertex));
+        }
+        job->next = s->job_free;
+        s->job_free = job;
+    }
+    s->pred.teleport_m = s->opt.teleport_distance_m;
+    s->pred.teleport_speed_m_s = s->opt.teleport_speed_m_s;
+    s->pred.smoothing_s = 0.25;
+    s->real_origin_s = tp__now_s();
+    return tp__workers_start(s);
 }
 
 static tp_result open_streamer(tp_streamer *s, const char *path)
@@ -169,76 +374,51 @@ static tp_result open_streamer(tp_streamer *s, const char *path)
     s->desc = tp_reader_desc(s->reader);
     if ((r = check_world(s, path)) != TP_OK)
         return r;
-
-    s->chunk_m = s->world.chunk_size_m;
-    s->lod_count = tp_world_lod_count(&s->world);
-    s->coarsest = s->lod_count - 1;
-    s->climate_edge = tp_world_climate_edge(&s->world);
-    for (uint32_t k = 0; k < s->lod_count; k++) {
-        s->edge[k] = tp_world_lod_edge(&s->world, k);
-        s->block_bytes[k] = tp__block_bytes_for(s, k);
-    }
-    s->max_stored = (size_t)s->edge[0] * s->edge[0] * 2u;
-    s->band_count = 0;
-    while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
-        s->band_count++;
+    if (!(s->opt.flags & TP_STREAMER_NO_MESHES))
+        for (uint32_t i = 0; i < s->desc->layer_count; i++)
+            s->meshes |= s->desc->layers[i].layer_id == TP_LAYER_MESH;
+    derive_sizes(s);
     s->rx0 = s->desc->region_x0, s->rz0 = s->desc->region_z0;
     s->rw = s->desc->region_width, s->rh = s->desc->region_height;
-    if (s->opt.teleport_distance_m == 0.0)
-        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->chunk_m * 0.5;
 
     if ((s->opt.flags & TP_STREAMER_PREAD) && !s->opt.read) {
         s->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (s->fd < 0)
             return tp__error_set(TP_ERR_IO, "%s: cannot open for reading", path);
     }
-    if (!(s->sync_scratch = tp__alloc(s, s->max_stored)))
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    if ((r = tp__scratch_alloc(s, &s->sync_scratch,
+                               (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0)) != TP_OK)
+        return r;
     if ((r = load_permanent(s)) != TP_OK)
         return r;
-
-    /* The budget must hold the permanent LOD, one view of generated coarsest LODs (a
-     * camera entirely outside the region) and every page that can be in flight. */
-    uint32_t side = 2u * s->opt.view_distance_chunks + 1u;
-    s->view_count = side * side;
-    s->job_count = s->opt.max_in_flight;
-    uint64_t need = s->permanent_bytes + (uint64_t)s->view_count * s->block_bytes[s->coarsest] +
-                    (uint64_t)s->job_count * s->block_bytes[0];
-    if (s->opt.budget_bytes == 0)
-        s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
-                                  ? s->permanent_bytes + DEFAULT_BUDGET_EXTRA : need;
-    if (s->opt.budget_bytes < need)
-        return tp__error_set(TP_ERR_OUT_OF_RANGE,
-                             "%s: a budget of %llu bytes is too small; this world and view "
-                             "need at least %llu (%llu for the coarsest LOD of the region)",
-                             path, (unsigned long long)s->opt.budget_bytes,
-                             (unsigned long long)need, (unsigned long long)s->permanent_bytes);
-    s->held_bytes = s->resident_bytes = s->permanent_bytes;
-    s->stats.s.resident_bytes_peak = s->resident_bytes;
-
-    s->missing = tp__alloc(s, s->view_count * sizeof *s->missing);
-    s->jobs = tp__alloc(s, s->job_count * sizeof *s->jobs);
-    if (!s->missing || !s->jobs)
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
-    memset(s->jobs, 0, s->job_count * sizeof *s->jobs);
-    for (uint32_t i = s->job_count; i-- > 0;) {
-        s->jobs[i].next = s->job_free;
-        s->job_free = &s->jobs[i];
-    }
-    s->pred.teleport_m = s->opt.teleport_distance_m;
-    s->pred.smoothing_s = 0.25;
-    s->real_origin_s = tp__now_s();
-    return tp__workers_start(s);
+    return start_streaming(s, path);
 }
 
-tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
-                           tp_streamer **out_streamer)
+/* No file: an empty region, so every chunk takes the path a chunk outside the baked
+ * region takes (coarsest LOD first, then finer, all generated by the workers). */
+static tp_result open_generated(tp_streamer *s, const tp_world_params *world)
 {
-    if (!path || !out_streamer)
-        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer: NULL path or output");
+    tp_result r = tp_world_params_resolve(world, &s->world);
+    if (r != TP_OK)
+        return r;
+    s->meshes = !(s->opt.flags & TP_STREAMER_NO_MESHES);
+    derive_sizes(s);
+    s->opt.flags &= ~TP_STREAMER_PREAD; /* nothing to read */
+    s->opt.read = NULL;
+    if ((r = tp__scratch_alloc(s, &s->sync_scratch,
+                               (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0)) != TP_OK)
+        return r;
+    return start_streaming(s, "generated world");
+}
+
+/* Allocates the handle and runs `open` (a file or a generated world) on it. */
+static tp_result create_streamer(const tp_streamer_options *options, int generated,
+                                 const char *path, const tp_world_params *world,
+                                 tp_streamer **out_streamer)
+{
     *out_streamer = NULL;
     tp_streamer_options o;
-    tp_result r = resolve_options(options, &o);
+    tp_result r = resolve_options(options, generated, &o);
     if (r != TP_OK)
         return r;
     tp_streamer *s = o.allocator.alloc ? o.allocator.alloc(o.allocator.user, sizeof *s)
@@ -250,7 +430,7 @@ tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
     s->fd = -1;
     s->frame_time_s = -1.0;
     atomic_init(&s->pinned_views, 0);
-    r = open_streamer(s, path);
+    r = generated ? open_generated(s, world) : open_streamer(s, path);
     if (r != TP_OK) {
         tp_streamer_close(s);
         return r;
@@ -262,28 +442,52 @@ tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
     return TP_OK;
 }
 
+tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
+                           tp_streamer **out_streamer)
+{
+    if (!path || !out_streamer)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer: NULL path or output");
+    return create_streamer(options, 0, path, NULL, out_streamer);
+}
+
+tp_result tp_streamer_open_generated(const tp_world_params *world,
+                                     const tp_streamer_options *options,
+                                     tp_streamer **out_streamer)
+{
+    if (!world || !out_streamer)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer: NULL world or output");
+    return create_streamer(options, 1, NULL, world, out_streamer);
+}
+
 /* ---- Close --------------------------------------------------------------------------------- */
 
 void tp_streamer_close(tp_streamer *s)
 {
     if (!s)
         return;
+    /* Every job is thrown away, so a worker in the middle of one stops at its next check
+     * (between blobs, before a mesh build) instead of finishing the page. */
+    for (uint32_t i = 0; s->jobs && i < s->job_count; i++)
+        atomic_store_explicit(&s->jobs[i].cancelled, 1, memory_order_relaxed);
     tp__workers_stop(s);
     assert(atomic_load(&s->pinned_views) == 0 && "tp_streamer_close: views still acquired");
+    /* Everything back to the pools first (meshes travel with their blocks), then the
+     * pools are freed in one place. */
     for (uint32_t i = 0; i < s->live_count; i++) {
         tp__chunk *c = s->live[i];
         tp__block *bs[2] = {c->coarse, c->fine};
         for (int k = 0; k < 2; k++)
             if (bs[k])
-                tp__free(s, bs[k], bs[k]->bytes);
+                tp__block_unused(s, bs[k]);
         for (int k = 0; k < 2; k++)
             if (c->job[k])
-                tp__free(s, c->job[k]->block, c->job[k]->block->bytes);
+                tp__block_unused(s, c->job[k]->block);
+        c->coarse = c->fine = NULL;
     }
     while (s->retired) {
         tp__block *b = s->retired;
         s->retired = b->next;
-        tp__free(s, b, b->bytes);
+        tp__block_unused(s, b);
     }
     tp__pool_free_all(s);
     tp__chunks_free_all(s);
@@ -292,12 +496,18 @@ void tp_streamer_close(tp_streamer *s)
     tp__free(s, s->missing, s->view_count * sizeof *s->missing);
     tp__free(s, s->jobs, s->job_count * sizeof *s->jobs);
     size_t count = (size_t)s->rw * s->rh, e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-    if (s->region_present) {
-        tp__free(s, s->region_present, count);
-        tp__free(s, s->region_heights, count * e2 * 2u);
-        tp__free(s, s->region_biomes, count * e2);
+    tp__free(s, s->region_present, count);
+    tp__free(s, s->region_heights, count * e2 * 2u);
+    tp__free(s, s->region_biomes, count * e2);
+    tp__free(s, s->region_mesh, count * sizeof *s->region_mesh);
+    for (uint32_t i = 0; i < s->arena_count; i++) {
+        size_t slab;
+        memcpy(&slab, s->arena[i], sizeof slab);
+        tp__free(s, s->arena[i], slab);
     }
-    tp__free(s, s->sync_scratch, s->max_stored);
+    tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
+    tp__free(s, s->stage, (size_t)s->job_count * s->stage_bytes);
+    tp__scratch_free(s, &s->sync_scratch);
     if (s->fd >= 0)
         close(s->fd);
     tp_reader_close(s->reader);
@@ -309,6 +519,43 @@ void tp_streamer_close(tp_streamer *s)
 }
 
 /* ---- Update -------------------------------------------------------------------------------- */
+
+/* Moves a finished job's mesh from its staging into an allocation of its size class,
+ * attached to the block. The budget must have room for it: dispatch made room for the
+ * largest mesh seen at the LOD, and a larger one may take from less urgent chunks. If
+ * even that fails the page is dropped and asked for again (counted as a cancellation). */
+static int attach_mesh(tp_streamer *s, tp__chunk *c, tp__job *job, tp__block *b)
+{
+    uint32_t v = job->mesh.vertex_count, i = job->mesh.index_count, cls;
+    size_t bytes = tp__mesh_bytes_for(v, i, &cls);
+    if (bytes > s->mesh_expect[job->lod])
+        s->mesh_expect[job->lod] = bytes;
+    tp__mesh *m = NULL;
+    if (cls < TP__MESH_CLASSES && !s->mesh_pool[cls]) {
+        if (!tp__make_room(s, bytes, c->key))
+            cls = TP__MESH_CLASSES;
+        /* Requests come in key order, and make_room() keeps its place in the victim
+         * list on that promise; a publish is out of that order, so the list starts anew. */
+        s->victims_built = 0;
+    }
+    if (cls < TP__MESH_CLASSES)
+        m = tp__mesh_get(s, v, i);
+    if (!m) {
+        s->stats.s.cancellations++;
+        tp__emit(s, TP_STREAMER_EVENT_CANCEL, c->cx, c->cz, job->lod, 0, 0, 0);
+        return 0;
+    }
+    tp_mesh *g = &m->pub.geometry;
+    memcpy(g->vertices, job->stage_vertices, (size_t)v * sizeof *g->vertices);
+    memcpy(g->indices, job->stage_indices, (size_t)i * sizeof *g->indices);
+    g->skirt_vertex_start = job->mesh.skirt_vertex_start;
+    g->skirt_index_start = job->mesh.skirt_index_start;
+    g->skirt_depth = job->mesh.skirt_depth;
+    m->pub.max_error_m = job->mesh_error_m;
+    m->pub.flags = job->mesh_flags;
+    b->mesh = m;
+    return 1;
+}
 
 static void publish(tp_streamer *s, tp__job *list)
 {
@@ -324,7 +571,8 @@ static void publish(tp_streamer *s, tp__job *list)
         job->chunk = NULL;
         job->next = s->job_free;
         s->job_free = job;
-        if (atomic_load_explicit(&job->cancelled, memory_order_relaxed)) {
+        if (atomic_load_explicit(&job->cancelled, memory_order_relaxed) ||
+            (s->meshes && job->mesh_ok && !attach_mesh(s, c, job, b))) {
             tp__block_unused(s, b);
             continue;
         }
@@ -341,7 +589,8 @@ static void publish(tp_streamer *s, tp__job *list)
         st->s.page_ins++;
         st->s.page_ins_by_lod[job->lod]++;
         st->s.bytes_read += job->bytes_read;
-        st->s.bytes_decoded += e2 * 3u + (size_t)s->climate_edge * s->climate_edge * 4u;
+        st->s.bytes_decoded += e2 * 3u + (size_t)s->climate_edge * s->climate_edge * 4u +
+                               (b->mesh ? b->mesh->bytes : 0);
         if (job->source != TP_STREAMER_SOURCE_FILE) {
             st->s.fallbacks++;
             st->s.fallbacks_outside += job->outside;
@@ -350,7 +599,7 @@ static void publish(tp_streamer *s, tp__job *list)
         }
         tp__stats_latency(st, s->clock_s - job->dispatched_s);
         tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, job->lod, 0, job->source,
-                 b->bytes);
+                 tp__block_total(b));
     }
 }
 
@@ -365,6 +614,11 @@ static void lower_overshoot(tp_streamer *s)
         if (!c->in_view || !c->fine)
             continue;
         uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+        /* With meshes the coarser LOD cannot be derived: unless it is the coarsest
+         * (always there), it is paged in (a replacement request, schedule.c) and the
+         * finer LOD stays on screen until it arrives. */
+        if (s->meshes && target < s->coarsest)
+            continue;
         if (c->fine_lod < target &&
             atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
             tp__chunk_lower(s, c, target);
@@ -500,6 +754,7 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
             v->climate_edge = s->climate_edge;
         }
         v->source = b->source;
+        v->mesh = b->mesh ? &b->mesh->pub : NULL;
     } else {
         size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
         v->lod = s->coarsest;
@@ -509,6 +764,8 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
         v->source = s->region_present[ri] == 2 ? TP_STREAMER_SOURCE_REPAIRED
                                                : TP_STREAMER_SOURCE_FILE;
         v->flags |= TP_CHUNK_VIEW_PERMANENT;
+        if (s->region_mesh && s->region_mesh[ri])
+            v->mesh = &s->region_mesh[ri]->pub;
     }
     if (v->lod > wanted)
         v->flags |= TP_CHUNK_VIEW_COARSER;
@@ -652,4 +909,6 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->resident_chunks = resident;
     out_stats->in_flight = s->in_flight;
     out_stats->worker_threads = s->q.thread_count;
+    out_stats->mesh_bytes = s->mesh_bytes + s->arena_bytes;
+    out_stats->scratch_bytes = s->scratch_bytes;
 }

@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "internal.h"
+#include "terrapage/mesh.h"
 
 /* ---- One page -------------------------------------------------------------------------- */
 
@@ -68,7 +69,64 @@ tp_result tp__load_blob(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t l
     return TP_OK;
 }
 
-void tp__job_execute(const tp_streamer *s, tp__job *job, void *scratch)
+/* The mesh blob of (chunk, LOD) decoded from LZ4 into scratch->mesh_raw: the mesh
+ * encoding, whose own checksum tp_mesh_decode() checks again. */
+tp_result tp__load_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
+                            const tp__scratch *scratch, size_t *out_size, float *out_error_m,
+                            uint64_t *bytes_read)
+{
+    tp_blob_ref ref;
+    tp_result r = tp_reader_find(s->reader, cx, cz, TP_LAYER_MESH, lod, &ref);
+    if (r == TP_ERR_NOT_FOUND || r == TP_ERR_CHECKSUM)
+        return r;
+    if (r != TP_OK || ref.raw_size > scratch->mesh_raw_bytes || ref.stored_size > s->max_stored)
+        return TP_ERR_CORRUPT; /* larger than any mesh this world's builder makes */
+    const void *bytes = NULL;
+    r = read_bytes(s, &ref, scratch->read, &bytes);
+    if (r != TP_OK)
+        return r;
+    *bytes_read += ref.stored_size;
+    if (XXH3_64bits(bytes, ref.stored_size) != ref.checksum)
+        return TP_ERR_CHECKSUM;
+    if (tp_blob_decode(ref.encoding, ref.elem_type, ref.edge, bytes, ref.stored_size,
+                       scratch->mesh_raw, ref.raw_size) != TP_OK)
+        return TP_ERR_CORRUPT;
+    *out_size = ref.raw_size;
+    memcpy(out_error_m, &ref.aux, sizeof *out_error_m);
+    return TP_OK;
+}
+
+/* The fallback's mesh: the baker's own function on the LOD's grid, so the encoding is
+ * the one the file holds (or would hold) for (chunk, LOD). Its error against LOD 0 is
+ * measured when the grid is LOD 0; at coarser LODs that would need the LOD-0 grid (four
+ * times the generation per LOD), so the LOD's promise stands in, flagged. */
+tp_result tp__build_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
+                             const uint16_t *heights, const tp__scratch *scratch,
+                             size_t *out_size, float *out_error_m, uint32_t *out_flags)
+{
+    float error_m = -1.0f;
+    tp_result r = tp_mesh_generate_chunk_blob(&s->world, cx, cz, lod, heights,
+                                              lod == 0 ? heights : NULL, scratch->mesh_build,
+                                              scratch->mesh_build_bytes, scratch->mesh_raw,
+                                              scratch->mesh_raw_bytes, out_size, &error_m);
+    *out_flags = 0;
+    if (r == TP_OK && lod != 0) {
+        error_m = (float)tp_mesh_lod_target_error_m(lod);
+        *out_flags = TP_CHUNK_MESH_ERROR_ESTIMATED;
+    }
+    *out_error_m = error_m;
+    return r;
+}
+
+/* Decodes scratch->mesh_raw into the job's staging. */
+static tp_result stage_mesh(const tp_streamer *s, tp__job *job, const tp__scratch *scratch,
+                            size_t size)
+{
+    return tp_mesh_decode(scratch->mesh_raw, size, job->stage_vertices, s->stage_vertices,
+                          job->stage_indices, s->stage_indices, &job->mesh);
+}
+
+void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scratch)
 {
     tp__block *b = job->block;
     const uint32_t lod = job->lod;
@@ -76,6 +134,8 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, void *scratch)
     const size_t c2 = (size_t)s->climate_edge * s->climate_edge;
     job->bytes_read = 0;
     job->checksum_failed = job->decode_failed = job->outside = 0;
+    job->mesh_ok = 0;
+    job->mesh_flags = 0;
     b->cx = job->cx, b->cz = job->cz, b->lod = lod;
 
     tp_result r = TP_ERR_NOT_FOUND;
@@ -90,9 +150,17 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, void *scratch)
             if (atomic_load_explicit(&job->cancelled, memory_order_relaxed))
                 return; /* the result will be thrown away: stop early */
             r = tp__load_blob(s, job->cx, job->cz, parts[i].layer, parts[i].lod, parts[i].dst,
-                              parts[i].bytes, scratch, &job->bytes_read);
+                              parts[i].bytes, scratch->read, &job->bytes_read);
             if (r != TP_OK)
                 break;
+        }
+        if (r == TP_OK && s->meshes) {
+            size_t size = 0;
+            r = tp__load_mesh_raw(s, job->cx, job->cz, lod, scratch, &size, &job->mesh_error_m,
+                                  &job->bytes_read);
+            if (r == TP_OK && stage_mesh(s, job, scratch, size) != TP_OK)
+                r = TP_ERR_CORRUPT; /* the whole page is regenerated, mesh included */
+            job->mesh_ok = r == TP_OK;
         }
     }
     b->has_climate = 1;
@@ -112,6 +180,42 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, void *scratch)
     }
     tp_chunk_fields f = {b->heights, b->biomes, b->temperature, b->precipitation};
     tp_generate_chunk(&s->world, job->cx, job->cz, lod, &f);
+    if (s->meshes && !atomic_load_explicit(&job->cancelled, memory_order_relaxed)) {
+        size_t size = 0;
+        job->mesh_ok = tp__build_mesh_raw(s, job->cx, job->cz, lod, b->heights, scratch, &size,
+                                          &job->mesh_error_m, &job->mesh_flags) == TP_OK &&
+                       stage_mesh(s, job, scratch, size) == TP_OK;
+    }
+}
+
+/* ---- Working memory ----------------------------------------------------------------------- */
+
+/* for_jobs: sized for any page (a worker, or the game thread in the deterministic
+ * mode); otherwise for the coarsest LOD only (open and update()'s own generation). */
+tp_result tp__scratch_alloc(tp_streamer *s, tp__scratch *sc, int for_jobs)
+{
+    memset(sc, 0, sizeof *sc);
+    uint32_t lod = for_jobs ? 0 : s->coarsest;
+    if (s->fd >= 0 || s->opt.read)
+        sc->read_bytes = s->max_stored;
+    if (s->meshes) {
+        sc->mesh_raw_bytes = tp_mesh_chunk_blob_bound(&s->world, lod);
+        sc->mesh_build_bytes = tp_mesh_chunk_blob_scratch_size(&s->world, lod);
+    }
+    if ((sc->read_bytes && !(sc->read = tp__alloc(s, sc->read_bytes))) ||
+        (sc->mesh_raw_bytes && !(sc->mesh_raw = tp__alloc(s, sc->mesh_raw_bytes))) ||
+        (sc->mesh_build_bytes && !(sc->mesh_build = tp__alloc(s, sc->mesh_build_bytes))))
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory for scratch");
+    s->scratch_bytes += sc->read_bytes + sc->mesh_raw_bytes + sc->mesh_build_bytes;
+    return TP_OK;
+}
+
+void tp__scratch_free(tp_streamer *s, tp__scratch *sc)
+{
+    tp__free(s, sc->read, sc->read_bytes);
+    tp__free(s, sc->mesh_raw, sc->mesh_raw_bytes);
+    tp__free(s, sc->mesh_build, sc->mesh_build_bytes);
+    memset(sc, 0, sizeof *sc);
 }
 
 /* ---- Threads ----------------------------------------------------------------------------- */
@@ -147,7 +251,7 @@ static void *worker_main(void *arg)
     worker_arg *a = arg;
     tp_streamer *s = a->s;
     tp__queue *q = &s->q;
-    void *scratch = q->scratch ? q->scratch[a->index] : NULL;
+    const tp__scratch *scratch = &q->scratch[a->index];
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (!q->pending_head && !q->stop)
@@ -194,15 +298,15 @@ tp_result tp__workers_start(tp_streamer *s)
     q->args = tp__alloc(s, n * sizeof(worker_arg));
     if (!q->threads || !q->args)
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory for threads");
-    if (s->fd >= 0 || s->opt.read) {
-        q->scratch = tp__alloc(s, n * sizeof *q->scratch);
-        if (!q->scratch)
-            return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
-        memset(q->scratch, 0, n * sizeof *q->scratch);
-        q->scratch_count = n;
-        for (uint32_t i = 0; i < n; i++)
-            if (!(q->scratch[i] = tp__alloc(s, s->max_stored)))
-                return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    q->scratch = tp__alloc(s, n * sizeof *q->scratch);
+    if (!q->scratch)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    memset(q->scratch, 0, n * sizeof *q->scratch);
+    q->scratch_count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        tp_result r = tp__scratch_alloc(s, &q->scratch[i], 1);
+        if (r != TP_OK)
+            return r;
     }
     worker_arg *args = q->args;
     for (uint32_t i = 0; i < n; i++) {
@@ -234,7 +338,7 @@ void tp__workers_stop(tp_streamer *s)
     q->threads = NULL;
     if (q->scratch) {
         for (uint32_t i = 0; i < q->scratch_count; i++)
-            tp__free(s, q->scratch[i], s->max_stored);
+            tp__scratch_free(s, &q->scratch[i]);
         tp__free(s, q->scratch, q->scratch_count * sizeof *q->scratch);
         q->scratch = NULL;
     }
@@ -278,7 +382,7 @@ void tp__workers_run_pending_sync(tp_streamer *s)
     tp__job *job;
     while ((job = pending_pop(q)) != NULL) {
         if (!atomic_load_explicit(&job->cancelled, memory_order_relaxed))
-            tp__job_execute(s, job, s->sync_scratch);
+            tp__job_execute(s, job, &s->sync_scratch);
         done_push(q, job);
     }
 }

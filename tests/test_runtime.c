@@ -4,6 +4,7 @@
  * and 9 samples) and shared by the tests, which Check runs in forked processes. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,17 @@
 #include <unistd.h>
 
 #include "terrapage/baker.h"
+#include "terrapage/mesh.h"
 #include "terrapage/runtime.h"
 
 #define SAMPLES 33u
 #define CHUNK_M 256.0
 
 static char g_world[512];     /* 16 × 16 chunks at (0, 0) */
-static char g_corrupt[512];   /* the same with two damaged pages */
+static char g_corrupt[512];   /* the same with four damaged pages */
 static tp_world_params g_params;
+static tp_reader *g_reader;   /* g_world, for the meshes the baker stored */
+static int g_no_meshes;       /* set by tests that open with TP_STREAMER_NO_MESHES */
 
 /* ---- Helpers ------------------------------------------------------------------------- */
 
@@ -57,6 +61,60 @@ static double centre_m(int32_t c)
     return ((double)c + 0.5) * CHUNK_M;
 }
 
+/* The mesh encoding the baker made for (cx, cz, lod): the file's blob inside the baked
+ * region, tp_mesh_generate_chunk_blob() outside it. Returns the size; *out to free. */
+static size_t baked_mesh(int32_t cx, int32_t cz, uint32_t lod, void **out, float *out_error)
+{
+    tp_blob_ref ref;
+    if (tp_reader_find(g_reader, cx, cz, TP_LAYER_MESH, lod, &ref) == TP_OK) {
+        *out = malloc(ref.raw_size);
+        ck_assert_int_eq(tp_reader_decode(g_reader, &ref, *out, ref.raw_size), TP_OK);
+        memcpy(out_error, &ref.aux, sizeof *out_error);
+        return ref.raw_size;
+    }
+    size_t cap = tp_mesh_chunk_blob_bound(&g_params, lod), size = 0;
+    *out = malloc(cap);
+    ck_assert_int_eq(tp_mesh_generate_chunk_blob(&g_params, cx, cz, lod, NULL, NULL, NULL, 0,
+                                                 *out, cap, &size, out_error),
+                     TP_OK);
+    return size;
+}
+
+/* The view's mesh is the baker's mesh of its chunk and LOD, decoded. */
+static void assert_mesh_equals_baked(const tp_chunk_view *v)
+{
+    ck_assert_msg(v->mesh != NULL, "(%d, %d) LOD %u (%s) has no mesh", v->cx, v->cz, v->lod,
+                  tp_streamer_source_name(v->source));
+    void *raw;
+    float error_m;
+    size_t size = baked_mesh(v->cx, v->cz, v->lod, &raw, &error_m);
+    tp_mesh info, want;
+    ck_assert_int_eq(tp_mesh_decode_header(raw, size, &info), TP_OK);
+    tp_mesh_vertex *vs = malloc(info.vertex_count * sizeof *vs + 1);
+    uint16_t *is = malloc(info.index_count * sizeof *is + 1);
+    ck_assert_int_eq(tp_mesh_decode(raw, size, vs, info.vertex_count, is, info.index_count, &want),
+                     TP_OK);
+    const tp_mesh *got = &v->mesh->geometry;
+    ck_assert_msg(got->vertex_count == want.vertex_count && got->index_count == want.index_count,
+                  "(%d, %d) LOD %u (%s): mesh of %u/%u vertices/indices, baked %u/%u", v->cx,
+                  v->cz, v->lod, tp_streamer_source_name(v->source), got->vertex_count,
+                  got->index_count, want.vertex_count, want.index_count);
+    ck_assert_uint_eq(got->skirt_vertex_start, want.skirt_vertex_start);
+    ck_assert_uint_eq(got->skirt_index_start, want.skirt_index_start);
+    ck_assert_uint_eq(got->skirt_depth, want.skirt_depth);
+    ck_assert(memcmp(got->vertices, vs, want.vertex_count * sizeof *vs) == 0);
+    ck_assert(memcmp(got->indices, is, want.index_count * sizeof *is) == 0);
+    int in_region = v->cx >= 0 && v->cz >= 0 && v->cx < 16 && v->cz < 16;
+    if (v->mesh->flags & TP_CHUNK_MESH_ERROR_ESTIMATED) {
+        ck_assert_uint_ne(v->lod, 0);
+        ck_assert(v->mesh->max_error_m == (float)tp_mesh_lod_target_error_m(v->lod));
+    } else if (in_region) {
+        ck_assert_msg(v->mesh->max_error_m == error_m, "(%d, %d) LOD %u: error %g, baked %g",
+                      v->cx, v->cz, v->lod, v->mesh->max_error_m, error_m);
+    }
+    free(vs), free(is), free(raw);
+}
+
 /* Compares a view with a fresh generation of the same chunk and LOD. */
 static void assert_view_equals_generation(const tp_chunk_view *v)
 {
@@ -78,6 +136,10 @@ static void assert_view_equals_generation(const tp_chunk_view *v)
         ck_assert(memcmp(p, v->precipitation_mm, (size_t)ce * ce * 2) == 0);
     }
     free(h), free(b), free(t), free(p);
+    if (g_no_meshes)
+        ck_assert_ptr_null(v->mesh);
+    else
+        assert_mesh_equals_baked(v);
 }
 
 /* Updates at a fixed spot until every in-view chunk has its wanted LOD. */
@@ -135,7 +197,10 @@ START_TEST(test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident)
 
     tp_streamer_stats st;
     tp_streamer_get_stats(s, &st);
-    ck_assert_uint_eq(st.permanent_bytes, 256u * (9u * 9u * 3u + 1u));
+    /* The grids, a presence byte and a mesh pointer per chunk, and the meshes. */
+    ck_assert_uint_ge(st.permanent_bytes, 256u * (9u * 9u * 3u + 1u + 8u) + st.mesh_bytes);
+    ck_assert_uint_gt(st.mesh_bytes, 256u * 100u);
+    ck_assert_uint_gt(st.scratch_bytes, 0);
     ck_assert_uint_eq(st.fallbacks, 0);
     ck_assert_uint_ge(st.worker_threads, 1);
     ck_assert_uint_le(st.held_bytes, st.budget_bytes);
@@ -254,6 +319,37 @@ START_TEST(test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport
 }
 END_TEST
 
+/* The reference soak's jumps (up to 500 m on each axis in one frame) are shorter than
+ * the teleport distance, but no camera moves at 30 km/s: they must reset the predictor,
+ * not fling the prefetch kilometres ahead. Fast real motion stays motion. */
+START_TEST(test_a_short_jump_in_one_frame_is_a_teleport_not_a_velocity)
+{
+    event_log log = {0};
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.on_event = log_event, o.event_user = &log;
+    tp_streamer *s = open_ok(g_world, &o);
+    double x = centre_m(6), z = centre_m(6);
+    for (int i = 0; i < 30; i++, x += 300.0 / 60) /* a fast plane: 300 m/s */
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.teleports, 0);
+    ck_assert(st.velocity_x_m_s > 200.0);
+    ck_assert_int_eq(tp_streamer_update(s, x + 400.0, z + 300.0, 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.teleports, 1);
+    ck_assert(st.velocity_x_m_s == 0.0 && st.velocity_z_m_s == 0.0);
+    size_t teleports = 0;
+    for (size_t i = 0; i < log.count; i++)
+        teleports += log.e[i].type == TP_STREAMER_EVENT_TELEPORT;
+    ck_assert_uint_eq(teleports, 1);
+    tp_streamer_close(s);
+    free(log.e);
+}
+END_TEST
+
 START_TEST(test_a_teleport_outside_the_region_is_covered_or_reported)
 {
     /* Deterministic: every missing coarsest LOD is generated inside the update. */
@@ -319,7 +415,14 @@ static uint64_t lcg(uint64_t *state)
     return *state >> 33;
 }
 
-static void random_path_within_budget(uint32_t flags)
+/* Opens on the shared world, or with no file at all when `generated`. */
+static tp_result open_either(int generated, const tp_streamer_options *o, tp_streamer **s)
+{
+    return generated ? tp_streamer_open_generated(&g_params, o, s)
+                     : tp_streamer_open(g_world, o, s);
+}
+
+static void random_path_within_budget(uint32_t flags, int generated)
 {
     /* The smallest budget open accepts for a 7 × 7 view and 4 pages in flight, plus room
      * for about four LOD-0 pages: constant pressure. */
@@ -330,13 +433,14 @@ static void random_path_within_budget(uint32_t flags)
     o.flags = flags;
     o.budget_bytes = 1;
     tp_streamer *s = NULL;
-    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    ck_assert_int_eq(open_either(generated, &o, &s), TP_ERR_OUT_OF_RANGE);
     unsigned long long need = 0;
     const char *d = strstr(tp_error_detail(), "at least ");
     ck_assert_ptr_nonnull(d);
     need = strtoull(d + 9, NULL, 10);
     o.budget_bytes = need + 4 * block0;
-    s = open_ok(g_world, &o);
+    tp_result opened = open_either(generated, &o, &s);
+    ck_assert_msg(opened == TP_OK, "open: %s", tp_error_detail());
 
     uint64_t rng = 12345;
     double x = centre_m(8), z = centre_m(8);
@@ -375,8 +479,8 @@ static void random_path_within_budget(uint32_t flags)
 
 START_TEST(test_a_small_budget_holds_on_every_update_of_a_long_random_path)
 {
-    random_path_within_budget(TP_STREAMER_VIRTUAL_CLOCK);
-    random_path_within_budget(TP_STREAMER_DETERMINISTIC);
+    random_path_within_budget(TP_STREAMER_VIRTUAL_CLOCK, 0);
+    random_path_within_budget(TP_STREAMER_DETERMINISTIC, 0);
 }
 END_TEST
 
@@ -387,12 +491,16 @@ static int check_visit(void *user, const tp_chunk_view *v)
     return 0;
 }
 
+/* Without meshes a downgrade subsamples the finer grid (source DERIVED); with them it
+ * falls to the coarsest LOD and pages the one in between in again. Either way every
+ * view holds exactly the page (and mesh) of its LOD. */
 START_TEST(test_downgraded_chunks_hold_exactly_the_coarser_page)
 {
+    g_no_meshes = _i;
     tp_streamer_options o = {0};
     o.view_distance_chunks = 3;
     o.max_in_flight = 4;
-    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.flags = TP_STREAMER_DETERMINISTIC | (g_no_meshes ? TP_STREAMER_NO_MESHES : 0);
     o.budget_bytes = 1;
     tp_streamer *s = NULL;
     ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
@@ -407,8 +515,37 @@ START_TEST(test_downgraded_chunks_hold_exactly_the_coarser_page)
     }
     tp_streamer_get_stats(s, &st);
     ck_assert_uint_gt(st.evictions + st.downgrades, 0);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+    if (g_no_meshes)
+        ck_assert_uint_eq(st.mesh_bytes, 0);
+    else
+        ck_assert_uint_lt(st.mesh_bytes, st.resident_bytes);
     tp_streamer_for_each(s, 0, check_visit, NULL);
     tp_streamer_close(s);
+}
+END_TEST
+
+/* The fallback's mesh function gives the very bytes the baker stored, at every LOD,
+ * whether it is handed the grid or generates it. */
+START_TEST(test_generated_mesh_encodings_equal_the_baked_blobs)
+{
+    const int32_t chunks[3][2] = {{0, 0}, {7, 3}, {15, 15}};
+    for (int k = 0; k < 3; k++)
+        for (uint32_t lod = 0; lod < 3; lod++) {
+            tp_blob_ref ref;
+            ck_assert_int_eq(tp_reader_find(g_reader, chunks[k][0], chunks[k][1], TP_LAYER_MESH,
+                                            lod, &ref), TP_OK);
+            uint8_t *baked = malloc(ref.raw_size);
+            ck_assert_int_eq(tp_reader_decode(g_reader, &ref, baked, ref.raw_size), TP_OK);
+            size_t cap = tp_mesh_chunk_blob_bound(&g_params, lod), size = 0;
+            uint8_t *made = malloc(cap);
+            ck_assert_int_eq(tp_mesh_generate_chunk_blob(&g_params, chunks[k][0], chunks[k][1],
+                                                         lod, NULL, NULL, NULL, 0, made, cap,
+                                                         &size, NULL), TP_OK);
+            ck_assert_uint_eq(size, ref.raw_size);
+            ck_assert(memcmp(made, baked, size) == 0);
+            free(made), free(baked);
+        }
 }
 END_TEST
 
@@ -454,11 +591,17 @@ START_TEST(test_a_corrupted_page_is_regenerated_never_trusted_and_counted)
     tp_streamer *s = open_ok(g_corrupt, &o);
     tp_streamer_stats st;
     tp_streamer_get_stats(s, &st);
-    /* The damaged coarsest page of (9, 9) was regenerated at open. */
-    ck_assert_uint_eq(st.checksum_failures, 1);
+    /* The damaged coarsest pages of (9, 9) and (11, 11) were regenerated at open, the
+     * mesh with them (it must equal the one the damaged blob held). */
+    ck_assert_uint_eq(st.checksum_failures, 2);
     tp_chunk_view v;
     ck_assert_int_eq(tp_streamer_acquire(s, 9, 9, 0, &v), TP_OK);
     ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_REPAIRED);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    ck_assert_int_eq(tp_streamer_acquire(s, 11, 11, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_REPAIRED);
+    ck_assert_uint_eq(v.lod, 2);
     assert_view_equals_generation(&v);
     tp_streamer_release(s, &v);
 
@@ -474,11 +617,102 @@ START_TEST(test_a_corrupted_page_is_regenerated_never_trusted_and_counted)
     ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
     assert_view_equals_generation(&v);
     tp_streamer_release(s, &v);
+    /* A damaged LOD-0 mesh: the whole page is regenerated, and its measured error is
+     * the one the file records. */
+    ck_assert_int_eq(tp_streamer_acquire(s, 5, 7, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 0);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_REPAIRED);
+    ck_assert_uint_eq(v.mesh->flags, 0);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
     tp_streamer_get_stats(s, &st);
-    ck_assert_uint_eq(st.checksum_failures, 2);
-    ck_assert_uint_eq(st.fallbacks, 2);
+    ck_assert_uint_eq(st.checksum_failures, 4);
+    ck_assert_uint_eq(st.fallbacks, 4);
     ck_assert_uint_eq(st.fallbacks_outside, 0);
     tp_streamer_close(s);
+}
+END_TEST
+
+/* ---- No file: every page generated on demand ------------------------------------------- */
+
+START_TEST(test_a_generated_streamer_pages_in_fresh_generations_without_blocking_update)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    tp_streamer *s = NULL;
+    tp_result r = tp_streamer_open_generated(&g_params, &o, &s);
+    ck_assert_msg(r == TP_OK, "open: %s", tp_error_detail());
+    ck_assert_ptr_null(tp_streamer_reader(s));
+    ck_assert_uint_eq(tp_streamer_world(s)->samples_per_edge, SAMPLES);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), -1); /* nothing permanent */
+
+    /* The first update hands everything to the workers and generates nothing itself. */
+    double x = centre_m(3), z = centre_m(5);
+    ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.permanent_bytes, 0);
+    ck_assert_uint_eq(st.sync_generations, 0);
+    ck_assert_uint_eq(st.in_view_missing, 49 - (uint32_t)st.page_ins);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+
+    settle(s, x, z);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.sync_generations, 0);
+    ck_assert_uint_eq(st.bytes_read, 0);
+    ck_assert_uint_gt(st.page_ins, 49);           /* every coarsest LOD, then finer ones */
+    ck_assert_uint_eq(st.fallbacks, st.page_ins); /* every page is generated */
+    ck_assert_uint_eq(st.fallbacks_outside, st.fallbacks);
+    ck_assert_uint_gt(st.in_view_missing_total, 0);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), 0);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 5, 5), 1);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 6, 5), 2);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, 3, 5, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_GENERATED);
+    ck_assert_uint_eq(v.climate_edge, 5);
+    ck_assert(!(v.flags & TP_CHUNK_VIEW_PERMANENT));
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    tp_chunk_bounds b;
+    ck_assert_int_eq(tp_streamer_chunk_bounds(s, 3, 5, &b), TP_OK);
+    ck_assert(b.flags & TP_CHUNK_BOUNDS_ESTIMATED);
+    tp_streamer_close(s);
+
+    /* Asked to, update() makes the coarsest LODs itself: all of them in the
+     * deterministic mode, which runs every job inside update(). */
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    ck_assert_int_eq(tp_streamer_open_generated(&g_params, &o, &s), TP_OK);
+    ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    ck_assert_uint_eq(st.sync_generations, 49);
+    tp_streamer_close(s);
+}
+END_TEST
+
+START_TEST(test_a_generated_streamer_rejects_bad_parameters)
+{
+    tp_streamer *s = NULL;
+    tp_world_params w = g_params;
+    w.samples_per_edge = 30; /* not 2^n + 1 */
+    ck_assert_int_eq(tp_streamer_open_generated(&w, NULL, &s), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(s);
+    tp_streamer_options o = {0};
+    o.budget_bytes = 1000;
+    ck_assert_int_eq(tp_streamer_open_generated(&g_params, &o, &s), TP_ERR_OUT_OF_RANGE);
+    ck_assert(strstr(tp_error_detail(), "too small") != NULL);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
+START_TEST(test_a_generated_streamer_holds_a_small_budget_on_every_update)
+{
+    random_path_within_budget(TP_STREAMER_VIRTUAL_CLOCK, 1);
+    random_path_within_budget(TP_STREAMER_DETERMINISTIC, 1);
 }
 END_TEST
 
@@ -577,11 +811,115 @@ START_TEST(test_close_with_work_in_flight_is_safe)
         tp_streamer_options o = {0};
         o.view_distance_chunks = 4;
         o.worker_threads = 3;
-        tp_streamer *s = open_ok(g_world, &o);
+        tp_streamer *s = NULL;
+        /* Every other round without a file: every page is generated, mesh included, so
+         * the workers are mid-page when close comes. */
+        ck_assert_int_eq(open_either(round % 2, &o, &s), TP_OK);
         for (int i = 0; i < round % 4; i++)
             tp_streamer_update(s, centre_m(-3) + i * 400.0, centre_m(8), 1.0 / 60);
         tp_streamer_close(s);
     }
+}
+END_TEST
+
+/* Views handed to another thread, read there and released there, while the game thread
+ * streams on under a small budget (the renderer thread of a game). */
+typedef struct handoff {
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    tp_chunk_view views[8];
+    uint64_t sums[8];
+    int count, done;
+    tp_streamer *s;
+    int mismatches;
+} handoff;
+
+static uint64_t view_sum(const tp_chunk_view *v)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < (size_t)v->edge * v->edge; i++)
+        sum = sum * 31 + v->height_codes[i] + v->biomes[i];
+    if (v->mesh)
+        for (uint32_t i = 0; i < v->mesh->geometry.index_count; i++)
+            sum = sum * 31 + v->mesh->geometry.vertices[v->mesh->geometry.indices[i]].h;
+    return sum;
+}
+
+static void *render_thread(void *arg)
+{
+    handoff *h = arg;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (h->count == 0 && !h->done)
+            pthread_cond_wait(&h->ready, &h->lock);
+        if (h->count == 0 && h->done)
+            break;
+        tp_chunk_view v = h->views[--h->count];
+        uint64_t want = h->sums[h->count];
+        pthread_mutex_unlock(&h->lock);
+        sleep_ms(1); /* hold it across a few updates */
+        if (view_sum(&v) != want)
+            h->mismatches++;
+        tp_streamer_release(h->s, &v);
+        pthread_mutex_lock(&h->lock);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+START_TEST(test_views_released_on_another_thread_stay_intact_under_pressure)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.max_in_flight = 4;
+    o.worker_threads = 2;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    o.budget_bytes = 1;
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_OUT_OF_RANGE);
+    o.budget_bytes = strtoull(strstr(tp_error_detail(), "at least ") + 9, NULL, 10) + 30000;
+    s = open_ok(g_world, &o);
+    handoff h = {.s = s};
+    pthread_mutex_init(&h.lock, NULL);
+    pthread_cond_init(&h.ready, NULL);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, render_thread, &h), 0);
+    uint64_t rng = 777;
+    double x = centre_m(8), z = centre_m(8);
+    tp_streamer_stats st;
+    for (int i = 0; i < 1500; i++) {
+        uint64_t r = lcg(&rng);
+        x += ((double)(r % 2001) - 1000.0) / 1000.0 * 40.0;
+        z += ((double)((r >> 12) % 2001) - 1000.0) / 1000.0 * 40.0;
+        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
+        tp_streamer_get_stats(s, &st);
+        ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+        int32_t cx = (int32_t)(x / CHUNK_M) - (x < 0), cz = (int32_t)(z / CHUNK_M) - (z < 0);
+        tp_chunk_view v;
+        if (tp_streamer_acquire(s, cx + (int32_t)(r % 3) - 1, cz, 0, &v) == TP_OK) {
+            pthread_mutex_lock(&h.lock);
+            if (h.count < 8) {
+                h.sums[h.count] = view_sum(&v);
+                h.views[h.count++] = v;
+                pthread_cond_signal(&h.ready);
+            } else {
+                tp_streamer_release(s, &v);
+            }
+            pthread_mutex_unlock(&h.lock);
+        }
+    }
+    pthread_mutex_lock(&h.lock);
+    h.done = 1;
+    pthread_cond_signal(&h.ready);
+    pthread_mutex_unlock(&h.lock);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(h.mismatches, 0);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.pinned_views, 0);
+    ck_assert_uint_gt(st.evictions + st.downgrades, 0);
+    tp_streamer_close(s);
+    pthread_mutex_destroy(&h.lock);
+    pthread_cond_destroy(&h.ready);
 }
 END_TEST
 
@@ -614,16 +952,16 @@ START_TEST(test_steady_state_allocates_nothing_and_close_frees_everything)
     o.flags = TP_STREAMER_DETERMINISTIC;
     o.allocator = (tp_streamer_allocator){count_alloc, count_free, &a};
     tp_streamer *s = open_ok(g_world, &o);
-    /* Back and forth along a line: once the pool has met the mix of LODs of both
-     * directions (three laps), every page is a reuse. */
+    /* Back and forth along a line: once the pools have met the mix of LODs and mesh
+     * sizes of both directions (four laps), every page is a reuse. */
     long long after_warmup = 0;
-    for (int lap = 0; lap < 8; lap++) {
+    for (int lap = 0; lap < 10; lap++) {
         for (int i = 0; i < 200; i++) {
             double t = lap % 2 ? 200 - i : i;
             ck_assert_int_eq(tp_streamer_update(s, centre_m(4) + t * 5.0, centre_m(8), 1.0 / 60),
                              TP_OK);
         }
-        if (lap == 2)
+        if (lap == 4)
             after_warmup = a.calls;
     }
     ck_assert_int_eq(a.calls, after_warmup);
@@ -704,8 +1042,9 @@ static void require(int ok, const char *what)
 
 static void make_corrupt_copy(void)
 {
-    /* Copy the world, then flip one byte inside the LOD-0 heights of (5, 6) and inside
-     * the coarsest heights of (9, 9). */
+    /* Copy the world, then flip one byte inside the LOD-0 heights of (5, 6), the
+     * coarsest heights of (9, 9), the LOD-0 mesh of (5, 7) and the coarsest mesh of
+     * (11, 11). */
     FILE *in = fopen(g_world, "rb"), *out = fopen(g_corrupt, "wb");
     require(in && out, "copy the world");
     char buf[65536];
@@ -716,13 +1055,15 @@ static void make_corrupt_copy(void)
     fclose(out);
     tp_reader *r;
     require(tp_reader_open(g_world, NULL, &r) == TP_OK, tp_error_detail());
-    tp_blob_ref a, b;
+    tp_blob_ref a, b, c, d;
     require(tp_reader_find(r, 5, 6, TP_LAYER_HEIGHT, 0, &a) == TP_OK, "find (5, 6)");
     require(tp_reader_find(r, 9, 9, TP_LAYER_HEIGHT, 2, &b) == TP_OK, "find (9, 9)");
+    require(tp_reader_find(r, 5, 7, TP_LAYER_MESH, 0, &c) == TP_OK, "find (5, 7) mesh");
+    require(tp_reader_find(r, 11, 11, TP_LAYER_MESH, 2, &d) == TP_OK, "find (11, 11) mesh");
     tp_reader_close(r);
     FILE *f = fopen(g_corrupt, "r+b");
-    const tp_blob_ref *refs[2] = {&a, &b};
-    for (int i = 0; i < 2; i++) {
+    const tp_blob_ref *refs[4] = {&a, &b, &c, &d};
+    for (int i = 0; i < 4; i++) {
         uint64_t at = refs[i]->offset + refs[i]->stored_size / 2;
         fseek(f, (long)at, SEEK_SET);
         int c = fgetc(f);
@@ -742,15 +1083,21 @@ static Suite *runtime_suite(void)
     tcase_add_test(tc, test_lod_follows_the_bands_nearest_first);
     tcase_add_test(tc, test_for_each_visits_the_view_and_everything_resident);
     tcase_add_test(tc, test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport);
+    tcase_add_test(tc, test_a_short_jump_in_one_frame_is_a_teleport_not_a_velocity);
     tcase_add_test(tc, test_a_teleport_outside_the_region_is_covered_or_reported);
     tcase_add_test(tc, test_a_walking_camera_never_misses_a_chunk_of_a_baked_world);
     tcase_add_test(tc, test_a_small_budget_holds_on_every_update_of_a_long_random_path);
-    tcase_add_test(tc, test_downgraded_chunks_hold_exactly_the_coarser_page);
+    tcase_add_loop_test(tc, test_downgraded_chunks_hold_exactly_the_coarser_page, 0, 2);
+    tcase_add_test(tc, test_generated_mesh_encodings_equal_the_baked_blobs);
     tcase_add_test(tc, test_fallback_outside_the_region_equals_fresh_generation_and_is_counted);
     tcase_add_test(tc, test_a_corrupted_page_is_regenerated_never_trusted_and_counted);
+    tcase_add_test(tc, test_a_generated_streamer_pages_in_fresh_generations_without_blocking_update);
+    tcase_add_test(tc, test_a_generated_streamer_rejects_bad_parameters);
+    tcase_add_test(tc, test_a_generated_streamer_holds_a_small_budget_on_every_update);
     tcase_add_test(tc, test_pread_and_read_callback_paths_give_the_mapped_bytes);
     tcase_add_test(tc, test_a_camera_that_reverses_cancels_stale_work);
     tcase_add_test(tc, test_close_with_work_in_flight_is_safe);
+    tcase_add_test(tc, test_views_released_on_another_thread_stay_intact_under_pressure);
     tcase_add_test(tc, test_steady_state_allocates_nothing_and_close_frees_everything);
     tcase_add_test(tc, test_deterministic_mode_repeats_the_same_page_ins_for_the_same_trace);
     suite_add_tcase(s, tc);
@@ -764,10 +1111,12 @@ int main(void)
              (long)getpid());
     bake_world(g_world);
     make_corrupt_copy();
+    require(tp_reader_open(g_world, NULL, &g_reader) == TP_OK, tp_error_detail());
     SRunner *sr = srunner_create(runtime_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    tp_reader_close(g_reader);
     remove(g_world);
     remove(g_corrupt);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -75,7 +75,7 @@ static void print_help(void)
            "                        -1 to -64 fast LZ4 (default: %d); decoding speed is\n"
            "                        about the same for every level\n"
            "      --no-meshes       leave out the mesh layer (a smaller file, a faster bake;\n"
-           "                        a runtime then builds meshes itself)\n"
+           "                        the runtime then hands out height grids without meshes)\n"
            "  -q, --quiet           no progress and no summary\n"
            "      --json            print the summary as one JSON object on stdout\n"
            "  -h, --help            show this help\n"

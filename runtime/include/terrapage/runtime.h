@@ -13,7 +13,9 @@
  *
  *   static int draw_chunk(void *renderer, const tp_chunk_view *v) {
  *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m()),
- *       // v->biomes likewise; valid during the call. To keep them longer:
+ *       // v->biomes likewise; v->mesh->geometry: that LOD's triangle mesh, decoded
+ *       // (vertex and 16-bit index arrays ready to upload). Valid during the call.
+ *       // To keep them longer:
  *       tp_chunk_view keep;
  *       tp_streamer_acquire(s, v->cx, v->cz, 0, &keep);   // pinned until released
  *       ...                                                // upload on any thread
@@ -32,22 +34,38 @@
  * lod_hysteresis_m beyond that LOD's band, so a camera on a band edge does not flicker.
  *
  * Never a hole. At open the coarsest LOD of every baked chunk is decoded and stays
- * resident for the streamer's life (about 250 bytes per chunk for the default world), so
- * every baked chunk in view always has some LOD. Finer LODs are paged in nearest first
- * by worker threads, then the chunks along the predicted path (velocity in m/s times
- * prediction_horizon_s) are prefetched. Chunks outside the baked region, absent from
+ * resident for the streamer's life (about 250 bytes per chunk for the default world,
+ * 590 with its mesh), so every baked chunk in view always has some LOD, mesh included.
+ * Finer LODs are paged in nearest first by worker threads, then the chunks along the
+ * predicted path (velocity in m/s times prediction_horizon_s) are prefetched. Chunks outside the baked region, absent from
  * the file or whose page fails its checksum are generated with tp_generate_chunk() —
  * the bytes the baker would have written — coarsest LOD first; update() generates the
  * coarsest LOD of such chunks itself only within sync_generate_budget_ms and leaves the
  * rest to the workers at top priority (the stats count what was missing meanwhile).
  *
+ * Meshes. When the file has the mesh layer (FORMAT.md section 12) and
+ * TP_STREAMER_NO_MESHES is not set, every resident LOD holds that LOD's mesh, decoded on
+ * a worker, and a view's mesh always matches its heights' LOD. A generated page gets its
+ * mesh from tp_mesh_generate_chunk_blob(), the function the baker ran, so it is the mesh
+ * the file holds (or would hold), bit for bit. The permanent coarsest LOD carries its
+ * mesh too (measured on the default world: about 340 bytes more per chunk, 0.5 µs more
+ * per chunk at open), because a chunk drawn without a mesh would be the hole this streamer
+ * exists to prevent, and beyond the last band most of the view is drawn at that LOD.
+ *
  * Memory. Every decoded byte the streamer holds (resident, in flight, pooled for reuse
- * and pinned by callers) counts against budget_bytes, and that holds after every
+ * and pinned by callers; meshes included, and each page-in slot's staging for the
+ * largest possible mesh) counts against budget_bytes, and that holds after every
  * update(). When it needs room it first drops what is farthest from the predicted
  * camera position and not wanted, then downgrades wanted chunks to a coarser LOD
- * (subsampling the resident grid, which gives exactly the coarser page) rather than
- * dropping them. Data a caller has pinned is never freed under it; it keeps counting
- * until released, so pin for a frame or two, not for ever.
+ * rather than dropping them. Without meshes a downgrade subsamples the resident grid,
+ * which gives exactly the coarser page at once (source DERIVED). A coarser mesh is not a
+ * subsample of the finer one, so with meshes a downgrade falls to the coarsest LOD (the
+ * one always there, with its mesh) and the LOD in between is paged in again when there
+ * is room; likewise a chunk the camera moves away from keeps its finer LOD on screen
+ * until the coarser page it now wants has arrived, unless that is the coarsest. Data a
+ * caller has pinned is never freed under it; it keeps counting until released, so pin
+ * for a frame or two, not for ever. The workers' fixed working memory (read and mesh
+ * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
  * Thread rules. One thread — the game thread — opens, updates, queries, iterates, reads
  * statistics and closes a streamer. tp_streamer_release() may be called from any
@@ -62,6 +80,7 @@
 #include <stdint.h>
 
 #include "terrapage/export.h"
+#include "terrapage/mesh_codec.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/result.h"
 #include "terrapage/world.h"
@@ -90,6 +109,9 @@ typedef struct tp_streamer tp_streamer;
                                           threads as usual: for simulations and soak tests
                                           that run frames faster than real time (the
                                           predictor's velocity is per second of this clock) */
+#define TP_STREAMER_NO_MESHES 0x10u    /* hold no meshes (for callers that build their own
+                                          from the heights): views have mesh == NULL, and
+                                          neither memory nor time goes into meshes */
 
 #define TP_STREAMER_MAX_BANDS 8u
 
@@ -115,7 +137,8 @@ typedef enum tp_streamer_source {
     TP_STREAMER_SOURCE_GENERATED = 1, /* generated: outside the region or absent */
     TP_STREAMER_SOURCE_REPAIRED = 2,  /* generated because the file's page failed its
                                          checksum or did not decode (never trusted) */
-    TP_STREAMER_SOURCE_DERIVED = 3    /* subsampled from a finer resident LOD (downgrade) */
+    TP_STREAMER_SOURCE_DERIVED = 3    /* subsampled from a finer resident LOD (a downgrade
+                                         without meshes) */
 } tp_streamer_source;
 
 /* Events, reported to on_event in the order they happen. */
@@ -154,22 +177,30 @@ typedef struct tp_streamer_options {
     double throttle_frame_ms;       /* frame_dt above this throttles; 0 → 10 ms */
     double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s */
     double teleport_distance_m;     /* a jump longer than this between two updates resets
-                                       the predictor; 0 → view distance · chunk size / 2 */
+                                       the predictor (so does one faster than
+                                       teleport_speed_m_s); 0 → view distance · chunk
+                                       size / 2 */
     uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → the
                                        resident coarsest LOD + 64 MiB. Open fails with
                                        TP_ERR_OUT_OF_RANGE if it cannot hold the coarsest
-                                       LOD of the region and of one view */
+                                       LOD of the region and of one view, and the pages
+                                       (and mesh staging) of max_in_flight page-ins */
     uint32_t worker_threads;        /* 0 → cores − 1, at least 1 */
     uint32_t reserved0;             /* must be 0 */
     double sync_generate_budget_ms; /* time update() may spend generating the coarsest LOD
-                                       of in-view chunks that have none; 0 → 1 ms,
-                                       negative → never (workers only) */
+                                       of in-view chunks that have none; 0 → 1 ms
+                                       (tp_streamer_open_generated: 0 → never), negative →
+                                       never (workers only) */
     tp_streamer_allocator allocator;
     tp_streamer_read_fn read;       /* NULL → mmap, or pread with TP_STREAMER_PREAD */
     void *read_user;
     tp_streamer_event_fn on_event;  /* NULL → no events */
     void *event_user;
-    uint32_t reserved[8];           /* must be 0 */
+    uint32_t teleport_speed_m_s;    /* a move faster than this between two updates (timed
+                                       over at least 1/60 s) is a teleport too, however
+                                       short: a 500 m jump in one frame is not a camera
+                                       doing 30 km/s; 0 → 1000 m/s */
+    uint32_t reserved[7];           /* must be 0 */
 } tp_streamer_options;
 
 /* ---- Lifetime ----------------------------------------------------------------------- */
@@ -186,9 +217,34 @@ typedef struct tp_streamer_options {
 TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
                                   tp_streamer **out_streamer);
 
+/*! tp_streamer_open_generated() :
+ *  A streamer with no page file: every page of every chunk is generated on demand with
+ *  tp_generate_chunk() by the same worker threads, scheduler, budget and statistics as
+ *  tp_streamer_open() uses — the on-demand design a baked file replaces, kept so the two
+ *  can be compared on equal terms. There is no permanent coarsest LOD: each chunk gets
+ *  its coarsest LOD first (top priority while in view), then finer ones, exactly as a
+ *  chunk outside a file's baked region does. Every page counts as a fallback (source
+ *  TP_STREAMER_SOURCE_GENERATED, fallbacks_outside), and a chunk in view stays without
+ *  any LOD until a worker has made one (in_view_missing says how many): update() does
+ *  not generate anything itself unless sync_generate_budget_ms is set positive (its
+ *  default here is "never", so update() never blocks; the deterministic mode generates
+ *  them all in update(), as it runs every job there). Meshes are generated with every
+ *  page (tp_mesh_generate_chunk_blob()) unless TP_STREAMER_NO_MESHES is set, as a file's
+ *  would be paged in with it. TP_STREAMER_PREAD and `read` are
+ *  ignored (nothing is read); tp_streamer_reader() returns NULL; tp_streamer_chunk_bounds()
+ *  estimates from the resident LOD. `world` is resolved as tp_world_params_resolve() does
+ *  (zero fields take defaults); it is copied. The default budget is 64 MiB.
+ *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options or
+ *  world parameters; TP_ERR_OUT_OF_RANGE when budget_bytes cannot hold one view of
+ *  coarsest LODs and the pages in flight; TP_ERR_OUT_OF_MEMORY; TP_ERR_IO. */
+TP_API tp_result tp_streamer_open_generated(const tp_world_params *world,
+                                            const tp_streamer_options *options,
+                                            tp_streamer **out_streamer);
+
 /*! tp_streamer_close() :
- *  Cancels work in flight, waits for the workers to finish the page they are on (at
- *  most one each), stops them and frees everything. Accepts NULL. Every acquired view
+ *  Cancels work in flight, waits for each worker to reach its next cancellation check
+ *  (between the blobs of a page, or before a mesh build; a page generation already
+ *  under way finishes), stops them and frees everything. Accepts NULL. Every acquired view
  *  must have been released (asserted). */
 TP_API void tp_streamer_close(tp_streamer *s);
 
@@ -224,6 +280,26 @@ TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
 #define TP_CHUNK_VIEW_COARSER 0x2u     /* lod is coarser than wanted_lod (still loading) */
 #define TP_CHUNK_VIEW_PERMANENT 0x4u   /* the region's coarsest LOD, resident for ever */
 
+/* Mesh flags. */
+#define TP_CHUNK_MESH_ERROR_ESTIMATED 0x1u /* max_error_m is the LOD's default promise
+                                              (tp_mesh_lod_target_error_m), not a
+                                              measurement: the mesh was generated at a LOD
+                                              coarser than 0, where measuring would need
+                                              the chunk's LOD-0 grid */
+
+/* The mesh of one chunk at one LOD, decoded and ready to upload: 8-byte vertices and
+ * 16-bit indices, surface triangles first, then skirts (terrapage/mesh_codec.h says what
+ * every field means). The very mesh the baker stored for (chunk, LOD), whether it was
+ * read from the file or generated by the fallback (tp_mesh_generate_chunk_blob()). */
+typedef struct tp_chunk_mesh {
+    tp_mesh geometry;                 /* arrays and counts; read-only */
+    float max_error_m;                /* largest vertical distance, metres, between the
+                                         surface triangles and the chunk's LOD-0 samples
+                                         (the file's record); for screen-space LOD choice */
+    uint32_t flags;                   /* TP_CHUNK_MESH_* */
+    uint32_t reserved[2];
+} tp_chunk_mesh;
+
 /* One resident chunk at its best resident LOD. Filled by the streamer. The arrays are
  * read-only; they stay valid while the view is pinned (acquire → release) or, for the
  * view passed to a visit callback, during the call. */
@@ -244,8 +320,11 @@ typedef struct tp_chunk_view {
     uint32_t wanted_lod;              /* the LOD the streamer aims for (coarsest if the
                                          chunk is neither in view nor predicted) */
     uint32_t flags;                   /* TP_CHUNK_VIEW_* */
-    const void *reserved_ptr[4];      /* NULL; a later minor puts the chunk's mesh here
-                                         (layer 4) without changing the struct's size */
+    const tp_chunk_mesh *mesh;        /* the mesh of the same LOD, valid as long as the
+                                         arrays above; NULL with TP_STREAMER_NO_MESHES, for
+                                         a file baked without meshes, or if a generated
+                                         mesh could not be built */
+    const void *reserved_ptr[3];      /* NULL */
     void *pin;                        /* the streamer's; pass the view back to release */
 } tp_chunk_view;
 
@@ -297,7 +376,8 @@ TP_API tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int3
 TP_API const tp_world_params *tp_streamer_world(const tp_streamer *s);
 
 /*! tp_streamer_reader() : @return the streamer's reader (valid until close; any thread,
- *  as terrapage/pagefile.h says), for tools that inspect the file. */
+ *  as terrapage/pagefile.h says), for tools that inspect the file; NULL for a streamer
+ *  of tp_streamer_open_generated(). */
 TP_API const tp_reader *tp_streamer_reader(const tp_streamer *s);
 
 /* ---- Statistics --------------------------------------------------------------------- */
@@ -324,8 +404,10 @@ typedef struct tp_streamer_stats {
     uint64_t decode_failures;         /*   … of them: corrupt data or a failed read */
     uint64_t sync_generations;        /* coarsest LODs generated inside update() */
     uint64_t evictions;               /* LODs dropped */
-    uint64_t downgrades;              /* LODs replaced by a coarser one to make room */
-    uint64_t cancellations;           /* work handed out, then no longer wanted */
+    uint64_t downgrades;              /* LODs replaced by a coarser one to make room (with
+                                         meshes: by the coarsest) */
+    uint64_t cancellations;           /* work handed out, then no longer wanted (or, rarely,
+                                         a finished page whose mesh found no room) */
     uint64_t teleports;
     /* Memory, decoded bytes. */
     uint64_t budget_bytes;
@@ -353,7 +435,12 @@ typedef struct tp_streamer_stats {
     double latency_us_p50, latency_us_p99; /* estimated from the histogram */
     /* Predictor (current). */
     double velocity_x_m_s, velocity_z_m_s;
-    uint64_t reserved[8];
+    /* Meshes and working memory (current). */
+    uint64_t mesh_bytes;              /* of resident_bytes: the meshes (permanent included) */
+    uint64_t scratch_bytes;           /* fixed working memory outside the budget: each
+                                         worker's read, mesh-decode and mesh-build buffers
+                                         and the game thread's */
+    uint64_t reserved[6];
 } tp_streamer_stats;
 
 /*! tp_streamer_get_stats() : fills *out_stats (game thread). */
