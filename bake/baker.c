@@ -252,6 +252,9 @@ static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot
     const tp_world_params *w = L->world;
     slot->blob_count = 0;
     slot->error[0] = '\0';
+    /* The failure detail is thread-local and not every failing call sets one: start
+     * from nothing, so a failure here never reports a stale message of this thread. */
+    tp__error_set(TP_OK, "%s", "");
     slot->mesh_s = 0.0;
     double t0 = omp_get_wtime();
     tp_chunk_fields fields = {s->heights, s->biomes, s->temperature, s->precipitation};
@@ -361,6 +364,13 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
         *x0 = o->region_x0;
         *z0 = o->region_z0;
     }
+    if ((uint64_t)*width * *height > TP_BAKE_MAX_CHUNKS)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "bake options: %u x %u chunks is more than the %llu one bake "
+                             "takes", *width, *height, (unsigned long long)TP_BAKE_MAX_CHUNKS);
+    if (o->threads > TP_BAKE_MAX_THREADS)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake options: %u threads is over %u",
+                             o->threads, TP_BAKE_MAX_THREADS);
     if ((int64_t)*x0 + *width - 1 > INT32_MAX || (int64_t)*z0 + *height - 1 > INT32_MAX) {
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "bake options: the region runs past chunk coordinate %d",
@@ -423,8 +433,9 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
         L.mesh_raw_capacity = tp_mesh_chunk_blob_bound(&world, 0);
     }
     L.slot_capacity = slot_capacity(&L);
-    const int threads = o->threads ? (int)o->threads : omp_get_max_threads();
-    stats->threads = (uint32_t)threads;
+    int threads = o->threads ? (int)o->threads : omp_get_max_threads();
+    if (threads > omp_get_thread_limit())
+        threads = omp_get_thread_limit();
 
     uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE];
     tp_file_desc desc;
@@ -441,6 +452,7 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
         ok = scratch_alloc(&scratch[t], &L);
 
     tp_writer *writer = NULL;
+    char failure[512] = "";
     if (!ok) {
         result = tp__error_set(TP_ERR_OUT_OF_MEMORY, "bake: out of memory for %llu chunks",
                                (unsigned long long)((uint64_t)width * height));
@@ -453,6 +465,8 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
 #pragma omp parallel num_threads(threads)
 #pragma omp master
         {
+            /* OpenMP may give fewer threads than asked (limits, nesting): say how many. */
+            stats->threads = (uint32_t)omp_get_num_threads();
             /* Batch b fills slots [b % 2]; while its tasks run, the master writes batch
              * b − 1, then helps with the tasks until batch b is done. */
             for (uint64_t b = 0; b <= batches && result == TP_OK; b++) {
@@ -483,10 +497,16 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
                                                path, (unsigned long long)(first + count),
                                                (unsigned long long)total);
                     }
+                    /* The master runs tasks while it waits, and each task starts by
+                     * clearing this thread's failure detail: keep ours. */
+                    if (result != TP_OK)
+                        snprintf(failure, sizeof failure, "%s", tp_error_detail());
                 }
 #pragma omp taskwait
             }
         }
+        if (result != TP_OK)
+            tp__error_set(result, "%s", failure);
     }
 
     if (writer && result == TP_OK) {

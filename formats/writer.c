@@ -251,14 +251,33 @@ static void free_writer(tp_writer *w)
     free(w);
 }
 
+/* The format minor that introduced a layer id (FORMAT.md, section 7). Ids this writer
+ * does not know are carried as the newest minor it knows: never understated. */
+static uint32_t layer_minor(uint32_t layer_id)
+{
+    switch (layer_id) {
+    case TP_LAYER_HEIGHT:
+    case TP_LAYER_TEMPERATURE:
+    case TP_LAYER_PRECIPITATION:
+    case TP_LAYER_BIOME:
+        return 0u;
+    case TP_LAYER_MESH:
+        return 1u;
+    default:
+        return TP_PAGEFILE_VERSION_MINOR;
+    }
+}
+
 /* The lowest format minor whose additions the file uses (FORMAT.md, section 2): files
  * without a 1.1 layer stay 1.0 files, byte for byte. */
 static uint32_t content_minor(const tp_file_desc *desc)
 {
-    for (uint32_t i = 0; i < desc->layer_count; i++)
-        if (desc->layers[i].layer_id >= TP_LAYER_MESH)
-            return 1u;
-    return 0u;
+    uint32_t minor = 0;
+    for (uint32_t i = 0; i < desc->layer_count; i++) {
+        uint32_t since = layer_minor(desc->layers[i].layer_id);
+        minor = since > minor ? since : minor;
+    }
+    return minor;
 }
 
 tp_result tp_writer_create(const char *path, const tp_file_desc *desc, tp_writer **out_writer)

@@ -41,9 +41,13 @@ uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
     return lod;
 }
 
+/* Predicted points may run past the camera's limit: clamp before converting to int32
+ * (a double beyond int32's range would make the conversion undefined). */
 static int32_t chunk_of(const tp_streamer *s, double m)
 {
-    return (int32_t)floor(m / s->chunk_m);
+    double c = floor(m / s->chunk_m);
+    const double limit = (double)TP_STREAMER_MAX_CHUNK_INDEX;
+    return (int32_t)(c < -limit ? -limit : c > limit ? limit : c);
 }
 
 /* ---- The wanted set --------------------------------------------------------------------- */
@@ -96,7 +100,11 @@ static int want_predicted(tp_streamer *s)
     /* Finer than coarsest only within the bands that give one. */
     uint32_t fine_bands = s->band_count < s->coarsest ? s->band_count : s->coarsest;
     double reach = fine_bands ? s->opt.lod_band_m[fine_bands - 1] : 0.0;
-    int32_t r = (int32_t)ceil(reach / s->chunk_m);
+    /* Never further around a predicted point than the view reaches around the camera:
+     * wide bands must not turn one update into a scan of thousands of chunks. */
+    double reach_chunks = ceil(reach / s->chunk_m);
+    int32_t r = reach_chunks < (double)s->opt.view_distance_chunks
+                    ? (int32_t)reach_chunks : (int32_t)s->opt.view_distance_chunks;
     for (uint32_t i = 0; i < n && fine_bands; i++) {
         int32_t pcx = chunk_of(s, xs[i]), pcz = chunk_of(s, zs[i]);
         for (int32_t dz = -r; dz <= r; dz++)

@@ -94,6 +94,12 @@ static tp_result resolve_options(const tp_streamer_options *in, int generated,
     if (o->worker_threads > 256)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "streamer options: %u worker threads is over 256", o->worker_threads);
+    /* Request keys order predicted work by time ahead within its class; a horizon beyond
+     * a minute would also make no sense for a camera. */
+    if (o->prediction_horizon_s > 60.0)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: prediction horizon %g s is over 60 s",
+                             o->prediction_horizon_s);
     return TP_OK;
 }
 
@@ -651,7 +657,11 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
 {
     assert(s);
     double start = tp__now_s();
-    if (!isfinite(x_m) || !isfinite(z_m) || !isfinite(frame_dt_s) || frame_dt_s < 0.0)
+    /* Chunk indices are int32 and the view and the prediction reach around them: keep
+     * the camera within TP_STREAMER_MAX_CHUNK_INDEX chunks of the origin. */
+    const double limit_m = (double)TP_STREAMER_MAX_CHUNK_INDEX * s->chunk_m;
+    if (!isfinite(x_m) || !isfinite(z_m) || !isfinite(frame_dt_s) || frame_dt_s < 0.0 ||
+        fabs(x_m) > limit_m || fabs(z_m) > limit_m)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "streamer update: position (%g, %g) or frame time %g s is invalid",
                              x_m, z_m, frame_dt_s);

@@ -28,9 +28,20 @@ if command -v clang >/dev/null 2>&1; then
   cmake -S . -B build/tsan -DTP_WERROR=ON -DCMAKE_C_COMPILER=clang \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTP_SANITIZE=thread -DTP_BUILD_TOOLS=OFF \
         -DTP_BUILD_EXAMPLES=OFF >/dev/null
-  cmake --build build/tsan -j "$jobs" --target test_runtime
+  cmake --build build/tsan -j "$jobs" --target test_runtime test_bake
   (cd build/tsan && OMP_TOOL=disabled TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
      ctest --output-on-failure -R '^runtime$')
+  # The baker's OpenMP pipeline: libomp is not instrumented, so TSan needs Archer (LLVM's
+  # OpenMP tool) to see its barriers and task waits. Archer does not survive Check's
+  # forks, so this suite runs in one process.
+  archer=$(ls /usr/lib/llvm-*/lib/libarcher.so 2>/dev/null | head -n 1 || true)
+  if [ -n "$archer" ]; then
+    echo "== baker tests (ThreadSanitizer + Archer)"
+    (cd build/tsan && CK_FORK=no OMP_TOOL_LIBRARIES="$archer" \
+       TSAN_OPTIONS="halt_on_error=1 ignore_noninstrumented_modules=1" ./tests/test_bake)
+  else
+    echo "== baker tests under ThreadSanitizer skipped: no libarcher.so (LLVM's OpenMP tool)"
+  fi
 fi
 
 # The installed package, used the way a game uses it: pkg-config and find_package.

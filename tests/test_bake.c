@@ -355,6 +355,12 @@ START_TEST(test_invalid_options_are_refused_before_anything_is_written)
     o = small_bake(1, 9, 0, 0, 2, 2);
     o.reserved[3] = 1;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o = small_bake(1, 9, 0, 0, 1u << 14, 1u << 13); /* 2^27 chunks: over the limit */
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_msg(strstr(tp_error_detail(), "16384 x 8192 chunks"), "%s", tp_error_detail());
+    o = small_bake(1, 9, 0, 0, 2, 2);
+    o.threads = TP_BAKE_MAX_THREADS + 1;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
     o = small_bake(1, 9, 0, 0, 2, 2);
     o.flags = 0x80;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);

@@ -1,5 +1,6 @@
 /* cmd_info.c — `terrapage info`: what a page file holds and how well it compressed. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,22 +87,26 @@ static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats 
     uint8_t header[TP_MESH_BLOB_HEADER_SIZE];
     const char *stored = tp_reader_blob_bytes(reader, ref);
     int got = -1;
-    if (ref->encoding == TP_ENCODING_RAW && ref->stored_size >= sizeof header) {
+    if (!stored) {
+        /* not readable at all: counted below */
+    } else if (ref->encoding == TP_ENCODING_RAW && ref->stored_size >= sizeof header) {
         memcpy(header, stored, sizeof header);
         got = (int)sizeof header;
     } else if (ref->encoding == TP_ENCODING_LZ4 && ref->stored_size <= (uint32_t)LZ4_MAX_INPUT_SIZE) {
         got = LZ4_decompress_safe_partial(stored, (char *)header, (int)ref->stored_size,
                                           (int)sizeof header, (int)sizeof header);
     }
-    /* Only the header is read, so its size check is against the recorded raw size. */
+    /* Only the header is read, so its size check is against the recorded raw size. A
+     * recorded error that is not a finite, non-negative number is damage too (and would
+     * not print as JSON). */
     tp_mesh m;
-    if (got != (int)sizeof header ||
-        tp_mesh_decode_header(header, ref->raw_size, &m) != TP_OK) {
+    float error_m;
+    memcpy(&error_m, &ref->aux, sizeof error_m);
+    if (got != (int)sizeof header || tp_mesh_decode_header(header, ref->raw_size, &m) != TP_OK ||
+        !isfinite(error_m) || error_m < 0.0f) {
         s->unreadable_meshes++;
         return;
     }
-    float error_m;
-    memcpy(&error_m, &ref->aux, sizeof error_m);
     s->triangles += m.skirt_index_start / 3;
     s->vertices += m.skirt_vertex_start;
     s->error_sum_m += error_m;

@@ -15,9 +15,21 @@
 #ifndef TP_GENERATOR_INTERNAL_H
 #define TP_GENERATOR_INTERNAL_H
 
+#include <float.h>
 #include <stdint.h>
 
 #include "terrapage/world.h"
+
+/* Bit-identical output on every machine needs plain IEEE-754 double arithmetic: each
+ * operation rounded to double (no x87 extended precision) and no value-changing
+ * optimisation. Refuse to build otherwise rather than bake bytes the runtime's fallback
+ * on another machine would not reproduce. */
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+#error "the generator needs FLT_EVAL_METHOD == 0 (double arithmetic evaluated as double)"
+#endif
+#if defined(__FAST_MATH__)
+#error "the generator must not be built with value-changing floating-point optimisations"
+#endif
 
 /* Slowly varying fields at one lattice point. */
 typedef struct tp__lattice {

@@ -43,9 +43,18 @@ extern "C" {
 /* The default region: 64 × 64 chunks centred on the origin, x and z in [−32, 32). */
 #define TP_BAKE_DEFAULT_REGION_EDGE 64u
 
+/* The most chunks one bake takes: the writer keeps the directory in memory, about 600 B
+ * per chunk with meshes, so 2^26 chunks already need some 40 GB. Bake larger worlds as
+ * several files. */
+#define TP_BAKE_MAX_CHUNKS (1ull << 26)
+
+/* The most threads a bake may ask for. */
+#define TP_BAKE_MAX_THREADS 4096u
+
 /* Progress callback: called from tp_bake()'s thread after each batch of chunks has been
- * handed to the writer, and once more with done == total. Return non-zero to cancel the
- * bake (tp_bake() then returns TP_ERR_CANCELLED and writes nothing). */
+ * handed to the writer, with done rising strictly; the last call has done == total.
+ * Return non-zero to cancel the bake (tp_bake() then returns TP_ERR_CANCELLED and writes
+ * nothing). */
 typedef int (*tp_bake_progress_fn)(void *user, uint64_t chunks_done, uint64_t chunks_total);
 
 /* Option flags. */
@@ -58,7 +67,8 @@ typedef struct tp_bake_options {
     int32_t region_z0;          /*   default region is used and these are ignored) */
     uint32_t region_width;      /* chunks along +x; 0 → the default region */
     uint32_t region_height;     /* chunks along +z; 0 → region_width */
-    uint32_t threads;           /* OpenMP threads; 0 → OpenMP's default (all cores) */
+    uint32_t threads;           /* OpenMP threads, ≤ TP_BAKE_MAX_THREADS; 0 → OpenMP's
+                                   default (all cores) */
     int compression_level;      /* as tp_blob_encode(): 0 → default, 1 … 12 LZ4HC,
                                    negative → fast LZ4 */
     tp_bake_progress_fn progress; /* NULL → no progress calls */
@@ -90,7 +100,8 @@ typedef struct tp_bake_stats {
  *  Bakes the region described by `options` (NULL → every default) into `path`.
  *  `stats` may be NULL.
  *  @return TP_OK; TP_ERR_INVALID_ARGUMENT (bad world parameters, an empty or overflowing
- *  region, non-zero reserved fields); TP_ERR_CANCELLED when `progress` asked to stop;
+ *  region or one of more than TP_BAKE_MAX_CHUNKS chunks, too many threads, unknown
+ *  flags, non-zero reserved fields); TP_ERR_CANCELLED when `progress` asked to stop;
  *  TP_ERR_IO (the directory is not writable, the disk is full: tp_error_detail() names
  *  the file and the OS error); TP_ERR_OUT_OF_MEMORY. On any failure the previous file at
  *  `path`, if any, is untouched and no temporary file remains. */

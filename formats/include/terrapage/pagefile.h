@@ -191,6 +191,8 @@ TP_API tp_result tp_blob_decode(uint32_t encoding, uint32_t elem_type, uint32_t 
                                 size_t raw_bytes);
 
 /* ---- Writer --------------------------------------------------------------------------
+ * The writer is the baker's (library tp_writer); the runtime library a game links,
+ * libterrapage, carries the reader and the codecs but not these functions.
  * One thread drives a writer (calls are not synchronised). Encoding may run on many
  * threads; hand the results to the writer in a fixed order.
  *

@@ -67,6 +67,14 @@
  * for a frame or two, not for ever. The workers' fixed working memory (read and mesh
  * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
+ * Open cost. tp_streamer_open() decodes the coarsest LOD of the whole baked region,
+ * which touches every directory block once: about 2–3 µs and 250 B (590 B with meshes)
+ * per chunk of the region's rectangle, absent chunks included — 5 ms for the default
+ * 64 × 64 world, about 2 s and 600 MB for a million chunks. Worlds that large want the
+ * coarsest LOD decoded lazily, by tiles; this version does not do that yet. The page-file
+ * reader's own small allocations (its handle and directory-block flags) use malloc, not
+ * the allocator callbacks.
+ *
  * Thread rules. One thread — the game thread — opens, updates, queries, iterates, reads
  * statistics and closes a streamer. tp_streamer_release() may be called from any
  * thread, and the arrays of an acquired view may be read from any thread until it is
@@ -114,6 +122,10 @@ typedef struct tp_streamer tp_streamer;
                                           neither memory nor time goes into meshes */
 
 #define TP_STREAMER_MAX_BANDS 8u
+
+/* The camera must stay within this many chunks of the origin on both axes (chunk indices
+ * are int32; the view and the prediction reach around the camera's chunk). */
+#define TP_STREAMER_MAX_CHUNK_INDEX 0x3FFFFFFF
 
 /* Memory callbacks; both NULL → malloc/free. alloc must return memory aligned for any
  * type (like malloc) or NULL; free gets the size that was asked for. Called on the game
@@ -175,7 +187,7 @@ typedef struct tp_streamer_options {
     uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8 */
     uint32_t throttled_in_flight;   /* … while the frame is slow; 0 → 2 */
     double throttle_frame_ms;       /* frame_dt above this throttles; 0 → 10 ms */
-    double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s */
+    double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s; at most 60 s */
     double teleport_distance_m;     /* a jump longer than this between two updates resets
                                        the predictor (so does one faster than
                                        teleport_speed_m_s); 0 → view distance · chunk
@@ -260,8 +272,9 @@ TP_API void tp_streamer_close(tp_streamer *s);
  *  TP_STREAMER_VIRTUAL_CLOCK) and, unless tp_streamer_set_frame_time() reports the
  *  frame's work time, the input of the throttle.
  *  @return TP_OK; TP_ERR_OUT_OF_MEMORY if the allocator failed (nothing is lost; the
- *  work is tried again next frame); TP_ERR_INVALID_ARGUMENT for a non-finite position
- *  or a negative frame_dt_s. */
+ *  work is tried again next frame); TP_ERR_INVALID_ARGUMENT for a non-finite position,
+ *  one beyond TP_STREAMER_MAX_CHUNK_INDEX chunks from the origin, or a negative
+ *  frame_dt_s. */
 TP_API tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m,
                                     double frame_dt_s);
 
