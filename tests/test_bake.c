@@ -13,53 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define TP_TEST_SUITE "bake"
+#include "test_support.h"
+
 #include "terrapage/baker.h"
 #include "terrapage/mesh.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
 /* ---- helpers ----------------------------------------------------------------------- */
-
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/bake-%ld-%s", TP_TEST_TMP_DIR, (long)getpid(), name);
-}
-
-static uint8_t *read_file(const char *path, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert(n >= 0);
-    rewind(f);
-    uint8_t *data = malloc((size_t)n + 1);
-    ck_assert(data != NULL);
-    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *out_size = (size_t)n;
-    return data;
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    ck_assert_uint_eq(fwrite(data, 1, size, f), size);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Entries of `dir` whose name starts with `prefix`. */
-static int count_entries(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    ck_assert(d != NULL);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;)
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-    closedir(d);
-    return n;
-}
 
 static tp_bake_options small_bake(uint64_t seed, uint32_t samples, int32_t x0, int32_t z0,
                                   uint32_t width, uint32_t height)

@@ -2,6 +2,8 @@
  * baked by tp_bake decodes to exactly what a fresh build gives; `terrapage mesh` writes a
  * valid OBJ and fails clearly; `terrapage info` reports the mesh figures. Built only with
  * the tools (tests/CMakeLists.txt). */
+#define _POSIX_C_SOURCE 200809L
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,9 @@
 
 #include "terrapage/mesh.h"
 #include "terrapage/pagefile.h"
+
+#define TP_TEST_SUITE "mesh-tools"
+#include "test_support.h"
 
 #include "commands.h"
 #include "terrapage/baker.h"
@@ -50,37 +55,6 @@ static void teardown(void)
 {
     remove(g_path);
 }
-
-static int run(int (*cmd)(int, char **), char **argv)
-{
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    return cmd(argc, argv);
-}
-
-/* Runs `cmd` with stdout or stderr (fd) captured into `out`. */
-static int run_captured(int fd, int (*cmd)(int, char **), char **argv, char *out, size_t size)
-{
-    fflush(stdout);
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    ck_assert_ptr_nonnull(tmp);
-    int saved = dup(fd);
-    ck_assert(saved >= 0 && dup2(fileno(tmp), fd) >= 0);
-    int status = run(cmd, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved, fd);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(out, 1, size - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
-    return status;
-}
-
-#define RUN_CAPTURED(fd, out, fn, ...) run_captured(fd, fn, (char *[]){__VA_ARGS__, NULL}, out, sizeof out)
 
 START_TEST(test_meshes_read_from_the_file_equal_a_fresh_build_bit_for_bit)
 {

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TP_TEST_SUITE "tools"
+#include "test_support.h"
+
 #include "cli.h"
 #include "commands.h"
 #include "png_write.h"
@@ -34,61 +37,6 @@ static tp_world_params world_with(uint64_t seed, uint32_t samples_per_edge)
     w.samples_per_edge = samples_per_edge;
     ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
     return w;
-}
-
-/* A fresh path under the build's test directory, unique per test and process. */
-static void tmp_path(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/tools-%ld-%s", TP_TEST_TMP_DIR, (long)getpid(), name);
-}
-
-static uint8_t *read_file(const char *path, size_t *out_size)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert(n >= 0);
-    rewind(f);
-    uint8_t *data = malloc((size_t)n + 1);
-    ck_assert(data != NULL);
-    ck_assert_uint_eq(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *out_size = (size_t)n;
-    return data;
-}
-
-static bool files_identical(const char *a, const char *b)
-{
-    size_t na, nb;
-    uint8_t *da = read_file(a, &na), *db = read_file(b, &nb);
-    bool same = na == nb && memcmp(da, db, na) == 0;
-    free(da);
-    free(db);
-    return same;
-}
-
-/* True when the file at `path` holds exactly `size` bytes equal to `data`. */
-static bool files_identical_to(const char *path, const void *data, size_t size)
-{
-    size_t n;
-    uint8_t *d = read_file(path, &n);
-    bool same = n == size && memcmp(d, data, n) == 0;
-    free(d);
-    return same;
-}
-
-/* Counts directory entries whose name starts with `prefix`. */
-static int count_entries(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    ck_assert(d != NULL);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
-            n++;
-    closedir(d);
-    return n;
 }
 
 /* A decoded PNG, read back with libpng's plain API. */
@@ -154,43 +102,6 @@ static void png_read_free(png_read_result *p)
         free(p->pixels);
     free(p);
 }
-
-/* Runs a command in-process with a NULL-terminated argument list. */
-static int run(int (*cmd)(int, char **), char **argv)
-{
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    return cmd(argc, argv);
-}
-
-#define RUN(fn, ...) run(fn, (char *[]){__VA_ARGS__, NULL})
-
-/* Runs `cmd` with stdout (fd 1) or stderr (fd 2) captured into a string. */
-static int run_captured(int fd, int (*cmd)(int, char **), char **argv, char *out,
-                        size_t out_size)
-{
-    fflush(stdout);
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    ck_assert(tmp != NULL);
-    int saved = dup(fd);
-    ck_assert(saved >= 0);
-    ck_assert(dup2(fileno(tmp), fd) >= 0);
-    int status = run(cmd, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(saved, fd);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(out, 1, out_size - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
-    return status;
-}
-
-#define RUN_CAPTURED(fd, out, fn, ...)                                                     \
-    run_captured(fd, fn, (char *[]){__VA_ARGS__, NULL}, out, sizeof out)
 
 /* ---- option parsing ---------------------------------------------------------------- */
 
@@ -915,7 +826,7 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
     ck_assert_int_eq(waitpid(child, &status, 0), child);
     ck_assert_msg(WIFEXITED(status), "the bake died of a signal instead of stopping");
     ck_assert_int_eq(WEXITSTATUS(status), 1);
-    ck_assert(files_identical_to(tpk, previous, sizeof previous));
+    ck_assert(file_equals(tpk, previous, sizeof previous));
     char prefix[256];
     snprintf(prefix, sizeof prefix, "tools-%ld-interrupted.tpk.", (long)getpid());
     ck_assert_int_eq(count_entries(TP_TEST_TMP_DIR, prefix), 0);

@@ -59,7 +59,9 @@ static inline uint64_t mix64(uint64_t h)
 /* (x, z) pairs travel together: the fraction, the fade curve and the gradient dot
  * products of both axes are computed at once, two lanes per instruction. GCC and Clang
  * lower this to SSE2 on x86-64 and NEON on AArch64; each lane is an ordinary IEEE
- * double operation, so results are the same as scalar code on every machine. */
+ * double operation, so results are the same as scalar code on every machine. This uses
+ * the GCC/Clang vector extension, so the generator (and libterrapage) needs one of those
+ * compilers; a port would write the same lane operations out as scalar code. */
 typedef double pair __attribute__((vector_size(16)));
 
 static inline pair load_pair(const double *p)
@@ -76,7 +78,10 @@ static inline const double *corner_gradient(uint32_t xp, uint32_t zp)
 }
 
 /* floor() as a truncating conversion and a well-predicted correction: no libm call,
- * exact for |x| < 2^62, the range noise positions live in. */
+ * exact for |x| < 2^62, the range noise positions live in. The fraction is in [0, 1]:
+ * a negative fraction smaller in magnitude than 2^−54 rounds up to exactly 1.0 when 1 is
+ * added (deterministic, and harmless: the fade curve and gradients are continuous
+ * there). */
 static inline int64_t floor_to_i64(double x, double *out_fraction)
 {
     int64_t i = (int64_t)x;
