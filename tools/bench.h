@@ -10,6 +10,7 @@
 int tp_bench_gen(int argc, char **argv);
 int tp_bench_bake(int argc, char **argv);
 int tp_bench_decode(int argc, char **argv);
+int tp_bench_pagein(int argc, char **argv);
 int tp_bench_mesh(int argc, char **argv);
 
 /* Sorts v[0 … n−1] and returns its median. */

@@ -33,6 +33,8 @@ static const bench_part parts[] = {
     {"bake", "bake chunks/s on 1 and all threads, bytes per chunk per layer, heights vs "
              "16-bit PNG", tp_bench_bake},
     {"decode", "blob decode MB/s against plain LZ4 on the same heights", tp_bench_decode},
+    {"pagein", "CPU us per chunk: paged in from the file vs generated, same chunks",
+     tp_bench_pagein},
     {"mesh", "triangles vs the regular grid, bytes per triangle, build and decode time",
      tp_bench_mesh},
 };
@@ -65,7 +67,7 @@ int tp_cmd_bench(int argc, char **argv)
             if (strcmp(argv[1], parts[i].name) == 0)
                 return parts[i].run(argc - 1, argv + 1);
         fprintf(stderr, "terrapage bench: unknown benchmark '%s' (available: gen, bake, "
-                        "decode, mesh)\n"
+                        "decode, pagein, mesh)\n"
                         "Run 'terrapage bench --help' for usage.\n",
                 argv[1]);
         return TP_EXIT_USAGE;

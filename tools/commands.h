@@ -15,6 +15,7 @@ int tp_cmd_info(int argc, char **argv);
 int tp_cmd_verify(int argc, char **argv);
 int tp_cmd_export(int argc, char **argv);
 int tp_cmd_mesh(int argc, char **argv);
+int tp_cmd_soak(int argc, char **argv);
 int tp_cmd_bench(int argc, char **argv);
 
 #endif /* TP_TOOLS_COMMANDS_H */

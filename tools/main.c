@@ -20,7 +20,8 @@ static const command commands[] = {
     {"verify", "check every checksum and decode every blob of a page file", tp_cmd_verify},
     {"export", "render PNG maps of a region from a page file", tp_cmd_export},
     {"mesh", "write one chunk's baked triangle mesh as an OBJ file", tp_cmd_mesh},
-    {"bench", "benchmarks: generator, bake, decode, meshes", tp_cmd_bench},
+    {"soak", "stream a page file around a moving camera and measure it", tp_cmd_soak},
+    {"bench", "benchmarks: generator, bake, decode, meshes, page-ins", tp_cmd_bench},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
