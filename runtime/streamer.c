@@ -35,7 +35,7 @@ static tp_result resolve_options(const tp_streamer_options *in, int generated,
     *o = in ? *in : zero;
     const uint32_t known = TP_STREAMER_PREAD | TP_STREAMER_DETERMINISTIC |
                            TP_STREAMER_NO_PREDICTION | TP_STREAMER_VIRTUAL_CLOCK |
-                           TP_STREAMER_NO_MESHES;
+                           TP_STREAMER_NO_MESHES | TP_STREAMER_NORMAL_PRIORITY;
     if (o->flags & ~known)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: unknown flags 0x%x",
                              o->flags & ~known);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -246,12 +247,30 @@ static tp__job *pending_pop(tp__queue *q)
     return job;
 }
 
+/* Lowers the calling worker's scheduling priority below the game thread's. A page-in is
+ * never urgent to the microsecond, the frame is: when the game thread and a worker want
+ * the same core, the game thread should win (measured with the soak test on 2 cores:
+ * update p99 0.24–0.32 ms at equal priority, 0.08 ms with the workers at nice + 10).
+ * Linux keeps the nice value per thread, so this touches this thread only; elsewhere
+ * (where it would be per process) nothing is done. Failure is harmless and ignored. */
+static void lower_own_priority(void)
+{
+#if defined(__linux__)
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0)
+        (void)setpriority(PRIO_PROCESS, 0, nice_now + 10 > 19 ? 19 : nice_now + 10);
+#endif
+}
+
 static void *worker_main(void *arg)
 {
     worker_arg *a = arg;
     tp_streamer *s = a->s;
     tp__queue *q = &s->q;
     const tp__scratch *scratch = &q->scratch[a->index];
+    if (!(s->opt.flags & TP_STREAMER_NORMAL_PRIORITY))
+        lower_own_priority();
     pthread_mutex_lock(&q->lock);
     for (;;) {
         while (!q->pending_head && !q->stop)

@@ -263,7 +263,12 @@ bool tp_soak_summarize(const tp_soak_tick *ticks, size_t n, double hitch_ms,
         out->slowest[k].page_faults = ticks[i].page_faults;
     }
     out->resident_bytes_final = ticks[n - 1].resident_bytes;
-    out->memory_delta_pct =
+    /* Resident bytes rise for a tick or two after each teleport, while the old and the
+     * new view overlap, and fall back as the old one goes to the pool: that is not
+     * growth. What the reference test guarded against is the process growing, so the
+     * headline delta is the process's; the resident and held deltas are reported too. */
+    out->memory_delta_pct = out->rss_delta_pct;
+    out->resident_delta_pct =
         out->resident_bytes_final
             ? 100.0 *
                   (double)(out->resident_bytes_last_quarter_peak - out->resident_bytes_final) /
@@ -402,9 +407,10 @@ void tp_soak_json_object(FILE *out, const tp_soak_report *r)
             r->peak_rss_kib);
     fprintf(out,
             " \"rss_bytes_last_quarter_peak\": %" PRIu64 ", \"rss_bytes_final\": %" PRIu64
-            ", \"rss_delta_pct\": %.4f, \"held_delta_pct\": %.4f,\n \"slowest_ticks\": [",
+            ", \"rss_delta_pct\": %.4f, \"held_delta_pct\": %.4f, \"resident_delta_pct\": %.4f,"
+            "\n \"slowest_ticks\": [",
             s->rss_bytes_last_quarter_peak, s->rss_bytes_final, s->rss_delta_pct,
-            s->held_delta_pct);
+            s->held_delta_pct, s->resident_delta_pct);
     for (uint32_t i = 0; i < s->slowest_count; i++)
         fprintf(out,
                 "%s{\"tick\": %" PRIu64 ", \"update_ms\": %.6f, \"cpu_ms\": %.6f, "
@@ -556,7 +562,7 @@ void tp_soak_print_report(FILE *out, const tp_soak_report *r)
     fprintf(out,
             "  memory: budget %s; resident peak %s, final %s, delta %.2f%%; held peak %s, "
             "delta %.2f%%;\n          %" PRIu64 " ticks over budget\n",
-            a, b, c, s->memory_delta_pct, d, s->held_delta_pct, s->ticks_over_budget);
+            a, b, c, s->resident_delta_pct, d, s->held_delta_pct, s->ticks_over_budget);
     mib(st->permanent_bytes, a, sizeof a);
     fprintf(out,
             "          permanent coarsest LOD %s; process RSS peak %.1f MiB, final %.1f MiB, "
@@ -606,7 +612,7 @@ void tp_soak_print_aims(FILE *out, tp_soak_profile profile, const tp_soak_report
             out,
             "  aims: update p99 %.4f <= 0.25 ms %s; max %.4f <= 1 ms %s; hitches %" PRIu64
             " = 0 %s;\n        missing checks %" PRIu64 " = 0 %s; ticks over budget %" PRIu64
-            " = 0 %s; memory delta %.2f%% <= 1%% %s\n",
+            " = 0 %s; memory delta (process) %.2f%% <= 1%% %s\n",
             s->all.update_ms.p99, verdict(s->all.update_ms.p99 <= 0.25), s->all.update_ms.max,
             verdict(s->all.update_ms.max <= 1.0), s->all.hitches, verdict(s->all.hitches == 0),
             s->all.missing_checks, verdict(s->all.missing_checks == 0), s->ticks_over_budget,

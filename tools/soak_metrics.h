@@ -121,7 +121,9 @@ typedef struct tp_soak_summary {
     uint64_t ticks_over_budget;   /* held bytes above the budget after the tick */
     uint64_t resident_bytes_peak, resident_bytes_final, held_bytes_peak;
     uint64_t resident_bytes_last_quarter_peak;
-    double memory_delta_pct;
+    double resident_delta_pct;    /* last quarter's resident peak over the final value */
+    double memory_delta_pct;      /* the headline leak measure: the process's delta (RSS),
+                                     as the reference soak test measured memory */
     uint64_t held_bytes_last_quarter_peak, held_bytes_final;
     double held_delta_pct;        /* the same delta over everything the budget counts */
     uint64_t rss_bytes_last_quarter_peak, rss_bytes_final;

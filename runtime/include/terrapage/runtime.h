@@ -120,6 +120,12 @@ typedef struct tp_streamer tp_streamer;
 #define TP_STREAMER_NO_MESHES 0x10u    /* hold no meshes (for callers that build their own
                                           from the heights): views have mesh == NULL, and
                                           neither memory nor time goes into meshes */
+#define TP_STREAMER_NORMAL_PRIORITY 0x20u /* leave the workers at the game's scheduling
+                                          priority. By default each worker lowers its own
+                                          (Linux: nice + 10, that thread only) so that on a
+                                          machine with fewer free cores than threads the
+                                          game thread preempts page-ins, never the reverse;
+                                          where that is not possible it is skipped */
 
 #define TP_STREAMER_MAX_BANDS 8u
 
