@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Command 1 of the README: installs what is missing, builds Release, and runs the default
 # pipeline on the default world (seed 42, 64 x 64 chunks around the origin): bake it into
-# out/world.tpk, describe and verify the file, and export pictures of it into out/.
+# out/world.tpk, describe and verify the file, export pictures of it into out/, and stream
+# it with the reference soak test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-deps.sh
@@ -22,4 +23,6 @@ echo "== export"
 for layer in height biome temperature precipitation hillshade; do
   "$tp" export out/world.tpk --layer "$layer" -o "out/world-$layer.png"
 done
-echo "the baked world is out/world.tpk; pictures of it are in out/"
+echo "== stream (the reference soak test: 1024 ticks at 60 Hz, about 17 s)"
+"$tp" soak out/world.tpk --plot out/soak-timeline.png --map out/soak-map.png --json out/soak.json
+echo "the baked world is out/world.tpk; pictures of it and of the soak test are in out/"
