@@ -445,3 +445,31 @@ tp_result tp_blob_decode(uint32_t encoding, uint32_t elem_type, uint32_t edge, c
         swap16_if_big_endian(out, raw_bytes / 2);
     return TP_OK;
 }
+
+tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored, size_t stored_size,
+                                size_t raw_bytes, void *out, size_t prefix_bytes)
+{
+    assert(stored || stored_size == 0);
+    assert(out || prefix_bytes == 0);
+    if (prefix_bytes > raw_bytes)
+        return TP_ERR_INVALID_ARGUMENT;
+    switch (encoding) {
+    case TP_ENCODING_RAW:
+        if (stored_size != raw_bytes)
+            return TP_ERR_CORRUPT;
+        if (prefix_bytes)
+            memcpy(out, stored, prefix_bytes);
+        return TP_OK;
+    case TP_ENCODING_LZ4: {
+        if (stored_size > (size_t)LZ4_MAX_INPUT_SIZE || raw_bytes > (size_t)LZ4_MAX_INPUT_SIZE)
+            return TP_ERR_CORRUPT;
+        /* LZ4 stops once the prefix is out: a header costs a few bytes of work, not the
+         * whole blob. Whether the rest decodes is tp_blob_decode()'s to say. */
+        int n = LZ4_decompress_safe_partial(stored, out, (int)stored_size, (int)prefix_bytes,
+                                            (int)prefix_bytes);
+        return n == (int)prefix_bytes ? TP_OK : TP_ERR_CORRUPT;
+    }
+    default:
+        return TP_ERR_UNSUPPORTED; /* the filtered encodings are for grids, not bytes */
+    }
+}

@@ -351,6 +351,42 @@ START_TEST(test_decode_rejects_unknown_or_mismatched_encodings)
 }
 END_TEST
 
+/* A prefix of a bytes blob (a mesh header) decodes without the rest, and equals the first
+ * bytes of the full decode; damage inside the prefix is caught. */
+START_TEST(test_a_bytes_prefix_decodes_alone)
+{
+    enum { N = 20000, PREFIX = 32 };
+    uint8_t *raw = malloc(N), *full = malloc(N), prefix[PREFIX];
+    ck_assert(raw && full);
+    uint64_t st = 7;
+    for (size_t k = 0; k < N; k++)
+        raw[k] = (uint8_t)(k < 4000 ? k / 64 : rng_next(&st) & 3); /* compressible */
+    size_t cap = tp_blob_encode_bound(N), size;
+    uint8_t *enc = malloc(cap);
+    uint32_t encoding;
+    ck_assert_int_eq(tp_blob_encode(TP_ELEM_BYTES, 0, raw, N, 9, enc, cap, &size, &encoding),
+                     TP_OK);
+    ck_assert_uint_eq(encoding, TP_ENCODING_LZ4);
+    ck_assert_int_eq(tp_blob_decode(encoding, TP_ELEM_BYTES, 0, enc, size, full, N), TP_OK);
+    ck_assert_int_eq(tp_blob_decode_prefix(encoding, enc, size, N, prefix, PREFIX), TP_OK);
+    ck_assert_mem_eq(prefix, full, PREFIX);
+    ck_assert_mem_eq(prefix, raw, PREFIX);
+    /* The same through RAW; a RAW blob whose size disagrees is corrupt. */
+    ck_assert_int_eq(tp_blob_decode_prefix(TP_ENCODING_RAW, raw, N, N, prefix, PREFIX), TP_OK);
+    ck_assert_mem_eq(prefix, raw, PREFIX);
+    ck_assert_int_eq(tp_blob_decode_prefix(TP_ENCODING_RAW, raw, N - 1, N, prefix, PREFIX),
+                     TP_ERR_CORRUPT);
+    /* Cut the LZ4 stream short of the prefix: corrupt, never a read past the end. */
+    ck_assert_int_eq(tp_blob_decode_prefix(encoding, enc, 3, N, prefix, PREFIX), TP_ERR_CORRUPT);
+    ck_assert_int_eq(tp_blob_decode_prefix(encoding, enc, size, N, prefix, N + 1),
+                     TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tp_blob_decode_prefix(TP_ENCODING_SLOPE_BITPLANE_LZ4, enc, size, N, prefix,
+                                           PREFIX),
+                     TP_ERR_UNSUPPORTED);
+    free(raw), free(full), free(enc);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -370,6 +406,7 @@ static Suite *codec_suite(void)
     tcase_add_loop_test(tc, test_decode_of_corrupted_bytes_never_writes_past_the_output, 0, 2);
     tcase_add_test(tc, test_decode_rejects_a_wrong_raw_size);
     tcase_add_test(tc, test_decode_rejects_unknown_or_mismatched_encodings);
+    tcase_add_test(tc, test_a_bytes_prefix_decodes_alone);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lz4.h>
-
 #include "cli.h"
 #include "commands.h"
 #include "terrapage/mesh_codec.h"
@@ -85,24 +83,17 @@ static void note_directory_error(info *in, tp_result res, int64_t cx, int64_t cz
 static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats *s)
 {
     uint8_t header[TP_MESH_BLOB_HEADER_SIZE];
-    const char *stored = tp_reader_blob_bytes(reader, ref);
-    int got = -1;
-    if (!stored) {
-        /* not readable at all: counted below */
-    } else if (ref->encoding == TP_ENCODING_RAW && ref->stored_size >= sizeof header) {
-        memcpy(header, stored, sizeof header);
-        got = (int)sizeof header;
-    } else if (ref->encoding == TP_ENCODING_LZ4 && ref->stored_size <= (uint32_t)LZ4_MAX_INPUT_SIZE) {
-        got = LZ4_decompress_safe_partial(stored, (char *)header, (int)ref->stored_size,
-                                          (int)sizeof header, (int)sizeof header);
-    }
+    const void *stored = tp_reader_blob_bytes(reader, ref);
+    bool got = stored && ref->raw_size >= sizeof header &&
+               tp_blob_decode_prefix(ref->encoding, stored, ref->stored_size, ref->raw_size,
+                                     header, sizeof header) == TP_OK;
     /* Only the header is read, so its size check is against the recorded raw size. A
      * recorded error that is not a finite, non-negative number is damage too (and would
      * not print as JSON). */
     tp_mesh m;
     float error_m;
     memcpy(&error_m, &ref->aux, sizeof error_m);
-    if (got != (int)sizeof header || tp_mesh_decode_header(header, ref->raw_size, &m) != TP_OK ||
+    if (!got || tp_mesh_decode_header(header, ref->raw_size, &m) != TP_OK ||
         !isfinite(error_m) || error_m < 0.0f) {
         s->unreadable_meshes++;
         return;

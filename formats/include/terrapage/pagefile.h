@@ -190,6 +190,17 @@ TP_API tp_result tp_blob_decode(uint32_t encoding, uint32_t elem_type, uint32_t 
                                 const void *stored, size_t stored_size, void *out,
                                 size_t raw_bytes);
 
+/*! tp_blob_decode_prefix() :
+ *  Decodes only the first `prefix_bytes` of a bytes-layer blob (TP_ENCODING_RAW or
+ *  TP_ENCODING_LZ4) whose decoded size is `raw_bytes`, e.g. a mesh blob's header, without
+ *  decoding the rest. Never reads outside stored[0, stored_size) nor writes past
+ *  out[prefix_bytes). The rest of the blob is not checked.
+ *  @return TP_OK; TP_ERR_CORRUPT if the prefix cannot be decoded; TP_ERR_UNSUPPORTED for
+ *  another encoding; TP_ERR_INVALID_ARGUMENT if prefix_bytes > raw_bytes. */
+TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
+                                       size_t stored_size, size_t raw_bytes, void *out,
+                                       size_t prefix_bytes);
+
 /* ---- Writer --------------------------------------------------------------------------
  * The writer is the baker's (library tp_writer); the runtime library a game links,
  * libterrapage, carries the reader and the codecs but not these functions.
