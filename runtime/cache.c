@@ -285,6 +285,18 @@ void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count)
     m->pub.geometry.index_count = index_count;
 }
 
+tp_result tp__mesh_decode_into(tp__mesh *m, const void *raw, size_t size, float error_m,
+                               uint32_t flags)
+{
+    tp_mesh *g = &m->pub.geometry;
+    if (tp_mesh_decode(raw, size, g->vertices, g->vertex_count, g->indices, g->index_count,
+                       g) != TP_OK)
+        return TP_ERR_CORRUPT;
+    m->pub.max_error_m = error_m;
+    m->pub.flags = flags;
+    return TP_OK;
+}
+
 /* A mesh allocation of the class that holds these counts: pooled, or allocated (the
  * caller has made room for tp__mesh_bytes_for() when the pool is empty). */
 tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count)

@@ -266,6 +266,11 @@ size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t 
 tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count);
 void tp__mesh_put(tp_streamer *s, tp__mesh *m);           /* to the pool */
 void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count);
+/* Decodes mesh encoding `raw` into m, laid out for the counts its header gives, and
+ * records the error and flags. TP_ERR_CORRUPT if it does not decode (m is untouched
+ * otherwise and may be given back). */
+tp_result tp__mesh_decode_into(tp__mesh *m, const void *raw, size_t size, float error_m,
+                               uint32_t flags);
 size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
 size_t tp__block_total(const tp__block *b);               /* grid + mesh bytes */
 int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key);

@@ -264,13 +264,10 @@ static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
     tp__mesh *m = tp__mesh_get(s, info.vertex_count, info.index_count);
     if (!m)
         return 0;
-    if (tp_mesh_decode(sc->mesh_raw, size, m->pub.geometry.vertices, info.vertex_count,
-                       m->pub.geometry.indices, info.index_count, &m->pub.geometry) != TP_OK) {
+    if (tp__mesh_decode_into(m, sc->mesh_raw, size, error_m, flags) != TP_OK) {
         tp__mesh_put(s, m);
         return 1;
     }
-    m->pub.max_error_m = error_m;
-    m->pub.flags = flags;
     b->mesh = m;
     return 1;
 }

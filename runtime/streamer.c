@@ -175,14 +175,10 @@ static tp_result arena_decode(tp_streamer *s, const void *raw, size_t size, floa
     tp__mesh *m = arena_mesh(s, info.vertex_count, info.index_count);
     if (!m)
         return TP_ERR_OUT_OF_MEMORY;
-    r = tp_mesh_decode(raw, size, m->pub.geometry.vertices, info.vertex_count,
-                       m->pub.geometry.indices, info.index_count, &m->pub.geometry);
-    if (r != TP_OK) {
+    if (tp__mesh_decode_into(m, raw, size, error_m, flags) != TP_OK) {
         s->arena_used -= m->bytes; /* the record was the last one: give it back */
         return TP_ERR_CORRUPT;
     }
-    m->pub.max_error_m = error_m;
-    m->pub.flags = flags;
     *out = m;
     return TP_OK;
 }

@@ -219,9 +219,8 @@ int tp_bench_bake(int argc, char **argv)
         return TP_EXIT_FAILURE;
     }
 
-    static const char *const names[] = {"height", "temperature", "precipitation", "biome",
-                                        "mesh"};
-    enum { LAYERS = sizeof names / sizeof names[0] };
+    const uint32_t layers = TP_LAYER_MESH + 1; /* every layer the baker writes */
+    char name[32];
     if (json) {
         printf("{\"benchmark\": \"bake\", \"chunks\": %llu, \"runs\": %d,\n"
                " \"chunks_per_s\": {\"threads_1\": %.1f, \"threads_all\": %.1f, "
@@ -235,13 +234,12 @@ int tp_bench_bake(int argc, char **argv)
         printf(" \"cpu_seconds\": {\"generate\": %.3f, \"mesh\": %.3f, \"encode\": %.3f},\n",
                stats.generate_seconds, stats.mesh_seconds, stats.encode_seconds);
         printf(" \"bytes_per_chunk\": {");
-        for (uint32_t layer = 0; layer < LAYERS; layer++) {
-            uint64_t stored = 0, raw = 0;
-            for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++)
-                stored += stats.layers[layer][lod].stored_bytes,
-                    raw += stats.layers[layer][lod].raw_bytes;
+        for (uint32_t layer = 0; layer < layers; layer++) {
+            uint64_t stored, raw;
+            tp_bake_stats_layer_total(&stats, layer, &stored, &raw);
             printf("%s\"%s\": {\"stored\": %.1f, \"raw\": %.1f}", layer ? ", " : "",
-                   names[layer], (double)stored / chunks, (double)raw / chunks);
+                   tp_worldfile_layer_name(layer, name, sizeof name), (double)stored / chunks,
+                   (double)raw / chunks);
         }
         printf("},\n \"lod0_heights\": {\"raw\": %llu, \"ours\": %llu, \"pred2d_lz4\": %llu, "
                "\"plain_lz4\": %llu, \"png16\": %llu, \"ours_vs_png\": %.4f}}\n",
@@ -265,12 +263,11 @@ int tp_bench_bake(int argc, char **argv)
            stats.generate_seconds * 1e3 / chunks, stats.mesh_seconds * 1e3 / chunks,
            stats.encode_seconds * 1e3 / chunks);
     printf("  stored bytes per chunk (every LOD):\n");
-    for (uint32_t layer = 0; layer < LAYERS; layer++) {
-        uint64_t stored = 0, raw = 0;
-        for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++)
-            stored += stats.layers[layer][lod].stored_bytes,
-                raw += stats.layers[layer][lod].raw_bytes;
-        printf("    %-14s %9.0f B of %9.0f raw (%.2fx)\n", names[layer],
+    for (uint32_t layer = 0; layer < layers; layer++) {
+        uint64_t stored, raw;
+        tp_bake_stats_layer_total(&stats, layer, &stored, &raw);
+        printf("    %-14s %9.0f B of %9.0f raw (%.2fx)\n",
+               tp_worldfile_layer_name(layer, name, sizeof name),
                (double)stored / chunks, (double)raw / chunks,
                stored ? (double)raw / (double)stored : 0.0);
     }

@@ -1,18 +1,14 @@
 /* bench_decode.c — `terrapage bench decode`: how fast baked blobs decode, against plain
  * LZ4 decompression of the same height grids, in one run on one core. */
-#define _POSIX_C_SOURCE 200809L /* getpid */
-
 #include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cli.h"
 #include "progress.h"
 #include "worldfile.h"
-#include "terrapage/baker.h"
 
 enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_LOD };
 
@@ -114,23 +110,8 @@ int tp_bench_decode(int argc, char **argv)
         }
     }
 
-    char made[256] = "";
-    if (!path) {
-        snprintf(made, sizeof made, "/tmp/terrapage-bench-decode-%ld.tpk", (long)getpid());
-        tp_bake_options o = {0};
-        o.region_x0 = o.region_z0 = -8;
-        o.region_width = o.region_height = 16;
-        if (tp_bake(made, &o, NULL) != TP_OK) {
-            fprintf(stderr, "terrapage bench decode: baking %s: %s\n", made, tp_error_detail());
-            return TP_EXIT_FAILURE;
-        }
-        path = made;
-    }
     tp_reader *r;
-    bool opened = tp_worldfile_open("terrapage bench decode", path, &r);
-    if (made[0])
-        unlink(made); /* the mapping stays valid */
-    if (!opened)
+    if (!tp_bench_open_world("terrapage bench decode", path, &r))
         return TP_EXIT_FAILURE;
 
     blob_set heights = {0}, biomes = {0};

@@ -2,18 +2,16 @@
  * memory from the page file against generating it, for the same chunks in the same run.
  * This is the ratio the whole project rests on: a baked page-in must be far cheaper than
  * the on-demand generation it replaces. */
-#define _POSIX_C_SOURCE 200809L /* getpid, CLOCK_THREAD_CPUTIME_ID */
+#define _POSIX_C_SOURCE 200809L /* CLOCK_THREAD_CPUTIME_ID */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "cli.h"
 #include "worldfile.h"
-#include "terrapage/baker.h"
 #include "terrapage/mesh.h"
 
 enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_CHUNKS, OPT_LOD, OPT_NO_MESH };
@@ -292,23 +290,8 @@ int tp_bench_pagein(int argc, char **argv)
         }
     }
 
-    char made[256] = "";
-    if (!path) {
-        snprintf(made, sizeof made, "/tmp/terrapage-bench-pagein-%ld.tpk", (long)getpid());
-        tp_bake_options o = {0};
-        o.region_x0 = o.region_z0 = -8;
-        o.region_width = o.region_height = 16;
-        if (tp_bake(made, &o, NULL) != TP_OK) {
-            fprintf(stderr, "%s: baking %s: %s\n", COMMAND, made, tp_error_detail());
-            return TP_EXIT_FAILURE;
-        }
-        path = made;
-    }
     tp_reader *r;
-    bool opened = tp_worldfile_open(COMMAND, path, &r);
-    if (made[0])
-        unlink(made); /* the mapping stays valid */
-    if (!opened)
+    if (!tp_bench_open_world(COMMAND, path, &r))
         return TP_EXIT_FAILURE;
     const tp_file_desc *d = tp_reader_desc(r);
     tp_world_params world;
@@ -380,7 +363,7 @@ int tp_bench_pagein(int argc, char **argv)
     }
     status = TP_EXIT_OK;
 
-    const char *source = made[0] ? "a 16x16-chunk bake of the default world" : path;
+    const char *source = path ? path : "a 16x16-chunk bake of the default world";
     if (json) {
         printf("{\"benchmark\": \"pagein\", \"file\": ");
         tp_json_string(stdout, source);

@@ -90,18 +90,6 @@ static void print_help(void)
            TP_DEFAULT_COMPRESSION_LEVEL);
 }
 
-static const char *layer_name(uint32_t layer_id)
-{
-    switch (layer_id) {
-    case TP_LAYER_HEIGHT: return "height";
-    case TP_LAYER_TEMPERATURE: return "temperature";
-    case TP_LAYER_PRECIPITATION: return "precipitation";
-    case TP_LAYER_BIOME: return "biome";
-    case TP_LAYER_MESH: return "mesh";
-    default: return "other";
-    }
-}
-
 static void print_summary(const char *path, const tp_bake_stats *s)
 {
     char size[32];
@@ -111,21 +99,15 @@ static void print_summary(const char *path, const tp_bake_stats *s)
            s->seconds > 0 ? (double)s->chunks / s->seconds : 0.0, s->threads);
     printf("  %-14s %5s %12s %12s %7s\n", "layer", "LODs", "stored", "raw", "ratio");
     for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
-        uint64_t stored = 0, raw = 0;
-        uint32_t lods = 0;
-        for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++) {
-            if (!s->layers[layer][lod].blobs)
-                continue;
-            lods++;
-            stored += s->layers[layer][lod].stored_bytes;
-            raw += s->layers[layer][lod].raw_bytes;
-        }
+        uint64_t stored, raw;
+        uint32_t lods = tp_bake_stats_layer_total(s, layer, &stored, &raw);
         if (!lods)
             continue;
-        char a[32], b[32];
+        char a[32], b[32], name[32];
         tp_format_bytes(stored, a, sizeof a);
         tp_format_bytes(raw, b, sizeof b);
-        printf("  %-14s %5u %12s %12s %6.2fx\n", layer_name(layer), lods, a, b,
+        printf("  %-14s %5u %12s %12s %6.2fx\n",
+               tp_worldfile_layer_name(layer, name, sizeof name), lods, a, b,
                stored ? (double)raw / (double)stored : 0.0);
     }
 }
@@ -145,9 +127,11 @@ static void print_json(const char *path, const tp_bake_stats *s)
             const tp_bake_layer_stats *ls = &s->layers[layer][lod];
             if (!ls->blobs)
                 continue;
+            char name[32];
             printf("%s{\"layer\": \"%s\", \"lod\": %u, \"blobs\": %llu, \"stored_bytes\": %llu, "
                    "\"raw_bytes\": %llu}",
-                   sep, layer_name(layer), lod, (unsigned long long)ls->blobs,
+                   sep, tp_worldfile_layer_name(layer, name, sizeof name), lod,
+                   (unsigned long long)ls->blobs,
                    (unsigned long long)ls->stored_bytes, (unsigned long long)ls->raw_bytes);
             sep = ", ";
         }

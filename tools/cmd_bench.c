@@ -1,12 +1,17 @@
 /* cmd_bench.c — `terrapage bench [PART]`: finds the benchmark part and runs it, or runs
  * every part in turn. The parts live in bench_<part>.c. */
+#define _POSIX_C_SOURCE 200809L /* getpid */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "cli.h"
 #include "commands.h"
+#include "worldfile.h"
+#include "terrapage/baker.h"
 
 volatile uint64_t tp_bench_sink;
 
@@ -20,6 +25,26 @@ double tp_bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, compare_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+bool tp_bench_open_world(const char *command, const char *path, tp_reader **out_reader)
+{
+    char made[256] = "";
+    if (!path) {
+        snprintf(made, sizeof made, "/tmp/terrapage-bench-%ld.tpk", (long)getpid());
+        tp_bake_options o = {0};
+        o.region_x0 = o.region_z0 = -8;
+        o.region_width = o.region_height = 16;
+        if (tp_bake(made, &o, NULL) != TP_OK) {
+            fprintf(stderr, "%s: baking %s: %s\n", command, made, tp_error_detail());
+            return false;
+        }
+        path = made;
+    }
+    bool opened = tp_worldfile_open(command, path, out_reader);
+    if (made[0])
+        unlink(made); /* the mapping stays valid */
+    return opened;
 }
 
 typedef struct bench_part {

@@ -483,6 +483,15 @@ static void print_header(FILE *out, const tp_soak_report *r)
             r->stats.worker_threads == 1 ? "" : "s",
             r->pinned ? ", game thread pinned to CPU 0" : "");
 }
+/* One row of the cost table: avg / p50 / p99 / max over all ticks, then the last 100. */
+static void print_cost_row(FILE *out, const char *label, const tp_soak_cost *all,
+                           const tp_soak_cost *last100)
+{
+    fprintf(out, "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  %7.4f / %7.4f / %7.4f / %7.4f\n",
+            label, all->avg, all->p50, all->p99, all->max, last100->avg, last100->p50,
+            last100->p99, last100->max);
+}
+
 
 void tp_soak_print_report(FILE *out, const tp_soak_report *r)
 {
@@ -491,23 +500,12 @@ void tp_soak_print_report(FILE *out, const tp_soak_report *r)
     const tp_streamer_stats *st = &r->stats;
     char a[32], b[32], c[32], d[32];
     fprintf(out, "  %-34s %-38s %s\n", "", "all ticks", "last 100");
-    fprintf(out, "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  %7.4f / %7.4f / %7.4f / %7.4f\n",
-            "update ms avg / p50 / p99 / max", s->all.update_ms.avg, s->all.update_ms.p50,
-            s->all.update_ms.p99, s->all.update_ms.max, s->last100.update_ms.avg,
-            s->last100.update_ms.p50, s->last100.update_ms.p99, s->last100.update_ms.max);
-    fprintf(out, "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  %7.4f / %7.4f / %7.4f / %7.4f\n",
-            "  of it game-thread CPU ms", s->all.update_cpu_ms.avg, s->all.update_cpu_ms.p50,
-            s->all.update_cpu_ms.p99, s->all.update_cpu_ms.max, s->last100.update_cpu_ms.avg,
-            s->last100.update_cpu_ms.p50, s->last100.update_cpu_ms.p99,
-            s->last100.update_cpu_ms.max);
-    fprintf(out, "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  %7.4f / %7.4f / %7.4f / %7.4f\n",
-            "  of it the update call ms", s->all.call_ms.avg, s->all.call_ms.p50,
-            s->all.call_ms.p99, s->all.call_ms.max, s->last100.call_ms.avg,
-            s->last100.call_ms.p50, s->last100.call_ms.p99, s->last100.call_ms.max);
-    fprintf(out, "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  %7.4f / %7.4f / %7.4f / %7.4f\n",
-            "  of it the view scan ms", s->all.scan_ms.avg, s->all.scan_ms.p50,
-            s->all.scan_ms.p99, s->all.scan_ms.max, s->last100.scan_ms.avg,
-            s->last100.scan_ms.p50, s->last100.scan_ms.p99, s->last100.scan_ms.max);
+    print_cost_row(out, "update ms avg / p50 / p99 / max", &s->all.update_ms,
+                   &s->last100.update_ms);
+    print_cost_row(out, "  of it game-thread CPU ms", &s->all.update_cpu_ms,
+                   &s->last100.update_cpu_ms);
+    print_cost_row(out, "  of it the update call ms", &s->all.call_ms, &s->last100.call_ms);
+    print_cost_row(out, "  of it the view scan ms", &s->all.scan_ms, &s->last100.scan_ms);
     if (s->teleports)
         fprintf(out,
                 "  %-34s %7.4f / %7.4f / %7.4f / %7.4f  (other ticks %.4f / %.4f / %.4f / "

@@ -118,6 +118,16 @@ static void slow_fields_at(const tp__lattice *blended, int64_t lx0, int64_t gx, 
     blend4(k_spline[gx - lx * STRIDE], point, out);
 }
 
+/* The sample at (gx, gz) from a z-blended row (as above): every path — chunk, climate
+ * grid, strip and point query — goes through here, so they agree bit for bit. */
+static void sample_at(const tp_world_params *w, const tp__lattice *blended, int64_t lx0,
+                      int64_t gx, int64_t gz, tp__sample *out)
+{
+    tp__lattice slow;
+    slow_fields_at(blended, lx0, gx, &slow);
+    tp__sample_terrain(w, gx, gz, &slow, out);
+}
+
 tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod,
                             const tp_chunk_fields *out)
 {
@@ -140,10 +150,8 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
             blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
             for (uint32_t i = 0; i < edge; i++) {
                 int64_t gx = gx0 + ((int64_t)i << lod);
-                tp__lattice slow;
                 tp__sample s;
-                slow_fields_at(blended, lx0, gx, &slow);
-                tp__sample_terrain(w, gx, gz, &slow, &s);
+                sample_at(w, blended, lx0, gx, gz, &s);
                 size_t k = (size_t)j * edge + i;
                 if (out->height_codes)
                     out->height_codes[k] = s.height_code;
@@ -161,10 +169,8 @@ tp_result tp_generate_chunk(const tp_world_params *w, int32_t cx, int32_t cz, ui
             blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
             for (uint32_t a = 0; a < climate_edge; a++) {
                 int64_t gx = gx0 + (int64_t)a * STRIDE;
-                tp__lattice slow;
                 tp__sample s;
-                slow_fields_at(blended, lx0, gx, &slow);
-                tp__sample_terrain(w, gx, gz, &slow, &s);
+                sample_at(w, blended, lx0, gx, gz, &s);
                 size_t k = (size_t)b * climate_edge + a;
                 if (out->temperature_cc)
                     out->temperature_cc[k] =
@@ -201,10 +207,8 @@ tp_result tp_generate_heights(const tp_world_params *w, int64_t gx0, int64_t gz0
             blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
             for (uint32_t i = 0; i < count; i++) {
                 int64_t gx = first + (int64_t)i * step;
-                tp__lattice slow;
                 tp__sample s;
-                slow_fields_at(blended, lx0, gx, &slow);
-                tp__sample_terrain(w, gx, gz, &slow, &s);
+                sample_at(w, blended, lx0, gx, gz, &s);
                 out_codes[(size_t)j * width + i0 + i] = s.height_code;
             }
         }
@@ -220,9 +224,7 @@ uint16_t tp_generate_height_at(const tp_world_params *w, int64_t gx, int64_t gz)
     tp__lattice blended[SPLINE_TAPS];
     ring_init(&ring, lx - 1, SPLINE_TAPS);
     blend_rows(w, &ring, lz, gz - lz * STRIDE, blended);
-    tp__lattice slow;
     tp__sample s;
-    slow_fields_at(blended, lx, gx, &slow);
-    tp__sample_terrain(w, gx, gz, &slow, &s);
+    sample_at(w, blended, lx, gx, gz, &s);
     return s.height_code;
 }

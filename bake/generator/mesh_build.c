@@ -138,6 +138,24 @@ static int diamond(int32_t n, pt m, pt *a, pt *b, pt apex[2])
     return count;
 }
 
+/* One row of a triangle's span: does any of the count + 1 samples from row[0] on differ
+ * from the plane by more than the limit? The plane's height, scaled by `scale`, is `pred`
+ * at row[0] and grows by `step` per sample; the comparison 16 · |scale · h − pred| > lim
+ * is exact in integers (heights are in 1/16 m). */
+static int row_deviates(const uint16_t *row, int64_t count, int64_t scale, int64_t pred,
+                        int64_t step, int64_t lim)
+{
+    for (int64_t i = 0; i <= count; i++) {
+        int64_t dev = scale * row[i] - pred;
+        if (dev < 0)
+            dev = -dev;
+        if (16 * dev > lim)
+            return 1;
+        pred += step;
+    }
+    return 0;
+}
+
 /* Does the triangle with hypotenuse a–b and right angle at c miss any grid sample it
  * covers (edges included) by more than the build error? Its edges are axis-aligned or
  * diagonal, so the span of each row has integer ends. */
@@ -172,15 +190,8 @@ static int exceeds(const builder *b, pt a, pt bb, pt c)
         }
         int64_t rx = x0 - c.x, rz = z - c.z;
         int64_t pred = d * hc + (rx * ux + rz * uz) * dha + (rx * wx + rz * wz) * dhb;
-        const uint16_t *row = h + (size_t)z * b->e;
-        for (int32_t x = x0; x <= x1; x++) {
-            int64_t dev = d * row[x] - pred;
-            if (dev < 0)
-                dev = -dev;
-            if (16 * dev > lim)
-                return 1;
-            pred += step;
-        }
+        if (row_deviates(h + (size_t)z * b->e + x0, (int64_t)x1 - x0, d, pred, step, lim))
+            return 1;
     }
     return 0;
 }
@@ -244,15 +255,8 @@ static int exceeds_any(const builder *b, pt p0, pt p1, pt p2)
             continue;
         int64_t pred = h0 * (w[0] + a0 * lo) + h1 * (w[1] + a1 * lo) + h2 * (w[2] + a2 * lo);
         const int64_t step = h0 * a0 + h1 * a1 + h2 * a2;
-        const uint16_t *row = b->h + (size_t)z * b->e + xmin;
-        for (int64_t dx = lo; dx <= hi; dx++) {
-            int64_t dev = det * row[dx] - pred;
-            if (dev < 0)
-                dev = -dev;
-            if (16 * dev > lim)
-                return 1;
-            pred += step;
-        }
+        if (row_deviates(b->h + (size_t)z * b->e + xmin + lo, hi - lo, det, pred, step, lim))
+            return 1;
     }
     return 0;
 }

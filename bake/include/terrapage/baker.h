@@ -96,6 +96,22 @@ typedef struct tp_bake_stats {
     tp_bake_layer_stats layers[TP_MAX_LAYERS][TP_MAX_LODS];
 } tp_bake_stats;
 
+/*! tp_bake_stats_layer_total() :
+ *  Sums one layer's stats over its LODs. @return the number of LODs with blobs. */
+static inline uint32_t tp_bake_stats_layer_total(const tp_bake_stats *stats, uint32_t layer_id,
+                                                 uint64_t *out_stored, uint64_t *out_raw)
+{
+    uint32_t lods = 0;
+    *out_stored = *out_raw = 0;
+    for (uint32_t lod = 0; layer_id < TP_MAX_LAYERS && lod < TP_MAX_LODS; lod++) {
+        const tp_bake_layer_stats *ls = &stats->layers[layer_id][lod];
+        lods += ls->blobs != 0;
+        *out_stored += ls->stored_bytes;
+        *out_raw += ls->raw_bytes;
+    }
+    return lods;
+}
+
 /*! tp_bake() :
  *  Bakes the region described by `options` (NULL → every default) into `path`.
  *  `stats` may be NULL.
