@@ -17,6 +17,7 @@
 #include "test_support.h"
 
 #include "terrapage/baker.h"
+#include "terrapage/page.h"
 #include "terrapage/mesh.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
@@ -340,7 +341,9 @@ START_TEST(test_zero_options_mean_the_default_region_and_world)
     ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
     tp_file_desc d;
     uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
-    tp_bake_file_desc(&w, -32, -32, 64, 64, 0, &d, blob);
+    tp_page_layout layout;
+    ck_assert_int_eq(tp_page_layout_init(&w, TP_PAGE_MESHES, &layout), TP_OK);
+    tp_page_layout_file_desc(&layout, -32, -32, 64, 64, &d, blob);
     ck_assert_uint_eq(d.seed, 42);
     ck_assert_uint_eq(d.samples_per_edge, 129);
     ck_assert_uint_eq(d.lod_count, 5);
@@ -354,7 +357,8 @@ START_TEST(test_zero_options_mean_the_default_region_and_world)
     tp_world_params back;
     ck_assert_int_eq(tp_world_params_deserialize(blob, sizeof blob, &back), TP_OK);
     ck_assert_uint_eq(tp_world_params_hash(&back), d.params_hash);
-    tp_bake_file_desc(&w, -32, -32, 64, 64, TP_BAKE_NO_MESHES, &d, blob);
+    ck_assert_int_eq(tp_page_layout_init(&w, 0, &layout), TP_OK);
+    tp_page_layout_file_desc(&layout, -32, -32, 64, 64, &d, blob);
     ck_assert_uint_eq(d.layer_count, 4);
 }
 END_TEST

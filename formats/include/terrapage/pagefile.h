@@ -136,6 +136,17 @@ typedef struct tp_file_desc {
     tp_layer_desc layers[TP_MAX_LAYERS];
 } tp_file_desc;
 
+/*! tp_file_desc_layer() :
+ *  @return the layer-table entry of `layer_id` in `desc`, or NULL if the file has none. */
+static inline const tp_layer_desc *tp_file_desc_layer(const tp_file_desc *desc,
+                                                      uint32_t layer_id)
+{
+    for (uint32_t i = 0; i < desc->layer_count && i < TP_MAX_LAYERS; i++)
+        if (desc->layers[i].layer_id == layer_id)
+            return &desc->layers[i];
+    return NULL;
+}
+
 /* The per-chunk record a game reads for culling without touching data pages. */
 typedef struct tp_chunk_bounds {
     uint16_t height_min_code; /* smallest height code of the chunk at LOD 0 */
@@ -359,6 +370,12 @@ TP_API tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *re
  *  TP_ERR_CHECKSUM; TP_ERR_CORRUPT; TP_ERR_UNSUPPORTED (unknown encoding or type). */
 TP_API tp_result tp_reader_decode(const tp_reader *r, const tp_blob_ref *ref, void *out,
                                   size_t out_capacity);
+
+/* TEMPORARY declarations until the formats names and loader land. */
+TP_API const char *tp_layer_name(uint32_t layer_id);
+TP_API const char *tp_elem_type_name(uint32_t elem_type);
+TP_API tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                                size_t out_capacity, void *scratch, size_t scratch_capacity);
 
 #ifdef __cplusplus
 }

@@ -124,18 +124,6 @@ static inline uint32_t tp_bake_stats_layer_total(const tp_bake_stats *stats, uin
 TP_API tp_result tp_bake(const char *path, const tp_bake_options *options,
                          tp_bake_stats *stats);
 
-/*! tp_bake_file_desc() :
- *  Fills the page-file description tp_bake() writes for `world` (resolved), a region and
- *  the TP_BAKE_* `flags`: the header fields and the layer table (heights, biomes and,
- *  unless TP_BAKE_NO_MESHES, meshes at every LOD; climate at LOD 0). `params_blob`
- *  (TP_WORLD_PARAMS_BLOB_SIZE bytes) receives the canonical parameters and
- *  desc->params_blob points to it. For tools and tests that write page files of their
- *  own with the same layout. */
-TP_API void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0,
-                              int32_t region_z0, uint32_t region_width,
-                              uint32_t region_height, uint32_t flags, tp_file_desc *desc,
-                              uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE]);
-
 #ifdef __cplusplus
 }
 #endif

@@ -8,14 +8,13 @@
  * The writer sees the same calls in the same order whatever the thread count or timing,
  * so the file is byte-identical for any number of threads (the writer's contract).
  *
- * Coarser LODs are taken from the LOD-0 grid at stride 2^k instead of being generated
- * again: the generator guarantees the two are equal (its stride property, tested), and
- * it saves a third of the generation time. Each LOD's mesh is built from that LOD's grid
- * alone (tp_mesh_generate_chunk_blob, which the runtime's fallback calls too).
+ * What a chunk holds, in which order its blobs are written and how each is generated is
+ * the page abstraction's (terrapage/page.h), which the runtime's fallback shares: this
+ * file only schedules pages, encodes them and hands them to the writer.
  */
 #include "terrapage/baker.h"
 
-#include "terrapage/mesh.h"
+#include "terrapage/page.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -52,27 +51,25 @@ typedef struct chunk_slot {
     double generate_s, mesh_s, encode_s;
 } chunk_slot;
 
-/* Per-thread generation buffers (LOD 0 grids and the climate grid). */
+/* Per-thread buffers: the LOD-0 page, one coarser page at a time (its grids taken from
+ * LOD 0 at stride) and the page functions' scratch. */
 typedef struct thread_scratch {
     uint16_t *heights;
     uint8_t *biomes;
     int16_t *temperature;
     uint16_t *precipitation;
-    uint16_t *lod_heights; /* one coarser LOD at a time, taken at stride */
+    uint16_t *lod_heights;
     uint8_t *lod_biomes;
-    void *mesh_scratch;    /* tp_mesh_generate_chunk_blob()'s, sized for LOD 0 */
-    uint8_t *mesh_raw;     /* one encoded mesh before compression */
+    void *page_scratch;    /* tp_page_scratch_size() at LOD 0, which serves every LOD */
+    uint8_t *mesh;         /* one mesh encoding before compression */
 } thread_scratch;
 
-/* Sizes that follow from the world. */
+/* What every chunk of the bake shares. */
 typedef struct bake_layout {
-    const tp_world_params *world;
-    uint32_t lod_count;
-    uint32_t edge0, climate_edge;
+    tp_page_layout page;
     size_t slot_capacity;
+    size_t page_scratch_size, mesh_capacity;
     int level;
-    bool meshes;
-    size_t mesh_scratch_size, mesh_raw_capacity;
 } bake_layout;
 
 static uint64_t morton_key(uint32_t x, uint32_t z)
@@ -96,56 +93,17 @@ static int compare_order(const void *a, const void *b)
     return (ka > kb) - (ka < kb);
 }
 
-void tp_bake_file_desc(const tp_world_params *world, int32_t region_x0, int32_t region_z0,
-                       uint32_t region_width, uint32_t region_height, uint32_t flags,
-                       tp_file_desc *desc, uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE])
-{
-    tp_world_params_serialize(world, params_blob);
-    memset(desc, 0, sizeof *desc);
-    desc->seed = world->seed;
-    desc->params_hash = tp_world_params_hash(world);
-    desc->generator_version = TP_GENERATOR_VERSION;
-    desc->params_blob = params_blob;
-    desc->params_blob_size = TP_WORLD_PARAMS_BLOB_SIZE;
-    desc->region_x0 = region_x0;
-    desc->region_z0 = region_z0;
-    desc->region_width = region_width;
-    desc->region_height = region_height;
-    desc->chunk_size_m = world->chunk_size_m;
-    desc->samples_per_edge = world->samples_per_edge;
-    desc->lod_count = tp_world_lod_count(world);
-    desc->height_min_m = TP_HEIGHT_MIN_M;
-    desc->height_step_m = TP_HEIGHT_STEP_M;
-    const uint32_t lods = desc->lod_count, climate_edge = tp_world_climate_edge(world);
-    desc->layer_count = 4;
-    desc->layers[0] = (tp_layer_desc){TP_LAYER_HEIGHT, TP_ELEM_U16, lods,
-                                      world->samples_per_edge,
-                                      TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
-    desc->layers[1] = (tp_layer_desc){TP_LAYER_TEMPERATURE, TP_ELEM_I16, 1, climate_edge,
-                                      TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
-    desc->layers[2] = (tp_layer_desc){TP_LAYER_PRECIPITATION, TP_ELEM_U16, 1, climate_edge,
-                                      TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
-    desc->layers[3] = (tp_layer_desc){TP_LAYER_BIOME, TP_ELEM_U8, lods,
-                                      world->samples_per_edge, TP_ENCODING_LZ4, {0}};
-    if (!(flags & TP_BAKE_NO_MESHES)) {
-        desc->layers[desc->layer_count++] =
-            (tp_layer_desc){TP_LAYER_MESH, TP_ELEM_BYTES, lods, 0, TP_ENCODING_LZ4, {0}};
-    }
-}
-
 /* Worst-case bytes of one chunk's encoded blobs. */
-static size_t slot_capacity(const bake_layout *L)
+static size_t slot_capacity(const bake_layout *B)
 {
-    size_t total = 0;
+    const tp_page_layout *L = &B->page;
+    size_t total = 2 * tp_blob_encode_bound(tp_page_climate_samples(L) * sizeof(uint16_t));
     for (uint32_t lod = 0; lod < L->lod_count; lod++) {
-        size_t e = tp_world_lod_edge(L->world, lod);
-        total += tp_blob_encode_bound(e * e * sizeof(uint16_t));
-        total += tp_blob_encode_bound(e * e);
+        size_t e2 = (size_t)L->edge[lod] * L->edge[lod];
+        total += tp_blob_encode_bound(e2 * sizeof(uint16_t)) + tp_blob_encode_bound(e2);
+        if (L->flags & TP_PAGE_MESHES)
+            total += tp_blob_encode_bound(tp_page_mesh_capacity(L, lod));
     }
-    size_t c = (size_t)L->climate_edge * L->climate_edge;
-    total += 2 * tp_blob_encode_bound(c * sizeof(uint16_t));
-    for (uint32_t lod = 0; L->meshes && lod < L->lod_count; lod++)
-        total += tp_blob_encode_bound(tp_mesh_chunk_blob_bound(L->world, lod));
     return total;
 }
 
@@ -157,15 +115,16 @@ static void scratch_free(thread_scratch *s)
     free(s->precipitation);
     free(s->lod_heights);
     free(s->lod_biomes);
-    free(s->mesh_scratch);
-    free(s->mesh_raw);
+    free(s->page_scratch);
+    free(s->mesh);
     memset(s, 0, sizeof *s);
 }
 
-static int scratch_alloc(thread_scratch *s, const bake_layout *L)
+static int scratch_alloc(thread_scratch *s, const bake_layout *B)
 {
-    size_t n0 = (size_t)L->edge0 * L->edge0, nc = (size_t)L->climate_edge * L->climate_edge;
-    size_t n1 = (size_t)tp_world_lod_edge(L->world, 1 < L->lod_count ? 1 : 0);
+    const tp_page_layout *L = &B->page;
+    size_t n0 = (size_t)L->edge[0] * L->edge[0], nc = tp_page_climate_samples(L);
+    size_t n1 = (size_t)L->edge[L->lod_count > 1 ? 1 : 0];
     n1 *= n1;
     s->heights = malloc(n0 * sizeof *s->heights);
     s->biomes = malloc(n0);
@@ -173,83 +132,70 @@ static int scratch_alloc(thread_scratch *s, const bake_layout *L)
     s->precipitation = malloc(nc * sizeof *s->precipitation);
     s->lod_heights = malloc(n1 * sizeof *s->lod_heights);
     s->lod_biomes = malloc(n1);
-    if (L->meshes) {
-        s->mesh_scratch = malloc(L->mesh_scratch_size);
-        s->mesh_raw = malloc(L->mesh_raw_capacity);
-    }
+    s->page_scratch = malloc(B->page_scratch_size);
+    if (B->mesh_capacity)
+        s->mesh = malloc(B->mesh_capacity);
     if (!s->heights || !s->biomes || !s->temperature || !s->precipitation ||
-        !s->lod_heights || !s->lod_biomes ||
-        (L->meshes && (!s->mesh_scratch || !s->mesh_raw))) {
+        !s->lod_heights || !s->lod_biomes || !s->page_scratch ||
+        (B->mesh_capacity && !s->mesh)) {
         scratch_free(s);
         return 0;
     }
     return 1;
 }
 
-/* Compresses one blob into the slot's buffer and records it. */
-static tp_result encode_bytes(const bake_layout *L, chunk_slot *slot, size_t *used,
-                              uint32_t layer_id, uint32_t lod, uint32_t elem_type,
-                              uint32_t edge, const void *raw, size_t raw_size, uint32_t aux)
+/* Compresses one part of a page into the slot's buffer and records it. */
+static tp_result encode_part(const bake_layout *B, chunk_slot *slot, size_t *used,
+                             const tp_page_part *part, uint32_t aux)
 {
     size_t size = 0;
     uint32_t encoding = 0;
-    tp_result r = tp_blob_encode(elem_type, edge, raw, raw_size, L->level,
-                                 slot->bytes + *used, L->slot_capacity - *used, &size,
-                                 &encoding);
+    tp_result r = tp_blob_encode(part->elem_type, part->edge, part->data, part->bytes,
+                                 B->level, slot->bytes + *used, B->slot_capacity - *used,
+                                 &size, &encoding);
     if (r != TP_OK)
         return r;
     slot->blobs[slot->blob_count++] =
-        (blob_record){layer_id, lod, encoding, *used, size, raw_size, aux};
+        (blob_record){part->layer_id, part->stored_lod, encoding, *used, size, part->bytes, aux};
     *used += size;
     return TP_OK;
 }
 
-/* Encodes one grid into the slot's buffer and records it. */
-static tp_result encode_blob(const bake_layout *L, chunk_slot *slot, size_t *used,
-                             uint32_t layer_id, uint32_t lod, uint32_t elem_type,
-                             uint32_t edge, const void *raw)
+/* Builds page `lod`'s mesh (the runtime's fallback runs the same function) with its
+ * exact max error against LOD 0, then encodes every part the file stores at `lod`. */
+static tp_result bake_page(const bake_layout *B, thread_scratch *s, chunk_slot *slot,
+                           size_t *used, uint32_t lod, tp_page *page)
 {
-    size_t raw_size = (size_t)edge * edge * tp_elem_size(elem_type);
-    return encode_bytes(L, slot, used, layer_id, lod, elem_type, edge, raw, raw_size, 0);
+    const tp_page_layout *L = &B->page;
+    if (L->flags & TP_PAGE_MESHES) {
+        double t0 = omp_get_wtime();
+        tp_result r = tp_page_generate_mesh(L, slot->cx, slot->cz, lod, s->heights,
+                                            s->page_scratch, B->page_scratch_size, page);
+        slot->mesh_s += omp_get_wtime() - t0;
+        if (r != TP_OK)
+            return r;
+    }
+    tp_page_part parts[TP_PAGE_MAX_PARTS];
+    uint32_t n = tp_page_parts(L, lod, page, parts);
+    for (uint32_t i = 0; i < n; i++) {
+        if (parts[i].stored_lod != lod)
+            continue; /* climate: stored with LOD 0 only */
+        uint32_t aux = 0;
+        if (parts[i].layer_id == TP_LAYER_MESH)
+            memcpy(&aux, &page->mesh_error_m, sizeof aux);
+        tp_result r = encode_part(B, slot, used, &parts[i], aux);
+        if (r != TP_OK)
+            return r;
+    }
+    return TP_OK;
 }
 
-/* Builds the LOD's mesh from its own grid (the runtime's fallback does the same, from
- * the same function) and records its exact max error against LOD 0 in aux. */
-static tp_result encode_mesh(const bake_layout *L, thread_scratch *s, chunk_slot *slot,
-                             size_t *used, uint32_t lod, const uint16_t *lod_heights)
+/* Generates and encodes every page of one chunk into its slot. Runs on any thread.
+ * Coarser LODs are taken from the LOD-0 grids at stride instead of being generated
+ * again (the generator's stride property, tested): a third of the generation saved. */
+static void bake_chunk(const bake_layout *B, thread_scratch *s, chunk_slot *slot)
 {
-    size_t raw_size = 0;
-    float max_error_m = 0.0f;
-    double t0 = omp_get_wtime();
-    tp_result r = tp_mesh_generate_chunk_blob(L->world, slot->cx, slot->cz, lod, lod_heights,
-                                              s->heights, s->mesh_scratch,
-                                              L->mesh_scratch_size, s->mesh_raw,
-                                              L->mesh_raw_capacity, &raw_size, &max_error_m);
-    slot->mesh_s += omp_get_wtime() - t0;
-    if (r != TP_OK)
-        return r;
-    uint32_t aux;
-    memcpy(&aux, &max_error_m, sizeof aux);
-    return encode_bytes(L, slot, used, TP_LAYER_MESH, lod, TP_ELEM_BYTES, 0, s->mesh_raw,
-                        raw_size, aux);
-}
-
-/* Takes every 2^lod-th sample of an edge0² grid of `elem`-byte values. */
-static void take_stride(const void *src, uint32_t edge0, uint32_t lod, size_t elem, void *dst)
-{
-    const uint32_t step = 1u << lod, edge = ((edge0 - 1u) >> lod) + 1u;
-    const uint8_t *s = src;
-    uint8_t *d = dst;
-    for (uint32_t row = 0; row < edge; row++)
-        for (uint32_t col = 0; col < edge; col++)
-            memcpy(d + ((size_t)row * edge + col) * elem,
-                   s + ((size_t)row * step * edge0 + (size_t)col * step) * elem, elem);
-}
-
-/* Generates and encodes every blob of one chunk into its slot. Runs on any thread. */
-static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot)
-{
-    const tp_world_params *w = L->world;
+    const tp_page_layout *L = &B->page;
     slot->blob_count = 0;
     slot->error[0] = '\0';
     /* The failure detail is thread-local and not every failing call sets one: start
@@ -257,32 +203,19 @@ static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot
     tp__error_set(TP_OK, "%s", "");
     slot->mesh_s = 0.0;
     double t0 = omp_get_wtime();
-    tp_chunk_fields fields = {s->heights, s->biomes, s->temperature, s->precipitation};
-    tp_result r = tp_generate_chunk(w, slot->cx, slot->cz, 0, &fields);
+    tp_page lod0 = {.heights = s->heights, .biomes = s->biomes,
+                    .temperature_cc = s->temperature, .precipitation_mm = s->precipitation};
+    tp_result r = tp_page_generate(L, slot->cx, slot->cz, 0, NULL, s->page_scratch,
+                                   B->page_scratch_size, &lod0);
     double t1 = omp_get_wtime();
     slot->generate_s = t1 - t0;
+    lod0.mesh = s->mesh;
     size_t used = 0;
     for (uint32_t lod = 0; r == TP_OK && lod < L->lod_count; lod++) {
-        uint32_t edge = tp_world_lod_edge(w, lod);
-        const uint16_t *h = s->heights;
-        const uint8_t *b = s->biomes;
-        if (lod > 0) {
-            take_stride(s->heights, L->edge0, lod, sizeof *s->heights, s->lod_heights);
-            take_stride(s->biomes, L->edge0, lod, 1, s->lod_biomes);
-            h = s->lod_heights;
-            b = s->lod_biomes;
-        }
-        r = encode_blob(L, slot, &used, TP_LAYER_HEIGHT, lod, TP_ELEM_U16, edge, h);
-        if (r == TP_OK)
-            r = encode_blob(L, slot, &used, TP_LAYER_BIOME, lod, TP_ELEM_U8, edge, b);
-        if (r == TP_OK && lod == 0)
-            r = encode_blob(L, slot, &used, TP_LAYER_TEMPERATURE, 0, TP_ELEM_I16,
-                            L->climate_edge, s->temperature);
-        if (r == TP_OK && lod == 0)
-            r = encode_blob(L, slot, &used, TP_LAYER_PRECIPITATION, 0, TP_ELEM_U16,
-                            L->climate_edge, s->precipitation);
-        if (r == TP_OK && L->meshes)
-            r = encode_mesh(L, s, slot, &used, lod, h);
+        tp_page coarser = {.heights = s->lod_heights, .biomes = s->lod_biomes, .mesh = s->mesh};
+        if (lod > 0)
+            tp_page_subsample(L, 0, &lod0, lod, &coarser);
+        r = bake_page(B, s, slot, &used, lod, lod > 0 ? &coarser : &lod0);
     }
     slot->encode_s = omp_get_wtime() - t1 - slot->mesh_s;
     if (r != TP_OK) {
@@ -290,18 +223,7 @@ static void bake_chunk(const bake_layout *L, thread_scratch *s, chunk_slot *slot
         snprintf(slot->error, sizeof slot->error, "%s", tp_error_detail());
         return;
     }
-
-    /* The culling record: LOD-0 height range; all-ocean when even the highest sample
-     * is below sea level (heights are exact multiples of the step, so this is exact). */
-    uint16_t lo = UINT16_MAX, hi = 0;
-    for (size_t k = 0, n = (size_t)L->edge0 * L->edge0; k < n; k++) {
-        lo = s->heights[k] < lo ? s->heights[k] : lo;
-        hi = s->heights[k] > hi ? s->heights[k] : hi;
-    }
-    slot->bounds.height_min_code = lo;
-    slot->bounds.height_max_code = hi;
-    slot->bounds.flags = TP_HEIGHT_MIN_M + hi * TP_HEIGHT_STEP_M < w->sea_level_m
-                             ? TP_CHUNK_ALL_OCEAN : 0u;
+    slot->bounds = tp_page_bounds(L, 0, s->heights);
     slot->result = TP_OK;
 }
 
@@ -424,22 +346,23 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
     if (result != TP_OK)
         return result;
 
-    bake_layout L = {&world, tp_world_lod_count(&world), world.samples_per_edge,
-                     tp_world_climate_edge(&world), 0, o->compression_level,
-                     !(o->flags & TP_BAKE_NO_MESHES), 0, 0};
-    if (L.meshes) {
-        /* LOD 0 needs the most; the same buffers serve every LOD. */
-        L.mesh_scratch_size = tp_mesh_chunk_blob_scratch_size(&world, 0);
-        L.mesh_raw_capacity = tp_mesh_chunk_blob_bound(&world, 0);
-    }
-    L.slot_capacity = slot_capacity(&L);
+    bake_layout B = {0};
+    B.level = o->compression_level;
+    result = tp_page_layout_init(&world, (o->flags & TP_BAKE_NO_MESHES) ? 0u : TP_PAGE_MESHES,
+                                 &B.page);
+    if (result != TP_OK)
+        return result;
+    /* LOD 0 needs the most; the same buffers serve every LOD. */
+    B.page_scratch_size = tp_page_scratch_size(&B.page, 0);
+    B.mesh_capacity = tp_page_mesh_capacity(&B.page, 0);
+    B.slot_capacity = slot_capacity(&B);
     int threads = o->threads ? (int)o->threads : omp_get_max_threads();
     if (threads > omp_get_thread_limit())
         threads = omp_get_thread_limit();
 
     uint8_t params_blob[TP_WORLD_PARAMS_BLOB_SIZE];
     tp_file_desc desc;
-    tp_bake_file_desc(&world, x0, z0, width, height, o->flags, &desc, params_blob);
+    tp_page_layout_file_desc(&B.page, x0, z0, width, height, &desc, params_blob);
 
     uint64_t total = 0;
     chunk_order *order = region_order(x0, z0, width, height, &total);
@@ -447,9 +370,9 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
     thread_scratch *scratch = calloc((size_t)threads, sizeof *scratch);
     int ok = order && slots && scratch;
     for (uint32_t i = 0; ok && i < 2u * BATCH_CHUNKS; i++)
-        ok = (slots[i].bytes = malloc(L.slot_capacity)) != NULL;
+        ok = (slots[i].bytes = malloc(B.slot_capacity)) != NULL;
     for (int t = 0; ok && t < threads; t++)
-        ok = scratch_alloc(&scratch[t], &L);
+        ok = scratch_alloc(&scratch[t], &B);
 
     tp_writer *writer = NULL;
     char failure[512] = "";
@@ -481,7 +404,7 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
                         slot->cx = order[first + i].cx;
                         slot->cz = order[first + i].cz;
 #pragma omp task firstprivate(slot)
-                        bake_chunk(&L, &scratch[omp_get_thread_num()], slot);
+                        bake_chunk(&B, &scratch[omp_get_thread_num()], slot);
                     }
                 }
                 if (b > 0) {
