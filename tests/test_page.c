@@ -1,0 +1,350 @@
+/* test_page.c — the page abstraction: what a page file holds is what generation gives,
+ * byte for byte; the one file check refuses every header that disagrees with the world;
+ * read-or-generate says where each page came from. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TP_TEST_SUITE "page"
+#include "test_support.h"
+
+#include "terrapage/baker.h"
+#include "terrapage/page.h"
+
+/* A small world with meshes: 33 samples per edge (LODs 33, 17, 9), 4 x 3 chunks. */
+#define X0 (-2)
+#define Z0 1
+#define W 4
+#define H 3
+
+static char g_path[512];
+
+static void bake_fixture(void)
+{
+    tmp_path(g_path, sizeof g_path, "world.tpk");
+    tp_bake_options o = {0};
+    o.world.seed = 9;
+    o.world.samples_per_edge = 33;
+    o.region_x0 = X0, o.region_z0 = Z0, o.region_width = W, o.region_height = H;
+    o.threads = 1;
+    ck_assert_int_eq(tp_bake(g_path, &o, NULL), TP_OK);
+}
+
+static void remove_fixture(void)
+{
+    remove(g_path);
+}
+
+/* Every buffer of a page at LOD 0 size, so it serves every LOD. */
+typedef struct page_buffers {
+    tp_page page;
+    void *scratch;
+    size_t scratch_size;
+} page_buffers;
+
+static void buffers_init(page_buffers *b, const tp_page_layout *L)
+{
+    size_t e2 = (size_t)L->edge[0] * L->edge[0], c2 = tp_page_climate_samples(L);
+    memset(b, 0, sizeof *b);
+    b->page.heights = calloc(e2, sizeof *b->page.heights);
+    b->page.biomes = calloc(e2, 1);
+    b->page.temperature_cc = calloc(c2, sizeof *b->page.temperature_cc);
+    b->page.precipitation_mm = calloc(c2, sizeof *b->page.precipitation_mm);
+    b->page.mesh = calloc(tp_page_mesh_capacity(L, 0), 1);
+    b->scratch_size = tp_page_scratch_size(L, 0);
+    b->scratch = malloc(b->scratch_size);
+    ck_assert(b->page.heights && b->page.biomes && b->page.temperature_cc &&
+              b->page.precipitation_mm && b->page.mesh && b->scratch);
+}
+
+static void buffers_free(page_buffers *b)
+{
+    free(b->page.heights);
+    free(b->page.biomes);
+    free(b->page.temperature_cc);
+    free(b->page.precipitation_mm);
+    free(b->page.mesh);
+    free(b->scratch);
+}
+
+static void assert_same_page(const tp_page_layout *L, uint32_t lod, const tp_page *a,
+                             const tp_page *b)
+{
+    size_t e2 = (size_t)L->edge[lod] * L->edge[lod], c2 = tp_page_climate_samples(L);
+    ck_assert_mem_eq(a->heights, b->heights, e2 * sizeof *a->heights);
+    ck_assert_mem_eq(a->biomes, b->biomes, e2);
+    ck_assert_mem_eq(a->temperature_cc, b->temperature_cc, c2 * sizeof *a->temperature_cc);
+    ck_assert_mem_eq(a->precipitation_mm, b->precipitation_mm, c2 * sizeof(uint16_t));
+    ck_assert_uint_eq(a->mesh_size, b->mesh_size);
+    ck_assert_mem_eq(a->mesh, b->mesh, a->mesh_size);
+}
+
+static tp_reader *open_fixture(tp_page_layout *L)
+{
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(g_path, NULL, &r), TP_OK);
+    ck_assert_int_eq(tp_page_layout_from_file(tp_reader_desc(r), L), TP_OK);
+    return r;
+}
+
+START_TEST(test_a_page_read_from_a_bake_equals_the_generated_page_at_every_lod)
+{
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    ck_assert_uint_eq(L.flags, TP_PAGE_MESHES);
+    ck_assert_uint_eq(L.lod_count, 3);
+    page_buffers read, gen;
+    buffers_init(&read, &L);
+    buffers_init(&gen, &L);
+    for (int32_t cz = Z0; cz < Z0 + H; cz++)
+        for (int32_t cx = X0; cx < X0 + W; cx++)
+            for (uint32_t lod = 0; lod < L.lod_count; lod++) {
+                ck_assert_int_eq(tp_page_read(&L, r, cx, cz, lod, read.scratch,
+                                              read.scratch_size, &read.page), TP_OK);
+                ck_assert_uint_gt(read.page.bytes_read, 0);
+                ck_assert_int_eq(tp_page_generate(&L, cx, cz, lod, NULL, gen.scratch,
+                                                  gen.scratch_size, &gen.page), TP_OK);
+                assert_same_page(&L, lod, &read.page, &gen.page);
+                /* Without the LOD-0 grid, generation measures only LOD 0's error. */
+                if (lod == 0) {
+                    ck_assert(read.page.mesh_error_m == gen.page.mesh_error_m);
+                    ck_assert_uint_eq(gen.page.flags, 0);
+                } else {
+                    ck_assert_uint_eq(gen.page.flags, TP_PAGE_MESH_ERROR_ESTIMATED);
+                    ck_assert(read.page.mesh_error_m <= gen.page.mesh_error_m);
+                }
+            }
+    buffers_free(&read);
+    buffers_free(&gen);
+    tp_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_generating_with_the_lod0_grid_measures_the_error_the_baker_records)
+{
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    page_buffers lod0, read, gen;
+    buffers_init(&lod0, &L);
+    buffers_init(&read, &L);
+    buffers_init(&gen, &L);
+    ck_assert_int_eq(tp_page_generate(&L, X0 + 1, Z0 + 2, 0, NULL, lod0.scratch,
+                                      lod0.scratch_size, &lod0.page), TP_OK);
+    for (uint32_t lod = 1; lod < L.lod_count; lod++) {
+        ck_assert_int_eq(tp_page_read(&L, r, X0 + 1, Z0 + 2, lod, read.scratch,
+                                      read.scratch_size, &read.page), TP_OK);
+        ck_assert_int_eq(tp_page_generate(&L, X0 + 1, Z0 + 2, lod, lod0.page.heights,
+                                          gen.scratch, gen.scratch_size, &gen.page), TP_OK);
+        ck_assert_uint_eq(gen.page.flags, 0);
+        ck_assert(gen.page.mesh_error_m == read.page.mesh_error_m);
+    }
+    buffers_free(&lod0);
+    buffers_free(&read);
+    buffers_free(&gen);
+    tp_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_subsampling_a_finer_page_gives_the_coarser_page)
+{
+    tp_world_params w = {0};
+    w.seed = 3;
+    ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
+    tp_page_layout L;
+    ck_assert_int_eq(tp_page_layout_init(&w, 0, &L), TP_OK);
+    page_buffers fine, coarse, gen;
+    buffers_init(&fine, &L);
+    buffers_init(&coarse, &L);
+    buffers_init(&gen, &L);
+    fine.page.mesh = coarse.page.mesh = gen.page.mesh = NULL; /* no meshes in this layout */
+    for (uint32_t from = 0; from + 1 < L.lod_count; from++) {
+        ck_assert_int_eq(tp_page_generate(&L, 5, -7, from, NULL, fine.scratch,
+                                          fine.scratch_size, &fine.page), TP_OK);
+        for (uint32_t to = from; to < L.lod_count; to++) {
+            tp_page_subsample(&L, from, &fine.page, to, &coarse.page);
+            ck_assert_int_eq(tp_page_generate(&L, 5, -7, to, NULL, gen.scratch,
+                                              gen.scratch_size, &gen.page), TP_OK);
+            assert_same_page(&L, to, &coarse.page, &gen.page);
+        }
+    }
+    buffers_free(&fine);
+    buffers_free(&coarse);
+    buffers_free(&gen);
+}
+END_TEST
+
+START_TEST(test_the_file_check_refuses_every_header_field_that_disagrees_with_the_world)
+{
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(g_path, NULL, &r), TP_OK);
+    const tp_file_desc *good = tp_reader_desc(r);
+    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
+    ck_assert_uint_eq(good->params_blob_size, sizeof blob);
+    tp_page_layout L;
+    for (int field = 0; field < 11; field++) {
+        tp_file_desc d = *good;
+        memcpy(blob, good->params_blob, sizeof blob);
+        d.params_blob = blob;
+        switch (field) {
+        case 0: d.seed++; break;
+        case 1: d.params_hash ^= 1; break;
+        case 2: d.chunk_size_m *= 2; break;
+        case 3: d.samples_per_edge = 65; break;
+        case 4: d.lod_count--; break;
+        case 5: d.height_min_m = 0.0; break;
+        case 6: d.height_step_m = 0.125; break;
+        case 7: blob[0] ^= 1; break; /* the seed inside the parameters: hash and seed */
+        case 8: d.layers[0].elem_type = TP_ELEM_I16; break;
+        case 9: d.layers[0].edge_lod0 = 17; break;
+        default: d.layers[3].lod_count = 1; break;
+        }
+        ck_assert_msg(tp_page_layout_from_file(&d, &L) == TP_ERR_CORRUPT, "field %d", field);
+        ck_assert(strlen(tp_error_detail()) > 0);
+    }
+    tp_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_a_file_of_another_generator_version_reads_but_never_generates)
+{
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(g_path, NULL, &r), TP_OK);
+    tp_file_desc d = *tp_reader_desc(r);
+    d.generator_version = TP_GENERATOR_VERSION + 1;
+    tp_page_layout L;
+    ck_assert_int_eq(tp_page_layout_from_file(&d, &L), TP_ERR_UNSUPPORTED_VERSION);
+    ck_assert_uint_eq(L.generator_version, TP_GENERATOR_VERSION + 1);
+    page_buffers b;
+    buffers_init(&b, &L);
+    tp_page_source src;
+    ck_assert_int_eq(tp_page_read_or_generate(&L, r, X0, Z0, 1, b.scratch, b.scratch_size,
+                                              &b.page, &src, NULL), TP_OK);
+    ck_assert_int_eq(src, TP_PAGE_FROM_FILE);
+    ck_assert_int_eq(tp_page_read_or_generate(&L, r, X0 - 1, Z0, 1, b.scratch, b.scratch_size,
+                                              &b.page, &src, NULL), TP_ERR_UNSUPPORTED_VERSION);
+    ck_assert_int_eq(src, TP_PAGE_GENERATED);
+    buffers_free(&b);
+    tp_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_read_or_generate_says_where_each_page_came_from)
+{
+    /* Damage one blob: the mesh of chunk (X0 + 1, Z0) at LOD 1. */
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, X0 + 1, Z0, TP_LAYER_MESH, 1, &ref), TP_OK);
+    tp_reader_close(r);
+    size_t size = 0;
+    uint8_t *bytes = read_file(g_path, &size);
+    bytes[ref.offset + ref.stored_size / 2] ^= 0x40;
+    char damaged[512];
+    tmp_path(damaged, sizeof damaged, "damaged.tpk");
+    write_file(damaged, bytes, size);
+    free(bytes);
+    ck_assert_int_eq(tp_reader_open(damaged, NULL, &r), TP_OK);
+
+    page_buffers b, gen;
+    buffers_init(&b, &L);
+    buffers_init(&gen, &L);
+    struct { int32_t cx, cz; tp_page_source src; tp_result read; } cases[] = {
+        {X0, Z0, TP_PAGE_FROM_FILE, TP_OK},
+        {X0 + W, Z0, TP_PAGE_GENERATED, TP_ERR_NOT_FOUND},
+        {X0 + 1, Z0, TP_PAGE_REPAIRED, TP_ERR_CHECKSUM},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_page_source src;
+        tp_result read;
+        ck_assert_int_eq(tp_page_read_or_generate(&L, r, cases[i].cx, cases[i].cz, 1, b.scratch,
+                                                  b.scratch_size, &b.page, &src, &read), TP_OK);
+        ck_assert_int_eq(src, cases[i].src);
+        ck_assert_int_eq(read, cases[i].read);
+        ck_assert_int_eq(tp_page_generate(&L, cases[i].cx, cases[i].cz, 1, NULL, gen.scratch,
+                                          gen.scratch_size, &gen.page), TP_OK);
+        assert_same_page(&L, 1, &b.page, &gen.page);
+    }
+    /* Without a reader every page is generated. */
+    tp_page_source src;
+    ck_assert_int_eq(tp_page_read_or_generate(&L, NULL, X0, Z0, 2, b.scratch, b.scratch_size,
+                                              &b.page, &src, NULL), TP_OK);
+    ck_assert_int_eq(src, TP_PAGE_GENERATED);
+    buffers_free(&b);
+    buffers_free(&gen);
+    tp_reader_close(r);
+    remove(damaged);
+}
+END_TEST
+
+START_TEST(test_page_bounds_are_the_bounds_record_the_baker_writes)
+{
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    page_buffers b;
+    buffers_init(&b, &L);
+    for (int32_t cz = Z0; cz < Z0 + H; cz++)
+        for (int32_t cx = X0; cx < X0 + W; cx++) {
+            tp_chunk_bounds want, got;
+            ck_assert_int_eq(tp_reader_chunk_bounds(r, cx, cz, &want), TP_OK);
+            ck_assert_int_eq(tp_page_read(&L, r, cx, cz, 0, b.scratch, b.scratch_size, &b.page),
+                             TP_OK);
+            got = tp_page_bounds(&L, 0, b.page.heights);
+            ck_assert_uint_eq(got.height_min_code, want.height_min_code);
+            ck_assert_uint_eq(got.height_max_code, want.height_max_code);
+            ck_assert_uint_eq(got.flags | TP_CHUNK_PRESENT, want.flags);
+        }
+    buffers_free(&b);
+    tp_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_a_page_part_list_follows_the_buffers_asked_for)
+{
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    tp_reader_close(r);
+    uint16_t h;
+    uint8_t mesh;
+    tp_page p = {.heights = &h, .mesh = &mesh};
+    tp_page_part parts[TP_PAGE_MAX_PARTS];
+    ck_assert_uint_eq(tp_page_parts(&L, 2, &p, parts), 2);
+    ck_assert_uint_eq(parts[0].layer_id, TP_LAYER_HEIGHT);
+    ck_assert_uint_eq(parts[0].edge, 9);
+    ck_assert_uint_eq(parts[0].bytes, 9 * 9 * 2);
+    ck_assert_uint_eq(parts[1].layer_id, TP_LAYER_MESH);
+    ck_assert_uint_eq(parts[1].bytes, tp_page_mesh_capacity(&L, 2));
+    int16_t t;
+    tp_page c = {.temperature_cc = &t};
+    ck_assert_uint_eq(tp_page_parts(&L, 2, &c, parts), 1);
+    ck_assert_uint_eq(parts[0].stored_lod, 0);
+}
+END_TEST
+
+static Suite *page_suite(void)
+{
+    Suite *s = suite_create("page");
+    TCase *tc = tcase_create("page");
+    tcase_add_unchecked_fixture(tc, bake_fixture, remove_fixture);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_a_page_read_from_a_bake_equals_the_generated_page_at_every_lod);
+    tcase_add_test(tc, test_generating_with_the_lod0_grid_measures_the_error_the_baker_records);
+    tcase_add_test(tc, test_subsampling_a_finer_page_gives_the_coarser_page);
+    tcase_add_test(tc, test_the_file_check_refuses_every_header_field_that_disagrees_with_the_world);
+    tcase_add_test(tc, test_a_file_of_another_generator_version_reads_but_never_generates);
+    tcase_add_test(tc, test_read_or_generate_says_where_each_page_came_from);
+    tcase_add_test(tc, test_page_bounds_are_the_bounds_record_the_baker_writes);
+    tcase_add_test(tc, test_a_page_part_list_follows_the_buffers_asked_for);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(page_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
