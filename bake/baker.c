@@ -16,6 +16,7 @@
 #include "terrapage/baker.h"
 
 #include "terrapage/mesh.h"
+#include "terrapage/writer.h"
 
 #include <limits.h>
 #include <stdbool.h>

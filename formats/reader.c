@@ -68,12 +68,6 @@ static int range_inside(uint64_t offset, uint64_t size, uint64_t lo, uint64_t hi
     return offset >= lo && offset <= hi && size <= hi - offset;
 }
 
-static int is_pow2_plus_one(uint32_t v)
-{
-    uint32_t m = v - 1u;
-    return v >= 2 && (m & (m - 1u)) == 0;
-}
-
 static uint64_t block_size(const tp_reader *r, uint32_t tx, uint32_t tz)
 {
     return (uint64_t)tp__tile_extent(r->desc.region_width, r->tile_shift, tx) *
@@ -191,7 +185,7 @@ static tp_result parse_header(tp_reader *r, const uint8_t *h, uint64_t actual)
         return fail(r, TP_ERR_CORRUPT, "invalid chunk size or height quantisation");
     d->samples_per_edge = tp__le32(h + TP__H_SAMPLES_PER_EDGE);
     d->lod_count = tp__le32(h + TP__H_LOD_COUNT);
-    if (!is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE ||
+    if (!tp_is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE ||
         d->lod_count == 0 || d->lod_count > TP_MAX_LODS ||
         ((d->samples_per_edge - 1) >> (d->lod_count - 1)) == 0)
         return fail(r, TP_ERR_CORRUPT, "invalid samples per edge (%u) or LOD count (%u)",
@@ -492,12 +486,8 @@ tp_result tp_reader_find(const tp_reader *r, int32_t cx, int32_t cz, uint32_t la
         ref.raw_size != (uint64_t)ref.edge * ref.edge * tp_elem_size(l->elem_type))
         return fail(r, TP_ERR_CORRUPT, "chunk (%d, %d) layer %u LOD %u has raw size %u for a %ux%u grid",
                     (int)cx, (int)cz, layer_id, lod, ref.raw_size, ref.edge, ref.edge);
-    /* Callers size buffers by raw_size, so it must be one the stored bytes can produce:
-     * equal for raw blobs, and within LZ4's expansion limit (under 255:1) otherwise. */
-    int lz4 = ref.encoding == TP_ENCODING_LZ4 || ref.encoding == TP_ENCODING_PRED2D_LZ4 ||
-              ref.encoding == TP_ENCODING_SLOPE_BITPLANE_LZ4;
-    if ((ref.encoding == TP_ENCODING_RAW && ref.raw_size != stored) ||
-        (lz4 && ref.raw_size > (uint64_t)stored * 256 + 64))
+    /* Callers size buffers by raw_size, so it must be one the stored bytes can produce. */
+    if (!tp__raw_size_possible(ref.encoding, stored, ref.raw_size))
         return fail(r, TP_ERR_CORRUPT, "chunk (%d, %d) layer %u LOD %u: %u stored bytes cannot decode to %u",
                     (int)cx, (int)cz, layer_id, lod, stored, ref.raw_size);
     *out_ref = ref;

@@ -22,6 +22,7 @@
 #include <xxhash.h>
 
 #include "terrapage/pagefile.h"
+#include "terrapage/writer.h"
 
 /* ---- synthetic worlds ------------------------------------------------------------- */
 
@@ -1374,6 +1375,58 @@ START_TEST(test_writer_rejects_invalid_descriptions)
 }
 END_TEST
 
+/* ---- names and shared rules --------------------------------------------------------- */
+
+START_TEST(test_layers_element_types_and_encodings_have_names_and_unknown_ids_none)
+{
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_HEIGHT), "height");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_TEMPERATURE), "temperature");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_PRECIPITATION), "precipitation");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_BIOME), "biome");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_MESH), "mesh");
+    ck_assert_ptr_null(tp_layer_name(UNKNOWN_LAYER));
+    ck_assert_ptr_null(tp_layer_name(UINT32_MAX));
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_U8), "u8");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_U16), "u16");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_I16), "i16");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_BYTES), "bytes");
+    ck_assert_ptr_null(tp_elem_type_name(0));
+    ck_assert_ptr_null(tp_elem_type_name(5));
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_RAW), "raw");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_LZ4), "lz4");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_PRED2D_LZ4), "pred2d+lz4");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_SLOPE_BITPLANE_LZ4), "slope+bitplane+lz4");
+    ck_assert_ptr_null(tp_encoding_name(4));
+    /* Every entry of each table has a distinct, non-empty name. */
+    const char *names[] = {
+#define NAME_OF_LAYER(name, value, text, minor) tp_layer_name(name),
+        TP_LAYER_MAP(NAME_OF_LAYER)
+#undef NAME_OF_LAYER
+#define NAME_OF(name, value, text) text,
+        TP_ELEM_TYPE_MAP(NAME_OF) TP_ENCODING_MAP(NAME_OF)
+#undef NAME_OF
+    };
+    size_t n = sizeof names / sizeof names[0];
+    ck_assert_uint_eq(n, 5 + 4 + 4);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(names[i] && names[i][0]);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(names[i], names[j]);
+    }
+}
+END_TEST
+
+START_TEST(test_grid_edges_must_be_a_power_of_two_plus_one)
+{
+    const uint32_t yes[] = {2, 3, 5, 9, 17, 129, 1025, TP_MAX_EDGE, 0x80000001u};
+    const uint32_t no[] = {0, 1, 4, 6, 7, 10, 128, 130, 1024, TP_MAX_EDGE + 1, UINT32_MAX};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        ck_assert_msg(tp_is_pow2_plus_one(yes[i]), "%u", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        ck_assert_msg(!tp_is_pow2_plus_one(no[i]), "%u", no[i]);
+}
+END_TEST
+
 static Suite *pagefile_suite(void)
 {
     Suite *s = suite_create("pagefile");
@@ -1408,6 +1461,8 @@ static Suite *pagefile_suite(void)
     tcase_add_test(tc, test_failed_finish_leaves_the_previous_file_untouched_and_no_temporary);
     tcase_add_test(tc, test_writer_rejects_misuse_without_breaking_the_file);
     tcase_add_test(tc, test_writer_rejects_invalid_descriptions);
+    tcase_add_test(tc, test_layers_element_types_and_encodings_have_names_and_unknown_ids_none);
+    tcase_add_test(tc, test_grid_edges_must_be_a_power_of_two_plus_one);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,28 +1,16 @@
-/* terrapage/pagefile.h — the page file (world.tpk): blob codecs, writer and reader.
- *
- * Writing (the baker; one thread calls the writer, any number may encode):
- *
- *   tp_file_desc desc = {0};
- *   desc.seed = 42; desc.params_hash = ...; desc.params_blob = blob; ...
- *   desc.layers[0] = (tp_layer_desc){ TP_LAYER_HEIGHT, TP_ELEM_U16, 5, 129,
- *                                     TP_ENCODING_SLOPE_BITPLANE_LZ4 };
- *   tp_writer *w;
- *   if (tp_writer_create("world.tpk", &desc, &w) != TP_OK) ...;   // tp_error_detail() says why
- *   // for each chunk in Morton order, for each layer and LOD:
- *   size_t cap = tp_blob_encode_bound(raw_bytes), size; uint32_t enc;
- *   tp_blob_encode(TP_ELEM_U16, 129, heights, raw_bytes, 9, buf, cap, &size, &enc);
- *   tp_writer_add_blob(w, cx, cz, TP_LAYER_HEIGHT, 0, enc, buf, size, raw_bytes, 0);
- *   tp_writer_set_chunk_bounds(w, cx, cz, &bounds);
- *   r = tp_writer_finish(w);        // or tp_writer_abort(w): the old world.tpk stays
+/* terrapage/pagefile.h — the page file (world.tpk): blob codecs and reader.
  *
  * Reading (a game; open once, then find/decode from any thread):
  *
  *   tp_reader *r;
- *   if (tp_reader_open("world.tpk", NULL, &r) != TP_OK) ...;
+ *   if (tp_reader_open("world.tpk", NULL, &r) != TP_OK) ...;   // tp_error_detail() says why
  *   tp_blob_ref ref;
  *   if (tp_reader_find(r, cx, cz, TP_LAYER_HEIGHT, lod, &ref) == TP_OK)
  *       tp_reader_decode(r, &ref, heights, sizeof heights);   // exactly ref.raw_size bytes
  *   tp_reader_close(r);
+ *
+ * Writing is the baker's: terrapage/writer.h (library tp_writer, not part of the game
+ * library) declares the writer, which produces what this reader reads.
  *
  * The byte layout is specified in formats/FORMAT.md; this header is the C view of it.
  * Every failure returns a tp_result; tp_error_detail() (terrapage/result.h) then holds a
@@ -49,35 +37,75 @@ extern "C" {
 #define TP_PAGEFILE_VERSION_MAJOR 1u
 #define TP_PAGEFILE_VERSION_MINOR 1u
 
-/* Layer ids of format 1.0. Ids are never reused; new layers (meshes) get new ids. */
+/* Layer ids: X(name, value, text, minor), `minor` being the format minor that introduced
+ * the layer (FORMAT.md, section 7). Ids are never reused; new layers get new ids.
+ *   TP_LAYER_HEIGHT         u16 height codes, every LOD of the stride pyramid
+ *   TP_LAYER_TEMPERATURE    i16 centi-degrees Celsius, LOD 0 only, climate grid
+ *   TP_LAYER_PRECIPITATION  u16 millimetres per year, LOD 0 only, climate grid
+ *   TP_LAYER_BIOME          u8 biome ids, every LOD
+ *   TP_LAYER_MESH           format 1.1: bytes, every LOD, one triangle mesh per
+ *                           (chunk, LOD) (terrapage/mesh_codec.h, FORMAT.md "Mesh
+ *                           blobs"); aux = its max error, float bits */
+#define TP_LAYER_MAP(X)                                                                    \
+    X(TP_LAYER_HEIGHT, 0, "height", 0)                                                     \
+    X(TP_LAYER_TEMPERATURE, 1, "temperature", 0)                                           \
+    X(TP_LAYER_PRECIPITATION, 2, "precipitation", 0)                                       \
+    X(TP_LAYER_BIOME, 3, "biome", 0)                                                       \
+    X(TP_LAYER_MESH, 4, "mesh", 1)
+
 enum {
-    TP_LAYER_HEIGHT = 0,        /* u16 height codes, every LOD of the stride pyramid */
-    TP_LAYER_TEMPERATURE = 1,   /* i16 centi-degrees Celsius, LOD 0 only, climate grid */
-    TP_LAYER_PRECIPITATION = 2, /* u16 millimetres per year, LOD 0 only, climate grid */
-    TP_LAYER_BIOME = 3,         /* u8 biome ids, every LOD */
-    TP_LAYER_MESH = 4           /* format 1.1: bytes, every LOD, one triangle mesh per
-                                   (chunk, LOD) (terrapage/mesh_codec.h, FORMAT.md
-                                   "Mesh blobs"); aux = its max error, float bits */
+#define TP__LAYER_ENUM(name, value, text, minor) name = value,
+    TP_LAYER_MAP(TP__LAYER_ENUM)
+#undef TP__LAYER_ENUM
 };
 
-/* Element type of a layer. Grid layers hold edge² elements, row-major, little-endian. */
+/* Element type of a layer: X(name, value, text). Grid layers hold edge² elements,
+ * row-major, little-endian; TP_ELEM_BYTES is opaque bytes of any length (meshes), with
+ * edge 0. */
+#define TP_ELEM_TYPE_MAP(X)                                                                \
+    X(TP_ELEM_U8, 1, "u8")                                                                 \
+    X(TP_ELEM_U16, 2, "u16")                                                               \
+    X(TP_ELEM_I16, 3, "i16")                                                               \
+    X(TP_ELEM_BYTES, 4, "bytes")
+
 typedef enum tp_elem_type {
-    TP_ELEM_U8 = 1,
-    TP_ELEM_U16 = 2,
-    TP_ELEM_I16 = 3,
-    TP_ELEM_BYTES = 4 /* opaque bytes of any length (meshes, later); edge is 0 */
+#define TP__ELEM_TYPE_ENUM(name, value, text) name = value,
+    TP_ELEM_TYPE_MAP(TP__ELEM_TYPE_ENUM)
+#undef TP__ELEM_TYPE_ENUM
 } tp_elem_type;
 
-/* Blob encodings (the directory records one per blob). */
+/* Blob encodings (the directory records one per blob): X(name, value, text).
+ *   TP_ENCODING_RAW                 the raw bytes
+ *   TP_ENCODING_LZ4                 one LZ4 block of the raw bytes
+ *   TP_ENCODING_PRED2D_LZ4          16-bit grids: planar predictor (left + up − upleft),
+ *                                   zig-zag, byte shuffle, LZ4
+ *   TP_ENCODING_SLOPE_BITPLANE_LZ4  16-bit grids: left + half the central difference of
+ *                                   the row above, zig-zag, bit-plane shuffle, LZ4; the
+ *                                   default for heights (smaller, see FORMAT.md) */
+#define TP_ENCODING_MAP(X)                                                                 \
+    X(TP_ENCODING_RAW, 0, "raw")                                                           \
+    X(TP_ENCODING_LZ4, 1, "lz4")                                                           \
+    X(TP_ENCODING_PRED2D_LZ4, 2, "pred2d+lz4")                                             \
+    X(TP_ENCODING_SLOPE_BITPLANE_LZ4, 3, "slope+bitplane+lz4")
+
 enum {
-    TP_ENCODING_RAW = 0,        /* the raw bytes */
-    TP_ENCODING_LZ4 = 1,        /* one LZ4 block of the raw bytes */
-    TP_ENCODING_PRED2D_LZ4 = 2, /* 16-bit grids: planar predictor (left + up − upleft),
-                                   zig-zag, byte shuffle, LZ4 */
-    TP_ENCODING_SLOPE_BITPLANE_LZ4 = 3 /* 16-bit grids: left + half the central difference
-                                          of the row above, zig-zag, bit-plane shuffle, LZ4;
-                                          the default for heights (smaller, see FORMAT.md) */
+#define TP__ENCODING_ENUM(name, value, text) name = value,
+    TP_ENCODING_MAP(TP__ENCODING_ENUM)
+#undef TP__ENCODING_ENUM
 };
+
+/*! tp_layer_name() : @return the layer's name from TP_LAYER_MAP ("height", "temperature",
+ *  "precipitation", "biome", "mesh"), or NULL for an id this library does not know.
+ *  Static text; any thread. */
+TP_API const char *tp_layer_name(uint32_t layer_id);
+
+/*! tp_elem_type_name() : @return "u8", "u16", "i16" or "bytes" (TP_ELEM_TYPE_MAP), or
+ *  NULL for an unknown type. Static text; any thread. */
+TP_API const char *tp_elem_type_name(uint32_t elem_type);
+
+/*! tp_encoding_name() : @return "raw", "lz4", "pred2d+lz4" or "slope+bitplane+lz4"
+ *  (TP_ENCODING_MAP), or NULL for an unknown encoding. Static text; any thread. */
+TP_API const char *tp_encoding_name(uint32_t encoding);
 
 #define TP_MAX_LAYERS 16u
 #define TP_MAX_LODS 16u
@@ -94,6 +122,16 @@ enum {
 static inline uint32_t tp_lod_edge(uint32_t edge_lod0, uint32_t lod)
 {
     return edge_lod0 ? ((edge_lod0 - 1u) >> lod) + 1u : 0u;
+}
+
+/*! tp_is_pow2_plus_one() : @return 1 if `v` is 2^n + 1 for some n ≥ 0 (2, 3, 5, 9, …),
+ *  the shape the format requires of grid edges (samples_per_edge), so that every LOD
+ *  halves the intervals exactly; else 0. Callers add their own range (the format allows
+ *  up to TP_MAX_EDGE; the generator wants 9 … 1025). */
+static inline int tp_is_pow2_plus_one(uint32_t v)
+{
+    uint32_t m = v - 1u;
+    return v >= 2u && (m & (m - 1u)) == 0;
 }
 
 /*! tp_elem_size() : @return bytes per element of a grid type, 0 for bytes/unknown. */
@@ -200,67 +238,6 @@ TP_API tp_result tp_blob_decode(uint32_t encoding, uint32_t elem_type, uint32_t 
 TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
                                        size_t stored_size, size_t raw_bytes, void *out,
                                        size_t prefix_bytes);
-
-/* ---- Writer --------------------------------------------------------------------------
- * The writer is the baker's (library tp_writer); the runtime library a game links,
- * libterrapage, carries the reader and the codecs but not these functions.
- * One thread drives a writer (calls are not synchronised). Encoding may run on many
- * threads; hand the results to the writer in a fixed order.
- *
- * Ordering contract: inside each LOD section, blobs appear in the order of the
- * tp_writer_add_blob() calls, and the file is byte-identical for the same sequence of
- * calls (with the same arguments), whatever the thread count or timing of the caller. The
- * baker adds chunks in Morton (Z) order of (cx − x0, cz − z0), all layers and LODs of a
- * chunk together, so that neighbouring chunks share pages.
- *
- * Durability: a file already at `path` is untouched until tp_writer_finish() succeeds,
- * and no temporary file remains after any failure or tp_writer_abort(). Until finish, the
- * data lives in nameless temporary files in the destination's directory, which vanish
- * even if the process is killed; finish writes "<path>.tmp-<pid>-<n>", fsyncs it and
- * renames it into place (a caller that must survive SIGINT there can block the signal
- * around the call). Space: the directory is kept in memory, about 16 + 32 · slots bytes
- * per chunk of every 16×16 tile touched (400 B with 12 slots); the disk needs about twice
- * the final size during finish. */
-typedef struct tp_writer tp_writer;
-
-/*! tp_writer_create() :
- *  Validates `desc` (copied, params blob included) and creates the writer's temporary
- *  files in the directory of `path`.
- *  @return TP_OK with *out_writer set; TP_ERR_INVALID_ARGUMENT for a bad desc;
- *  TP_ERR_IO (with errno text in tp_error_detail()) if the directory is not writable. */
-TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
-                                  tp_writer **out_writer);
-
-/*! tp_writer_add_blob() :
- *  Appends one stored blob for (chunk, layer, LOD); the bytes are copied out before the
- *  call returns. raw_size is the decoded size (edge² · elem size for grid layers), aux
- *  a free 32-bit value kept in the directory (0 for now). Marks the chunk present.
- *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region or an LOD the layer
- *  does not store; TP_ERR_NOT_FOUND for a layer not in the desc; TP_ERR_INVALID_ARGUMENT
- *  for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
- *  fit the layer (anything a reader would refuse); TP_ERR_IO. On failure the
- *  writer stays usable (an I/O failure makes finish fail). */
-TP_API tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t layer_id,
-                                    uint32_t lod, uint32_t encoding, const void *stored,
-                                    size_t stored_size, size_t raw_size, uint32_t aux);
-
-/*! tp_writer_set_chunk_bounds() :
- *  Records the bounds record of a chunk (TP_CHUNK_PRESENT is added to the flags).
- *  A chunk without one gets {0, 0, TP_CHUNK_PRESENT} once it has a blob.
- *  @return TP_OK or TP_ERR_OUT_OF_RANGE for a chunk outside the region. */
-TP_API tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz,
-                                            const tp_chunk_bounds *bounds);
-
-/*! tp_writer_finish() :
- *  Writes the header and directory, assembles the LOD sections coarsest first, fsyncs,
- *  renames over `path` and fsyncs the directory. Frees `w` in all cases.
- *  @return TP_OK; TP_ERR_IO (e.g. "No space left on device" in tp_error_detail()), with
- *  the previous file at `path` untouched and the temporary removed; or the first error
- *  an earlier I/O failure recorded. */
-TP_API tp_result tp_writer_finish(tp_writer *w);
-
-/*! tp_writer_abort() : removes the temporary file and frees `w`. Accepts NULL. */
-TP_API void tp_writer_abort(tp_writer *w);
 
 /* ---- Reader --------------------------------------------------------------------------
  * Thread rules: open and close on one thread; everything in between may be called from
