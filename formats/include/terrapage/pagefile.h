@@ -1,12 +1,13 @@
 /* terrapage/pagefile.h — the page file (world.tpk): blob codecs and reader.
  *
- * Reading (a game; open once, then find/decode from any thread):
+ * Reading (a game; open once, then find/load from any thread):
  *
  *   tp_reader *r;
  *   if (tp_reader_open("world.tpk", NULL, &r) != TP_OK) ...;   // tp_error_detail() says why
  *   tp_blob_ref ref;
  *   if (tp_reader_find(r, cx, cz, TP_LAYER_HEIGHT, lod, &ref) == TP_OK)
- *       tp_reader_decode(r, &ref, heights, sizeof heights);   // exactly ref.raw_size bytes
+ *       tp_reader_load(r, &ref, heights, sizeof heights,       // exactly ref.raw_size bytes
+ *                      scratch, scratch_size);                 // (pread/callback modes)
  *   tp_reader_close(r);
  *
  * Writing is the baker's: terrapage/writer.h (library tp_writer, not part of the game
@@ -243,45 +244,96 @@ TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
  * Thread rules: open and close on one thread; everything in between may be called from
  * any number of threads at once. Directory blocks are checksummed the first time any
  * thread touches them (lock-free; a block is hashed at most a few times, not per call).
- * The file must not be truncated or rewritten while it is mapped (the OS would fault);
- * tp_writer_finish() replaces files by rename, so a re-bake never does that. */
+ *
+ * I/O modes (tp_reader_options), and what each guarantees:
+ *
+ *  - mmap (the default, flags 0): the file is mapped read-only and blob bytes are read in
+ *    place (tp_reader_blob_bytes() works; tp_reader_load() needs no scratch). The file
+ *    must not be truncated or rewritten in place while it is open: touching a page that
+ *    is no longer in the file raises SIGBUS, which no check can turn into a result, and
+ *    bytes rewritten between a checksum and the decode that follows it go unnoticed.
+ *    tp_writer_finish() replaces files by rename, so a re-bake never does either.
+ *  - pread (TP_READER_PREAD) and callback (tp_reader_options.read): nothing is mapped.
+ *    The header, layer and section tables, parameter blob and block table (16 bytes per
+ *    16×16-chunk tile) are read into memory at open; each directory block is read into
+ *    memory the reader owns the first time any thread touches it (freed at close) and is
+ *    checksummed on the bytes read. Blob bytes are read into the caller's scratch buffer
+ *    and checksummed there, the bytes decoded being the bytes hashed. A file truncated
+ *    or rewritten under such a reader gives TP_ERR_TRUNCATED, TP_ERR_IO or
+ *    TP_ERR_CHECKSUM results, never a signal (a directory block already read keeps
+ *    answering from memory: lookups find what the file held when it was first touched).
+ *  - memory (tp_reader_open_memory()): as mmap, over the caller's bytes.
+ *
+ * Memory: the reader keeps one pointer per tile of the region (8 bytes per 256 chunks),
+ * plus, in the pread and callback modes, the header, the block table and each directory
+ * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots). */
 typedef struct tp_reader tp_reader;
 
-#define TP_READER_VERIFY_DIRECTORY 0x1u /* verify every directory block at open: O(chunks) */
+#define TP_READER_VERIFY_DIRECTORY 0x1u /* verify every directory block at open: O(chunks);
+                                           in pread/callback modes this reads (and keeps)
+                                           the whole directory */
+#define TP_READER_PREAD 0x2u            /* read the file with pread() and map nothing */
 
+/* Read callback: copy exactly `size` bytes at byte `offset` of the page file into `dst`
+ * and return 0, or return non-zero on any failure (short file, I/O error); the reader
+ * then reports TP_ERR_IO. Called from every thread that uses the reader, several at once,
+ * so it must be thread-safe; never called after tp_reader_close() returns. */
+typedef int (*tp_reader_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
+
+/* Options of tp_reader_open(). Zero-initialise: every 0 field takes its default. */
 typedef struct tp_reader_options {
-    uint32_t flags;        /* TP_READER_*; 0 → map the file, verify blocks lazily;
-                              unknown bits are refused */
-    uint32_t reserved[8];  /* must be 0 (room for I/O callbacks and a pread path) */
+    uint32_t flags;            /* TP_READER_*; 0 → map the file, verify blocks lazily;
+                                  unknown bits are refused */
+    uint32_t reserved0;        /* must be 0 */
+    tp_reader_read_fn read;    /* NULL → read the file at `path` (mmap, or pread with
+                                  TP_READER_PREAD); else every byte comes from read(),
+                                  nothing is opened, and `path` only names the file in
+                                  tp_error_detail() (TP_READER_PREAD is then refused) */
+    void *read_user;           /* passed to read() */
+    uint64_t file_size;        /* with read: the file's size in bytes; 0 → the size the
+                                  header declares (a shorter file then fails with
+                                  TP_ERR_IO at the first read past its end instead of
+                                  TP_ERR_TRUNCATED at open); must be 0 without read */
+    uint32_t reserved[6];      /* must be 0 */
 } tp_reader_options;
 
 /*! tp_reader_open() :
- *  Maps `path` read-only and validates the magic, version, every size and offset of the
- *  header, the header checksum and the block-table checksum. Cost does not depend on
- *  the number of chunks beyond hashing the block table (16 bytes per 16×16-chunk tile).
- *  `options` may be NULL.
- *  @return TP_OK with *out_reader set; TP_ERR_INVALID_ARGUMENT for bad options;
- *  TP_ERR_IO, TP_ERR_BAD_MAGIC,
- *  TP_ERR_UNSUPPORTED_VERSION, TP_ERR_UNSUPPORTED (unknown required flag),
- *  TP_ERR_TRUNCATED, TP_ERR_CHECKSUM, TP_ERR_CORRUPT, TP_ERR_OUT_OF_MEMORY. */
+ *  Opens `path` in the I/O mode `options` chooses (see above; NULL → defaults) and
+ *  validates the magic, version, every size and offset of the header, the header
+ *  checksum and the block-table checksum. Cost does not depend on the number of chunks
+ *  beyond hashing the block table (16 bytes per 16×16-chunk tile). In pread mode the
+ *  file stays open until close; in callback mode `path` is a name only (may be NULL).
+ *  @return TP_OK with *out_reader set; TP_ERR_INVALID_ARGUMENT for bad options (unknown
+ *  flags, non-zero reserved fields, TP_READER_PREAD with read, file_size without read);
+ *  TP_ERR_IO (errno text, or a failed read callback), TP_ERR_BAD_MAGIC,
+ *  TP_ERR_UNSUPPORTED_VERSION, TP_ERR_UNSUPPORTED (unknown required flag, or a file too
+ *  large to map), TP_ERR_TRUNCATED, TP_ERR_CHECKSUM, TP_ERR_CORRUPT,
+ *  TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_open(const char *path, const tp_reader_options *options,
                                 tp_reader **out_reader);
 
 /*! tp_reader_open_memory() :
  *  As tp_reader_open() over `size` bytes at `data`, which the caller keeps alive and
- *  unchanged until tp_reader_close(). */
+ *  unchanged until tp_reader_close() (memory mode: blob bytes are read in place). */
 TP_API tp_result tp_reader_open_memory(const void *data, size_t size,
                                        tp_reader **out_reader);
 
-/*! tp_reader_close() : unmaps and frees. Accepts NULL. */
+/*! tp_reader_close() : unmaps or closes the file and frees everything the reader holds.
+ *  Accepts NULL. */
 TP_API void tp_reader_close(tp_reader *r);
 
 /*! tp_reader_desc() : @return the file's description, valid until close (params_blob
- *  points into the mapping; version_major/minor are the file's). */
+ *  points into the mapping or the reader's copy of the header; version_major/minor are
+ *  the file's). */
 TP_API const tp_file_desc *tp_reader_desc(const tp_reader *r);
 
 /*! tp_reader_file_size() : @return the size in bytes the header declares. */
 TP_API uint64_t tp_reader_file_size(const tp_reader *r);
+
+/*! tp_reader_is_mapped() : @return 1 if blob bytes are read in place (mmap and memory
+ *  modes: tp_reader_blob_bytes() answers and tp_reader_load() ignores its scratch), 0 in
+ *  the pread and callback modes. */
+TP_API int tp_reader_is_mapped(const tp_reader *r);
 
 /*! tp_reader_lod_section() :
  *  The byte range holding every blob of LOD `lod` (coarse sections come first in the
@@ -306,36 +358,74 @@ typedef struct tp_blob_ref {
 
 /*! tp_reader_find() :
  *  O(1): region check, one block-table entry, one directory entry (the directory block is
- *  checksummed on first touch). Checks that the blob lies inside its LOD section and
- *  that raw_size fits the layer's grid.
+ *  read, in pread/callback modes, and checksummed on first touch). Checks that the blob
+ *  lies inside its LOD section and that raw_size fits the layer's grid.
  *  @return TP_OK with *out_ref set; TP_ERR_NOT_FOUND for a chunk outside the region, an
  *  absent chunk or blob, or a layer/LOD the file does not store; TP_ERR_CHECKSUM when the
  *  directory block is corrupt (every later call for that block says so again, cheaply);
- *  TP_ERR_CORRUPT for an entry that points outside its section. */
+ *  TP_ERR_CORRUPT for an entry that points outside its section; pread/callback modes
+ *  only: TP_ERR_IO or TP_ERR_TRUNCATED when the block cannot be read (tried again by the
+ *  next call), TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_find(const tp_reader *r, int32_t cx, int32_t cz, uint32_t layer_id,
                                 uint32_t lod, tp_blob_ref *out_ref);
 
 /*! tp_reader_chunk_bounds() :
  *  The bounds record of a present chunk; touches the directory only.
- *  @return TP_OK; TP_ERR_NOT_FOUND for an absent or outside chunk; TP_ERR_CHECKSUM. */
+ *  @return TP_OK; TP_ERR_NOT_FOUND for an absent or outside chunk; TP_ERR_CHECKSUM;
+ *  pread/callback modes: TP_ERR_IO, TP_ERR_TRUNCATED, TP_ERR_OUT_OF_MEMORY (as find). */
 TP_API tp_result tp_reader_chunk_bounds(const tp_reader *r, int32_t cx, int32_t cz,
                                         tp_chunk_bounds *out_bounds);
 
-/*! tp_reader_blob_bytes() :
- *  @return the stored bytes of a blob found by tp_reader_find() (ref->stored_size of them,
- *  inside the mapping, valid until close; not yet checksummed). */
-TP_API const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref);
+/*! tp_reader_load() :
+ *  The one call that turns a found blob into its raw bytes: gets the stored bytes (in
+ *  place in mmap and memory modes; read into `scratch` in pread and callback modes),
+ *  checks their XXH3-64 against ref->checksum on those very bytes, then decodes exactly
+ *  ref->raw_size bytes into `out`. Allocates nothing, so it suits worker threads.
+ *  `scratch` must hold ref->stored_size bytes in pread and callback modes: size it for
+ *  the largest stored_size the caller accepts (blobs from tp_blob_encode() never store
+ *  more than their raw size); a larger blob is refused, not read. In mmap and memory
+ *  modes scratch is ignored (may be NULL).
+ *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if out_capacity < ref->raw_size or, in
+ *  pread/callback modes, scratch_capacity < ref->stored_size; TP_ERR_INVALID_ARGUMENT
+ *  for a ref that lies outside the file; TP_ERR_IO, TP_ERR_TRUNCATED (pread/callback
+ *  modes: the read failed or the file is now shorter); TP_ERR_CHECKSUM; TP_ERR_CORRUPT;
+ *  TP_ERR_UNSUPPORTED (unknown encoding or type). On failure `out` may hold anything. */
+TP_API tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                                size_t out_capacity, void *scratch, size_t scratch_capacity);
 
-/*! tp_reader_verify_blob() :
- *  @return TP_OK if the stored bytes hash to ref->checksum, else TP_ERR_CHECKSUM. */
-TP_API tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref);
+/*! tp_reader_load_prefix() :
+ *  As tp_reader_load(), the checksum included, but decodes only the first `prefix_bytes`
+ *  of a bytes-layer blob (TP_ENCODING_RAW or TP_ENCODING_LZ4; tp_blob_decode_prefix()),
+ *  e.g. a mesh blob's header. The rest of the decoded blob is not checked.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT if prefix_bytes > ref->raw_size or the ref lies
+ *  outside the file; TP_ERR_BUFFER_TOO_SMALL (scratch, as load); TP_ERR_IO;
+ *  TP_ERR_TRUNCATED; TP_ERR_CHECKSUM; TP_ERR_CORRUPT; TP_ERR_UNSUPPORTED for another
+ *  encoding. */
+TP_API tp_result tp_reader_load_prefix(const tp_reader *r, const tp_blob_ref *ref,
+                                       void *out, size_t prefix_bytes, void *scratch,
+                                       size_t scratch_capacity);
 
 /*! tp_reader_decode() :
- *  Verifies the blob's checksum, then decodes exactly ref->raw_size bytes into `out`.
- *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if out_capacity < ref->raw_size;
- *  TP_ERR_CHECKSUM; TP_ERR_CORRUPT; TP_ERR_UNSUPPORTED (unknown encoding or type). */
+ *  tp_reader_load() for callers without a scratch buffer (tools, tests): in pread and
+ *  callback modes it allocates one of ref->stored_size bytes for the call.
+ *  @return as tp_reader_load() (never TP_ERR_BUFFER_TOO_SMALL for the scratch), and
+ *  TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_decode(const tp_reader *r, const tp_blob_ref *ref, void *out,
                                   size_t out_capacity);
+
+/*! tp_reader_verify_blob() :
+ *  Checks the stored bytes against ref->checksum without decoding (the same check as
+ *  tp_reader_load(); pread/callback modes read them into a temporary buffer).
+ *  @return TP_OK; TP_ERR_CHECKSUM; TP_ERR_INVALID_ARGUMENT for a ref outside the file;
+ *  TP_ERR_IO, TP_ERR_TRUNCATED, TP_ERR_OUT_OF_MEMORY (pread/callback modes). */
+TP_API tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref);
+
+/*! tp_reader_blob_bytes() :
+ *  @return the stored bytes of a blob found by tp_reader_find() in mmap and memory modes
+ *  (ref->stored_size of them, inside the mapping, valid until close; not checksummed:
+ *  tp_reader_load() is the checked path); NULL in pread and callback modes, where the
+ *  file is not in memory, and for a ref outside the file. */
+TP_API const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref);
 
 #ifdef __cplusplus
 }
