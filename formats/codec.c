@@ -44,18 +44,6 @@ static void swap16_if_big_endian(void *data, size_t count)
 #endif
 }
 
-/* Signed residuals near zero become small unsigned codes, so the high byte plane of a
- * smooth grid is almost all zeros. */
-static inline uint16_t zigzag16(uint16_t d)
-{
-    return (uint16_t)((uint16_t)(d << 1) ^ (uint16_t)(0u - (unsigned)(d >> 15)));
-}
-
-static inline uint16_t unzigzag16(uint16_t z)
-{
-    return (uint16_t)((z >> 1) ^ (uint16_t)(0u - (unsigned)(z & 1u)));
-}
-
 /* Checks the size/shape agreement every entry point relies on. */
 static tp_result check_shape(uint32_t elem_type, uint32_t edge, size_t raw_bytes)
 {
@@ -118,7 +106,7 @@ static void unshuffle_bytes(const uint8_t *in, size_t m, uint16_t *dst)
 {
     const uint8_t *lo = in, *hi = in + m;
     for (size_t i = 0; i < m; i++)
-        dst[i] = unzigzag16((uint16_t)(lo[i] | (hi[i] << 8)));
+        dst[i] = tp__unzigzag16((uint16_t)(lo[i] | (hi[i] << 8)));
 }
 
 /* Bit-plane shuffle of one run: with g = ⌊m / 8⌋, plane b (0 … 15) is g bytes whose byte j
@@ -196,7 +184,7 @@ static void unshuffle_bits(const uint8_t *in, size_t m, uint16_t *dst)
         }
         uint16_t *d = dst + 8 * j;
         for (uint32_t k = 0; k < 8; k++)
-            d[k] = unzigzag16(z[k]);
+            d[k] = tp__unzigzag16(z[k]);
     }
 #endif
     unshuffle_bytes(in + 16 * groups, m - 8 * groups, dst + 8 * groups);
@@ -210,7 +198,7 @@ static void filter16(const uint16_t *v, uint32_t edge, uint32_t encoding, uint8_
     for (size_t start = 0; start < n; start += SHUFFLE_RUN) {
         size_t m = n - start < SHUFFLE_RUN ? n - start : SHUFFLE_RUN;
         for (size_t i = 0; i < m; i++)
-            z[i] = zigzag16((uint16_t)(v[start + i] - predict(v, edge, start + i, p)));
+            z[i] = tp__zigzag16((uint16_t)(v[start + i] - predict(v, edge, start + i, p)));
         if (p == PRED_SLOPE)
             shuffle_bits(z, m, out + 2 * start);
         else

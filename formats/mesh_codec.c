@@ -29,6 +29,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "tp_bytes.h"
+
 _Static_assert(sizeof(tp_mesh_vertex) == 8, "tp_mesh_vertex must be 8 bytes without padding");
 
 #define MESH_MAGIC 0x534D5054u /* "TPMS" read as a little-endian u32 */
@@ -41,39 +43,6 @@ _Static_assert(sizeof(tp_mesh_vertex) == 8, "tp_mesh_vertex must be 8 bytes with
 #define CHECKSUM_SEED 0x7470u
 
 /* ---- little helpers ---------------------------------------------------------------- */
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t zigzag16(uint16_t d) /* d is a two's-complement 16-bit difference */
-{
-    return (uint16_t)((d & 0x8000u) ? ~(uint32_t)(d << 1) : (uint32_t)(d << 1));
-}
-
-static uint16_t unzigzag16(uint16_t z)
-{
-    return (uint16_t)((z >> 1) ^ (0u - (uint32_t)(z & 1u)));
-}
-
-static uint8_t zigzag8(uint8_t d)
-{
-    return (uint8_t)((d & 0x80u) ? ~(uint32_t)(d << 1) : (uint32_t)(d << 1));
-}
-
-static uint8_t unzigzag8(uint8_t z)
-{
-    return (uint8_t)((z >> 1) ^ (0u - (uint32_t)(z & 1u)));
-}
 
 /* Low 32 bits of XXH3-64 of the body (everything after the header), seeded with the
  * XXH3-64 of header bytes 0 … 27 under seed 0x7470. */
@@ -197,16 +166,16 @@ static void filter_vertices(const tp_mesh_vertex *v, uint32_t n, unsigned shift,
         for (uint32_t k = 0; k < len; k++) {
             const tp_mesh_vertex *s = &v[run + k];
             uint16_t x = (uint16_t)(s->x >> shift), z = (uint16_t)(s->z >> shift);
-            uint16_t dx = zigzag16((uint16_t)(x - px)), dz = zigzag16((uint16_t)(z - pz));
-            uint16_t dh = zigzag16((uint16_t)(s->h - ph));
+            uint16_t dx = tp__zigzag16((uint16_t)(x - px)), dz = tp__zigzag16((uint16_t)(z - pz));
+            uint16_t dh = tp__zigzag16((uint16_t)(s->h - ph));
             p[k] = (uint8_t)dx;
             p[len + k] = (uint8_t)(dx >> 8);
             p[2 * len + k] = (uint8_t)dz;
             p[3 * len + k] = (uint8_t)(dz >> 8);
             p[4 * len + k] = (uint8_t)dh;
             p[5 * len + k] = (uint8_t)(dh >> 8);
-            p[6 * len + k] = zigzag8((uint8_t)((uint8_t)s->n_u - pu));
-            p[7 * len + k] = zigzag8((uint8_t)((uint8_t)s->n_v - pv));
+            p[6 * len + k] = tp__zigzag8((uint8_t)((uint8_t)s->n_u - pu));
+            p[7 * len + k] = tp__zigzag8((uint8_t)((uint8_t)s->n_v - pv));
             px = x;
             pz = z;
             ph = s->h;
@@ -230,11 +199,11 @@ static int unfilter_vertices(const uint8_t *in, tp_mesh_vertex *v, uint32_t n, u
             uint16_t dx = (uint16_t)(p[k] | p[len + k] << 8);
             uint16_t dz = (uint16_t)(p[2 * len + k] | p[3 * len + k] << 8);
             uint16_t dh = (uint16_t)(p[4 * len + k] | p[5 * len + k] << 8);
-            px = (uint16_t)(px + unzigzag16(dx));
-            pz = (uint16_t)(pz + unzigzag16(dz));
-            ph = (uint16_t)(ph + unzigzag16(dh));
-            pu = (uint8_t)(pu + unzigzag8(p[6 * len + k]));
-            pv = (uint8_t)(pv + unzigzag8(p[7 * len + k]));
+            px = (uint16_t)(px + tp__unzigzag16(dx));
+            pz = (uint16_t)(pz + tp__unzigzag16(dz));
+            ph = (uint16_t)(ph + tp__unzigzag16(dh));
+            pu = (uint8_t)(pu + tp__unzigzag8(p[6 * len + k]));
+            pv = (uint8_t)(pv + tp__unzigzag8(p[7 * len + k]));
             if (px > limit || pz > limit)
                 return 0;
             tp_mesh_vertex *d = &v[run + k];
@@ -256,7 +225,7 @@ static void filter_indices(const uint16_t *idx, uint32_t m, uint8_t *out)
         uint8_t *p = out + (size_t)run * 2u;
         for (uint32_t k = 0; k < len; k++) {
             uint32_t i = idx[run + k];
-            uint16_t code = zigzag16((uint16_t)(next - i));
+            uint16_t code = tp__zigzag16((uint16_t)(next - i));
             p[k] = (uint8_t)code;
             p[len + k] = (uint8_t)(code >> 8);
             if (i >= next)
@@ -275,7 +244,7 @@ static int unfilter_indices(const uint8_t *in, uint16_t *idx, uint32_t m, uint32
         const uint8_t *p = in + (size_t)run * 2u;
         for (uint32_t k = 0; k < len; k++) {
             uint16_t code = (uint16_t)(p[k] | p[len + k] << 8);
-            uint32_t i = (uint16_t)(next - unzigzag16(code));
+            uint32_t i = (uint16_t)(next - tp__unzigzag16(code));
             if (i >= vertex_count)
                 return 0;
             idx[run + k] = (uint16_t)i;
@@ -292,7 +261,7 @@ static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
 {
     if (size < TP_MESH_BLOB_HEADER_SIZE)
         return TP_ERR_TRUNCATED;
-    if (get_u32(b) != MESH_MAGIC)
+    if (tp__le32(b) != MESH_MAGIC)
         return TP_ERR_BAD_MAGIC;
     if (b[4] != TP_MESH_BLOB_VERSION)
         return TP_ERR_UNSUPPORTED_VERSION;
@@ -300,12 +269,12 @@ static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
         return TP_ERR_CORRUPT;
     h->flags = b[5];
     h->xz_shift = b[6];
-    h->vertex_count = get_u32(b + 8);
-    h->index_count = get_u32(b + 12);
-    h->skirt_vertex_start = get_u32(b + 16);
-    h->skirt_index_start = get_u32(b + 20);
-    h->skirt_depth = get_u32(b + 24);
-    h->checksum = get_u32(b + 28);
+    h->vertex_count = tp__le32(b + 8);
+    h->index_count = tp__le32(b + 12);
+    h->skirt_vertex_start = tp__le32(b + 16);
+    h->skirt_index_start = tp__le32(b + 20);
+    h->skirt_depth = tp__le32(b + 24);
+    h->checksum = tp__le32(b + 28);
     tp_result r = check_counts(h->vertex_count, h->index_count, h->skirt_vertex_start,
                                h->skirt_index_start, h->skirt_depth);
     if (r != TP_OK)
@@ -454,17 +423,17 @@ tp_result tp_mesh_encode(const tp_mesh *mesh, void *out, size_t out_capacity, si
     filter_vertices(mesh->vertices, nv, shift, o + TP_MESH_BLOB_HEADER_SIZE);
     filter_indices(mesh->indices, ni, o + TP_MESH_BLOB_HEADER_SIZE + (size_t)nv * 8u);
 
-    put_u32(o, MESH_MAGIC);
+    tp__put32(o, MESH_MAGIC);
     o[4] = TP_MESH_BLOB_VERSION;
     o[5] = implicit ? FLAG_IMPLICIT_SKIRTS : 0;
     o[6] = (uint8_t)shift;
     o[7] = 0;
-    put_u32(o + 8, mesh->vertex_count);
-    put_u32(o + 12, mesh->index_count);
-    put_u32(o + 16, mesh->skirt_vertex_start);
-    put_u32(o + 20, mesh->skirt_index_start);
-    put_u32(o + 24, mesh->skirt_depth);
-    put_u32(o + 28, encoding_checksum(o, size));
+    tp__put32(o + 8, mesh->vertex_count);
+    tp__put32(o + 12, mesh->index_count);
+    tp__put32(o + 16, mesh->skirt_vertex_start);
+    tp__put32(o + 20, mesh->skirt_index_start);
+    tp__put32(o + 24, mesh->skirt_depth);
+    tp__put32(o + 28, encoding_checksum(o, size));
     *out_size = size;
     return TP_OK;
 }

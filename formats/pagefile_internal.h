@@ -1,13 +1,13 @@
-/* pagefile_internal.h — on-disk layout of the page file and little-endian helpers,
- * shared by writer.c and reader.c. formats/FORMAT.md is the authority; the offsets
- * below are its tables, in C. */
+/* pagefile_internal.h — on-disk layout of the page file and the rules the writer and
+ * the reader share (writer/writer.c, reader.c, codec.c). formats/FORMAT.md is the
+ * authority; the offsets below are its tables, in C. Not installed. */
 #ifndef TERRAPAGE_PAGEFILE_INTERNAL_H
 #define TERRAPAGE_PAGEFILE_INTERNAL_H
 
 #include <stdint.h>
-#include <string.h>
 
 #include "terrapage/pagefile.h"
+#include "tp_bytes.h"
 
 /* PNG-style magic: the high byte catches 7-bit channels, CR LF / LF catch newline
  * translation, ^Z stops a DOS `type`. */
@@ -86,50 +86,6 @@ enum {
 #define TP__MAX_RECORD_PART_SIZE 256u /* largest bounds or entry size a reader accepts */
 #define TP__KNOWN_REQUIRED_FLAGS 0u   /* format 1.0 defines none */
 
-/* Little-endian access through bytes: no alignment or aliasing assumptions, and the
- * compilers turn these into single loads/stores on little-endian targets. */
-static inline uint16_t tp__le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-static inline uint32_t tp__le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-static inline uint64_t tp__le64(const uint8_t *p)
-{
-    return (uint64_t)tp__le32(p) | ((uint64_t)tp__le32(p + 4) << 32);
-}
-static inline double tp__lef64(const uint8_t *p)
-{
-    uint64_t bits = tp__le64(p);
-    double v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-static inline void tp__put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static inline void tp__put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static inline void tp__put64(uint8_t *p, uint64_t v)
-{
-    tp__put32(p, (uint32_t)v);
-    tp__put32(p + 4, (uint32_t)(v >> 32));
-}
-static inline void tp__putf64(uint8_t *p, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    tp__put64(p, bits);
-}
-
 static inline uint64_t tp__round_up(uint64_t v, uint64_t align)
 {
     return (v + align - 1) / align * align;
@@ -160,6 +116,24 @@ static inline uint32_t tp__tile_extent(uint32_t extent, uint32_t shift, uint32_t
 static inline int tp__is_grid(uint32_t elem_type)
 {
     return elem_type == TP_ELEM_U8 || elem_type == TP_ELEM_U16 || elem_type == TP_ELEM_I16;
+}
+
+/* Whether `stored` bytes of `encoding` can decode to `raw` bytes (FORMAT.md, section 6):
+ * equal for raw blobs, within LZ4's expansion limit (under 255:1) for the LZ4 family, and
+ * anything for encodings this library does not know. The writer refuses what the reader
+ * would reject, so both ask this. */
+static inline int tp__raw_size_possible(uint32_t encoding, uint64_t stored, uint64_t raw)
+{
+    switch (encoding) {
+    case TP_ENCODING_RAW:
+        return raw == stored;
+    case TP_ENCODING_LZ4:
+    case TP_ENCODING_PRED2D_LZ4:
+    case TP_ENCODING_SLOPE_BITPLANE_LZ4:
+        return raw <= stored * 256u + 64u;
+    default:
+        return 1;
+    }
 }
 
 #endif /* TERRAPAGE_PAGEFILE_INTERNAL_H */

@@ -1,9 +1,18 @@
-/* reader.c — opens a page file (mmap or caller memory) and finds and decodes blobs.
+/* reader.c — opens a page file and finds, reads, checks and decodes its blobs.
  *
  * The file is hostile until proven otherwise: every offset and size is checked against
- * the file with overflow-safe arithmetic before it is used, and the only allocation
- * sized by the file (one state byte per tile) is bounded by the file's own length,
- * since the block table it counts must fit inside the file. */
+ * the file with overflow-safe arithmetic before it is used, and the only allocations
+ * sized by the file (one pointer per tile; in the pread and callback modes the header,
+ * the block table and the directory blocks) are bounded by the file's own length, since
+ * what they count must fit inside the file.
+ *
+ * Three ways to the bytes, one code path above them: in the mmap and memory modes `base`
+ * is the whole file and every structure is read in place; in the pread and callback
+ * modes `base` is NULL, read_at() fetches bytes, and what the mapping would have given
+ * for free (header, block table, directory blocks) is copied into memory the reader
+ * owns. Either way a directory block is published once per tile through an atomic
+ * pointer (NULL until verified), and blob bytes are hashed exactly where they are
+ * decoded from. */
 #if !defined(_POSIX_C_SOURCE) && !defined(__APPLE__)
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -26,23 +35,38 @@
 #include "pagefile_internal.h"
 #include "terrapage/pagefile.h"
 
-/* Directory block states, one byte per tile. Several threads may verify the same block
- * at once the first time; they reach the same verdict, so the race is harmless and no
- * lock is taken on the lookup path. */
-enum { BLOCK_UNVERIFIED = 0, BLOCK_GOOD = 1, BLOCK_BAD = 2 };
+_Static_assert(sizeof(tp_reader_options) ==
+                   8 * sizeof(uint32_t) + 2 * sizeof(void *) + sizeof(uint64_t),
+               "tp_reader_options changed size: that is an ABI change");
+
+#define KNOWN_FLAGS (TP_READER_VERIFY_DIRECTORY | TP_READER_PREAD)
+
+/* What a tile's block pointer holds once a thread has judged the block: the verified
+ * block, or this marker for one that failed its checksum (a verdict every later call
+ * repeats without hashing again). */
+static const uint8_t k_bad_block[1];
 
 struct tp_reader {
-    const uint8_t *base;
+    const uint8_t *base;    /* mmap and memory modes: the file; NULL otherwise */
     uint64_t size;          /* declared file size; bytes beyond it are ignored */
-    void *map;              /* our mapping, or NULL for caller memory */
+    void *map;              /* our mapping, or NULL */
     size_t map_size;
+    int fd;                 /* pread mode: the open file; else −1 */
+    tp_reader_read_fn read; /* callback mode: the caller's reader; else NULL */
+    void *read_user;
+    uint8_t *header_copy;   /* pread/callback: the header (params_blob points into it) */
+    uint8_t *table_copy;    /* pread/callback: the block table and its checksum */
+    const uint8_t *block_table;
     tp_file_desc desc;
     uint64_t section_offset[TP_MAX_LODS], section_size[TP_MAX_LODS];
     uint32_t slot_base[TP_MAX_LAYERS];
     uint32_t bounds_size, entry_size, record_size, tile_shift;
     uint32_t tiles_x, tiles_z;
     uint64_t block_table_offset, directory_offset, directory_size;
-    atomic_uchar *block_state;
+    /* Per tile: NULL until first touch, then the verified block (in the mapping, or
+     * a copy this reader owns) or k_bad_block. Published by compare-and-swap, so a
+     * lookup takes no lock and a block read by two threads at once is kept once. */
+    _Atomic(const uint8_t *) *blocks;
     char name[256]; /* for messages */
 };
 
@@ -68,16 +92,61 @@ static int range_inside(uint64_t offset, uint64_t size, uint64_t lo, uint64_t hi
     return offset >= lo && offset <= hi && size <= hi - offset;
 }
 
-static int is_pow2_plus_one(uint32_t v)
-{
-    uint32_t m = v - 1u;
-    return v >= 2 && (m & (m - 1u)) == 0;
-}
-
 static uint64_t block_size(const tp_reader *r, uint32_t tx, uint32_t tz)
 {
     return (uint64_t)tp__tile_extent(r->desc.region_width, r->tile_shift, tx) *
            tp__tile_extent(r->desc.region_height, r->tile_shift, tz) * r->record_size;
+}
+
+/* Reads exactly `size` bytes at `offset` in the pread and callback modes. A pread that
+ * meets the end of the file means the file is shorter than its header says (it was cut,
+ * perhaps after open): TP_ERR_TRUNCATED; any other failure is TP_ERR_IO. */
+static tp_result read_at(const tp_reader *r, uint64_t offset, void *dst, size_t size,
+                         const char *what)
+{
+    if (r->read) {
+        if (r->read(r->read_user, offset, dst, size) != 0)
+            return fail(r, TP_ERR_IO, "reading %s (%zu bytes at %llu) failed", what, size,
+                        (unsigned long long)offset);
+        return TP_OK;
+    }
+    uint8_t *p = dst;
+    while (size > 0) {
+        if (offset > (uint64_t)INT64_MAX)
+            return fail(r, TP_ERR_IO, "reading %s: offset %llu out of range", what,
+                        (unsigned long long)offset);
+        ssize_t n = pread(r->fd, p, size, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fail(r, TP_ERR_IO, "reading %s: %s", what, strerror(errno));
+        if (n == 0)
+            return fail(r, TP_ERR_TRUNCATED, "reading %s: the file ends at %llu",
+                        what, (unsigned long long)offset);
+        p += n, size -= (size_t)n, offset += (uint64_t)n;
+    }
+    return TP_OK;
+}
+
+/* A buffer of `size` bytes (at least 1) holding the file's [offset, offset + size), read
+ * in the pread and callback modes; freed by the caller. */
+static tp_result read_copy(const tp_reader *r, uint64_t offset, uint64_t size,
+                           const char *what, uint8_t **out)
+{
+    *out = NULL;
+    if (size > SIZE_MAX)
+        return fail(r, TP_ERR_UNSUPPORTED, "%s too large for this address space", what);
+    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    if (!buf)
+        return fail(r, TP_ERR_OUT_OF_MEMORY, "no memory for %s (%llu bytes)", what,
+                    (unsigned long long)size);
+    tp_result res = read_at(r, offset, buf, (size_t)size, what);
+    if (res != TP_OK) {
+        free(buf);
+        return res;
+    }
+    *out = buf;
+    return TP_OK;
 }
 
 /* ---- open ------------------------------------------------------------------------- */
@@ -191,7 +260,7 @@ static tp_result parse_header(tp_reader *r, const uint8_t *h, uint64_t actual)
         return fail(r, TP_ERR_CORRUPT, "invalid chunk size or height quantisation");
     d->samples_per_edge = tp__le32(h + TP__H_SAMPLES_PER_EDGE);
     d->lod_count = tp__le32(h + TP__H_LOD_COUNT);
-    if (!is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE ||
+    if (!tp_is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE ||
         d->lod_count == 0 || d->lod_count > TP_MAX_LODS ||
         ((d->samples_per_edge - 1) >> (d->lod_count - 1)) == 0)
         return fail(r, TP_ERR_CORRUPT, "invalid samples per edge (%u) or LOD count (%u)",
@@ -231,7 +300,7 @@ static tp_result parse_header(tp_reader *r, const uint8_t *h, uint64_t actual)
     return TP_OK;
 }
 
-static tp_result parse_block_table(tp_reader *r, const uint8_t *base)
+static tp_result parse_block_table(tp_reader *r)
 {
     const tp_file_desc *d = &r->desc;
     uint64_t tile = (uint64_t)1 << r->tile_shift;
@@ -245,9 +314,17 @@ static tp_result parse_block_table(tp_reader *r, const uint8_t *base)
         return fail(r, TP_ERR_CORRUPT, "block table of %llu tiles outside the file",
                     (unsigned long long)tiles);
     uint64_t table_size = tiles * TP__BLOCK_ENTRY_SIZE;
-    if (table_size > SIZE_MAX || tiles > SIZE_MAX / sizeof(atomic_uchar))
+    if (table_size > SIZE_MAX - 8 || tiles > SIZE_MAX / sizeof *r->blocks)
         return fail(r, TP_ERR_UNSUPPORTED, "block table too large for this address space");
-    const uint8_t *table = base + offset;
+    if (r->base) {
+        r->block_table = r->base + offset;
+    } else {
+        tp_result res = read_copy(r, offset, table_size + 8, "the block table", &r->table_copy);
+        if (res != TP_OK)
+            return res;
+        r->block_table = r->table_copy;
+    }
+    const uint8_t *table = r->block_table;
     uint64_t stored = tp__le64(table + table_size);
     uint64_t computed = XXH3_64bits(table, (size_t)table_size);
     if (stored != computed)
@@ -262,44 +339,97 @@ static tp_result parse_block_table(tp_reader *r, const uint8_t *base)
                 return fail(r, TP_ERR_CORRUPT, "directory block of tile (%u, %u) outside the directory",
                             tx, tz);
         }
-    r->block_state = malloc((size_t)(tiles ? tiles : 1) * sizeof *r->block_state);
-    if (!r->block_state)
+    r->blocks = malloc((size_t)(tiles ? tiles : 1) * sizeof *r->blocks);
+    if (!r->blocks)
         return fail(r, TP_ERR_OUT_OF_MEMORY, "no memory for %llu tile states",
                     (unsigned long long)tiles);
     for (uint64_t t = 0; t < tiles; t++)
-        atomic_init(&r->block_state[t], BLOCK_UNVERIFIED);
+        atomic_init(&r->blocks[t], NULL);
     return TP_OK;
 }
 
-/* The directory block of tile (tx, tz), checksummed on first touch; NULL if absent. */
+/* The directory block of tile (tx, tz), read (pread/callback modes) and checksummed on
+ * first touch. Several threads may judge the same block at once the first time; the
+ * first to publish wins and the others drop their copy, so the lookup path takes no
+ * lock. A block that cannot be read is not published: the next call tries again. */
 static tp_result tile_block(const tp_reader *r, uint32_t tx, uint32_t tz,
                             const uint8_t **out_block)
 {
     uint64_t t = (uint64_t)tz * r->tiles_x + tx;
-    const uint8_t *e = r->base + r->block_table_offset + t * TP__BLOCK_ENTRY_SIZE;
+    const uint8_t *e = r->block_table + t * TP__BLOCK_ENTRY_SIZE;
     uint64_t at = tp__le64(e + TP__B_OFFSET);
     *out_block = NULL;
     if (at == 0)
         return TP_ERR_NOT_FOUND;
-    unsigned state = atomic_load_explicit(&r->block_state[t], memory_order_acquire);
-    if (state == BLOCK_UNVERIFIED) {
-        uint64_t hash = XXH3_64bits(r->base + at, (size_t)block_size(r, tx, tz));
-        state = hash == tp__le64(e + TP__B_CHECKSUM) ? BLOCK_GOOD : BLOCK_BAD;
-        atomic_store_explicit(&r->block_state[t], (unsigned char)state, memory_order_release);
+    const uint8_t *block = atomic_load_explicit(&r->blocks[t], memory_order_acquire);
+    if (!block) {
+        uint64_t size = block_size(r, tx, tz);
+        uint8_t *copy = NULL;
+        const uint8_t *judged = r->base ? r->base + at : NULL;
+        if (!r->base) {
+            char what[64];
+            snprintf(what, sizeof what, "directory block of tile (%u, %u)", tx, tz);
+            tp_result res = read_copy(r, at, size, what, &copy);
+            if (res != TP_OK)
+                return res;
+            judged = copy;
+        }
+        if (XXH3_64bits(judged, (size_t)size) != tp__le64(e + TP__B_CHECKSUM)) {
+            free(copy);
+            copy = NULL;
+            judged = k_bad_block;
+        }
+        const uint8_t *expected = NULL;
+        if (atomic_compare_exchange_strong_explicit(&r->blocks[t], &expected, judged,
+                                                    memory_order_acq_rel,
+                                                    memory_order_acquire)) {
+            block = judged;
+        } else {
+            free(copy); /* another thread published first: use its block */
+            block = expected;
+        }
     }
-    if (state == BLOCK_BAD)
+    if (block == k_bad_block)
         return fail(r, TP_ERR_CHECKSUM, "directory block of tile (%u, %u) fails its checksum",
                     tx, tz);
-    *out_block = r->base + at;
+    *out_block = block;
     return TP_OK;
 }
 
-static tp_result open_common(tp_reader *r, const uint8_t *data, uint64_t actual, uint32_t flags)
+/* The header, in place or read into header_copy: first the fixed part (or as much of
+ * the file as there is), then the whole header if it declares a larger plausible size.
+ * parse_header() reads no byte it has not first checked lies within both. */
+static tp_result load_header(tp_reader *r, uint64_t actual, const uint8_t **out_header)
 {
-    r->base = data;
-    tp_result res = parse_header(r, data, actual);
+    *out_header = r->base;
+    if (r->base)
+        return TP_OK;
+    uint64_t n = actual < TP__H_FIXED_SIZE ? actual : TP__H_FIXED_SIZE;
+    tp_result res = read_copy(r, 0, n, "the header", &r->header_copy);
+    if (res != TP_OK)
+        return res;
+    if (n >= TP__H_HEADER_SIZE + 4) {
+        uint32_t header_size = tp__le32(r->header_copy + TP__H_HEADER_SIZE);
+        if (header_size > n && header_size <= TP__MAX_HEADER_SIZE && header_size <= actual) {
+            free(r->header_copy);
+            r->header_copy = NULL;
+            if ((res = read_copy(r, 0, header_size, "the header", &r->header_copy)) != TP_OK)
+                return res;
+        }
+    }
+    *out_header = r->header_copy;
+    return TP_OK;
+}
+
+/* `actual`: the bytes the file has (UINT64_MAX when a callback reader was not told). */
+static tp_result open_common(tp_reader *r, uint64_t actual, uint32_t flags)
+{
+    const uint8_t *header;
+    tp_result res = load_header(r, actual, &header);
     if (res == TP_OK)
-        res = parse_block_table(r, data);
+        res = parse_header(r, header, actual);
+    if (res == TP_OK)
+        res = parse_block_table(r);
     if (res == TP_OK && (flags & TP_READER_VERIFY_DIRECTORY)) {
         for (uint32_t tz = 0; tz < r->tiles_z && res == TP_OK; tz++)
             for (uint32_t tx = 0; tx < r->tiles_x && res == TP_OK; tx++) {
@@ -320,16 +450,19 @@ static void set_name(tp_reader *r, const char *name)
     snprintf(r->name, sizeof r->name, "%s%s", tail == name ? "" : "...", tail);
 }
 
-tp_result tp_reader_open_memory(const void *data, size_t size, tp_reader **out_reader)
+static tp_reader *new_reader(const char *name)
 {
-    assert(out_reader && (data || size == 0));
-    *out_reader = NULL;
     tp_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "out of memory opening a page file");
-    set_name(r, "(memory)");
-    static const uint8_t empty[1];
-    tp_result res = open_common(r, size ? data : empty, size, 0);
+    if (r) {
+        r->fd = -1;
+        set_name(r, name);
+    }
+    return r;
+}
+
+/* Closes `r` on failure; hands it out on success. */
+static tp_result finish_open(tp_reader *r, tp_result res, tp_reader **out_reader)
+{
     if (res != TP_OK) {
         tp_reader_close(r);
         return res;
@@ -338,72 +471,115 @@ tp_result tp_reader_open_memory(const void *data, size_t size, tp_reader **out_r
     return TP_OK;
 }
 
-tp_result tp_reader_open(const char *path, const tp_reader_options *options,
-                         tp_reader **out_reader)
+tp_result tp_reader_open_memory(const void *data, size_t size, tp_reader **out_reader)
 {
-    assert(path && out_reader);
+    assert(out_reader && (data || size == 0));
     *out_reader = NULL;
-    tp_reader_options defaults = {0};
-    if (!options)
-        options = &defaults;
-    int bad = (options->flags & ~(uint32_t)TP_READER_VERIFY_DIRECTORY) != 0;
-    for (size_t i = 0; i < sizeof options->reserved / sizeof options->reserved[0]; i++)
-        bad |= options->reserved[i] != 0;
-    if (bad)
-        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
-                             "%s: unknown reader option flags or non-zero reserved fields", path);
-    tp_reader *r = calloc(1, sizeof *r);
+    tp_reader *r = new_reader("(memory)");
     if (!r)
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
-    set_name(r, path);
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "out of memory opening a page file");
+    static const uint8_t empty[1];
+    r->base = size ? data : empty;
+    return finish_open(r, open_common(r, size, 0), out_reader);
+}
 
+static int options_valid(const tp_reader_options *o)
+{
+    int bad = (o->flags & ~(uint32_t)KNOWN_FLAGS) != 0 || o->reserved0 != 0 ||
+              ((o->flags & TP_READER_PREAD) && o->read) || (o->file_size && !o->read);
+    for (size_t i = 0; i < sizeof o->reserved / sizeof o->reserved[0]; i++)
+        bad |= o->reserved[i] != 0;
+    return !bad;
+}
+
+/* The file at r->name: kept open (pread mode) or mapped. Sets *out_actual to its size. */
+static tp_result open_file(tp_reader *r, const char *path, uint32_t flags, uint64_t *out_actual)
+{
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         tp_result res = fail(r, TP_ERR_IO, "%s", strerror(errno));
         if (fd >= 0)
             close(fd);
-        free(r);
         return res;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
+    if (!S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);
-        tp_result res = fail(r, S_ISREG(st.st_mode) ? TP_ERR_UNSUPPORTED : TP_ERR_IO,
-                             S_ISREG(st.st_mode) ? "too large to map" : "not a regular file");
-        free(r);
-        return res;
+        return fail(r, TP_ERR_IO, "not a regular file");
+    }
+    *out_actual = (uint64_t)st.st_size;
+    if (flags & TP_READER_PREAD) {
+        r->fd = fd;
+        return TP_OK;
     }
     static const uint8_t empty[1];
-    const uint8_t *data = empty;
+    r->base = empty;
+    if ((uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        return fail(r, TP_ERR_UNSUPPORTED, "too large to map");
+    }
     if (st.st_size > 0) {
         void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
             tp_result res = fail(r, TP_ERR_IO, "mmap: %s", strerror(errno));
             close(fd);
-            free(r);
             return res;
         }
         r->map = map;
         r->map_size = (size_t)st.st_size;
-        data = map;
+        r->base = map;
     }
     close(fd); /* the mapping keeps the file */
-    tp_result res = open_common(r, data, (uint64_t)st.st_size, options->flags);
-    if (res != TP_OK) {
-        tp_reader_close(r);
-        return res;
-    }
-    *out_reader = r;
     return TP_OK;
+}
+
+tp_result tp_reader_open(const char *path, const tp_reader_options *options,
+                         tp_reader **out_reader)
+{
+    assert(out_reader && (path || (options && options->read)));
+    *out_reader = NULL;
+    tp_reader_options defaults = {0};
+    if (!options)
+        options = &defaults;
+    const char *name = path ? path : "(read callback)";
+    if (!options_valid(options))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "%s: unknown reader option flags, non-zero reserved fields, or "
+                             "options that do not go together", name);
+    tp_reader *r = new_reader(name);
+    if (!r)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: out of memory", name);
+    uint64_t actual = UINT64_MAX;
+    if (options->read) {
+        r->read = options->read;
+        r->read_user = options->read_user;
+        if (options->file_size)
+            actual = options->file_size;
+    } else {
+        tp_result res = open_file(r, path, options->flags, &actual);
+        if (res != TP_OK)
+            return finish_open(r, res, out_reader);
+    }
+    return finish_open(r, open_common(r, actual, options->flags), out_reader);
 }
 
 void tp_reader_close(tp_reader *r)
 {
     if (!r)
         return;
+    if (r->blocks && !r->base) /* the blocks are copies this reader made */
+        for (uint64_t t = 0; t < (uint64_t)r->tiles_x * r->tiles_z; t++) {
+            const uint8_t *block = atomic_load_explicit(&r->blocks[t], memory_order_relaxed);
+            if (block && block != k_bad_block)
+                free((void *)block);
+        }
+    free((void *)r->blocks);
+    free(r->header_copy);
+    free(r->table_copy);
     if (r->map)
         munmap(r->map, r->map_size);
-    free(r->block_state);
+    if (r->fd >= 0)
+        close(r->fd);
     free(r);
 }
 
@@ -419,6 +595,12 @@ uint64_t tp_reader_file_size(const tp_reader *r)
 {
     assert(r);
     return r->size;
+}
+
+int tp_reader_is_mapped(const tp_reader *r)
+{
+    assert(r);
+    return r->base != NULL;
 }
 
 tp_result tp_reader_lod_section(const tp_reader *r, uint32_t lod, uint64_t *out_offset,
@@ -492,12 +674,8 @@ tp_result tp_reader_find(const tp_reader *r, int32_t cx, int32_t cz, uint32_t la
         ref.raw_size != (uint64_t)ref.edge * ref.edge * tp_elem_size(l->elem_type))
         return fail(r, TP_ERR_CORRUPT, "chunk (%d, %d) layer %u LOD %u has raw size %u for a %ux%u grid",
                     (int)cx, (int)cz, layer_id, lod, ref.raw_size, ref.edge, ref.edge);
-    /* Callers size buffers by raw_size, so it must be one the stored bytes can produce:
-     * equal for raw blobs, and within LZ4's expansion limit (under 255:1) otherwise. */
-    int lz4 = ref.encoding == TP_ENCODING_LZ4 || ref.encoding == TP_ENCODING_PRED2D_LZ4 ||
-              ref.encoding == TP_ENCODING_SLOPE_BITPLANE_LZ4;
-    if ((ref.encoding == TP_ENCODING_RAW && ref.raw_size != stored) ||
-        (lz4 && ref.raw_size > (uint64_t)stored * 256 + 64))
+    /* Callers size buffers by raw_size, so it must be one the stored bytes can produce. */
+    if (!tp__raw_size_possible(ref.encoding, stored, ref.raw_size))
         return fail(r, TP_ERR_CORRUPT, "chunk (%d, %d) layer %u LOD %u: %u stored bytes cannot decode to %u",
                     (int)cx, (int)cz, layer_id, lod, stored, ref.raw_size);
     *out_ref = ref;
@@ -521,44 +699,125 @@ tp_result tp_reader_chunk_bounds(const tp_reader *r, int32_t cx, int32_t cz,
     return TP_OK;
 }
 
-const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref)
-{
-    assert(r && ref);
-    if (!range_inside(ref->offset, ref->stored_size, 0, r->size))
-        return NULL;
-    return r->base + ref->offset;
-}
+/* ---- blobs ------------------------------------------------------------------------ */
 
-tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref)
+/* The stored bytes of `ref`, checked against its checksum: in place in the mmap and
+ * memory modes, else read into `scratch`. The one place blob bytes are fetched and
+ * hashed; callers decode from the very bytes that were hashed, so bytes that change
+ * between the check and the use cannot slip through a read. */
+static tp_result fetch_checked(const tp_reader *r, const tp_blob_ref *ref, void *scratch,
+                               size_t scratch_capacity, const uint8_t **out_bytes)
 {
-    const uint8_t *bytes = tp_reader_blob_bytes(r, ref);
-    if (!bytes)
+    if (!range_inside(ref->offset, ref->stored_size, 0, r->size))
         return fail(r, TP_ERR_INVALID_ARGUMENT, "blob reference outside the file");
+    const uint8_t *bytes = r->base ? r->base + ref->offset : scratch;
+    if (!r->base) {
+        if (scratch_capacity < ref->stored_size)
+            return fail(r, TP_ERR_BUFFER_TOO_SMALL,
+                        "chunk (%d, %d) layer %u LOD %u: %u stored bytes do not fit a scratch buffer of %zu",
+                        (int)ref->cx, (int)ref->cz, ref->layer_id, ref->lod, ref->stored_size,
+                        scratch_capacity);
+        assert(scratch || ref->stored_size == 0);
+        char what[96];
+        snprintf(what, sizeof what, "chunk (%d, %d) layer %u LOD %u", (int)ref->cx,
+                 (int)ref->cz, ref->layer_id, ref->lod);
+        tp_result res = read_at(r, ref->offset, scratch, ref->stored_size, what);
+        if (res != TP_OK)
+            return res;
+    }
     if (XXH3_64bits(bytes, ref->stored_size) != ref->checksum)
         return fail(r, TP_ERR_CHECKSUM, "chunk (%d, %d) layer %u LOD %u fails its checksum",
                     (int)ref->cx, (int)ref->cz, ref->layer_id, ref->lod);
+    *out_bytes = bytes;
     return TP_OK;
 }
 
-tp_result tp_reader_decode(const tp_reader *r, const tp_blob_ref *ref, void *out,
-                           size_t out_capacity)
+/* Names a decoder's verdict on checked bytes; sizes came from the file, so a size the
+ * decoder calls invalid is corrupt data. */
+static tp_result decode_failure(const tp_reader *r, const tp_blob_ref *ref, tp_result res)
+{
+    if (res == TP_ERR_INVALID_ARGUMENT)
+        res = TP_ERR_CORRUPT;
+    return fail(r, res, "chunk (%d, %d) layer %u LOD %u: %s (encoding %u)", (int)ref->cx,
+                (int)ref->cz, ref->layer_id, ref->lod,
+                res == TP_ERR_UNSUPPORTED ? "unsupported encoding or element type"
+                                          : "does not decode to its recorded size",
+                ref->encoding);
+}
+
+tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                         size_t out_capacity, void *scratch, size_t scratch_capacity)
 {
     assert(r && ref && (out || out_capacity == 0));
     if (out_capacity < ref->raw_size)
         return fail(r, TP_ERR_BUFFER_TOO_SMALL, "decoding %u bytes into a buffer of %zu",
                     ref->raw_size, out_capacity);
-    tp_result res = tp_reader_verify_blob(r, ref);
+    const uint8_t *bytes = NULL;
+    tp_result res = fetch_checked(r, ref, scratch, scratch_capacity, &bytes);
     if (res != TP_OK)
         return res;
-    res = tp_blob_decode(ref->encoding, ref->elem_type, ref->edge, r->base + ref->offset,
-                         ref->stored_size, out, ref->raw_size);
-    if (res == TP_ERR_INVALID_ARGUMENT)
-        res = TP_ERR_CORRUPT; /* the sizes came from the file */
+    res = tp_blob_decode(ref->encoding, ref->elem_type, ref->edge, bytes, ref->stored_size,
+                         out, ref->raw_size);
+    return res == TP_OK ? TP_OK : decode_failure(r, ref, res);
+}
+
+tp_result tp_reader_load_prefix(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                                size_t prefix_bytes, void *scratch, size_t scratch_capacity)
+{
+    assert(r && ref && (out || prefix_bytes == 0));
+    if (prefix_bytes > ref->raw_size)
+        return fail(r, TP_ERR_INVALID_ARGUMENT, "a prefix of %zu bytes of a %u-byte blob",
+                    prefix_bytes, ref->raw_size);
+    const uint8_t *bytes = NULL;
+    tp_result res = fetch_checked(r, ref, scratch, scratch_capacity, &bytes);
     if (res != TP_OK)
-        return fail(r, res, "chunk (%d, %d) layer %u LOD %u: %s (encoding %u)", (int)ref->cx,
-                    (int)ref->cz, ref->layer_id, ref->lod,
-                    res == TP_ERR_UNSUPPORTED ? "unsupported encoding or element type"
-                                              : "does not decode to its recorded size",
-                    ref->encoding);
-    return TP_OK;
+        return res;
+    res = tp_blob_decode_prefix(ref->encoding, bytes, ref->stored_size, ref->raw_size, out,
+                                prefix_bytes);
+    return res == TP_OK ? TP_OK : decode_failure(r, ref, res);
+}
+
+/* For the calls without a scratch parameter: a buffer for the stored bytes in the pread
+ * and callback modes, NULL in the modes that read in place. */
+static tp_result temporary_scratch(const tp_reader *r, const tp_blob_ref *ref, void **out)
+{
+    *out = NULL;
+    if (r->base)
+        return TP_OK;
+    *out = malloc(ref->stored_size ? ref->stored_size : 1);
+    return *out ? TP_OK
+                : fail(r, TP_ERR_OUT_OF_MEMORY, "no memory to read %u stored bytes",
+                       ref->stored_size);
+}
+
+tp_result tp_reader_decode(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                           size_t out_capacity)
+{
+    assert(r && ref);
+    void *scratch;
+    tp_result res = temporary_scratch(r, ref, &scratch);
+    if (res == TP_OK)
+        res = tp_reader_load(r, ref, out, out_capacity, scratch, ref->stored_size);
+    free(scratch);
+    return res;
+}
+
+tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref)
+{
+    assert(r && ref);
+    void *scratch;
+    const uint8_t *bytes = NULL;
+    tp_result res = temporary_scratch(r, ref, &scratch);
+    if (res == TP_OK)
+        res = fetch_checked(r, ref, scratch, ref->stored_size, &bytes);
+    free(scratch);
+    return res;
+}
+
+const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref)
+{
+    assert(r && ref);
+    if (!r->base || !range_inside(ref->offset, ref->stored_size, 0, r->size))
+        return NULL;
+    return r->base + ref->offset;
 }

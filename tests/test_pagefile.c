@@ -1,5 +1,6 @@
 /* test_pagefile.c — the page file: writer → reader round trips on synthetic worlds,
- * golden bytes, layout rules, hostile files (truncation at every length, bit flips,
+ * golden bytes, layout rules, the reader's I/O modes (mmap, pread, read callback) and
+ * files that change under them, hostile files (truncation at every length, bit flips,
  * crafted headers), and the writer's never-leave-a-mess guarantees.
  *
  * The data is synthetic on purpose: the format must not depend on the generator.
@@ -10,8 +11,10 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,7 @@
 #include <xxhash.h>
 
 #include "terrapage/pagefile.h"
+#include "terrapage/writer.h"
 
 /* ---- synthetic worlds ------------------------------------------------------------- */
 
@@ -1374,6 +1378,474 @@ START_TEST(test_writer_rejects_invalid_descriptions)
 }
 END_TEST
 
+/* ---- I/O modes ---------------------------------------------------------------------- */
+
+/* The read callback of these tests: pread on a descriptor of the file, failing on a
+ * short read or once told to fail. Thread-safe, as the reader needs. */
+typedef struct file_source {
+    int fd;
+    atomic_int fail;  /* non-zero: every read fails */
+    atomic_long calls;
+} file_source;
+
+static int source_read(void *user, uint64_t offset, void *dst, size_t size)
+{
+    file_source *src = user;
+    atomic_fetch_add(&src->calls, 1);
+    if (atomic_load(&src->fail))
+        return -1;
+    uint8_t *p = dst;
+    while (size > 0) {
+        ssize_t n = pread(src->fd, p, size, (off_t)offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n, size -= (size_t)n, offset += (uint64_t)n;
+    }
+    return 0;
+}
+
+typedef enum io_mode { MODE_MMAP, MODE_PREAD, MODE_CALLBACK, MODE_COUNT } io_mode;
+
+/* Opens `path` in one of the reader's modes; for the callback mode `src` is set up over
+ * the file (the caller closes src->fd after the reader). */
+static tp_result open_in_mode(const char *path, io_mode mode, file_source *src,
+                              tp_reader **out)
+{
+    tp_reader_options o = {0};
+    if (mode == MODE_PREAD)
+        o.flags = TP_READER_PREAD;
+    if (mode == MODE_CALLBACK) {
+        src->fd = open(path, O_RDONLY);
+        ck_assert_int_ge(src->fd, 0);
+        atomic_init(&src->fail, 0);
+        atomic_init(&src->calls, 0);
+        o.read = source_read;
+        o.read_user = src;
+    }
+    return tp_reader_open(path, &o, out);
+}
+
+static void close_in_mode(tp_reader *r, io_mode mode, file_source *src)
+{
+    tp_reader_close(r);
+    if (mode == MODE_CALLBACK)
+        close(src->fd);
+}
+
+/* Writes `data` over the file at `offset` in place (same inode, as a careless tool would). */
+static void overwrite_in_place(const char *path, uint64_t offset, const void *data, size_t size)
+{
+    int fd = open(path, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, data, size, (off_t)offset), (ssize_t)size);
+    ck_assert_int_eq(close(fd), 0);
+}
+
+static void truncate_in_place(const char *path, uint64_t size)
+{
+    int fd = open(path, O_WRONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+    ck_assert_int_eq(close(fd), 0);
+}
+
+START_TEST(test_pread_and_callback_modes_read_every_blob_as_mmap_does)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    write_world(path, 33, 4, 9);
+    tp_reader *r[MODE_COUNT];
+    file_source src;
+    for (int m = 0; m < MODE_COUNT; m++) {
+        ck_assert_int_eq(open_in_mode(path, (io_mode)m, &src, &r[m]), TP_OK);
+        verify_world(r[m], 33, 4); /* every blob and bounds record through decode */
+    }
+    ck_assert_int_eq(tp_reader_is_mapped(r[MODE_MMAP]), 1);
+    ck_assert_int_eq(tp_reader_is_mapped(r[MODE_PREAD]), 0);
+    ck_assert_int_eq(tp_reader_is_mapped(r[MODE_CALLBACK]), 0);
+    ck_assert_int_gt(atomic_load(&src.calls), 0);
+
+    /* And through load, with one scratch buffer sized for the largest stored blob. */
+    const tp_file_desc *d = tp_reader_desc(r[MODE_PREAD]);
+    ck_assert_int_eq(memcmp(d, tp_reader_desc(r[MODE_MMAP]), offsetof(tp_file_desc, params_blob)), 0);
+    ck_assert_int_eq(memcmp(d->params_blob, k_params, sizeof k_params), 0);
+    size_t max_raw = 33u * 33u * 2u;
+    uint8_t *scratch = malloc(max_raw), *want = malloc(max_raw), *got = malloc(max_raw);
+    int loaded = 0;
+    for (uint32_t z = 0; z < REGION_H; z++)
+        for (uint32_t x = 0; x < REGION_W; x++)
+            for (uint32_t li = 0; li < d->layer_count; li++)
+                for (uint32_t lod = 0; lod < d->layers[li].lod_count; lod++) {
+                    int32_t cx = REGION_X0 + (int32_t)x, cz = REGION_Z0 + (int32_t)z;
+                    tp_blob_ref ref[MODE_COUNT];
+                    tp_result fr = tp_reader_find(r[MODE_MMAP], cx, cz, d->layers[li].layer_id,
+                                                  lod, &ref[MODE_MMAP]);
+                    for (int m = 1; m < MODE_COUNT; m++) {
+                        ck_assert_int_eq(tp_reader_find(r[m], cx, cz, d->layers[li].layer_id,
+                                                        lod, &ref[m]), fr);
+                        if (fr == TP_OK)
+                            ck_assert_int_eq(memcmp(&ref[m], &ref[MODE_MMAP], sizeof ref[m]), 0);
+                    }
+                    if (fr != TP_OK)
+                        continue;
+                    ck_assert_uint_le(ref[MODE_MMAP].stored_size, max_raw);
+                    ck_assert_ptr_nonnull(tp_reader_blob_bytes(r[MODE_MMAP], &ref[MODE_MMAP]));
+                    ck_assert_int_eq(tp_reader_load(r[MODE_MMAP], &ref[MODE_MMAP], want, max_raw,
+                                                    NULL, 0), TP_OK);
+                    for (int m = 1; m < MODE_COUNT; m++) {
+                        ck_assert_ptr_null(tp_reader_blob_bytes(r[m], &ref[m]));
+                        memset(got, 0xEE, max_raw);
+                        ck_assert_int_eq(tp_reader_load(r[m], &ref[m], got, max_raw, scratch,
+                                                        max_raw), TP_OK);
+                        ck_assert_int_eq(memcmp(got, want, ref[m].raw_size), 0);
+                        ck_assert_int_eq(tp_reader_verify_blob(r[m], &ref[m]), TP_OK);
+                    }
+                    loaded++;
+                }
+    ck_assert_int_eq(loaded, 5 * (2 * 4 + 2) - 2);
+    for (int m = 0; m < MODE_COUNT; m++)
+        close_in_mode(r[m], (io_mode)m, &src);
+
+    /* Every directory block read at open, and the reference file, in both modes. */
+    char golden[600];
+    snprintf(golden, sizeof golden, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
+    for (int m = MODE_PREAD; m < MODE_COUNT; m++) {
+        tp_reader_options o = {.flags = TP_READER_VERIFY_DIRECTORY | TP_READER_PREAD};
+        tp_reader *v = NULL;
+        ck_assert_int_eq(tp_reader_open(path, &o, &v), TP_OK);
+        verify_world(v, 33, 4);
+        tp_reader_close(v);
+        ck_assert_int_eq(open_in_mode(golden, (io_mode)m, &src, &v), TP_OK);
+        check_tiny_content(v);
+        close_in_mode(v, (io_mode)m, &src);
+    }
+    free(scratch);
+    free(want);
+    free(got);
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_concurrent_first_touch_in_pread_mode_keeps_one_copy_of_each_block)
+{
+    /* Four threads race to read and publish the same directory blocks; the losers' copies
+     * are freed (the sanitizer build checks for leaks) and every answer is right. */
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    write_world(path, 17, 3, 9);
+    for (int round = 0; round < 20; round++) {
+        tp_reader *r = NULL;
+        tp_reader_options o = {.flags = TP_READER_PREAD};
+        ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
+        pthread_t threads[4];
+        walk_job jobs[4];
+        for (int i = 0; i < 4; i++) {
+            jobs[i] = (walk_job){r, -1};
+            ck_assert_int_eq(pthread_create(&threads[i], NULL, walk_thread, &jobs[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(threads[i], NULL);
+            ck_assert_int_eq(jobs[i].failures, 0);
+        }
+        tp_reader_close(r);
+    }
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_a_file_truncated_under_a_pread_reader_fails_with_errors_not_signals)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    for (int m = MODE_PREAD; m < MODE_COUNT; m++) {
+        file_source src;
+        tp_blob_ref ref;
+        uint8_t out[17 * 17 * 2], scratch[17 * 17 * 2];
+
+        /* Cut before any directory block was touched: lookups fail. */
+        write_world(path, 17, 3, 9);
+        tp_reader *r = NULL;
+        ck_assert_int_eq(open_in_mode(path, (io_mode)m, &src, &r), TP_OK);
+        truncate_in_place(path, 0);
+        tp_result fr = tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref);
+        ck_assert_int_eq(fr, m == MODE_PREAD ? TP_ERR_TRUNCATED : TP_ERR_IO);
+        ck_assert_ptr_nonnull(strstr(tp_error_detail(), "world.tpk"));
+        tp_chunk_bounds b;
+        ck_assert_int_eq(tp_reader_chunk_bounds(r, 0, 2, &b), fr);
+        const tp_file_desc *d = tp_reader_desc(r);
+        for (uint32_t i = 0; i < REGION_W * REGION_H; i++) /* and again, for every slot */
+            for (uint32_t li = 0; li < d->layer_count; li++)
+                for (uint32_t lod = 0; lod < d->layers[li].lod_count; lod++)
+                    ck_assert_int_eq(tp_reader_find(r, REGION_X0 + (int32_t)(i % REGION_W),
+                                                    REGION_Z0 + (int32_t)(i / REGION_W),
+                                                    d->layers[li].layer_id, lod, &ref),
+                                     fr);
+        close_in_mode(r, (io_mode)m, &src);
+
+        /* Cut after the lookups: the directory answers from memory, the loads fail. */
+        write_world(path, 17, 3, 9);
+        ck_assert_int_eq(open_in_mode(path, (io_mode)m, &src, &r), TP_OK);
+        ck_assert_int_eq(tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+        ck_assert_int_eq(tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch), TP_OK);
+        truncate_in_place(path, ref.offset + ref.stored_size / 2);
+        ck_assert_int_eq(tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+        tp_result lr = tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch);
+        ck_assert_int_eq(lr, m == MODE_PREAD ? TP_ERR_TRUNCATED : TP_ERR_IO);
+        ck_assert_int_eq(tp_reader_decode(r, &ref, out, sizeof out), lr);
+        ck_assert_int_eq(tp_reader_verify_blob(r, &ref), lr);
+        /* The file growing back with other bytes is caught by the checksum. */
+        truncate_in_place(path, ref.offset + ref.stored_size);
+        ck_assert_int_eq(tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch),
+                         TP_ERR_CHECKSUM);
+        close_in_mode(r, (io_mode)m, &src);
+    }
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_a_failing_read_callback_gives_io_errors)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    write_world(path, 17, 3, 9);
+    file_source src;
+    tp_reader *r = NULL;
+    uint8_t out[17 * 17 * 2], scratch[17 * 17 * 2];
+    tp_blob_ref ref;
+
+    /* At open. */
+    src.fd = open(path, O_RDONLY);
+    atomic_init(&src.fail, 1);
+    atomic_init(&src.calls, 0);
+    tp_reader_options o = {.read = source_read, .read_user = &src};
+    ck_assert_int_eq(tp_reader_open("callback.tpk", &o, &r), TP_ERR_IO);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_nonnull(strstr(tp_error_detail(), "callback.tpk"));
+    close(src.fd);
+
+    /* At the first touch of a directory block (tried again once reads work), and at load. */
+    ck_assert_int_eq(open_in_mode(path, MODE_CALLBACK, &src, &r), TP_OK);
+    atomic_store(&src.fail, 1);
+    ck_assert_int_eq(tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref), TP_ERR_IO);
+    atomic_store(&src.fail, 0);
+    ck_assert_int_eq(tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+    atomic_store(&src.fail, 1);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch), TP_ERR_IO);
+    ck_assert_int_eq(tp_reader_load_prefix(r, &ref, out, 4, scratch, sizeof scratch), TP_ERR_IO);
+    ck_assert_int_eq(tp_reader_decode(r, &ref, out, sizeof out), TP_ERR_IO);
+    ck_assert_int_eq(tp_reader_verify_blob(r, &ref), TP_ERR_IO);
+    atomic_store(&src.fail, 0);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch), TP_OK);
+    tp_reader_close(r);
+
+    /* A file shorter than its header says: caught at open when the caller gives the size,
+     * by the callback's failing read otherwise. */
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    truncate_in_place(path, (uint64_t)st.st_size - 1);
+    o.file_size = (uint64_t)st.st_size - 1;
+    atomic_store(&src.fail, 0);
+    ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_ERR_TRUNCATED);
+    o.file_size = 0;
+    ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
+    const tp_file_desc *d = tp_reader_desc(r);
+    int cut = 0;
+    for (uint32_t i = 0; i < REGION_W * REGION_H; i++)
+        for (uint32_t li = 0; li < d->layer_count; li++)
+            for (uint32_t lod = 0; lod < d->layers[li].lod_count; lod++) {
+                if (tp_reader_find(r, REGION_X0 + (int32_t)(i % REGION_W),
+                                   REGION_Z0 + (int32_t)(i / REGION_W), d->layers[li].layer_id,
+                                   lod, &ref) != TP_OK)
+                    continue;
+                tp_result lr = tp_reader_load(r, &ref, out, sizeof out, scratch, sizeof scratch);
+                int beyond = ref.offset + ref.stored_size > (uint64_t)st.st_size - 1;
+                ck_assert_int_eq(lr, beyond ? TP_ERR_IO : TP_OK);
+                cut += beyond;
+            }
+    ck_assert_int_eq(cut, 1); /* the last blob of the file */
+    tp_reader_close(r);
+    close(src.fd);
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_load_refuses_a_scratch_or_output_smaller_than_the_blob)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    write_world(path, 17, 3, 9);
+    tp_reader *r = NULL;
+    tp_reader_options o = {.flags = TP_READER_PREAD};
+    ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, -1, 2, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+    uint8_t *out = malloc(ref.raw_size), *scratch = malloc(ref.stored_size);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, scratch, ref.stored_size - 1),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_ptr_nonnull(strstr(tp_error_detail(), "scratch"));
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, NULL, 0), TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size - 1, scratch, ref.stored_size),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, scratch, ref.stored_size), TP_OK);
+    tp_reader_close(r);
+
+    /* In place, the scratch is not needed. */
+    ck_assert_int_eq(tp_reader_open(path, NULL, &r), TP_OK);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, NULL, 0), TP_OK);
+    ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size - 1, NULL, 0),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    tp_reader_close(r);
+    free(out);
+    free(scratch);
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_a_blob_changed_in_the_file_after_find_fails_its_checksum_in_load)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    for (int m = MODE_PREAD; m < MODE_COUNT; m++) {
+        write_world(path, 17, 3, 9);
+        file_source src;
+        tp_reader *r = NULL;
+        ck_assert_int_eq(open_in_mode(path, (io_mode)m, &src, &r), TP_OK);
+        tp_blob_ref ref;
+        ck_assert_int_eq(tp_reader_find(r, 0, 3, TP_LAYER_BIOME, 1, &ref), TP_OK);
+        uint8_t *out = malloc(ref.raw_size), *scratch = malloc(ref.stored_size);
+        ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, scratch, ref.stored_size), TP_OK);
+        uint8_t byte = scratch[ref.stored_size / 2] ^ 0x40;
+        overwrite_in_place(path, ref.offset + ref.stored_size / 2, &byte, 1);
+        ck_assert_int_eq(tp_reader_load(r, &ref, out, ref.raw_size, scratch, ref.stored_size),
+                         TP_ERR_CHECKSUM);
+        ck_assert_ptr_nonnull(strstr(tp_error_detail(), "checksum"));
+        ck_assert_int_eq(tp_reader_load_prefix(r, &ref, out, 1, scratch, ref.stored_size),
+                         TP_ERR_CHECKSUM);
+        ck_assert_int_eq(tp_reader_decode(r, &ref, out, ref.raw_size), TP_ERR_CHECKSUM);
+        ck_assert_int_eq(tp_reader_verify_blob(r, &ref), TP_ERR_CHECKSUM);
+        free(out);
+        free(scratch);
+        close_in_mode(r, (io_mode)m, &src);
+    }
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_load_prefix_checks_the_blob_and_decodes_its_first_bytes)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    write_world(path, 17, 3, 9);
+    for (int m = 0; m < MODE_COUNT; m++) {
+        file_source src;
+        tp_reader *r = NULL;
+        ck_assert_int_eq(open_in_mode(path, (io_mode)m, &src, &r), TP_OK);
+        uint8_t full[17 * 17], prefix[17 * 17], scratch[17 * 17 * 2];
+        int seen[2] = {0, 0}; /* LZ4 and raw blobs */
+        for (int32_t cx = REGION_X0; cx < REGION_X0 + (int32_t)REGION_W; cx++) {
+            tp_blob_ref ref;
+            if (tp_reader_find(r, cx, 3, TP_LAYER_BIOME, 0, &ref) != TP_OK)
+                continue;
+            ck_assert_int_eq(tp_reader_load(r, &ref, full, sizeof full, scratch, sizeof scratch), TP_OK);
+            memset(prefix, 0xEE, sizeof prefix);
+            ck_assert_int_eq(tp_reader_load_prefix(r, &ref, prefix, 32, scratch, sizeof scratch), TP_OK);
+            ck_assert_int_eq(memcmp(prefix, full, 32), 0);
+            ck_assert_uint_eq(prefix[32], 0xEE);
+            ck_assert_int_eq(tp_reader_load_prefix(r, &ref, prefix, ref.raw_size + 1, scratch,
+                                                   sizeof scratch), TP_ERR_INVALID_ARGUMENT);
+            seen[ref.encoding == TP_ENCODING_RAW] = 1;
+        }
+        ck_assert(seen[0] && seen[1]);
+        tp_blob_ref ref;
+        ck_assert_int_eq(tp_reader_find(r, 0, 2, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+        ck_assert(ref.encoding == TP_ENCODING_PRED2D_LZ4 ||
+                  ref.encoding == TP_ENCODING_SLOPE_BITPLANE_LZ4); /* smooth: filtered */
+        ck_assert_int_eq(tp_reader_load_prefix(r, &ref, prefix, 4, scratch, sizeof scratch),
+                         TP_ERR_UNSUPPORTED);
+        close_in_mode(r, (io_mode)m, &src);
+    }
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_reader_refuses_io_options_that_do_not_go_together)
+{
+    tp_reader *r = NULL;
+    file_source src = {.fd = -1};
+    tp_reader_options both = {.flags = TP_READER_PREAD, .read = source_read, .read_user = &src};
+    ck_assert_int_eq(tp_reader_open("world.tpk", &both, &r), TP_ERR_INVALID_ARGUMENT);
+    tp_reader_options size_alone = {.file_size = 4096};
+    ck_assert_int_eq(tp_reader_open("world.tpk", &size_alone, &r), TP_ERR_INVALID_ARGUMENT);
+    tp_reader_options reserved = {.reserved0 = 1};
+    ck_assert_int_eq(tp_reader_open("world.tpk", &reserved, &r), TP_ERR_INVALID_ARGUMENT);
+    tp_reader_options pread_missing = {.flags = TP_READER_PREAD};
+    ck_assert_int_eq(tp_reader_open("/nonexistent/world.tpk", &pread_missing, &r), TP_ERR_IO);
+    ck_assert_int_eq(tp_reader_open(TP_TEST_TMP_DIR, &pread_missing, &r), TP_ERR_IO);
+    ck_assert_ptr_null(r);
+}
+END_TEST
+
+/* ---- names and shared rules --------------------------------------------------------- */
+
+START_TEST(test_layers_element_types_and_encodings_have_names_and_unknown_ids_none)
+{
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_HEIGHT), "height");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_TEMPERATURE), "temperature");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_PRECIPITATION), "precipitation");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_BIOME), "biome");
+    ck_assert_str_eq(tp_layer_name(TP_LAYER_MESH), "mesh");
+    ck_assert_ptr_null(tp_layer_name(UNKNOWN_LAYER));
+    ck_assert_ptr_null(tp_layer_name(UINT32_MAX));
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_U8), "u8");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_U16), "u16");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_I16), "i16");
+    ck_assert_str_eq(tp_elem_type_name(TP_ELEM_BYTES), "bytes");
+    ck_assert_ptr_null(tp_elem_type_name(0));
+    ck_assert_ptr_null(tp_elem_type_name(5));
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_RAW), "raw");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_LZ4), "lz4");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_PRED2D_LZ4), "pred2d+lz4");
+    ck_assert_str_eq(tp_encoding_name(TP_ENCODING_SLOPE_BITPLANE_LZ4), "slope+bitplane+lz4");
+    ck_assert_ptr_null(tp_encoding_name(4));
+    /* Every entry of each table has a distinct, non-empty name. */
+    const char *names[] = {
+#define NAME_OF_LAYER(name, value, text, minor) tp_layer_name(name),
+        TP_LAYER_MAP(NAME_OF_LAYER)
+#undef NAME_OF_LAYER
+#define NAME_OF(name, value, text) text,
+        TP_ELEM_TYPE_MAP(NAME_OF) TP_ENCODING_MAP(NAME_OF)
+#undef NAME_OF
+    };
+    size_t n = sizeof names / sizeof names[0];
+    ck_assert_uint_eq(n, 5 + 4 + 4);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert(names[i] && names[i][0]);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(names[i], names[j]);
+    }
+}
+END_TEST
+
+START_TEST(test_grid_edges_must_be_a_power_of_two_plus_one)
+{
+    const uint32_t yes[] = {2, 3, 5, 9, 17, 129, 1025, TP_MAX_EDGE, 0x80000001u};
+    const uint32_t no[] = {0, 1, 4, 6, 7, 10, 128, 130, 1024, TP_MAX_EDGE + 1, UINT32_MAX};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        ck_assert_msg(tp_is_pow2_plus_one(yes[i]), "%u", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        ck_assert_msg(!tp_is_pow2_plus_one(no[i]), "%u", no[i]);
+}
+END_TEST
+
 static Suite *pagefile_suite(void)
 {
     Suite *s = suite_create("pagefile");
@@ -1408,6 +1880,16 @@ static Suite *pagefile_suite(void)
     tcase_add_test(tc, test_failed_finish_leaves_the_previous_file_untouched_and_no_temporary);
     tcase_add_test(tc, test_writer_rejects_misuse_without_breaking_the_file);
     tcase_add_test(tc, test_writer_rejects_invalid_descriptions);
+    tcase_add_test(tc, test_pread_and_callback_modes_read_every_blob_as_mmap_does);
+    tcase_add_test(tc, test_concurrent_first_touch_in_pread_mode_keeps_one_copy_of_each_block);
+    tcase_add_test(tc, test_a_file_truncated_under_a_pread_reader_fails_with_errors_not_signals);
+    tcase_add_test(tc, test_a_failing_read_callback_gives_io_errors);
+    tcase_add_test(tc, test_load_refuses_a_scratch_or_output_smaller_than_the_blob);
+    tcase_add_test(tc, test_a_blob_changed_in_the_file_after_find_fails_its_checksum_in_load);
+    tcase_add_test(tc, test_load_prefix_checks_the_blob_and_decodes_its_first_bytes);
+    tcase_add_test(tc, test_reader_refuses_io_options_that_do_not_go_together);
+    tcase_add_test(tc, test_layers_element_types_and_encodings_have_names_and_unknown_ids_none);
+    tcase_add_test(tc, test_grid_edges_must_be_a_power_of_two_plus_one);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 #include "terrapage/baker.h"
 
 #include "terrapage/page.h"
+#include "terrapage/writer.h"
 
 #include <limits.h>
 #include <stdbool.h>

@@ -3,7 +3,9 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "terrapage/pagefile.h"
 #include "terrapage/world.h"
+#include "tp_bytes.h"
 
 #define BLOB_VERSION 1u
 
@@ -16,12 +18,6 @@ static const char *const k_biome_names[TP_BIOME_COUNT] = {
 const char *tp_biome_name(unsigned biome)
 {
     return biome < TP_BIOME_COUNT ? k_biome_names[biome] : "unknown";
-}
-
-static int is_pow2_plus_one(uint32_t v)
-{
-    uint32_t m = v - 1;
-    return v >= 3 && (m & (m - 1)) == 0;
 }
 
 static int in_range(double v, double lo, double hi)
@@ -58,7 +54,7 @@ tp_result tp_world_params_resolve(const tp_world_params *in, tp_world_params *ou
         if (p.reserved[i] != 0)
             return TP_ERR_INVALID_ARGUMENT;
     /* The climate grid takes every 8th sample, so a chunk needs at least 8 intervals. */
-    if (!is_pow2_plus_one(p.samples_per_edge) || p.samples_per_edge < 9 ||
+    if (!tp_is_pow2_plus_one(p.samples_per_edge) || p.samples_per_edge < 9 ||
         p.samples_per_edge > 1025)
         return TP_ERR_INVALID_ARGUMENT;
     /* Ranges keep every generated height inside the u16 code range with margin and
@@ -72,43 +68,6 @@ tp_result tp_world_params_resolve(const tp_world_params *in, tp_world_params *ou
         return TP_ERR_INVALID_ARGUMENT;
     *out = p;
     return TP_OK;
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f64(uint8_t *p, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof bits);
-    put_u64(p, bits);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
-static double get_f64(const uint8_t *p)
-{
-    uint64_t bits = get_u64(p);
-    double v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
 }
 
 /* Field offsets of the canonical blob (formats/FORMAT.md, "World parameter blob"). */
@@ -132,18 +91,18 @@ enum {
 void tp_world_params_serialize(const tp_world_params *w, uint8_t out[TP_WORLD_PARAMS_BLOB_SIZE])
 {
     memset(out, 0, TP_WORLD_PARAMS_BLOB_SIZE);
-    put_u32(out + OFF_BLOB_VERSION, BLOB_VERSION);
-    put_u32(out + OFF_GENERATOR_VERSION, TP_GENERATOR_VERSION);
-    put_u64(out + OFF_SEED, w->seed);
-    put_f64(out + OFF_CHUNK_SIZE, w->chunk_size_m);
-    put_u32(out + OFF_SAMPLES_PER_EDGE, w->samples_per_edge);
-    put_f64(out + OFF_SEA_LEVEL, w->sea_level_m);
-    put_f64(out + OFF_FEATURE_SCALE, w->feature_scale);
-    put_f64(out + OFF_RELIEF, w->relief_m);
-    put_f64(out + OFF_OCEAN_DEPTH, w->ocean_depth_m);
-    put_f64(out + OFF_TEMPERATURE_ORIGIN, w->temperature_origin_c);
-    put_f64(out + OFF_TEMPERATURE_GRADIENT, w->temperature_gradient_c_per_km);
-    put_f64(out + OFF_PRECIPITATION, w->precipitation_mm);
+    tp__put32(out + OFF_BLOB_VERSION, BLOB_VERSION);
+    tp__put32(out + OFF_GENERATOR_VERSION, TP_GENERATOR_VERSION);
+    tp__put64(out + OFF_SEED, w->seed);
+    tp__putf64(out + OFF_CHUNK_SIZE, w->chunk_size_m);
+    tp__put32(out + OFF_SAMPLES_PER_EDGE, w->samples_per_edge);
+    tp__putf64(out + OFF_SEA_LEVEL, w->sea_level_m);
+    tp__putf64(out + OFF_FEATURE_SCALE, w->feature_scale);
+    tp__putf64(out + OFF_RELIEF, w->relief_m);
+    tp__putf64(out + OFF_OCEAN_DEPTH, w->ocean_depth_m);
+    tp__putf64(out + OFF_TEMPERATURE_ORIGIN, w->temperature_origin_c);
+    tp__putf64(out + OFF_TEMPERATURE_GRADIENT, w->temperature_gradient_c_per_km);
+    tp__putf64(out + OFF_PRECIPITATION, w->precipitation_mm);
 }
 
 tp_result tp_world_params_deserialize(const uint8_t *blob, size_t blob_size, tp_world_params *out)
@@ -152,22 +111,22 @@ tp_result tp_world_params_deserialize(const uint8_t *blob, size_t blob_size, tp_
         return TP_ERR_INVALID_ARGUMENT;
     if (blob_size != TP_WORLD_PARAMS_BLOB_SIZE)
         return TP_ERR_CORRUPT;
-    if (get_u32(blob + OFF_BLOB_VERSION) != BLOB_VERSION)
+    if (tp__le32(blob + OFF_BLOB_VERSION) != BLOB_VERSION)
         return TP_ERR_UNSUPPORTED_VERSION;
-    if (get_u32(blob + OFF_RESERVED0) != 0 || get_u64(blob + OFF_RESERVED1) != 0)
+    if (tp__le32(blob + OFF_RESERVED0) != 0 || tp__le64(blob + OFF_RESERVED1) != 0)
         return TP_ERR_CORRUPT;
     tp_world_params p;
     memset(&p, 0, sizeof p);
-    p.seed = get_u64(blob + OFF_SEED);
-    p.chunk_size_m = get_f64(blob + OFF_CHUNK_SIZE);
-    p.samples_per_edge = get_u32(blob + OFF_SAMPLES_PER_EDGE);
-    p.sea_level_m = get_f64(blob + OFF_SEA_LEVEL);
-    p.feature_scale = get_f64(blob + OFF_FEATURE_SCALE);
-    p.relief_m = get_f64(blob + OFF_RELIEF);
-    p.ocean_depth_m = get_f64(blob + OFF_OCEAN_DEPTH);
-    p.temperature_origin_c = get_f64(blob + OFF_TEMPERATURE_ORIGIN);
-    p.temperature_gradient_c_per_km = get_f64(blob + OFF_TEMPERATURE_GRADIENT);
-    p.precipitation_mm = get_f64(blob + OFF_PRECIPITATION);
+    p.seed = tp__le64(blob + OFF_SEED);
+    p.chunk_size_m = tp__lef64(blob + OFF_CHUNK_SIZE);
+    p.samples_per_edge = tp__le32(blob + OFF_SAMPLES_PER_EDGE);
+    p.sea_level_m = tp__lef64(blob + OFF_SEA_LEVEL);
+    p.feature_scale = tp__lef64(blob + OFF_FEATURE_SCALE);
+    p.relief_m = tp__lef64(blob + OFF_RELIEF);
+    p.ocean_depth_m = tp__lef64(blob + OFF_OCEAN_DEPTH);
+    p.temperature_origin_c = tp__lef64(blob + OFF_TEMPERATURE_ORIGIN);
+    p.temperature_gradient_c_per_km = tp__lef64(blob + OFF_TEMPERATURE_GRADIENT);
+    p.precipitation_mm = tp__lef64(blob + OFF_PRECIPITATION);
     /* A canonical blob is already resolved: resolving must change nothing. */
     tp_world_params resolved;
     if (tp_world_params_resolve(&p, &resolved) != TP_OK || memcmp(&resolved, &p, sizeof p) != 0)

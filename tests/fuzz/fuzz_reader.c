@@ -1,7 +1,8 @@
 /* fuzz_reader.c — libFuzzer target for the page-file reader.
  *
- * Each input is opened twice: as it is, and as a copy whose checksums have been
- * recomputed ("resealed"). Random mutations almost never keep XXH3 checksums valid, so
+ * Each input is opened as it is, and as a copy whose checksums have been recomputed
+ * ("resealed"), the copy both in memory and through a read callback (the reader's
+ * no-mapping path). Random mutations almost never keep XXH3 checksums valid, so
  * without resealing the fuzzer would only ever test the checksum checks; resealed, it
  * reaches the header validation, the directory, the bounds checks of lookups and the
  * LZ4 and unfilter code on damaged data. */
@@ -19,13 +20,32 @@
 #define DECODE_BUDGET_BYTES (256ull << 20) /* per input, so one input cannot stall a run */
 #define RESEAL_BUDGET_ENTRIES (1u << 20)
 
-/* Open, then walk every chunk, layer and LOD (and one LOD past each layer's last),
- * decoding every blob found. Results are ignored: only crashes, sanitizer reports and
- * leaks count. */
-static void exercise(const uint8_t *data, size_t size)
+/* The read callback of the callback mode: the input, as a file of `size` bytes. */
+typedef struct input {
+    const uint8_t *data;
+    size_t size;
+} input;
+
+static int read_input(void *user, uint64_t offset, void *dst, size_t size)
+{
+    const input *in = user;
+    if (offset > in->size || size > in->size - offset)
+        return -1;
+    memcpy(dst, in->data + offset, size);
+    return 0;
+}
+
+/* Open (in memory, or through the read callback: the pread and callback modes' copies of
+ * the header, block table and directory blocks), then walk every chunk, layer and LOD
+ * (and one LOD past each layer's last), loading every blob found. Results are ignored:
+ * only crashes, sanitizer reports and leaks count. */
+static void exercise(const uint8_t *data, size_t size, int through_callback)
 {
     tp_reader *r = NULL;
-    if (tp_reader_open_memory(data, size, &r) != TP_OK)
+    input in = {data, size};
+    tp_reader_options o = {.read = read_input, .read_user = &in, .file_size = size};
+    if ((through_callback ? tp_reader_open("input", &o, &r)
+                          : tp_reader_open_memory(data, size, &r)) != TP_OK)
         return;
     const tp_file_desc *d = tp_reader_desc(r);
     uint64_t budget = DECODE_BUDGET_BYTES;
@@ -44,15 +64,20 @@ static void exercise(const uint8_t *data, size_t size)
                     tp_blob_ref ref;
                     if (tp_reader_find(r, cx, cz, d->layers[li].layer_id, lod, &ref) != TP_OK)
                         continue;
-                    if (!tp_reader_blob_bytes(r, &ref) || ref.raw_size > MAX_DECODE_BYTES ||
-                        ref.raw_size > budget)
+                    if (ref.raw_size > MAX_DECODE_BYTES || ref.raw_size > budget ||
+                        ref.stored_size > size)
                         continue;
                     budget -= ref.raw_size;
                     void *out = malloc(ref.raw_size ? ref.raw_size : 1);
-                    if (out) {
-                        (void)tp_reader_decode(r, &ref, out, ref.raw_size);
-                        free(out);
+                    void *scratch = malloc(ref.stored_size ? ref.stored_size : 1);
+                    if (out && scratch) {
+                        (void)tp_reader_load(r, &ref, out, ref.raw_size, scratch,
+                                             ref.stored_size);
+                        (void)tp_reader_load_prefix(r, &ref, out, ref.raw_size / 2, scratch,
+                                                    ref.stored_size);
                     }
+                    free(out);
+                    free(scratch);
                 }
         }
     tp_blob_ref ref;
@@ -115,12 +140,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    exercise(data, size);
+    exercise(data, size, 0);
     uint8_t *copy = malloc(size ? size : 1);
     if (copy) {
         memcpy(copy, data, size);
         reseal(copy, size);
-        exercise(copy, size);
+        exercise(copy, size, 0);
+        exercise(copy, size, 1);
         free(copy);
     }
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "terrapage/pagefile.h"
+#include "terrapage/writer.h"
 
 static uint32_t g_state = 12345;
 static uint32_t next_random(void)

@@ -1,28 +1,17 @@
-/* terrapage/pagefile.h — the page file (world.tpk): blob codecs, writer and reader.
+/* terrapage/pagefile.h — the page file (world.tpk): blob codecs and reader.
  *
- * Writing (the baker; one thread calls the writer, any number may encode):
- *
- *   tp_file_desc desc = {0};
- *   desc.seed = 42; desc.params_hash = ...; desc.params_blob = blob; ...
- *   desc.layers[0] = (tp_layer_desc){ TP_LAYER_HEIGHT, TP_ELEM_U16, 5, 129,
- *                                     TP_ENCODING_SLOPE_BITPLANE_LZ4 };
- *   tp_writer *w;
- *   if (tp_writer_create("world.tpk", &desc, &w) != TP_OK) ...;   // tp_error_detail() says why
- *   // for each chunk in Morton order, for each layer and LOD:
- *   size_t cap = tp_blob_encode_bound(raw_bytes), size; uint32_t enc;
- *   tp_blob_encode(TP_ELEM_U16, 129, heights, raw_bytes, 9, buf, cap, &size, &enc);
- *   tp_writer_add_blob(w, cx, cz, TP_LAYER_HEIGHT, 0, enc, buf, size, raw_bytes, 0);
- *   tp_writer_set_chunk_bounds(w, cx, cz, &bounds);
- *   r = tp_writer_finish(w);        // or tp_writer_abort(w): the old world.tpk stays
- *
- * Reading (a game; open once, then find/decode from any thread):
+ * Reading (a game; open once, then find/load from any thread):
  *
  *   tp_reader *r;
- *   if (tp_reader_open("world.tpk", NULL, &r) != TP_OK) ...;
+ *   if (tp_reader_open("world.tpk", NULL, &r) != TP_OK) ...;   // tp_error_detail() says why
  *   tp_blob_ref ref;
  *   if (tp_reader_find(r, cx, cz, TP_LAYER_HEIGHT, lod, &ref) == TP_OK)
- *       tp_reader_decode(r, &ref, heights, sizeof heights);   // exactly ref.raw_size bytes
+ *       tp_reader_load(r, &ref, heights, sizeof heights,       // exactly ref.raw_size bytes
+ *                      scratch, scratch_size);                 // (pread/callback modes)
  *   tp_reader_close(r);
+ *
+ * Writing is the baker's: terrapage/writer.h (library tp_writer, not part of the game
+ * library) declares the writer, which produces what this reader reads.
  *
  * The byte layout is specified in formats/FORMAT.md; this header is the C view of it.
  * Every failure returns a tp_result; tp_error_detail() (terrapage/result.h) then holds a
@@ -49,35 +38,75 @@ extern "C" {
 #define TP_PAGEFILE_VERSION_MAJOR 1u
 #define TP_PAGEFILE_VERSION_MINOR 1u
 
-/* Layer ids of format 1.0. Ids are never reused; new layers (meshes) get new ids. */
+/* Layer ids: X(name, value, text, minor), `minor` being the format minor that introduced
+ * the layer (FORMAT.md, section 7). Ids are never reused; new layers get new ids.
+ *   TP_LAYER_HEIGHT         u16 height codes, every LOD of the stride pyramid
+ *   TP_LAYER_TEMPERATURE    i16 centi-degrees Celsius, LOD 0 only, climate grid
+ *   TP_LAYER_PRECIPITATION  u16 millimetres per year, LOD 0 only, climate grid
+ *   TP_LAYER_BIOME          u8 biome ids, every LOD
+ *   TP_LAYER_MESH           format 1.1: bytes, every LOD, one triangle mesh per
+ *                           (chunk, LOD) (terrapage/mesh_codec.h, FORMAT.md "Mesh
+ *                           blobs"); aux = its max error, float bits */
+#define TP_LAYER_MAP(X)                                                                    \
+    X(TP_LAYER_HEIGHT, 0, "height", 0)                                                     \
+    X(TP_LAYER_TEMPERATURE, 1, "temperature", 0)                                           \
+    X(TP_LAYER_PRECIPITATION, 2, "precipitation", 0)                                       \
+    X(TP_LAYER_BIOME, 3, "biome", 0)                                                       \
+    X(TP_LAYER_MESH, 4, "mesh", 1)
+
 enum {
-    TP_LAYER_HEIGHT = 0,        /* u16 height codes, every LOD of the stride pyramid */
-    TP_LAYER_TEMPERATURE = 1,   /* i16 centi-degrees Celsius, LOD 0 only, climate grid */
-    TP_LAYER_PRECIPITATION = 2, /* u16 millimetres per year, LOD 0 only, climate grid */
-    TP_LAYER_BIOME = 3,         /* u8 biome ids, every LOD */
-    TP_LAYER_MESH = 4           /* format 1.1: bytes, every LOD, one triangle mesh per
-                                   (chunk, LOD) (terrapage/mesh_codec.h, FORMAT.md
-                                   "Mesh blobs"); aux = its max error, float bits */
+#define TP__LAYER_ENUM(name, value, text, minor) name = value,
+    TP_LAYER_MAP(TP__LAYER_ENUM)
+#undef TP__LAYER_ENUM
 };
 
-/* Element type of a layer. Grid layers hold edge² elements, row-major, little-endian. */
+/* Element type of a layer: X(name, value, text). Grid layers hold edge² elements,
+ * row-major, little-endian; TP_ELEM_BYTES is opaque bytes of any length (meshes), with
+ * edge 0. */
+#define TP_ELEM_TYPE_MAP(X)                                                                \
+    X(TP_ELEM_U8, 1, "u8")                                                                 \
+    X(TP_ELEM_U16, 2, "u16")                                                               \
+    X(TP_ELEM_I16, 3, "i16")                                                               \
+    X(TP_ELEM_BYTES, 4, "bytes")
+
 typedef enum tp_elem_type {
-    TP_ELEM_U8 = 1,
-    TP_ELEM_U16 = 2,
-    TP_ELEM_I16 = 3,
-    TP_ELEM_BYTES = 4 /* opaque bytes of any length (meshes, later); edge is 0 */
+#define TP__ELEM_TYPE_ENUM(name, value, text) name = value,
+    TP_ELEM_TYPE_MAP(TP__ELEM_TYPE_ENUM)
+#undef TP__ELEM_TYPE_ENUM
 } tp_elem_type;
 
-/* Blob encodings (the directory records one per blob). */
+/* Blob encodings (the directory records one per blob): X(name, value, text).
+ *   TP_ENCODING_RAW                 the raw bytes
+ *   TP_ENCODING_LZ4                 one LZ4 block of the raw bytes
+ *   TP_ENCODING_PRED2D_LZ4          16-bit grids: planar predictor (left + up − upleft),
+ *                                   zig-zag, byte shuffle, LZ4
+ *   TP_ENCODING_SLOPE_BITPLANE_LZ4  16-bit grids: left + half the central difference of
+ *                                   the row above, zig-zag, bit-plane shuffle, LZ4; the
+ *                                   default for heights (smaller, see FORMAT.md) */
+#define TP_ENCODING_MAP(X)                                                                 \
+    X(TP_ENCODING_RAW, 0, "raw")                                                           \
+    X(TP_ENCODING_LZ4, 1, "lz4")                                                           \
+    X(TP_ENCODING_PRED2D_LZ4, 2, "pred2d+lz4")                                             \
+    X(TP_ENCODING_SLOPE_BITPLANE_LZ4, 3, "slope+bitplane+lz4")
+
 enum {
-    TP_ENCODING_RAW = 0,        /* the raw bytes */
-    TP_ENCODING_LZ4 = 1,        /* one LZ4 block of the raw bytes */
-    TP_ENCODING_PRED2D_LZ4 = 2, /* 16-bit grids: planar predictor (left + up − upleft),
-                                   zig-zag, byte shuffle, LZ4 */
-    TP_ENCODING_SLOPE_BITPLANE_LZ4 = 3 /* 16-bit grids: left + half the central difference
-                                          of the row above, zig-zag, bit-plane shuffle, LZ4;
-                                          the default for heights (smaller, see FORMAT.md) */
+#define TP__ENCODING_ENUM(name, value, text) name = value,
+    TP_ENCODING_MAP(TP__ENCODING_ENUM)
+#undef TP__ENCODING_ENUM
 };
+
+/*! tp_layer_name() : @return the layer's name from TP_LAYER_MAP ("height", "temperature",
+ *  "precipitation", "biome", "mesh"), or NULL for an id this library does not know.
+ *  Static text; any thread. */
+TP_API const char *tp_layer_name(uint32_t layer_id);
+
+/*! tp_elem_type_name() : @return "u8", "u16", "i16" or "bytes" (TP_ELEM_TYPE_MAP), or
+ *  NULL for an unknown type. Static text; any thread. */
+TP_API const char *tp_elem_type_name(uint32_t elem_type);
+
+/*! tp_encoding_name() : @return "raw", "lz4", "pred2d+lz4" or "slope+bitplane+lz4"
+ *  (TP_ENCODING_MAP), or NULL for an unknown encoding. Static text; any thread. */
+TP_API const char *tp_encoding_name(uint32_t encoding);
 
 #define TP_MAX_LAYERS 16u
 #define TP_MAX_LODS 16u
@@ -94,6 +123,16 @@ enum {
 static inline uint32_t tp_lod_edge(uint32_t edge_lod0, uint32_t lod)
 {
     return edge_lod0 ? ((edge_lod0 - 1u) >> lod) + 1u : 0u;
+}
+
+/*! tp_is_pow2_plus_one() : @return 1 if `v` is 2^n + 1 for some n ≥ 0 (2, 3, 5, 9, …),
+ *  the shape the format requires of grid edges (samples_per_edge), so that every LOD
+ *  halves the intervals exactly; else 0. Callers add their own range (the format allows
+ *  up to TP_MAX_EDGE; the generator wants 9 … 1025). */
+static inline int tp_is_pow2_plus_one(uint32_t v)
+{
+    uint32_t m = v - 1u;
+    return v >= 2u && (m & (m - 1u)) == 0;
 }
 
 /*! tp_elem_size() : @return bytes per element of a grid type, 0 for bytes/unknown. */
@@ -212,110 +251,100 @@ TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
                                        size_t stored_size, size_t raw_bytes, void *out,
                                        size_t prefix_bytes);
 
-/* ---- Writer --------------------------------------------------------------------------
- * The writer is the baker's (library tp_writer); the runtime library a game links,
- * libterrapage, carries the reader and the codecs but not these functions.
- * One thread drives a writer (calls are not synchronised). Encoding may run on many
- * threads; hand the results to the writer in a fixed order.
- *
- * Ordering contract: inside each LOD section, blobs appear in the order of the
- * tp_writer_add_blob() calls, and the file is byte-identical for the same sequence of
- * calls (with the same arguments), whatever the thread count or timing of the caller. The
- * baker adds chunks in Morton (Z) order of (cx − x0, cz − z0), all layers and LODs of a
- * chunk together, so that neighbouring chunks share pages.
- *
- * Durability: a file already at `path` is untouched until tp_writer_finish() succeeds,
- * and no temporary file remains after any failure or tp_writer_abort(). Until finish, the
- * data lives in nameless temporary files in the destination's directory, which vanish
- * even if the process is killed; finish writes "<path>.tmp-<pid>-<n>", fsyncs it and
- * renames it into place (a caller that must survive SIGINT there can block the signal
- * around the call). Space: the directory is kept in memory, about 16 + 32 · slots bytes
- * per chunk of every 16×16 tile touched (400 B with 12 slots); the disk needs about twice
- * the final size during finish. */
-typedef struct tp_writer tp_writer;
-
-/*! tp_writer_create() :
- *  Validates `desc` (copied, params blob included) and creates the writer's temporary
- *  files in the directory of `path`.
- *  @return TP_OK with *out_writer set; TP_ERR_INVALID_ARGUMENT for a bad desc;
- *  TP_ERR_IO (with errno text in tp_error_detail()) if the directory is not writable. */
-TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
-                                  tp_writer **out_writer);
-
-/*! tp_writer_add_blob() :
- *  Appends one stored blob for (chunk, layer, LOD); the bytes are copied out before the
- *  call returns. raw_size is the decoded size (edge² · elem size for grid layers), aux
- *  a free 32-bit value kept in the directory (0 for now). Marks the chunk present.
- *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region or an LOD the layer
- *  does not store; TP_ERR_NOT_FOUND for a layer not in the desc; TP_ERR_INVALID_ARGUMENT
- *  for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
- *  fit the layer (anything a reader would refuse); TP_ERR_IO. On failure the
- *  writer stays usable (an I/O failure makes finish fail). */
-TP_API tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t layer_id,
-                                    uint32_t lod, uint32_t encoding, const void *stored,
-                                    size_t stored_size, size_t raw_size, uint32_t aux);
-
-/*! tp_writer_set_chunk_bounds() :
- *  Records the bounds record of a chunk (TP_CHUNK_PRESENT is added to the flags).
- *  A chunk without one gets {0, 0, TP_CHUNK_PRESENT} once it has a blob.
- *  @return TP_OK or TP_ERR_OUT_OF_RANGE for a chunk outside the region. */
-TP_API tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz,
-                                            const tp_chunk_bounds *bounds);
-
-/*! tp_writer_finish() :
- *  Writes the header and directory, assembles the LOD sections coarsest first, fsyncs,
- *  renames over `path` and fsyncs the directory. Frees `w` in all cases.
- *  @return TP_OK; TP_ERR_IO (e.g. "No space left on device" in tp_error_detail()), with
- *  the previous file at `path` untouched and the temporary removed; or the first error
- *  an earlier I/O failure recorded. */
-TP_API tp_result tp_writer_finish(tp_writer *w);
-
-/*! tp_writer_abort() : removes the temporary file and frees `w`. Accepts NULL. */
-TP_API void tp_writer_abort(tp_writer *w);
-
 /* ---- Reader --------------------------------------------------------------------------
  * Thread rules: open and close on one thread; everything in between may be called from
  * any number of threads at once. Directory blocks are checksummed the first time any
  * thread touches them (lock-free; a block is hashed at most a few times, not per call).
- * The file must not be truncated or rewritten while it is mapped (the OS would fault);
- * tp_writer_finish() replaces files by rename, so a re-bake never does that. */
+ *
+ * I/O modes (tp_reader_options), and what each guarantees:
+ *
+ *  - mmap (the default, flags 0): the file is mapped read-only and blob bytes are read in
+ *    place (tp_reader_blob_bytes() works; tp_reader_load() needs no scratch). The file
+ *    must not be truncated or rewritten in place while it is open: touching a page that
+ *    is no longer in the file raises SIGBUS, which no check can turn into a result, and
+ *    bytes rewritten between a checksum and the decode that follows it go unnoticed.
+ *    tp_writer_finish() replaces files by rename, so a re-bake never does either.
+ *  - pread (TP_READER_PREAD) and callback (tp_reader_options.read): nothing is mapped.
+ *    The header, layer and section tables, parameter blob and block table (16 bytes per
+ *    16×16-chunk tile) are read into memory at open; each directory block is read into
+ *    memory the reader owns the first time any thread touches it (freed at close) and is
+ *    checksummed on the bytes read. Blob bytes are read into the caller's scratch buffer
+ *    and checksummed there, the bytes decoded being the bytes hashed. A file truncated
+ *    or rewritten under such a reader gives TP_ERR_TRUNCATED, TP_ERR_IO or
+ *    TP_ERR_CHECKSUM results, never a signal (a directory block already read keeps
+ *    answering from memory: lookups find what the file held when it was first touched).
+ *  - memory (tp_reader_open_memory()): as mmap, over the caller's bytes.
+ *
+ * Memory: the reader keeps one pointer per tile of the region (8 bytes per 256 chunks),
+ * plus, in the pread and callback modes, the header, the block table and each directory
+ * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots). */
 typedef struct tp_reader tp_reader;
 
-#define TP_READER_VERIFY_DIRECTORY 0x1u /* verify every directory block at open: O(chunks) */
+#define TP_READER_VERIFY_DIRECTORY 0x1u /* verify every directory block at open: O(chunks);
+                                           in pread/callback modes this reads (and keeps)
+                                           the whole directory */
+#define TP_READER_PREAD 0x2u            /* read the file with pread() and map nothing */
 
+/* Read callback: copy exactly `size` bytes at byte `offset` of the page file into `dst`
+ * and return 0, or return non-zero on any failure (short file, I/O error); the reader
+ * then reports TP_ERR_IO. Called from every thread that uses the reader, several at once,
+ * so it must be thread-safe; never called after tp_reader_close() returns. */
+typedef int (*tp_reader_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
+
+/* Options of tp_reader_open(). Zero-initialise: every 0 field takes its default. */
 typedef struct tp_reader_options {
-    uint32_t flags;        /* TP_READER_*; 0 → map the file, verify blocks lazily;
-                              unknown bits are refused */
-    uint32_t reserved[8];  /* must be 0 (room for I/O callbacks and a pread path) */
+    uint32_t flags;            /* TP_READER_*; 0 → map the file, verify blocks lazily;
+                                  unknown bits are refused */
+    uint32_t reserved0;        /* must be 0 */
+    tp_reader_read_fn read;    /* NULL → read the file at `path` (mmap, or pread with
+                                  TP_READER_PREAD); else every byte comes from read(),
+                                  nothing is opened, and `path` only names the file in
+                                  tp_error_detail() (TP_READER_PREAD is then refused) */
+    void *read_user;           /* passed to read() */
+    uint64_t file_size;        /* with read: the file's size in bytes; 0 → the size the
+                                  header declares (a shorter file then fails with
+                                  TP_ERR_IO at the first read past its end instead of
+                                  TP_ERR_TRUNCATED at open); must be 0 without read */
+    uint32_t reserved[6];      /* must be 0 */
 } tp_reader_options;
 
 /*! tp_reader_open() :
- *  Maps `path` read-only and validates the magic, version, every size and offset of the
- *  header, the header checksum and the block-table checksum. Cost does not depend on
- *  the number of chunks beyond hashing the block table (16 bytes per 16×16-chunk tile).
- *  `options` may be NULL.
- *  @return TP_OK with *out_reader set; TP_ERR_INVALID_ARGUMENT for bad options;
- *  TP_ERR_IO, TP_ERR_BAD_MAGIC,
- *  TP_ERR_UNSUPPORTED_VERSION, TP_ERR_UNSUPPORTED (unknown required flag),
- *  TP_ERR_TRUNCATED, TP_ERR_CHECKSUM, TP_ERR_CORRUPT, TP_ERR_OUT_OF_MEMORY. */
+ *  Opens `path` in the I/O mode `options` chooses (see above; NULL → defaults) and
+ *  validates the magic, version, every size and offset of the header, the header
+ *  checksum and the block-table checksum. Cost does not depend on the number of chunks
+ *  beyond hashing the block table (16 bytes per 16×16-chunk tile). In pread mode the
+ *  file stays open until close; in callback mode `path` is a name only (may be NULL).
+ *  @return TP_OK with *out_reader set; TP_ERR_INVALID_ARGUMENT for bad options (unknown
+ *  flags, non-zero reserved fields, TP_READER_PREAD with read, file_size without read);
+ *  TP_ERR_IO (errno text, or a failed read callback), TP_ERR_BAD_MAGIC,
+ *  TP_ERR_UNSUPPORTED_VERSION, TP_ERR_UNSUPPORTED (unknown required flag, or a file too
+ *  large to map), TP_ERR_TRUNCATED, TP_ERR_CHECKSUM, TP_ERR_CORRUPT,
+ *  TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_open(const char *path, const tp_reader_options *options,
                                 tp_reader **out_reader);
 
 /*! tp_reader_open_memory() :
  *  As tp_reader_open() over `size` bytes at `data`, which the caller keeps alive and
- *  unchanged until tp_reader_close(). */
+ *  unchanged until tp_reader_close() (memory mode: blob bytes are read in place). */
 TP_API tp_result tp_reader_open_memory(const void *data, size_t size,
                                        tp_reader **out_reader);
 
-/*! tp_reader_close() : unmaps and frees. Accepts NULL. */
+/*! tp_reader_close() : unmaps or closes the file and frees everything the reader holds.
+ *  Accepts NULL. */
 TP_API void tp_reader_close(tp_reader *r);
 
 /*! tp_reader_desc() : @return the file's description, valid until close (params_blob
- *  points into the mapping; version_major/minor are the file's). */
+ *  points into the mapping or the reader's copy of the header; version_major/minor are
+ *  the file's). */
 TP_API const tp_file_desc *tp_reader_desc(const tp_reader *r);
 
 /*! tp_reader_file_size() : @return the size in bytes the header declares. */
 TP_API uint64_t tp_reader_file_size(const tp_reader *r);
+
+/*! tp_reader_is_mapped() : @return 1 if blob bytes are read in place (mmap and memory
+ *  modes: tp_reader_blob_bytes() answers and tp_reader_load() ignores its scratch), 0 in
+ *  the pread and callback modes. */
+TP_API int tp_reader_is_mapped(const tp_reader *r);
 
 /*! tp_reader_lod_section() :
  *  The byte range holding every blob of LOD `lod` (coarse sections come first in the
@@ -340,42 +369,74 @@ typedef struct tp_blob_ref {
 
 /*! tp_reader_find() :
  *  O(1): region check, one block-table entry, one directory entry (the directory block is
- *  checksummed on first touch). Checks that the blob lies inside its LOD section and
- *  that raw_size fits the layer's grid.
+ *  read, in pread/callback modes, and checksummed on first touch). Checks that the blob
+ *  lies inside its LOD section and that raw_size fits the layer's grid.
  *  @return TP_OK with *out_ref set; TP_ERR_NOT_FOUND for a chunk outside the region, an
  *  absent chunk or blob, or a layer/LOD the file does not store; TP_ERR_CHECKSUM when the
  *  directory block is corrupt (every later call for that block says so again, cheaply);
- *  TP_ERR_CORRUPT for an entry that points outside its section. */
+ *  TP_ERR_CORRUPT for an entry that points outside its section; pread/callback modes
+ *  only: TP_ERR_IO or TP_ERR_TRUNCATED when the block cannot be read (tried again by the
+ *  next call), TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_find(const tp_reader *r, int32_t cx, int32_t cz, uint32_t layer_id,
                                 uint32_t lod, tp_blob_ref *out_ref);
 
 /*! tp_reader_chunk_bounds() :
  *  The bounds record of a present chunk; touches the directory only.
- *  @return TP_OK; TP_ERR_NOT_FOUND for an absent or outside chunk; TP_ERR_CHECKSUM. */
+ *  @return TP_OK; TP_ERR_NOT_FOUND for an absent or outside chunk; TP_ERR_CHECKSUM;
+ *  pread/callback modes: TP_ERR_IO, TP_ERR_TRUNCATED, TP_ERR_OUT_OF_MEMORY (as find). */
 TP_API tp_result tp_reader_chunk_bounds(const tp_reader *r, int32_t cx, int32_t cz,
                                         tp_chunk_bounds *out_bounds);
 
-/*! tp_reader_blob_bytes() :
- *  @return the stored bytes of a blob found by tp_reader_find() (ref->stored_size of them,
- *  inside the mapping, valid until close; not yet checksummed). */
-TP_API const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref);
+/*! tp_reader_load() :
+ *  The one call that turns a found blob into its raw bytes: gets the stored bytes (in
+ *  place in mmap and memory modes; read into `scratch` in pread and callback modes),
+ *  checks their XXH3-64 against ref->checksum on those very bytes, then decodes exactly
+ *  ref->raw_size bytes into `out`. Allocates nothing, so it suits worker threads.
+ *  `scratch` must hold ref->stored_size bytes in pread and callback modes: size it for
+ *  the largest stored_size the caller accepts (blobs from tp_blob_encode() never store
+ *  more than their raw size); a larger blob is refused, not read. In mmap and memory
+ *  modes scratch is ignored (may be NULL).
+ *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if out_capacity < ref->raw_size or, in
+ *  pread/callback modes, scratch_capacity < ref->stored_size; TP_ERR_INVALID_ARGUMENT
+ *  for a ref that lies outside the file; TP_ERR_IO, TP_ERR_TRUNCATED (pread/callback
+ *  modes: the read failed or the file is now shorter); TP_ERR_CHECKSUM; TP_ERR_CORRUPT;
+ *  TP_ERR_UNSUPPORTED (unknown encoding or type). On failure `out` may hold anything. */
+TP_API tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
+                                size_t out_capacity, void *scratch, size_t scratch_capacity);
 
-/*! tp_reader_verify_blob() :
- *  @return TP_OK if the stored bytes hash to ref->checksum, else TP_ERR_CHECKSUM. */
-TP_API tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref);
+/*! tp_reader_load_prefix() :
+ *  As tp_reader_load(), the checksum included, but decodes only the first `prefix_bytes`
+ *  of a bytes-layer blob (TP_ENCODING_RAW or TP_ENCODING_LZ4; tp_blob_decode_prefix()),
+ *  e.g. a mesh blob's header. The rest of the decoded blob is not checked.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT if prefix_bytes > ref->raw_size or the ref lies
+ *  outside the file; TP_ERR_BUFFER_TOO_SMALL (scratch, as load); TP_ERR_IO;
+ *  TP_ERR_TRUNCATED; TP_ERR_CHECKSUM; TP_ERR_CORRUPT; TP_ERR_UNSUPPORTED for another
+ *  encoding. */
+TP_API tp_result tp_reader_load_prefix(const tp_reader *r, const tp_blob_ref *ref,
+                                       void *out, size_t prefix_bytes, void *scratch,
+                                       size_t scratch_capacity);
 
 /*! tp_reader_decode() :
- *  Verifies the blob's checksum, then decodes exactly ref->raw_size bytes into `out`.
- *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if out_capacity < ref->raw_size;
- *  TP_ERR_CHECKSUM; TP_ERR_CORRUPT; TP_ERR_UNSUPPORTED (unknown encoding or type). */
+ *  tp_reader_load() for callers without a scratch buffer (tools, tests): in pread and
+ *  callback modes it allocates one of ref->stored_size bytes for the call.
+ *  @return as tp_reader_load() (never TP_ERR_BUFFER_TOO_SMALL for the scratch), and
+ *  TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_reader_decode(const tp_reader *r, const tp_blob_ref *ref, void *out,
                                   size_t out_capacity);
 
-/* TEMPORARY declarations until the formats names and loader land. */
-TP_API const char *tp_layer_name(uint32_t layer_id);
-TP_API const char *tp_elem_type_name(uint32_t elem_type);
-TP_API tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
-                                size_t out_capacity, void *scratch, size_t scratch_capacity);
+/*! tp_reader_verify_blob() :
+ *  Checks the stored bytes against ref->checksum without decoding (the same check as
+ *  tp_reader_load(); pread/callback modes read them into a temporary buffer).
+ *  @return TP_OK; TP_ERR_CHECKSUM; TP_ERR_INVALID_ARGUMENT for a ref outside the file;
+ *  TP_ERR_IO, TP_ERR_TRUNCATED, TP_ERR_OUT_OF_MEMORY (pread/callback modes). */
+TP_API tp_result tp_reader_verify_blob(const tp_reader *r, const tp_blob_ref *ref);
+
+/*! tp_reader_blob_bytes() :
+ *  @return the stored bytes of a blob found by tp_reader_find() in mmap and memory modes
+ *  (ref->stored_size of them, inside the mapping, valid until close; not checksummed:
+ *  tp_reader_load() is the checked path); NULL in pread and callback modes, where the
+ *  file is not in memory, and for a ref outside the file. */
+TP_API const void *tp_reader_blob_bytes(const tp_reader *r, const tp_blob_ref *ref);
 
 #ifdef __cplusplus
 }

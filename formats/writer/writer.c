@@ -31,7 +31,7 @@
 #include <xxhash.h>
 
 #include "pagefile_internal.h"
-#include "terrapage/pagefile.h"
+#include "terrapage/writer.h"
 
 #define SPILL_BUFFER_SIZE (256u << 10)
 #define OUTPUT_BUFFER_SIZE (1u << 20)
@@ -173,12 +173,6 @@ static int open_anonymous(const tp_writer *w)
     return fd2;
 }
 
-static int is_pow2_plus_one(uint32_t v)
-{
-    uint32_t m = v - 1u;
-    return v >= 2 && (m & (m - 1u)) == 0;
-}
-
 static tp_result bad_desc(const char *what)
 {
     return tp__error_set(TP_ERR_INVALID_ARGUMENT, "page file description: %s", what);
@@ -204,7 +198,7 @@ static tp_result validate_desc(const tp_file_desc *d)
         return bad_desc("chunk_size_m must be finite and positive");
     if (!isfinite(d->height_min_m) || !isfinite(d->height_step_m) || !(d->height_step_m > 0))
         return bad_desc("height quantisation must be finite with a positive step");
-    if (!is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE)
+    if (!tp_is_pow2_plus_one(d->samples_per_edge) || d->samples_per_edge > TP_MAX_EDGE)
         return bad_desc("samples_per_edge must be 2^n + 1, at most 16385");
     if (d->lod_count == 0 || d->lod_count > TP_MAX_LODS ||
         ((d->samples_per_edge - 1) >> (d->lod_count - 1)) == 0)
@@ -251,21 +245,16 @@ static void free_writer(tp_writer *w)
     free(w);
 }
 
-/* The format minor that introduced a layer id (FORMAT.md, section 7). Ids this writer
- * does not know are carried as the newest minor it knows: never understated. */
+/* The format minor that introduced a layer id (TP_LAYER_MAP, FORMAT.md section 7). Ids
+ * this writer does not know are carried as the newest minor it knows: never understated. */
 static uint32_t layer_minor(uint32_t layer_id)
 {
     switch (layer_id) {
-    case TP_LAYER_HEIGHT:
-    case TP_LAYER_TEMPERATURE:
-    case TP_LAYER_PRECIPITATION:
-    case TP_LAYER_BIOME:
-        return 0u;
-    case TP_LAYER_MESH:
-        return 1u;
-    default:
-        return TP_PAGEFILE_VERSION_MINOR;
+#define TP__LAYER_MINOR(name, value, text, minor) case name: return minor;
+        TP_LAYER_MAP(TP__LAYER_MINOR)
+#undef TP__LAYER_MINOR
     }
+    return TP_PAGEFILE_VERSION_MINOR;
 }
 
 /* The lowest format minor whose additions the file uses (FORMAT.md, section 2): files
@@ -385,19 +374,16 @@ tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t laye
                                  "%s: raw size %zu does not match a %ux%u grid of layer %u",
                                  w->path, raw_size, (unsigned)edge, (unsigned)edge, layer_id);
     }
-    if (encoding == TP_ENCODING_RAW && stored_size != raw_size)
-        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "%s: raw blob with stored %zu != raw %zu",
-                             w->path, stored_size, raw_size);
     /* What a reader would refuse is refused here, before it is in a file. */
+    if (!tp__raw_size_possible(encoding, stored_size, raw_size))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "%s: %zu stored bytes of encoding %u cannot decode to %zu",
+                             w->path, stored_size, encoding, raw_size);
     int filtered = encoding == TP_ENCODING_PRED2D_LZ4 || encoding == TP_ENCODING_SLOPE_BITPLANE_LZ4;
     if (filtered && tp_elem_size(layer->elem_type) != 2)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "%s: encoding %u needs a 16-bit grid layer, layer %u is not one",
                              w->path, encoding, layer_id);
-    if ((filtered || encoding == TP_ENCODING_LZ4) && raw_size > (uint64_t)stored_size * 256 + 64)
-        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
-                             "%s: %zu LZ4 bytes cannot decode to %zu", w->path, stored_size,
-                             raw_size);
     uint8_t *record = NULL;
     tp_result r = chunk_record(w, cx, cz, &record);
     if (r != TP_OK)

@@ -1,0 +1,99 @@
+/* terrapage/writer.h — writing a page file (world.tpk): the baker's side.
+ *
+ * The writer is its own library, tp_writer, and this header is not installed with the
+ * game library: libterrapage carries the reader and the codecs (terrapage/pagefile.h)
+ * but not these functions. Link terrapage::writer to use them.
+ *
+ *   tp_file_desc desc = {0};
+ *   desc.seed = 42; desc.params_hash = ...; desc.params_blob = blob; ...
+ *   desc.layers[0] = (tp_layer_desc){ TP_LAYER_HEIGHT, TP_ELEM_U16, 5, 129,
+ *                                     TP_ENCODING_SLOPE_BITPLANE_LZ4 };
+ *   tp_writer *w;
+ *   if (tp_writer_create("world.tpk", &desc, &w) != TP_OK) ...;   // tp_error_detail() says why
+ *   // for each chunk in Morton order, for each layer and LOD:
+ *   size_t cap = tp_blob_encode_bound(raw_bytes), size; uint32_t enc;
+ *   tp_blob_encode(TP_ELEM_U16, 129, heights, raw_bytes, 9, buf, cap, &size, &enc);
+ *   tp_writer_add_blob(w, cx, cz, TP_LAYER_HEIGHT, 0, enc, buf, size, raw_bytes, 0);
+ *   tp_writer_set_chunk_bounds(w, cx, cz, &bounds);
+ *   r = tp_writer_finish(w);        // or tp_writer_abort(w): the old world.tpk stays
+ *
+ * Threads: one thread drives a writer (calls are not synchronised). Encoding may run on
+ * many threads; hand the results to the writer in a fixed order.
+ *
+ * Ordering contract: inside each LOD section, blobs appear in the order of the
+ * tp_writer_add_blob() calls, and the file is byte-identical for the same sequence of
+ * calls (with the same arguments), whatever the thread count or timing of the caller. The
+ * baker adds chunks in Morton (Z) order of (cx − x0, cz − z0), all layers and LODs of a
+ * chunk together, so that neighbouring chunks share pages.
+ *
+ * Durability: a file already at `path` is untouched until tp_writer_finish() succeeds,
+ * and no temporary file remains after any failure or tp_writer_abort(). Until finish, the
+ * data lives in nameless temporary files in the destination's directory, which vanish
+ * even if the process is killed; finish writes "<path>.tmp-<pid>-<n>", fsyncs it and
+ * renames it into place (a caller that must survive SIGINT there can block the signal
+ * around the call). Space: the directory is kept in memory, about 16 + 32 · slots bytes
+ * per chunk of every 16×16 tile touched (400 B with 12 slots); the disk needs about twice
+ * the final size during finish.
+ */
+#ifndef TERRAPAGE_WRITER_H
+#define TERRAPAGE_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "terrapage/export.h"
+#include "terrapage/pagefile.h"
+#include "terrapage/result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tp_writer tp_writer;
+
+/*! tp_writer_create() :
+ *  Validates `desc` (copied, params blob included) and creates the writer's temporary
+ *  files in the directory of `path`.
+ *  @return TP_OK with *out_writer set; TP_ERR_INVALID_ARGUMENT for a bad desc;
+ *  TP_ERR_IO (with errno text in tp_error_detail()) if the directory is not writable;
+ *  TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
+                                  tp_writer **out_writer);
+
+/*! tp_writer_add_blob() :
+ *  Appends one stored blob for (chunk, layer, LOD); the bytes are copied out before the
+ *  call returns. raw_size is the decoded size (edge² · elem size for grid layers), aux
+ *  a free 32-bit value kept in the directory (a mesh's max error, float bits; else 0).
+ *  Marks the chunk present.
+ *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region or an LOD the layer
+ *  does not store; TP_ERR_NOT_FOUND for a layer not in the desc; TP_ERR_INVALID_ARGUMENT
+ *  for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
+ *  fit the layer (anything a reader would refuse); TP_ERR_OUT_OF_MEMORY; TP_ERR_IO. On
+ *  failure the writer stays usable (an I/O failure makes finish fail). */
+TP_API tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t layer_id,
+                                    uint32_t lod, uint32_t encoding, const void *stored,
+                                    size_t stored_size, size_t raw_size, uint32_t aux);
+
+/*! tp_writer_set_chunk_bounds() :
+ *  Records the bounds record of a chunk (TP_CHUNK_PRESENT is added to the flags).
+ *  A chunk without one gets {0, 0, TP_CHUNK_PRESENT} once it has a blob.
+ *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region;
+ *  TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz,
+                                            const tp_chunk_bounds *bounds);
+
+/*! tp_writer_finish() :
+ *  Writes the header and directory, assembles the LOD sections coarsest first, fsyncs,
+ *  renames over `path` and fsyncs the directory. Frees `w` in all cases.
+ *  @return TP_OK; TP_ERR_IO (e.g. "No space left on device" in tp_error_detail()), with
+ *  the previous file at `path` untouched and the temporary removed; TP_ERR_OUT_OF_MEMORY;
+ *  or the first error an earlier I/O failure recorded. */
+TP_API tp_result tp_writer_finish(tp_writer *w);
+
+/*! tp_writer_abort() : removes the temporary files and frees `w`. Accepts NULL. */
+TP_API void tp_writer_abort(tp_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERRAPAGE_WRITER_H */
