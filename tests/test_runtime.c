@@ -476,7 +476,11 @@ static void random_path_within_budget(uint32_t flags, int generated)
     }
     if (held.pin)
         tp_streamer_release(s, &held);
-    ck_assert_uint_gt(st.evictions + st.downgrades, 0);
+    /* Pressure is certain only where pages complete inside update() (the deterministic
+     * mode); with worker threads it depends on the CPU they got, which no test may
+     * assert. The budget checks above hold in both modes. */
+    if (flags & TP_STREAMER_DETERMINISTIC)
+        ck_assert_uint_gt(st.evictions + st.downgrades, 0);
     ck_assert_uint_le(st.resident_bytes_peak, st.budget_bytes);
     tp_streamer_close(s);
 }
