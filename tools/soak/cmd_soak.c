@@ -4,7 +4,7 @@
  *
  * This file reads the command line, runs one source or both (--compare, same seed, side
  * by side) through soak_run.c, and writes what was asked for: the table, JSON, CSV and
- * the pictures (soak_plot.c).
+ * the pictures (soak_plot.c, soak_map.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +17,7 @@
 #include "json_out.h"
 #include "soak.h"
 #include "soak_camera.h"
+#include "soak_map.h"
 #include "soak_plot.h"
 #include "soak_report.h"
 #include "soak_run.h"

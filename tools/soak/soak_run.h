@@ -21,8 +21,8 @@
 #include <stdint.h>
 
 #include "soak_camera.h"
+#include "soak_map.h"
 #include "soak_metrics.h"
-#include "soak_plot.h"
 #include "soak_report.h"
 
 /* Where the streamer's chunks come from. */
