@@ -51,8 +51,12 @@ typedef struct tpt_reader_source {
     atomic_uint_fast64_t generated; /* blobs the fallback produced */
 } tpt_reader_source;
 
+/*! tpt_reader_source_init() : a source over `reader` (borrowed, as is `world`; both
+ *  must outlive it), no blob generated yet. */
 void tpt_reader_source_init(tpt_reader_source *rs, const tp_reader *reader,
                             const tp_world_params *world, bool fallback);
+
+/*! tpt_reader_source_fields() : @return the field source reading through `rs`. */
 tpt_field_source tpt_reader_source_fields(tpt_reader_source *rs);
 
 #endif /* TPT_FIELD_SOURCE_H */

@@ -51,6 +51,7 @@ static inline void tpt_soak_map_record(tpt_soak_map *m, int32_t cx, int32_t cz, 
         m->lod[(size_t)j * m->width + (size_t)i] = (int8_t)lod;
 }
 
+/*! tpt_soak_map_free() : frees the chunks; accepts a zeroed map. */
 void tpt_soak_map_free(tpt_soak_map *m);
 
 /*! tpt_soak_map_write() : renders the map with the camera path of ticks[0 … n−1].

@@ -66,6 +66,7 @@ typedef struct tpt_soak_recorder {
 bool tpt_soak_recorder_init(tpt_soak_recorder *r, size_t capacity);
 /*! tpt_soak_recorder_push() : @return the next zeroed tick, or NULL when full. */
 tpt_soak_tick *tpt_soak_recorder_push(tpt_soak_recorder *r);
+/*! tpt_soak_recorder_free() : frees the ticks; accepts a zeroed recorder. */
 void tpt_soak_recorder_free(tpt_soak_recorder *r);
 
 /* avg / p50 / p99 / max of a set of costs. */

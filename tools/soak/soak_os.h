@@ -31,6 +31,7 @@ typedef struct tpt_soak_thread_counts {
     uint64_t waits, preemptions, faults;
 } tpt_soak_thread_counts;
 
+/*! tpt_soak_thread_counts_now() : the calling thread's counts so far. */
 void tpt_soak_thread_counts_now(tpt_soak_thread_counts *out);
 
 /*! tpt_soak_rss_bytes() : the process's resident set now, from /proc (0 where there is
@@ -53,6 +54,7 @@ typedef struct tpt_soak_pinning {
 bool tpt_soak_pin_before_open(tpt_soak_pinning *p);
 /*! tpt_soak_pin_after_open() : @return false when the thread cannot move to CPU 0. */
 bool tpt_soak_pin_after_open(tpt_soak_pinning *p);
+/*! tpt_soak_unpin() : gives the thread back the CPUs it had; harmless when not pinned. */
 void tpt_soak_unpin(tpt_soak_pinning *p);
 
 #endif /* TPT_SOAK_OS_H */
