@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config liblz4-dev libxxhash-dev libpng-dev check
           clang libclang-rt-14-dev libomp-dev
           # the terrapage command only (never libterrapage): JSON output, the soak pictures
-          libjansson-dev libcairo2-dev fonts-dejavu-core)
+          libjansson-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 #include "json_out.h"
 #include "soak.h"
 #include "soak_camera.h"
+#include "soak_canvas.h"
 #include "soak_map.h"
 #include "soak_plot.h"
 #include "soak_report.h"
@@ -421,6 +422,8 @@ int tpt_soak_command(int argc, char **argv, tpt_soak_followup after_compare)
     for (int i = 0; i < done; i++)
         tpt_soak_run_free(&runs[i]);
     tpt_soak_path_free(&cfg.path);
+    if (cfg.plot || cfg.map)
+        tpt_soak_canvas_release_caches();
     return status;
 }
 

@@ -1,6 +1,7 @@
 /* soak_canvas.c — cairo drawing and PNG output for the soak pictures. */
 #include "soak_canvas.h"
 
+#include <fontconfig/fontconfig.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,12 @@ void tpt_soak_canvas_close(tpt_soak_canvas *c)
     if (c->surface)
         cairo_surface_destroy(c->surface);
     memset(c, 0, sizeof *c);
+}
+
+void tpt_soak_canvas_release_caches(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }
 
 tp_result tpt_soak_canvas_write(const tpt_soak_canvas *c, const char *path, const char *kind,

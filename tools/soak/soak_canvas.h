@@ -61,6 +61,13 @@ bool tpt_soak_canvas_open(tpt_soak_canvas *c, int width, int height);
 /*! tpt_soak_canvas_close() : frees the drawing; accepts a zeroed canvas. */
 void tpt_soak_canvas_close(tpt_soak_canvas *c);
 
+/*! tpt_soak_canvas_release_caches() :
+ *  Drops the font caches cairo and fontconfig keep for the life of the process, so a
+ *  process that drew pictures ends with none of their memory held (leak checkers report
+ *  fontconfig's otherwise). Call it when no canvas is open and no other cairo drawing is
+ *  under way; drawing afterwards loads the fonts again. */
+void tpt_soak_canvas_release_caches(void);
+
 /*! tpt_soak_canvas_write() :
  *  Writes the picture as an 8-bit RGB PNG with a "terrapage:picture" text of `kind`.
  *  @return as tpt_png_write(); `err` names the file on failure. */
