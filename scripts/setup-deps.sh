@@ -4,7 +4,9 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config liblz4-dev libxxhash-dev libpng-dev check
-          clang libclang-rt-14-dev libomp-dev)
+          clang libclang-rt-14-dev libomp-dev
+          # the terrapage command only (never libterrapage): JSON output, the soak pictures
+          libjansson-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -137,7 +137,7 @@ START_TEST(test_mesh_command_writes_an_obj_that_matches_the_mesh)
 {
     char obj[600], out[4096];
     snprintf(obj, sizeof obj, "%s.obj", g_path);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "0,1", "--lod", "1",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "0,1", "--lod", "1",
                                   "-o", obj), 0);
     ck_assert_ptr_nonnull(strstr(out, "wrote"));
     ck_assert_ptr_nonnull(strstr(out, "max error"));
@@ -149,7 +149,7 @@ START_TEST(test_mesh_command_writes_an_obj_that_matches_the_mesh)
     ck_assert(max_x <= 256.0 + 1e-9 && max_x > 255.0);
     /* With skirts and world coordinates: more faces, and x shifted by a chunk. */
     uint32_t faces_surface = faces;
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "1,0", "--lod", "1",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "1,0", "--lod", "1",
                                   "--skirts", "--world-coords", "-o", obj), 0);
     check_obj(obj, &v, &vn, &faces, &max_x);
     ck_assert(max_x > 511.0 && max_x <= 512.0 + 1e-9);
@@ -162,21 +162,21 @@ START_TEST(test_mesh_command_fails_clearly)
 {
     char out[4096], obj[600];
     snprintf(obj, sizeof obj, "%s.obj", g_path);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_mesh, "mesh", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_mesh, "mesh", "--help"), 0);
     ck_assert_ptr_nonnull(strstr(out, "--chunk X,Z"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_mesh, "mesh", g_path), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path), 2);
     ck_assert_ptr_nonnull(strstr(out, "which chunk?"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "1;2"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "1;2"), 2);
     ck_assert_ptr_nonnull(strstr(out, "--chunk"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "9,9", "-o", obj), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "9,9", "-o", obj), 1);
     ck_assert_ptr_nonnull(strstr(out, "chunk (9, 9)"));
     ck_assert_ptr_nonnull(strstr(out, "--fallback"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "0,0", "--lod", "9"), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "0,0", "--lod", "9"), 1);
     ck_assert_ptr_nonnull(strstr(out, "out of range"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_mesh, "mesh", "/nonexistent/w.tpk", "--chunk", "0,0"), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", "/nonexistent/w.tpk", "--chunk", "0,0"), 1);
     ck_assert_ptr_nonnull(strstr(out, "/nonexistent/w.tpk"));
     /* --fallback builds what the file lacks, exactly as the runtime would. */
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_mesh, "mesh", g_path, "--chunk", "9,9", "--fallback",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "9,9", "--fallback",
                                   "-o", obj), 0);
     ck_assert_ptr_nonnull(strstr(out, "generated"));
     remove(obj);
@@ -186,10 +186,10 @@ END_TEST
 START_TEST(test_info_reports_mesh_figures)
 {
     static char out[65536];
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", g_path), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", g_path), 0);
     ck_assert_ptr_nonnull(strstr(out, "triangles/chunk"));
     ck_assert_ptr_nonnull(strstr(out, "max error"));
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", g_path, "--json"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", g_path, "--json"), 0);
     ck_assert_ptr_nonnull(strstr(out, "\"mesh\": {\"triangles\": "));
     ck_assert_ptr_nonnull(strstr(out, "\"max_error_m\": "));
 }

@@ -15,7 +15,7 @@
 #include "test_support.h"
 
 #include "bench.h"
-#include "commands.h"
+#include "soak.h"
 #include "soak_camera.h"
 #include "soak_metrics.h"
 #include "terrapage/baker.h"
@@ -58,21 +58,21 @@ static bool file_exists(const char *path)
 
 START_TEST(test_every_profile_gives_the_same_path_for_a_seed_and_another_for_another_seed)
 {
-    for (int p = TP_SOAK_REFERENCE; p <= TP_SOAK_TELEPORT; p++) {
-        tp_soak_camera a, b, c;
-        tp_soak_camera_init(&a, (tp_soak_profile)p, 7, 1.0 / 60.0, NULL);
-        tp_soak_camera_init(&b, (tp_soak_profile)p, 7, 1.0 / 60.0, NULL);
-        tp_soak_camera_init(&c, (tp_soak_profile)p, 8, 1.0 / 60.0, NULL);
-        ck_assert(a.x == TP_SOAK_START_X_M && a.z == TP_SOAK_START_Z_M);
+    for (int p = TPT_SOAK_REFERENCE; p <= TPT_SOAK_TELEPORT; p++) {
+        tpt_soak_camera a, b, c;
+        tpt_soak_camera_init(&a, (tpt_soak_profile)p, 7, 1.0 / 60.0, NULL);
+        tpt_soak_camera_init(&b, (tpt_soak_profile)p, 7, 1.0 / 60.0, NULL);
+        tpt_soak_camera_init(&c, (tpt_soak_profile)p, 8, 1.0 / 60.0, NULL);
+        ck_assert(a.x == TPT_SOAK_START_X_M && a.z == TPT_SOAK_START_Z_M);
         bool differs = false;
         for (int i = 0; i < 3000; i++) {
-            ck_assert_int_eq(tp_soak_camera_advance(&a), tp_soak_camera_advance(&b));
-            tp_soak_camera_advance(&c);
+            ck_assert_int_eq(tpt_soak_camera_advance(&a), tpt_soak_camera_advance(&b));
+            tpt_soak_camera_advance(&c);
             ck_assert_msg(a.x == b.x && a.z == b.z, "profile %s tick %d",
-                          tp_soak_profile_names[p], i);
+                          tpt_soak_profile_names[p], i);
             differs = differs || a.x != c.x || a.z != c.z;
         }
-        ck_assert_msg(differs, "profile %s ignores its seed", tp_soak_profile_names[p]);
+        ck_assert_msg(differs, "profile %s ignores its seed", tpt_soak_profile_names[p]);
     }
 }
 END_TEST
@@ -80,17 +80,17 @@ END_TEST
 START_TEST(test_reference_camera_walks_sprints_teleports_and_turns_with_the_stated_odds)
 {
     const double dt = 1.0 / 60.0;
-    tp_soak_camera c;
-    tp_soak_camera_init(&c, TP_SOAK_REFERENCE, 12345, dt, NULL);
+    tpt_soak_camera c;
+    tpt_soak_camera_init(&c, TPT_SOAK_REFERENCE, 12345, dt, NULL);
     const int ticks = 100000;
     for (int i = 0; i < ticks; i++) {
         double x = c.x, z = c.z;
-        tp_soak_move m = tp_soak_camera_advance(&c);
+        tpt_soak_move m = tpt_soak_camera_advance(&c);
         double d = hypot(c.x - x, c.z - z);
         switch (m) {
-        case TP_SOAK_MOVE_WALK: ck_assert(fabs(d - 5.0 * dt) < 1e-9); break;
-        case TP_SOAK_MOVE_SPRINT: ck_assert(fabs(d - 15.0 * dt) < 1e-9); break;
-        case TP_SOAK_MOVE_TELEPORT:
+        case TPT_SOAK_MOVE_WALK: ck_assert(fabs(d - 5.0 * dt) < 1e-9); break;
+        case TPT_SOAK_MOVE_SPRINT: ck_assert(fabs(d - 15.0 * dt) < 1e-9); break;
+        case TPT_SOAK_MOVE_TELEPORT:
             ck_assert(c.x - x >= -500.0 && c.x - x < 500.0);
             ck_assert(c.z - z >= -500.0 && c.z - z < 500.0);
             break;
@@ -99,12 +99,12 @@ START_TEST(test_reference_camera_walks_sprints_teleports_and_turns_with_the_stat
     }
     /* Wide bounds: the expected counts are 70 000, 25 000, 5 000 and 10 000, with
      * standard deviations of 145, 137, 69 and 95. */
-    ck_assert_uint_eq(c.moves[TP_SOAK_MOVE_WALK] + c.moves[TP_SOAK_MOVE_SPRINT] +
-                          c.moves[TP_SOAK_MOVE_TELEPORT],
+    ck_assert_uint_eq(c.moves[TPT_SOAK_MOVE_WALK] + c.moves[TPT_SOAK_MOVE_SPRINT] +
+                          c.moves[TPT_SOAK_MOVE_TELEPORT],
                       (uint64_t)ticks);
-    ck_assert(c.moves[TP_SOAK_MOVE_WALK] > 68500 && c.moves[TP_SOAK_MOVE_WALK] < 71500);
-    ck_assert(c.moves[TP_SOAK_MOVE_SPRINT] > 23500 && c.moves[TP_SOAK_MOVE_SPRINT] < 26500);
-    ck_assert(c.moves[TP_SOAK_MOVE_TELEPORT] > 4300 && c.moves[TP_SOAK_MOVE_TELEPORT] < 5700);
+    ck_assert(c.moves[TPT_SOAK_MOVE_WALK] > 68500 && c.moves[TPT_SOAK_MOVE_WALK] < 71500);
+    ck_assert(c.moves[TPT_SOAK_MOVE_SPRINT] > 23500 && c.moves[TPT_SOAK_MOVE_SPRINT] < 26500);
+    ck_assert(c.moves[TPT_SOAK_MOVE_TELEPORT] > 4300 && c.moves[TPT_SOAK_MOVE_TELEPORT] < 5700);
     ck_assert(c.heading_changes > 9000 && c.heading_changes < 11000);
 }
 END_TEST
@@ -113,37 +113,37 @@ START_TEST(test_profiles_move_at_their_speeds_and_teleport_jumps_every_64_ticks)
 {
     const double dt = 1.0 / 60.0;
     static const struct {
-        tp_soak_profile profile;
+        tpt_soak_profile profile;
         double speed;
-    } cases[] = {{TP_SOAK_WALK, 5.0},
-                 {TP_SOAK_SPRINT, 15.0},
-                 {TP_SOAK_VEHICLE, 60.0},
-                 {TP_SOAK_FLIGHT, 300.0}};
+    } cases[] = {{TPT_SOAK_WALK, 5.0},
+                 {TPT_SOAK_SPRINT, 15.0},
+                 {TPT_SOAK_VEHICLE, 60.0},
+                 {TPT_SOAK_FLIGHT, 300.0}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        tp_soak_camera c;
-        tp_soak_camera_init(&c, cases[k].profile, 3, dt, NULL);
+        tpt_soak_camera c;
+        tpt_soak_camera_init(&c, cases[k].profile, 3, dt, NULL);
         for (int i = 0; i < 20000; i++) {
             double x = c.x, z = c.z;
-            tp_soak_camera_advance(&c);
+            tpt_soak_camera_advance(&c);
             ck_assert_msg(fabs(hypot(c.x - x, c.z - z) - cases[k].speed * dt) < 1e-9,
-                          "%s tick %d", tp_soak_profile_names[cases[k].profile], i);
+                          "%s tick %d", tpt_soak_profile_names[cases[k].profile], i);
             /* They stay in their area (plus what one can travel while turning back). */
-            ck_assert(fabs(c.x - TP_SOAK_START_X_M) < TP_SOAK_AREA_M + 1000.0);
-            ck_assert(fabs(c.z - TP_SOAK_START_Z_M) < TP_SOAK_AREA_M + 1000.0);
+            ck_assert(fabs(c.x - TPT_SOAK_START_X_M) < TPT_SOAK_AREA_M + 1000.0);
+            ck_assert(fabs(c.z - TPT_SOAK_START_Z_M) < TPT_SOAK_AREA_M + 1000.0);
         }
     }
     /* Flight flies long straight legs: few heading changes. */
-    tp_soak_camera f;
-    tp_soak_camera_init(&f, TP_SOAK_FLIGHT, 3, dt, NULL);
+    tpt_soak_camera f;
+    tpt_soak_camera_init(&f, TPT_SOAK_FLIGHT, 3, dt, NULL);
     for (int i = 0; i < 6000; i++)
-        tp_soak_camera_advance(&f);
+        tpt_soak_camera_advance(&f);
     ck_assert_msg(f.heading_changes <= 6000 * 300.0 * dt / 2000.0 + 1, "%llu legs",
                   (unsigned long long)f.heading_changes);
 
-    tp_soak_camera t;
-    tp_soak_camera_init(&t, TP_SOAK_TELEPORT, 3, dt, NULL);
+    tpt_soak_camera t;
+    tpt_soak_camera_init(&t, TPT_SOAK_TELEPORT, 3, dt, NULL);
     for (uint64_t i = 1; i <= 640; i++)
-        ck_assert_int_eq(tp_soak_camera_advance(&t) == TP_SOAK_MOVE_TELEPORT, i % 64 == 0);
+        ck_assert_int_eq(tpt_soak_camera_advance(&t) == TPT_SOAK_MOVE_TELEPORT, i % 64 == 0);
 }
 END_TEST
 
@@ -152,41 +152,41 @@ END_TEST
 START_TEST(test_path_replay_interpolates_linearly_and_holds_the_ends)
 {
     const char *csv = "t_s,x,z\r\n0,0,0\r\n1, 10, -20\r\n\r\n3,10,0\r\n";
-    tp_soak_path p;
+    tpt_soak_path p;
     char err[256];
-    ck_assert_msg(tp_soak_path_parse("p.csv", csv, strlen(csv), &p, err, sizeof err), "%s",
+    ck_assert_msg(tpt_soak_path_parse("p.csv", csv, strlen(csv), &p, err, sizeof err), "%s",
                   err);
     ck_assert_uint_eq(p.count, 3);
-    ck_assert(tp_soak_path_duration(&p) == 3.0);
+    ck_assert(tpt_soak_path_duration(&p) == 3.0);
     double x, z;
-    tp_soak_path_position(&p, 0.5, &x, &z);
+    tpt_soak_path_position(&p, 0.5, &x, &z);
     ck_assert(fabs(x - 5.0) < 1e-12 && fabs(z + 10.0) < 1e-12);
-    tp_soak_path_position(&p, 2.0, &x, &z);
+    tpt_soak_path_position(&p, 2.0, &x, &z);
     ck_assert(fabs(x - 10.0) < 1e-12 && fabs(z + 10.0) < 1e-12);
-    tp_soak_path_position(&p, -1.0, &x, &z);
+    tpt_soak_path_position(&p, -1.0, &x, &z);
     ck_assert(x == 0.0 && z == 0.0);
-    tp_soak_path_position(&p, 9.0, &x, &z);
+    tpt_soak_path_position(&p, 9.0, &x, &z);
     ck_assert(x == 10.0 && z == 0.0);
 
     /* The camera replays it tick by tick. */
-    tp_soak_camera c;
-    tp_soak_camera_init(&c, TP_SOAK_PATH, 0, 0.25, &p);
+    tpt_soak_camera c;
+    tpt_soak_camera_init(&c, TPT_SOAK_PATH, 0, 0.25, &p);
     ck_assert(c.x == 0.0 && c.z == 0.0);
-    tp_soak_camera_advance(&c); /* t = 0.25 */
+    tpt_soak_camera_advance(&c); /* t = 0.25 */
     ck_assert(fabs(c.x - 2.5) < 1e-12 && fabs(c.z + 5.0) < 1e-12);
-    ck_assert_int_eq(c.last_move, TP_SOAK_MOVE_REPLAY);
+    ck_assert_int_eq(c.last_move, TPT_SOAK_MOVE_REPLAY);
     for (int i = 0; i < 20; i++)
-        tp_soak_camera_advance(&c);
+        tpt_soak_camera_advance(&c);
     ck_assert(c.x == 10.0 && c.z == 0.0);
-    ck_assert_int_eq(c.last_move, TP_SOAK_MOVE_NONE);
-    tp_soak_path_free(&p);
+    ck_assert_int_eq(c.last_move, TPT_SOAK_MOVE_NONE);
+    tpt_soak_path_free(&p);
 
     /* A jump farther than a teleport counts as one. */
     const char *jump = "t,x,z\n0,0,0\n0.1,5000,0\n";
-    ck_assert(tp_soak_path_parse("j.csv", jump, strlen(jump), &p, err, sizeof err));
-    tp_soak_camera_init(&c, TP_SOAK_PATH, 0, 0.1, &p);
-    ck_assert_int_eq(tp_soak_camera_advance(&c), TP_SOAK_MOVE_TELEPORT);
-    tp_soak_path_free(&p);
+    ck_assert(tpt_soak_path_parse("j.csv", jump, strlen(jump), &p, err, sizeof err));
+    tpt_soak_camera_init(&c, TPT_SOAK_PATH, 0, 0.1, &p);
+    ck_assert_int_eq(tpt_soak_camera_advance(&c), TPT_SOAK_MOVE_TELEPORT);
+    tpt_soak_path_free(&p);
 }
 END_TEST
 
@@ -208,9 +208,9 @@ START_TEST(test_path_loader_rejects_malformed_files_naming_the_file_and_line)
         {"t_s,x,z\n0,1e10,0\n", "bad.csv:2: a value is out of range"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        tp_soak_path p = {0};
+        tpt_soak_path p = {0};
         char err[256] = "";
-        ck_assert_msg(!tp_soak_path_parse("bad.csv", cases[i].text, strlen(cases[i].text), &p,
+        ck_assert_msg(!tpt_soak_path_parse("bad.csv", cases[i].text, strlen(cases[i].text), &p,
                                           err, sizeof err),
                       "case %zu accepted", i);
         ck_assert_msg(strstr(err, cases[i].expect) != NULL, "case %zu: \"%s\"", i, err);
@@ -218,8 +218,8 @@ START_TEST(test_path_loader_rejects_malformed_files_naming_the_file_and_line)
     }
     char path[512], err[512];
     tmp_path(path, sizeof path, "missing.csv");
-    tp_soak_path p;
-    ck_assert(!tp_soak_path_load(path, &p, err, sizeof err));
+    tpt_soak_path p;
+    ck_assert(!tpt_soak_path_load(path, &p, err, sizeof err));
     ck_assert_msg(strstr(err, path) && strstr(err, "No such file"), "%s", err);
 }
 END_TEST
@@ -229,23 +229,23 @@ END_TEST
 START_TEST(test_percentiles_interpolate_between_ranks)
 {
     const double four[] = {1, 2, 3, 4};
-    ck_assert(tp_soak_percentile(four, 4, 50.0) == 2.5);
-    ck_assert(tp_soak_percentile(four, 4, 0.0) == 1.0);
-    ck_assert(tp_soak_percentile(four, 4, 100.0) == 4.0);
-    ck_assert(fabs(tp_soak_percentile(four, 4, 99.0) - 3.97) < 1e-12);
+    ck_assert(tpt_soak_percentile(four, 4, 50.0) == 2.5);
+    ck_assert(tpt_soak_percentile(four, 4, 0.0) == 1.0);
+    ck_assert(tpt_soak_percentile(four, 4, 100.0) == 4.0);
+    ck_assert(fabs(tpt_soak_percentile(four, 4, 99.0) - 3.97) < 1e-12);
     const double one[] = {7};
-    ck_assert(tp_soak_percentile(one, 1, 99.0) == 7.0);
-    ck_assert(tp_soak_percentile(one, 0, 50.0) == 0.0);
+    ck_assert(tpt_soak_percentile(one, 1, 99.0) == 7.0);
+    ck_assert(tpt_soak_percentile(one, 0, 50.0) == 0.0);
 
     double hundred[100];
     for (int i = 0; i < 100; i++)
         hundred[i] = 100 - i; /* unsorted: cost_of sorts a copy */
-    tp_soak_cost c;
-    ck_assert(tp_soak_cost_of(hundred, 100, &c));
+    tpt_soak_cost c;
+    ck_assert(tpt_soak_cost_of(hundred, 100, &c));
     ck_assert(c.avg == 50.5 && c.p50 == 50.5 && c.max == 100.0);
     ck_assert(fabs(c.p99 - 99.01) < 1e-9);
     ck_assert(hundred[0] == 100.0); /* the input is left alone */
-    ck_assert(tp_soak_cost_of(hundred, 0, &c));
+    ck_assert(tpt_soak_cost_of(hundred, 0, &c));
     ck_assert(c.avg == 0.0 && c.p99 == 0.0 && c.max == 0.0);
 }
 END_TEST
@@ -256,7 +256,7 @@ START_TEST(test_summary_counts_hitches_holes_deficits_teleport_recovery_and_memo
      * settling 3 ticks later; one at 120 that never settles before the one at 121,
      * which settles at once; two hitches; memory ends below its last-quarter peak. */
     enum { N = 200 };
-    tp_soak_tick t[N];
+    tpt_soak_tick t[N];
     memset(t, 0, sizeof t);
     for (int i = 0; i < N; i++) {
         t[i].update_ms = 0.1;
@@ -266,18 +266,18 @@ START_TEST(test_summary_counts_hitches_holes_deficits_teleport_recovery_and_memo
     }
     t[0].missing = 5, t[0].deficit = 4;
     t[1].deficit = 2;
-    t[50].move = TP_SOAK_MOVE_TELEPORT, t[50].deficit = 9;
+    t[50].move = TPT_SOAK_MOVE_TELEPORT, t[50].deficit = 9;
     t[51].deficit = 3, t[52].missing = 1;
-    t[120].move = TP_SOAK_MOVE_TELEPORT, t[120].missing = 2;
-    t[121].move = TP_SOAK_MOVE_TELEPORT;
+    t[120].move = TPT_SOAK_MOVE_TELEPORT, t[120].missing = 2;
+    t[121].move = TPT_SOAK_MOVE_TELEPORT;
     t[10].update_ms = 2.5;
     t[190].update_ms = 3.0;
     t[160].resident_bytes = 1100;
     t[170].held_bytes = 5000; /* over a 4000-byte budget once */
     for (int i = 0; i < N; i++)
         t[i].rss_bytes = i == 175 ? 2400 : 2000;
-    tp_soak_summary s;
-    ck_assert(tp_soak_summarize(t, N, 2.0, 4000, &s));
+    tpt_soak_summary s;
+    ck_assert(tpt_soak_summarize(t, N, 2.0, 4000, &s));
     ck_assert_uint_eq(s.all.ticks, N);
     ck_assert_uint_eq(s.all.checks, 9 * N);
     ck_assert_uint_eq(s.all.hitches, 2);
@@ -304,19 +304,19 @@ START_TEST(test_summary_counts_hitches_holes_deficits_teleport_recovery_and_memo
     ck_assert(fabs(s.resident_delta_pct - 10.0) < 1e-9);
     ck_assert(fabs(s.rss_delta_pct - 20.0) < 1e-9);
     ck_assert(s.memory_delta_pct == s.rss_delta_pct); /* the headline is the process's */
-    ck_assert_uint_eq(s.slowest_count, TP_SOAK_SLOWEST);
+    ck_assert_uint_eq(s.slowest_count, TPT_SOAK_SLOWEST);
     ck_assert_uint_eq(s.slowest[0].tick, 190);
     ck_assert_uint_eq(s.slowest[1].tick, 10);
     ck_assert(s.slowest[2].update_ms == 0.1);
-    tp_soak_summary_free(&s);
+    tpt_soak_summary_free(&s);
 
     /* With no budget nothing is over it; with no ticks everything is zero. */
-    ck_assert(tp_soak_summarize(t, N, 2.0, 0, &s));
+    ck_assert(tpt_soak_summarize(t, N, 2.0, 0, &s));
     ck_assert_uint_eq(s.ticks_over_budget, 0);
-    tp_soak_summary_free(&s);
-    ck_assert(tp_soak_summarize(t, 0, 2.0, 0, &s));
+    tpt_soak_summary_free(&s);
+    ck_assert(tpt_soak_summarize(t, 0, 2.0, 0, &s));
     ck_assert_uint_eq(s.all.ticks, 0);
-    tp_soak_summary_free(&s);
+    tpt_soak_summary_free(&s);
 }
 END_TEST
 
@@ -359,7 +359,7 @@ START_TEST(test_soak_writes_json_with_the_required_keys_and_both_pictures)
     bake_small(world);
     char csv_ticks[512];
     tmp_path(csv_ticks, sizeof csv_ticks, "ticks.csv");
-    int status = RUN_CAPTURED(1, out, tp_cmd_soak, "soak", world, "--no-pace", "--ticks", "60",
+    int status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--no-pace", "--ticks", "60",
                               "--profile", "teleport", "--view", "3", "--json", json, "--plot",
                               plot, "--map", map, "--threads", "1", "--csv", csv_ticks);
     ck_assert_msg(status == 0, "status %d: %s", status, out);
@@ -386,14 +386,14 @@ START_TEST(test_soak_writes_json_with_the_required_keys_and_both_pictures)
     char csv[512];
     tmp_path(csv, sizeof csv, "path.csv");
     write_text(csv, "t_s,x,z\n0,128,128\n0.5,400,128\n1.0,400,-300\n");
-    status = RUN_CAPTURED(1, out, tp_cmd_soak, "soak", world, "--no-pace", "--path", csv,
+    status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--no-pace", "--path", csv,
                           "--view", "2", "--json", "-");
     ck_assert_msg(status == 0, "status %d", status);
     ck_assert_msg(strstr(out, "\"ticks\": 61,") != NULL, "%s", out); /* 1.0 s at 60 Hz */
     ck_assert(strstr(out, "\"missing_chunk_checks\": ") != NULL);
 
     /* Without a page file: every chunk generated on demand (the default world). */
-    status = RUN_CAPTURED(1, out, tp_cmd_soak, "soak", "--source", "generate", "--no-pace",
+    status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", "--source", "generate", "--no-pace",
                           "--ticks", "20", "--view", "1", "--json", "-");
     ck_assert_msg(status == 0, "status %d: %s", status, out);
     ck_assert_msg(strstr(out, "\"source\": \"generate\"") && strstr(out, "\"file\": null"),
@@ -401,7 +401,7 @@ START_TEST(test_soak_writes_json_with_the_required_keys_and_both_pictures)
     ck_assert(strstr(out, "\"missing_chunk_checks\": ") != NULL);
 
     /* Both, side by side, in one JSON object. */
-    status = RUN_CAPTURED(1, out, tp_cmd_soak, "soak", world, "--compare", "--no-pace",
+    status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--compare", "--no-pace",
                           "--ticks", "30", "--view", "2", "-q", "--json", json);
     ck_assert_msg(status == 0, "status %d: %s", status, out);
     text = read_text(json);
@@ -414,7 +414,7 @@ START_TEST(test_soak_writes_json_with_the_required_keys_and_both_pictures)
     /* A picture that cannot be written fails the command (1), naming the file. */
     char bad[600], err[8192];
     snprintf(bad, sizeof bad, "%s/no-such-dir/plot.png", TP_TEST_TMP_DIR);
-    status = RUN_CAPTURED(2, err, tp_cmd_soak, "soak", world, "--no-pace", "--ticks", "5",
+    status = RUN_CAPTURED(2, err, tpt_cmd_soak, "soak", world, "--no-pace", "--ticks", "5",
                           "--view", "1", "-q", "--plot", bad);
     ck_assert_int_eq(status, 1);
     ck_assert_msg(strstr(err, bad) != NULL, "%s", err);
@@ -425,7 +425,7 @@ END_TEST
 START_TEST(test_soak_answers_help_and_rejects_bad_arguments_with_status_2)
 {
     char out[8192], csv[512];
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_soak, "soak", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage soak") && strstr(out, "--profile"));
     static const struct {
         const char *args[4];
@@ -448,17 +448,17 @@ START_TEST(test_soak_answers_help_and_rejects_bad_arguments_with_status_2)
         for (int k = 0; k < 4 && cases[i].args[k]; k++)
             argv[argc++] = (char *)cases[i].args[k];
         argv[argc] = NULL;
-        int status = run_captured(2, tp_cmd_soak, argv, out, sizeof out);
+        int status = run_captured(2, tpt_cmd_soak, argv, out, sizeof out);
         ck_assert_msg(status == 2, "case %zu: status %d", i, status);
         ck_assert_msg(strstr(out, cases[i].expect) != NULL, "case %zu: %s", i, out);
         ck_assert_msg(strstr(out, "terrapage soak --help") != NULL, "case %zu: %s", i, out);
     }
     tmp_path(csv, sizeof csv, "bad.csv");
     write_text(csv, "t_s,x,z\n0,0,0\n0,1,1\n");
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_soak, "soak", "w.tpk", "--path", csv), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_soak, "soak", "w.tpk", "--path", csv), 2);
     ck_assert_msg(strstr(out, csv) && strstr(out, ":3: time 0 s is not after"), "%s", out);
     ck_assert_int_eq(
-        RUN_CAPTURED(2, out, tp_cmd_soak, "soak", "w.tpk", "--path", csv, "--profile", "walk"),
+        RUN_CAPTURED(2, out, tpt_cmd_soak, "soak", "w.tpk", "--path", csv, "--profile", "walk"),
         2);
     ck_assert_msg(strstr(out, "--path and --profile exclude each other"), "%s", out);
     unlink(csv);
@@ -466,7 +466,7 @@ START_TEST(test_soak_answers_help_and_rejects_bad_arguments_with_status_2)
     /* A file that is not there is a failure of the work (1), naming the file. */
     char missing[512];
     tmp_path(missing, sizeof missing, "absent.tpk");
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_soak, "soak", missing, "--no-pace"), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_soak, "soak", missing, "--no-pace"), 1);
     ck_assert_msg(strstr(out, missing) != NULL, "%s", out);
 }
 END_TEST
@@ -476,17 +476,17 @@ START_TEST(test_bench_pagein_compares_the_same_chunks_and_answers_help)
     char world[512], out[8192];
     tmp_path(world, sizeof world, "pagein.tpk");
     bake_small(world);
-    int status = RUN_CAPTURED(1, out, tp_bench_pagein, "pagein", world, "--chunks", "4",
+    int status = RUN_CAPTURED(1, out, tpt_bench_pagein, "pagein", world, "--chunks", "4",
                               "--runs", "1", "--json");
     ck_assert_msg(status == 0, "status %d: %s", status, out);
     ck_assert_msg(strstr(out, "\"benchmark\": \"pagein\"") && strstr(out, "\"lod\": 2") &&
                       strstr(out, "\"generate_us\": ") && strstr(out, "\"ratio\": "),
                   "%s", out);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_bench_pagein, "pagein", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_bench_pagein, "pagein", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage bench pagein"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_bench_pagein, "pagein", world, "--lod", "9"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_bench_pagein, "pagein", world, "--lod", "9"), 2);
     ck_assert_msg(strstr(out, "--lod") && strstr(out, "LODs 0 to 2"), "%s", out);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_bench_pagein, "pagein", "--runs", "0"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_bench_pagein, "pagein", "--runs", "0"), 2);
     unlink(world);
 }
 END_TEST

@@ -18,14 +18,14 @@
 #define TP_TEST_SUITE "tools"
 #include "test_support.h"
 
-#include "cli.h"
+#include "cli_options.h"
 #include "commands.h"
 #include "png_write.h"
 #include "progress.h"
 #include "render.h"
 #include "terrapage/baker.h"
 #include "terrapage/pagefile.h"
-#include "worldfile.h"
+#include "pagefile_open.h"
 #include "terrapage/world.h"
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -108,16 +108,16 @@ static void png_read_free(png_read_result *p)
 START_TEST(test_region_parser_accepts_chunk_rectangles)
 {
     char err[256];
-    tp_region r;
-    ck_assert(tp_parse_region("-32,-32,32,32", &r, err, sizeof err));
+    tpt_region r;
+    ck_assert(tpt_parse_region("-32,-32,32,32", &r, err, sizeof err));
     ck_assert_int_eq(r.x0, -32);
     ck_assert_int_eq(r.z0, -32);
     ck_assert_int_eq(r.x1, 32);
     ck_assert_int_eq(r.z1, 32);
-    ck_assert(tp_parse_region(" 1, 2, 3, 4", &r, err, sizeof err));
+    ck_assert(tpt_parse_region(" 1, 2, 3, 4", &r, err, sizeof err));
     ck_assert(r.x0 == 1 && r.z0 == 2 && r.x1 == 3 && r.z1 == 4);
-    ck_assert(tp_parse_region("-2147483648,0,2147483647,1", &r, err, sizeof err));
-    ck_assert_int_eq(tp_region_width(&r), 4294967295LL);
+    ck_assert(tpt_parse_region("-2147483648,0,2147483647,1", &r, err, sizeof err));
+    ck_assert_int_eq(tpt_region_width(&r), 4294967295LL);
 }
 END_TEST
 
@@ -130,14 +130,14 @@ START_TEST(test_region_parser_rejects_malformed_and_empty_regions)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char err[256] = "";
-        tp_region r = {7, 7, 8, 8};
-        ck_assert_msg(!tp_parse_region(bad[i], &r, err, sizeof err), "accepted \"%s\"", bad[i]);
+        tpt_region r = {7, 7, 8, 8};
+        ck_assert_msg(!tpt_parse_region(bad[i], &r, err, sizeof err), "accepted \"%s\"", bad[i]);
         ck_assert_msg(err[0] != '\0', "no message for \"%s\"", bad[i]);
         ck_assert(r.x0 == 7 && r.x1 == 8); /* untouched on failure */
     }
     char err[256];
-    tp_region r;
-    tp_parse_region("abc", &r, err, sizeof err);
+    tpt_region r;
+    tpt_parse_region("abc", &r, err, sizeof err);
     ck_assert_str_eq(err, "expected X0,Z0,X1,Z1 (chunk coordinates), got \"abc\"");
 }
 END_TEST
@@ -146,70 +146,70 @@ START_TEST(test_number_parsers_check_syntax_and_range)
 {
     char err[256];
     int64_t i = 0;
-    ck_assert(tp_parse_int64("12", 0, 15, &i, err, sizeof err) && i == 12);
-    ck_assert(tp_parse_int64("-3", -5, 5, &i, err, sizeof err) && i == -3);
-    ck_assert(!tp_parse_int64("16", 0, 15, &i, err, sizeof err));
+    ck_assert(tpt_parse_int64("12", 0, 15, &i, err, sizeof err) && i == 12);
+    ck_assert(tpt_parse_int64("-3", -5, 5, &i, err, sizeof err) && i == -3);
+    ck_assert(!tpt_parse_int64("16", 0, 15, &i, err, sizeof err));
     ck_assert_str_eq(err, "16 is out of range (0 to 15)");
-    ck_assert(!tp_parse_int64("12abc", 0, 100, &i, err, sizeof err));
-    ck_assert(!tp_parse_int64("", 0, 100, &i, err, sizeof err));
-    ck_assert(!tp_parse_int64(" 5", 0, 100, &i, err, sizeof err));
-    ck_assert(!tp_parse_int64("99999999999999999999", 0, INT64_MAX, &i, err, sizeof err));
+    ck_assert(!tpt_parse_int64("12abc", 0, 100, &i, err, sizeof err));
+    ck_assert(!tpt_parse_int64("", 0, 100, &i, err, sizeof err));
+    ck_assert(!tpt_parse_int64(" 5", 0, 100, &i, err, sizeof err));
+    ck_assert(!tpt_parse_int64("99999999999999999999", 0, INT64_MAX, &i, err, sizeof err));
 
     double d = 0;
-    ck_assert(tp_parse_double("0.5", 0, 1, &d, err, sizeof err) && d == 0.5);
-    ck_assert(tp_parse_double("1e2", 0, 1000, &d, err, sizeof err) && d == 100.0);
-    ck_assert(!tp_parse_double("nan", -1e9, 1e9, &d, err, sizeof err));
-    ck_assert(!tp_parse_double("inf", -1e9, 1e9, &d, err, sizeof err));
-    ck_assert(!tp_parse_double("1e400", -1e9, 1e9, &d, err, sizeof err));
-    ck_assert(!tp_parse_double("2", 0, 1, &d, err, sizeof err));
+    ck_assert(tpt_parse_double("0.5", 0, 1, &d, err, sizeof err) && d == 0.5);
+    ck_assert(tpt_parse_double("1e2", 0, 1000, &d, err, sizeof err) && d == 100.0);
+    ck_assert(!tpt_parse_double("nan", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tpt_parse_double("inf", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tpt_parse_double("1e400", -1e9, 1e9, &d, err, sizeof err));
+    ck_assert(!tpt_parse_double("2", 0, 1, &d, err, sizeof err));
 
     uint64_t s = 0;
-    ck_assert(tp_parse_seed("42", &s, err, sizeof err) && s == 42);
-    ck_assert(tp_parse_seed("0x2A", &s, err, sizeof err) && s == 42);
-    ck_assert(tp_parse_seed("18446744073709551615", &s, err, sizeof err) && s == UINT64_MAX);
-    ck_assert(!tp_parse_seed("18446744073709551616", &s, err, sizeof err));
-    ck_assert(!tp_parse_seed("-1", &s, err, sizeof err));
-    ck_assert(!tp_parse_seed("0x", &s, err, sizeof err));
-    ck_assert(!tp_parse_seed("seven", &s, err, sizeof err));
+    ck_assert(tpt_parse_seed("42", &s, err, sizeof err) && s == 42);
+    ck_assert(tpt_parse_seed("0x2A", &s, err, sizeof err) && s == 42);
+    ck_assert(tpt_parse_seed("18446744073709551615", &s, err, sizeof err) && s == UINT64_MAX);
+    ck_assert(!tpt_parse_seed("18446744073709551616", &s, err, sizeof err));
+    ck_assert(!tpt_parse_seed("-1", &s, err, sizeof err));
+    ck_assert(!tpt_parse_seed("0x", &s, err, sizeof err));
+    ck_assert(!tpt_parse_seed("seven", &s, err, sizeof err));
 }
 END_TEST
 
 START_TEST(test_cli_walks_long_short_inline_and_positional_arguments)
 {
     enum { O_LOD = 1, O_OUT, O_JSON };
-    static const tp_cli_option opts[] = {
+    static const tpt_cli_option opts[] = {
         {"lod", 0, true, O_LOD}, {"output", 'o', true, O_OUT}, {"json", 0, false, O_JSON}, {0}};
     char *argv2[] = {"cmd", "--lod=3", "-o", "a.png", "-ob.png", "file", "--json", "--",
                      "--json", NULL};
-    tp_cli cli;
-    tp_cli_init(&cli, "test", 9, argv2);
+    tpt_cli cli;
+    tpt_cli_init(&cli, "test", 9, argv2);
     const char *v;
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_LOD);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), O_LOD);
     ck_assert_str_eq(v, "3");
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_OUT);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), O_OUT);
     ck_assert_str_eq(v, "a.png");
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_OUT);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), O_OUT);
     ck_assert_str_eq(v, "b.png");
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_POSITIONAL);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_POSITIONAL);
     ck_assert_str_eq(v, "file");
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_JSON);
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_POSITIONAL);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), O_JSON);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_POSITIONAL);
     ck_assert_str_eq(v, "--json");
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_END);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_END);
 
     char *bad1[] = {"cmd", "--nope", NULL};
-    tp_cli_init(&cli, "test", 2, bad1);
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    tpt_cli_init(&cli, "test", 2, bad1);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_ERROR);
     char *bad2[] = {"cmd", "--lod", NULL};
-    tp_cli_init(&cli, "test", 2, bad2);
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    tpt_cli_init(&cli, "test", 2, bad2);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_ERROR);
     char *bad3[] = {"cmd", "--json=1", NULL};
-    tp_cli_init(&cli, "test", 2, bad3);
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), TP_CLI_ERROR);
+    tpt_cli_init(&cli, "test", 2, bad3);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), TPT_CLI_ERROR);
     /* A value that looks like an option is still a value: negative regions work. */
     char *neg[] = {"cmd", "--lod", "-8,-8,8,8", NULL};
-    tp_cli_init(&cli, "test", 3, neg);
-    ck_assert_int_eq(tp_cli_next(&cli, opts, &v), O_LOD);
+    tpt_cli_init(&cli, "test", 3, neg);
+    ck_assert_int_eq(tpt_cli_next(&cli, opts, &v), O_LOD);
     ck_assert_str_eq(v, "-8,-8,8,8");
 }
 END_TEST
@@ -217,32 +217,32 @@ END_TEST
 START_TEST(test_commands_answer_help_and_reject_bad_arguments_with_status_2)
 {
     static char out[16384];
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_preview, "preview", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_preview, "preview", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage preview") == out && strstr(out, "Examples:"));
     ck_assert_msg(strstr(out, "row 0 is the north edge") || strstr(out, "Row 0 is the north"),
                   "orientation not documented");
     ck_assert(strstr(out, "snow and ice")); /* the legend */
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", "-h"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", "-h"), 0);
     ck_assert(strstr(out, "usage: terrapage info") == out && strstr(out, "Examples:"));
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage verify") == out && strstr(out, "Examples:"));
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_export, "export", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_export, "export", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage export") == out && strstr(out, "Examples:"));
 
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_preview, "preview", "--region", "abc"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_preview, "preview", "--region", "abc"), 2);
     ck_assert_str_eq(out, "terrapage preview: --region: expected X0,Z0,X1,Z1 (chunk "
                           "coordinates), got \"abc\"\n"
                           "Run 'terrapage preview --help' for usage.\n");
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", "heights"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--lod", "9", "--region", "0,0,1,1"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--seed", "-4"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--bogus"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "stray"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_info, "info"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_verify, "verify", "a.tpk", "b.tpk"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_export, "export"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--layer", "heights"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--lod", "9", "--region", "0,0,1,1"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--seed", "-4"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--bogus"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "stray"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_info, "info"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_verify, "verify", "a.tpk", "b.tpk"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_export, "export"), 2);
     /* A region too big for one picture is refused before any work. */
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--lod", "0", "--region",
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--lod", "0", "--region",
                          "-1000,-1000,1000,1000"),
                      2);
 }
@@ -253,18 +253,18 @@ END_TEST
 START_TEST(test_height_png_reads_back_to_the_generator_codes_with_metre_range)
 {
     tp_world_params w = world_with(42, 33);
-    const tp_region region = {-2, -1, 1, 1}; /* 3 × 2 chunks */
+    const tpt_region region = {-2, -1, 1, 1}; /* 3 × 2 chunks */
     const uint32_t lod = 1, edge = tp_world_lod_edge(&w, lod);
-    tp_field_source src = tp_field_source_generator(&w);
-    tp_render_options opt = {.layer = TP_RENDER_HEIGHT, .region = region, .lod = lod};
-    tp_render_image img;
+    tpt_field_source src = tpt_field_source_generator(&w);
+    tpt_render_options opt = {.layer = TPT_RENDER_HEIGHT, .region = region, .lod = lod};
+    tpt_render_image img;
     char err[512], path[512];
-    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_OK);
+    ck_assert_int_eq(tpt_render(&src, &opt, &img, err, sizeof err), TP_OK);
     ck_assert_uint_eq(img.png.width, 3 * (edge - 1) + 1);
     ck_assert_uint_eq(img.png.height, 2 * (edge - 1) + 1);
     tmp_path(path, sizeof path, "height.png");
-    ck_assert_msg(tp_png_write(path, &img.png, err, sizeof err) == TP_OK, "%s", err);
-    tp_render_image_free(&img);
+    ck_assert_msg(tpt_png_write(path, &img.png, err, sizeof err) == TP_OK, "%s", err);
+    tpt_render_image_free(&img);
 
     png_read_result *p = png_read(path);
     ck_assert_int_eq(p->bit_depth, 16);
@@ -309,16 +309,16 @@ END_TEST
 START_TEST(test_every_layer_renders_identically_twice_and_for_one_or_two_threads)
 {
     tp_world_params w = world_with(7, 33);
-    tp_field_source src = tp_field_source_generator(&w);
-    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
-        tp_render_options opt = {.layer = (tp_render_layer)layer, .region = {-3, -2, 2, 2},
+    tpt_field_source src = tpt_field_source_generator(&w);
+    for (int layer = 0; layer < TPT_RENDER_LAYER_COUNT; layer++) {
+        tpt_render_options opt = {.layer = (tpt_render_layer)layer, .region = {-3, -2, 2, 2},
                                  .lod = 0, .threads = 1};
-        tp_render_image a, b, c;
+        tpt_render_image a, b, c;
         char err[512];
-        ck_assert_int_eq(tp_render(&src, &opt, &a, err, sizeof err), TP_OK);
-        ck_assert_int_eq(tp_render(&src, &opt, &b, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tpt_render(&src, &opt, &a, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tpt_render(&src, &opt, &b, err, sizeof err), TP_OK);
         opt.threads = 2;
-        ck_assert_int_eq(tp_render(&src, &opt, &c, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tpt_render(&src, &opt, &c, err, sizeof err), TP_OK);
         size_t bytes = a.png.row_bytes * a.png.height;
         ck_assert_msg(memcmp(a.pixels, b.pixels, bytes) == 0, "layer %d differs run to run",
                       layer);
@@ -329,17 +329,17 @@ START_TEST(test_every_layer_renders_identically_twice_and_for_one_or_two_threads
         char pa[512], pc[512];
         tmp_path(pa, sizeof pa, "det-a.png");
         tmp_path(pc, sizeof pc, "det-c.png");
-        ck_assert_int_eq(tp_png_write(pa, &a.png, err, sizeof err), TP_OK);
-        ck_assert_int_eq(tp_png_write(pc, &c.png, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tpt_png_write(pa, &a.png, err, sizeof err), TP_OK);
+        ck_assert_int_eq(tpt_png_write(pc, &c.png, err, sizeof err), TP_OK);
         ck_assert_msg(files_identical(pa, pc), "layer %d: PNG files differ", layer);
         png_read_result *p = png_read(pa);
-        ck_assert_str_eq(text_of(p, "terrapage:layer"), tp_render_layer_names[layer]);
+        ck_assert_str_eq(text_of(p, "terrapage:layer"), tpt_render_layer_names[layer]);
         png_read_free(p);
         unlink(pa);
         unlink(pc);
-        tp_render_image_free(&a);
-        tp_render_image_free(&b);
-        tp_render_image_free(&c);
+        tpt_render_image_free(&a);
+        tpt_render_image_free(&b);
+        tpt_render_image_free(&c);
     }
 }
 END_TEST
@@ -347,11 +347,11 @@ END_TEST
 START_TEST(test_png_has_no_time_chunk)
 {
     uint16_t pixels[4] = {1, 2, 3, 4};
-    tp_png_image img = {.width = 2, .height = 2, .channels = 1, .bit_depth = 16,
+    tpt_png_image img = {.width = 2, .height = 2, .channels = 1, .bit_depth = 16,
                         .pixels = pixels, .row_bytes = 4};
     char path[512], err[512];
     tmp_path(path, sizeof path, "notime.png");
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_OK);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_OK);
     size_t n;
     uint8_t *data = read_file(path, &n);
     for (size_t i = 0; i + 4 <= n; i++)
@@ -369,14 +369,14 @@ END_TEST
 START_TEST(test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_nothing)
 {
     uint8_t pixels[3 * 4] = {0};
-    tp_png_image img = {.width = 2, .height = 2, .channels = 3, .bit_depth = 8,
+    tpt_png_image img = {.width = 2, .height = 2, .channels = 3, .bit_depth = 8,
                         .pixels = pixels, .row_bytes = 6};
     char dir[512], path[600], err[1024];
 
     /* A directory that does not exist. */
     tmp_path(dir, sizeof dir, "missing-dir");
     snprintf(path, sizeof path, "%s/out.png", dir);
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_IO);
     ck_assert_msg(strstr(err, path) == err, "message does not start with the path: %s", err);
     ck_assert_msg(strstr(err, strerror(ENOENT)) != NULL, "%s", err);
     ck_assert_int_eq(access(path, F_OK), -1);
@@ -387,7 +387,7 @@ START_TEST(test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_n
     ck_assert(f != NULL);
     fclose(f);
     snprintf(path, sizeof path, "%s/out.png", dir);
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_IO);
     ck_assert_int_eq(access(path, F_OK), -1);
     unlink(dir);
 
@@ -396,7 +396,7 @@ START_TEST(test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_n
         tmp_path(dir, sizeof dir, "read-only");
         ck_assert_int_eq(mkdir(dir, 0555), 0);
         snprintf(path, sizeof path, "%s/out.png", dir);
-        ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_IO);
+        ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_IO);
         ck_assert_msg(strstr(err, strerror(EACCES)) != NULL, "%s", err);
         ck_assert_int_eq(count_entries(dir, "out.png"), 0);
         rmdir(dir);
@@ -406,7 +406,7 @@ START_TEST(test_png_writer_failure_returns_an_error_naming_the_file_and_leaves_n
      * and what was there is untouched. */
     tmp_path(dir, sizeof dir, "target-is-dir");
     ck_assert_int_eq(mkdir(dir, 0755), 0);
-    ck_assert_int_ne(tp_png_write(dir, &img, err, sizeof err), TP_OK);
+    ck_assert_int_ne(tpt_png_write(dir, &img, err, sizeof err), TP_OK);
     char prefix[128];
     const char *base = strrchr(dir, '/') + 1;
     snprintf(prefix, sizeof prefix, "%s.tmp", base);
@@ -423,15 +423,15 @@ START_TEST(test_png_writer_rejects_malformed_image_descriptions)
     uint8_t px[16] = {0};
     char path[512], err[512];
     tmp_path(path, sizeof path, "bad.png");
-    tp_png_image img = {.width = 2, .height = 2, .channels = 5, .bit_depth = 8, .pixels = px,
+    tpt_png_image img = {.width = 2, .height = 2, .channels = 5, .bit_depth = 8, .pixels = px,
                         .row_bytes = 10};
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
     img.channels = 1;
     img.bit_depth = 4;
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
     img.bit_depth = 16;
     img.row_bytes = 3; /* < 2 pixels · 2 bytes */
-    ck_assert_int_eq(tp_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_png_write(path, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
     ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST
@@ -439,23 +439,23 @@ END_TEST
 START_TEST(test_render_refuses_empty_regions_and_lods_out_of_range)
 {
     tp_world_params w = world_with(42, 33);
-    tp_field_source src = tp_field_source_generator(&w);
-    tp_render_image img;
+    tpt_field_source src = tpt_field_source_generator(&w);
+    tpt_render_image img;
     char err[512];
-    tp_render_options opt = {.layer = TP_RENDER_BIOME, .region = {0, 0, 0, 1}};
-    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
-    opt.region = (tp_region){0, 0, 1, 1};
+    tpt_render_options opt = {.layer = TPT_RENDER_BIOME, .region = {0, 0, 0, 1}};
+    ck_assert_int_eq(tpt_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    opt.region = (tpt_region){0, 0, 1, 1};
     opt.lod = tp_world_lod_count(&w);
-    ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
-    tp_render_image_free(&img);
+    ck_assert_int_eq(tpt_render(&src, &opt, &img, err, sizeof err), TP_ERR_INVALID_ARGUMENT);
+    tpt_render_image_free(&img);
     uint32_t wpx, hpx;
-    tp_region huge = {-100000, 0, 100000, 1};
-    ck_assert_int_eq(tp_render_size(&w, &huge, 0, &wpx, &hpx), TP_ERR_OUT_OF_RANGE);
+    tpt_region huge = {-100000, 0, 100000, 1};
+    ck_assert_int_eq(tpt_render_size(&w, &huge, 0, &wpx, &hpx), TP_ERR_OUT_OF_RANGE);
     /* Auto LOD picks the finest level that fits. */
     tp_world_params d = world_with(42, 0);
-    tp_region def = TP_DEFAULT_REGION;
-    ck_assert_uint_eq(tp_render_auto_lod(&d, &def, 2049), 2);
-    ck_assert_uint_eq(tp_render_auto_lod(&d, &def, 8193), 0);
+    tpt_region def = TPT_DEFAULT_REGION;
+    ck_assert_uint_eq(tpt_render_auto_lod(&d, &def, 2049), 2);
+    ck_assert_uint_eq(tpt_render_auto_lod(&d, &def, 8193), 0);
 }
 END_TEST
 
@@ -471,13 +471,13 @@ static tp_result failing_fetch(void *user, int32_t cx, int32_t cz, uint32_t lod,
 START_TEST(test_render_names_the_first_failing_chunk_for_any_thread_count)
 {
     tp_world_params w = world_with(42, 17);
-    tp_field_source src = {&w, failing_fetch, &w};
+    tpt_field_source src = {&w, failing_fetch, &w};
     for (int threads = 1; threads <= 2; threads++) {
-        tp_render_options opt = {.layer = TP_RENDER_HEIGHT, .region = {-2, -2, 3, 3},
+        tpt_render_options opt = {.layer = TPT_RENDER_HEIGHT, .region = {-2, -2, 3, 3},
                                  .threads = threads};
-        tp_render_image img;
+        tpt_render_image img;
         char err[512];
-        ck_assert_int_eq(tp_render(&src, &opt, &img, err, sizeof err), TP_ERR_NOT_FOUND);
+        ck_assert_int_eq(tpt_render(&src, &opt, &img, err, sizeof err), TP_ERR_NOT_FOUND);
         ck_assert_str_eq(err, "chunk (1, 0) at LOD 0: not found");
         ck_assert_ptr_null(img.pixels);
     }
@@ -488,7 +488,7 @@ START_TEST(test_preview_command_writes_the_requested_png)
 {
     char path[512];
     tmp_path(path, sizeof path, "preview-biome.png");
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", "biome", "--region", "-1,-1,1,1",
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--layer", "biome", "--region", "-1,-1,1,1",
                          "--lod", "3", "--seed", "0x2a", "-q", "-o", path),
                      0);
     png_read_result *p = png_read(path);
@@ -506,12 +506,12 @@ START_TEST(test_progress_prints_plain_lines_and_a_summary_off_a_terminal)
 {
     FILE *f = tmpfile();
     ck_assert(f != NULL);
-    tp_progress p;
-    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_AUTO, f);
+    tpt_progress p;
+    tpt_progress_begin(&p, "baking", "chunks", 10, TPT_PROGRESS_AUTO, f);
     for (uint64_t i = 1; i <= 10; i++)
-        tp_progress_update(&p, i);
-    tp_progress_add(&p, 0);
-    tp_progress_end(&p);
+        tpt_progress_update(&p, i);
+    tpt_progress_add(&p, 0);
+    tpt_progress_end(&p);
     rewind(f);
     char buf[512] = "";
     size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -521,9 +521,9 @@ START_TEST(test_progress_prints_plain_lines_and_a_summary_off_a_terminal)
     ck_assert_ptr_null(strchr(buf, '\r')); /* no bar in a file */
 
     f = tmpfile();
-    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_BAR, f);
-    tp_progress_update(&p, 5);
-    tp_progress_end(&p);
+    tpt_progress_begin(&p, "baking", "chunks", 10, TPT_PROGRESS_BAR, f);
+    tpt_progress_update(&p, 5);
+    tpt_progress_end(&p);
     rewind(f);
     n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
@@ -532,9 +532,9 @@ START_TEST(test_progress_prints_plain_lines_and_a_summary_off_a_terminal)
                   buf);
 
     f = tmpfile();
-    tp_progress_begin(&p, "baking", "chunks", 10, TP_PROGRESS_QUIET, f);
-    tp_progress_update(&p, 10);
-    tp_progress_end(&p);
+    tpt_progress_begin(&p, "baking", "chunks", 10, TPT_PROGRESS_QUIET, f);
+    tpt_progress_update(&p, 10);
+    tpt_progress_end(&p);
     ck_assert_int_eq(ftell(f), 0);
     fclose(f);
 }
@@ -543,14 +543,14 @@ END_TEST
 /* ---- page files: info, verify, export ---------------------------------------------- */
 
 /* Bakes a small page file with the real baker (one thread, fast compression). */
-static void bake_small(const char *path, const tp_world_params *w, tp_region region)
+static void bake_small(const char *path, const tp_world_params *w, tpt_region region)
 {
     tp_bake_options o = {0};
     o.world = *w;
     o.region_x0 = region.x0;
     o.region_z0 = region.z0;
-    o.region_width = (uint32_t)tp_region_width(&region);
-    o.region_height = (uint32_t)tp_region_height(&region);
+    o.region_width = (uint32_t)tpt_region_width(&region);
+    o.region_height = (uint32_t)tpt_region_height(&region);
     o.threads = 1;
     o.compression_level = 1;
     ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
@@ -562,18 +562,18 @@ START_TEST(test_export_matches_preview_byte_for_byte_for_every_layer)
     tp_world_params w = world_with(0, 0);
     char tpk[512];
     tmp_path(tpk, sizeof tpk, "default.tpk");
-    bake_small(tpk, &w, (tp_region){-1, -1, 1, 1});
-    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
+    bake_small(tpk, &w, (tpt_region){-1, -1, 1, 1});
+    for (int layer = 0; layer < TPT_RENDER_LAYER_COUNT; layer++) {
         for (int lod = 0; lod <= 4; lod += 2) {
             char a[512], b[512], lod_text[8];
             tmp_path(a, sizeof a, "export.png");
             tmp_path(b, sizeof b, "preview.png");
             snprintf(lod_text, sizeof lod_text, "%d", lod);
-            char *name = (char *)tp_render_layer_names[layer];
-            ck_assert_int_eq(RUN(tp_cmd_export, "export", tpk, "--layer", name, "--lod",
+            char *name = (char *)tpt_render_layer_names[layer];
+            ck_assert_int_eq(RUN(tpt_cmd_export, "export", tpk, "--layer", name, "--lod",
                                  lod_text, "-q", "-o", a),
                              0);
-            ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--layer", name, "--lod", lod_text,
+            ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--layer", name, "--lod", lod_text,
                                  "--region", "-1,-1,1,1", "-q", "-o", b),
                              0);
             ck_assert_msg(files_identical(a, b), "layer %s LOD %d: export and preview differ",
@@ -591,29 +591,29 @@ START_TEST(test_reader_source_renders_the_same_images_as_the_generator_for_any_w
     tp_world_params w = world_with(1234, 33);
     char tpk[512], err[512];
     tmp_path(tpk, sizeof tpk, "small.tpk");
-    bake_small(tpk, &w, (tp_region){-2, -1, 2, 2});
+    bake_small(tpk, &w, (tpt_region){-2, -1, 2, 2});
     tp_reader *reader;
     ck_assert_int_eq(tp_reader_open(tpk, NULL, &reader), TP_OK);
     tp_world_params file_world;
-    ck_assert(tp_worldfile_world("test", tpk, tp_reader_desc(reader), &file_world));
-    tp_reader_source rs;
-    tp_reader_source_init(&rs, reader, &file_world, false);
-    tp_field_source from_file = tp_reader_source_fields(&rs);
-    tp_field_source from_generator = tp_field_source_generator(&w);
-    for (int layer = 0; layer < TP_RENDER_LAYER_COUNT; layer++) {
+    ck_assert(tpt_pagefile_world("test", tpk, tp_reader_desc(reader), &file_world));
+    tpt_reader_source rs;
+    tpt_reader_source_init(&rs, reader, &file_world, false);
+    tpt_field_source from_file = tpt_reader_source_fields(&rs);
+    tpt_field_source from_generator = tpt_field_source_generator(&w);
+    for (int layer = 0; layer < TPT_RENDER_LAYER_COUNT; layer++) {
         for (uint32_t lod = 0; lod < tp_world_lod_count(&w); lod++) {
-            tp_render_options opt = {.layer = (tp_render_layer)layer,
+            tpt_render_options opt = {.layer = (tpt_render_layer)layer,
                                      .region = {-2, -1, 2, 2}, .lod = lod};
-            tp_render_image a, b;
-            ck_assert_msg(tp_render(&from_file, &opt, &a, err, sizeof err) == TP_OK, "%s", err);
-            ck_assert_int_eq(tp_render(&from_generator, &opt, &b, err, sizeof err), TP_OK);
+            tpt_render_image a, b;
+            ck_assert_msg(tpt_render(&from_file, &opt, &a, err, sizeof err) == TP_OK, "%s", err);
+            ck_assert_int_eq(tpt_render(&from_generator, &opt, &b, err, sizeof err), TP_OK);
             ck_assert_int_eq(a.png.text_count, b.png.text_count);
             for (size_t i = 0; i < a.png.text_count; i++)
                 ck_assert_str_eq(a.text_value[i], b.text_value[i]);
             ck_assert_msg(memcmp(a.pixels, b.pixels, a.png.row_bytes * a.png.height) == 0,
                           "layer %d LOD %u differs", layer, lod);
-            tp_render_image_free(&a);
-            tp_render_image_free(&b);
+            tpt_render_image_free(&a);
+            tpt_render_image_free(&b);
         }
     }
     ck_assert_uint_eq(atomic_load(&rs.generated), 0);
@@ -629,18 +629,18 @@ START_TEST(test_export_outside_the_baked_region_fails_unless_fallback_generates_
     tmp_path(tpk, sizeof tpk, "part.tpk");
     tmp_path(a, sizeof a, "fallback.png");
     tmp_path(b, sizeof b, "fallback-preview.png");
-    bake_small(tpk, &w, (tp_region){0, 0, 2, 1});
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", tpk, "--region", "0,0,2,2",
+    bake_small(tpk, &w, (tpt_region){0, 0, 2, 1});
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", tpk, "--region", "0,0,2,2",
                                   "--layer", "height", "-o", a),
                      1);
     ck_assert_msg(strstr(out, "region 0,0,2,2 reaches outside the baked region 0,0,2,1"), "%s",
                   out);
     ck_assert_int_eq(access(a, F_OK), -1);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_export, "export", tpk, "--region", "0,0,2,2",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_export, "export", tpk, "--region", "0,0,2,2",
                                   "--layer", "hillshade", "--lod", "1", "--fallback", "-o", a),
                      0);
     ck_assert_msg(strstr(out, "4 blobs were not in the file and were generated"), "%s", out);
-    ck_assert_int_eq(RUN(tp_cmd_preview, "preview", "--region", "0,0,2,2", "--layer",
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--region", "0,0,2,2", "--layer",
                          "hillshade", "--lod", "1", "-q", "-o", b),
                      0);
     ck_assert(files_identical(a, b));
@@ -674,26 +674,26 @@ START_TEST(test_verify_passes_a_good_file_and_names_each_corrupt_blob)
     char tpk[512], out[65536], png[512];
     tmp_path(tpk, sizeof tpk, "verify.tpk");
     tmp_path(png, sizeof png, "verify.png");
-    bake_small(tpk, &w, (tp_region){-2, -2, 2, 1});
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", tpk), 0);
+    bake_small(tpk, &w, (tpt_region){-2, -2, 2, 1});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk), 0);
     /* 12 chunks · (3 height + 3 biome + 3 mesh + 2 climate) blobs. */
     ck_assert_msg(strstr(out, ": OK: 132 blobs in 12 chunks checked"), "%s", out);
 
     corrupt_blob(tpk, 1, -1, TP_LAYER_HEIGHT, 1);
     corrupt_blob(tpk, -2, 0, TP_LAYER_BIOME, 0);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_verify, "verify", tpk, "-q"), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk, "-q"), 1);
     ck_assert_msg(strstr(out, "chunk (-2, 0) biome LOD 0: checksum mismatch"), "%s", out);
     ck_assert_msg(strstr(out, "chunk (1, -1) height LOD 1: checksum mismatch"), "%s", out);
     /* In chunk order: (1, -1) comes before (-2, 0). */
     ck_assert(strstr(out, "chunk (1, -1)") < strstr(out, "chunk (-2, 0)"));
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", tpk, "--json", "-j", "2"), 1);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "--json", "-j", "2"), 1);
     ck_assert_msg(strstr(out, "\"bad_count\": 2,"), "%s", out);
     ck_assert_msg(strstr(out, "{\"cx\": 1, \"cz\": -1, \"layer\": \"height\", \"lod\": 1, "
                               "\"reason\": \"checksum mismatch"),
                   "%s", out);
 
     /* Export refuses the damaged data and names the chunk. */
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", tpk, "--layer", "height",
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", tpk, "--layer", "height",
                                   "--lod", "1", "-o", png),
                      1);
     ck_assert_msg(strstr(out, "chunk (1, -1) at LOD 1: checksum mismatch"), "%s", out);
@@ -707,8 +707,8 @@ START_TEST(test_info_reports_parameters_and_blob_counts)
     tp_world_params w = world_with(99, 33);
     char tpk[512], out[65536];
     tmp_path(tpk, sizeof tpk, "info.tpk");
-    bake_small(tpk, &w, (tp_region){0, 0, 3, 2});
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk, "--json"), 0);
+    bake_small(tpk, &w, (tpt_region){0, 0, 3, 2});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", tpk, "--json"), 0);
     ck_assert_msg(strstr(out, "\"seed\": 99,"), "%s", out);
     ck_assert_msg(strstr(out, "\"samples_per_edge\": 33,"), "%s", out);
     ck_assert_msg(strstr(out, "\"region\": {\"x0\": 0, \"z0\": 0, \"x1\": 3, \"z1\": 2, "
@@ -718,7 +718,7 @@ START_TEST(test_info_reports_parameters_and_blob_counts)
     /* 6 chunks · (3 height + 3 biome + 3 mesh + 2 climate) blobs. */
     ck_assert_msg(strstr(out, "\"totals\": {\"blobs\": 66,"), "%s", out);
     ck_assert_msg(strstr(out, "\"slope_bitplane_lz4\": "), "%s", out);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", tpk), 0);
     ck_assert_msg(strstr(out, "seed               99"), "%s", out);
     /* Every encoding the baker uses has a name (heights: the default filter). */
     ck_assert_msg(strstr(out, "slope+bitplane+lz4 "), "%s", out);
@@ -735,14 +735,14 @@ START_TEST(test_inspection_commands_name_the_file_and_problem_for_a_non_page_fil
     for (int i = 0; i < 4096; i++)
         fputc("hello world\n"[i % 12], f);
     fclose(f);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_info, "info", path), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_info, "info", path), 1);
     ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_verify, "verify", path), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", path), 1);
     ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_export, "export", path), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", path), 1);
     ck_assert_msg(strstr(out, path) && strstr(out, "bad magic"), "%s", out);
     unlink(path);
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_info, "info", path), 1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_info, "info", path), 1);
     ck_assert_msg(strstr(out, path), "%s", out);
 }
 END_TEST
@@ -754,17 +754,17 @@ START_TEST(test_bake_command_writes_a_file_that_info_and_verify_accept)
     static char out[16384];
     char tpk[512];
     tmp_path(tpk, sizeof tpk, "cmd-bake.tpk");
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--region", "-1,0,2,2",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bake, "bake", "--region", "-1,0,2,2",
                                   "--samples", "33", "--seed", "9", "-q", "--json", "-o", tpk),
                      0);
     ck_assert_msg(strstr(out, "\"chunks\": 6") && strstr(out, "\"layer\": \"height\""), "%s",
                   out);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_info, "info", tpk, "--json"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", tpk, "--json"), 0);
     ck_assert_msg(strstr(out, "\"seed\": 9"), "%s", out);
-    ck_assert_int_eq(RUN(tp_cmd_verify, "verify", tpk, "-q"), 0);
+    ck_assert_int_eq(RUN(tpt_cmd_verify, "verify", tpk, "-q"), 0);
 
     /* The human summary names the file, the chunk count and every layer. */
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--region", "0,0,1,1",
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bake, "bake", "--region", "0,0,1,1",
                                   "--samples", "9", "-o", tpk),
                      0);
     ck_assert_msg(strstr(out, "baked ") && strstr(out, "1 chunks") && strstr(out, "biome"),
@@ -776,22 +776,22 @@ END_TEST
 START_TEST(test_bake_command_answers_help_and_rejects_bad_arguments)
 {
     static char out[16384];
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_bake, "bake", "--help"), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bake, "bake", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage bake") == out && strstr(out, "Examples:"));
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_bake, "bake", "--samples", "100"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bake, "bake", "--samples", "100"), 2);
     ck_assert_msg(strstr(out, "--samples") && strstr(out, "2^n + 1"), "%s", out);
-    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--level", "13"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--threads", "-1"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "--region", "0,0,0,4"), 2);
-    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "world.tpk"), 2); /* the output is -o */
-    ck_assert_int_eq(RUN(tp_cmd_bake, "bake", "-o", ""), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--level", "13"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--threads", "-1"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--region", "0,0,0,4"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "world.tpk"), 2); /* the output is -o */
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "-o", ""), 2);
 }
 END_TEST
 
 START_TEST(test_bake_command_into_a_missing_directory_fails_naming_the_path)
 {
     static char out[16384];
-    ck_assert_int_eq(RUN_CAPTURED(2, out, tp_cmd_bake, "bake", "--region", "0,0,1,1",
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bake, "bake", "--region", "0,0,1,1",
                                   "--samples", "9", "-q", "-o", "/nonexistent-dir/w.tpk"),
                      1);
     ck_assert_msg(strstr(out, "terrapage bake: /nonexistent-dir/w.tpk: ") == out &&
@@ -816,7 +816,7 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
     ck_assert(child >= 0);
     if (child == 0) {
         /* Big enough to take seconds: the signal arrives mid-bake. */
-        int status = RUN(tp_cmd_bake, "bake", "--region", "-64,-64,64,64", "--threads", "1",
+        int status = RUN(tpt_cmd_bake, "bake", "--region", "-64,-64,64,64", "--threads", "1",
                          "-q", "-o", tpk);
         _exit(status);
     }

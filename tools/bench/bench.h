@@ -1,0 +1,56 @@
+/* bench.h — `terrapage bench` and its parts.
+ *
+ * Each part takes the options after its own name (argv[0] is "gen", "bake", …), measures,
+ * and prints a table, or with --json one JSON object; it returns an exit status like a
+ * command (cli_options.h). With --json and `out_json` non-NULL, the part hands its object
+ * back in *out_json instead of printing it: that is how `terrapage bench --json` puts
+ * every part into one object. `terrapage bench` with no part runs them all. Speeds are
+ * medians over repeated runs: machines are shared and noisy.
+ *
+ * Thread rules: one thread; parts keep no state between calls.
+ */
+#ifndef TPT_BENCH_H
+#define TPT_BENCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "terrapage/pagefile.h"
+
+/*! tpt_cmd_bench() : `terrapage bench [PART] [options]`; argv[0] is "bench". */
+int tpt_cmd_bench(int argc, char **argv);
+
+typedef int (*tpt_bench_part)(int argc, char **argv, json_t **out_json);
+
+int tpt_bench_part_gen(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_bake(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
+
+/*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
+ *  `terrapage soak --compare` ends with it. */
+int tpt_bench_pagein(int argc, char **argv);
+
+/* ---- what the parts share -------------------------------------------------------------- */
+
+/*! tpt_bench_open_world() :
+ *  Opens `path` for a benchmark, or, when path is NULL, bakes a 16 × 16-chunk region of
+ *  the default world into /tmp first (the file is unlinked at once; the mapping stays).
+ *  Prints "<command>: <problem>" and returns false on failure. */
+bool tpt_bench_open_world(const char *command, const char *path, tp_reader **out_reader);
+
+/*! tpt_bench_median() : sorts v[0 … n−1] (n ≥ 1) and @return its median. */
+double tpt_bench_median(double *v, int n);
+
+/*! tpt_bench_emit() :
+ *  Finishes a part's --json report: hands `figures` to the caller through `out_json`
+ *  when it is non-NULL, else writes it to stdout and releases it. @return TPT_EXIT_OK,
+ *  or TPT_EXIT_FAILURE when the object could not be built or written. */
+int tpt_bench_emit(json_t *figures, json_t **out_json);
+
+/* Benchmarks add their results here so the compiler cannot drop the measured work. */
+extern volatile uint64_t tpt_bench_sink;
+
+#endif /* TPT_BENCH_H */

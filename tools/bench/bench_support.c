@@ -1,0 +1,60 @@
+/* bench_support.c — what every benchmark part uses: a world to measure, medians, and the
+ * end of a JSON report. */
+#define _POSIX_C_SOURCE 200809L /* getpid */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cli_options.h"
+#include "json_out.h"
+#include "pagefile_open.h"
+#include "terrapage/baker.h"
+
+volatile uint64_t tpt_bench_sink;
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double tpt_bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+bool tpt_bench_open_world(const char *command, const char *path, tp_reader **out_reader)
+{
+    char made[256] = "";
+    if (!path) {
+        snprintf(made, sizeof made, "/tmp/terrapage-bench-%ld.tpk", (long)getpid());
+        tp_bake_options o = {0};
+        o.region_x0 = o.region_z0 = -8;
+        o.region_width = o.region_height = 16;
+        if (tp_bake(made, &o, NULL) != TP_OK) {
+            fprintf(stderr, "%s: baking %s: %s\n", command, made, tp_error_detail());
+            return false;
+        }
+        path = made;
+    }
+    bool opened = tpt_pagefile_open(command, path, out_reader);
+    if (made[0])
+        unlink(made); /* the mapping stays valid */
+    return opened;
+}
+
+int tpt_bench_emit(json_t *figures, json_t **out_json)
+{
+    if (out_json) {
+        *out_json = figures;
+        return figures ? TPT_EXIT_OK : TPT_EXIT_FAILURE;
+    }
+    if (!tpt_json_write(stdout, figures, TPT_JSON_LINES)) {
+        fprintf(stderr, "terrapage bench: could not write the JSON report\n");
+        return TPT_EXIT_FAILURE;
+    }
+    return TPT_EXIT_OK;
+}

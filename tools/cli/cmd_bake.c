@@ -1,0 +1,301 @@
+/* cmd_bake.c — `terrapage bake`: bakes a region of the world into a page file.
+ *
+ * Ctrl-C (SIGINT) and SIGTERM do not kill the process mid-write: they set a flag that the
+ * baker's progress callback reports, the baker stops at the next batch and removes its
+ * temporary files, and any previous file at the output path stays as it was. A signal
+ * that arrives while the finished file is being renamed into place is honoured after
+ * the rename (the bake is complete by then).
+ */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_options.h"
+#include "commands.h"
+#include "json_out.h"
+#include "pagefile_names.h"
+#include "pagefile_open.h"
+#include "progress.h"
+#include "units.h"
+#include "terrapage/baker.h"
+
+enum {
+    OPT_HELP = 1,
+    OPT_OUTPUT,
+    OPT_SEED,
+    OPT_REGION,
+    OPT_SAMPLES,
+    OPT_THREADS,
+    OPT_LEVEL,
+    OPT_QUIET,
+    OPT_JSON,
+    OPT_NO_MESHES,
+};
+
+#define COMMAND "terrapage bake"
+
+static volatile sig_atomic_t g_interrupted;
+
+static void on_signal(int signo)
+{
+    (void)signo;
+    g_interrupted = 1;
+}
+
+typedef struct bake_progress {
+    tpt_progress bar;
+} bake_progress;
+
+static int report_progress(void *user, uint64_t done, uint64_t total)
+{
+    (void)total;
+    bake_progress *p = user;
+    tpt_progress_update(&p->bar, done);
+    return g_interrupted != 0;
+}
+
+static void print_help(void)
+{
+    printf("usage: terrapage bake [-o FILE.tpk] [options]\n"
+           "\n"
+           "Generates every chunk of a region - heights, biomes and a triangle mesh at\n"
+           "every level of detail, temperature and precipitation - and writes them,\n"
+           "compressed and checksummed, into one page file that the runtime streams.\n"
+           "The file is byte-identical for any number of threads. It is written to a\n"
+           "temporary file and renamed into place at the end, so an interrupted or\n"
+           "failed bake leaves any previous file untouched.\n"
+           "\n"
+           "Options:\n"
+           "  -o, --output FILE     the page file to write (default: world.tpk)\n"
+           "  -s, --seed N          world seed, decimal or 0x hex; 0 selects the default\n"
+           "                        (default: 42)\n"
+           "      --region X0,Z0,X1,Z1\n"
+           "                        chunks to bake, half-open (default: -32,-32,32,32,\n"
+           "                        the 64 x 64 chunks around the origin)\n"
+           "      --samples N       height samples per chunk edge, 2^n + 1 from 9 to 1025\n"
+           "                        (default: 129)\n"
+           "  -j, --threads N       worker threads (default: 0, every core)\n"
+           "      --level N         compression: 1-12 LZ4HC levels (smaller, slower bake),\n"
+           "                        -1 to -64 fast LZ4 (default: %d); decoding speed is\n"
+           "                        about the same for every level\n"
+           "      --no-meshes       leave out the mesh layer (a smaller file, a faster bake;\n"
+           "                        the runtime then hands out height grids without meshes)\n"
+           "  -q, --quiet           no progress and no summary\n"
+           "      --json            print the summary as one JSON object on stdout\n"
+           "  -h, --help            show this help\n"
+           "\n"
+           "Progress goes to stderr: a bar on a terminal, a line every few seconds\n"
+           "otherwise.\n"
+           "\n"
+           "Examples:\n"
+           "  terrapage bake -o world.tpk\n"
+           "  terrapage bake --seed 7 --region 0,0,16,16 -o small.tpk\n"
+           "  terrapage bake --threads 1 --level 12 -o world.tpk\n",
+           TP_DEFAULT_COMPRESSION_LEVEL);
+}
+
+static void print_summary(const char *path, const tp_bake_stats *s)
+{
+    char size[32];
+    tpt_format_bytes(s->file_bytes, size, sizeof size);
+    printf("baked %s: %llu chunks, %s in %.1f s (%.0f chunks/s on %u threads)\n", path,
+           (unsigned long long)s->chunks, size, s->seconds,
+           s->seconds > 0 ? (double)s->chunks / s->seconds : 0.0, s->threads);
+    printf("  %-14s %5s %12s %12s %7s\n", "layer", "LODs", "stored", "raw", "ratio");
+    for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
+        uint64_t stored, raw;
+        uint32_t lods = tp_bake_stats_layer_total(s, layer, &stored, &raw);
+        if (!lods)
+            continue;
+        char a[32], b[32], name[32];
+        tpt_format_bytes(stored, a, sizeof a);
+        tpt_format_bytes(raw, b, sizeof b);
+        printf("  %-14s %5u %12s %12s %6.2fx\n",
+               tpt_layer_name(layer, name, sizeof name), lods, a, b,
+               stored ? (double)raw / (double)stored : 0.0);
+    }
+}
+
+static json_t *bake_json(const char *path, const tp_bake_stats *s)
+{
+    json_t *layers = json_array();
+    for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
+        for (uint32_t lod = 0; lod < TP_MAX_LODS; lod++) {
+            const tp_bake_layer_stats *ls = &s->layers[layer][lod];
+            if (!ls->blobs)
+                continue;
+            char name[32];
+            json_array_append_new(layers,
+                                  json_pack("{s:s, s:i, s:o, s:o, s:o}",
+                                            "layer", tpt_layer_name(layer, name, sizeof name),
+                                            "lod", (int)lod,
+                                            "blobs", tpt_json_u64(ls->blobs),
+                                            "stored_bytes", tpt_json_u64(ls->stored_bytes),
+                                            "raw_bytes", tpt_json_u64(ls->raw_bytes)));
+        }
+    }
+    return json_pack("{s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}",
+                     "file", tpt_json_text(path),
+                     "chunks", tpt_json_u64(s->chunks),
+                     "file_bytes", tpt_json_u64(s->file_bytes),
+                     "threads", (int)s->threads,
+                     "seconds", tpt_json_real(s->seconds, 3),
+                     "generate_seconds", tpt_json_real(s->generate_seconds, 3),
+                     "mesh_seconds", tpt_json_real(s->mesh_seconds, 3),
+                     "encode_seconds", tpt_json_real(s->encode_seconds, 3),
+                     "layers", layers);
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+typedef struct bake_args {
+    tp_bake_options options; /* the world, threads, level, flags (region and progress
+                                are filled in before the bake) */
+    tpt_region region;
+    const char *path;
+    bool quiet, json;
+} bake_args;
+
+/* Handles one option. @return false when its value was wrong (already reported). */
+static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
+{
+    int64_t number;
+    tp_bake_options *o = &a->options;
+    switch (id) {
+    case OPT_OUTPUT: a->path = value; return true;
+    case OPT_SEED: return tpt_cli_seed(cli, value, &o->world.seed);
+    case OPT_REGION: return tpt_cli_region(cli, value, &a->region);
+    case OPT_SAMPLES:
+        if (!tpt_cli_int(cli, value, 9, 1025, &number))
+            return false;
+        if (((number - 1) & (number - 2)) != 0) {
+            tpt_cli_error(cli, "--samples: %lld is not 2^n + 1 (9, 17, 33, 65, 129, 257, 513 "
+                               "or 1025)", (long long)number);
+            return false;
+        }
+        o->world.samples_per_edge = (uint32_t)number;
+        return true;
+    case OPT_THREADS:
+        if (!tpt_cli_int(cli, value, 0, 1024, &number))
+            return false;
+        o->threads = (uint32_t)number;
+        return true;
+    case OPT_LEVEL:
+        if (!tpt_cli_int(cli, value, -64, 12, &number))
+            return false;
+        o->compression_level = (int)number;
+        return true;
+    case OPT_QUIET: a->quiet = true; return true;
+    case OPT_JSON: a->json = true; return true;
+    case OPT_NO_MESHES: o->flags |= TP_BAKE_NO_MESHES; return true;
+    default: return true;
+    }
+}
+
+/* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
+static int parse_options(int argc, char **argv, bake_args *a)
+{
+    static const tpt_cli_option options[] = {
+        {"help", 'h', false, OPT_HELP},
+        {"output", 'o', true, OPT_OUTPUT},
+        {"seed", 's', true, OPT_SEED},
+        {"region", 0, true, OPT_REGION},
+        {"samples", 0, true, OPT_SAMPLES},
+        {"threads", 'j', true, OPT_THREADS},
+        {"level", 0, true, OPT_LEVEL},
+        {"quiet", 'q', false, OPT_QUIET},
+        {"json", 0, false, OPT_JSON},
+        {"no-meshes", 0, false, OPT_NO_MESHES},
+        {0},
+    };
+    tpt_cli cli;
+    tpt_cli_init(&cli, COMMAND, argc, argv);
+    *a = (bake_args){.region = TPT_DEFAULT_REGION, .path = "world.tpk"};
+    bool help = false;
+    const char *value;
+    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+        if (id == TPT_CLI_ERROR)
+            return TPT_EXIT_USAGE;
+        if (id == TPT_CLI_POSITIONAL)
+            return tpt_cli_error(&cli, "unexpected argument '%s' (the output is -o FILE)",
+                                 value);
+        if (id == OPT_HELP)
+            help = true;
+        else if (!take_option(&cli, id, value, a))
+            return TPT_EXIT_USAGE;
+    }
+    if (help) {
+        print_help();
+        return TPT_EXIT_OK;
+    }
+    if (!*a->path)
+        return tpt_cli_error(&cli, "--output: empty file name");
+    return TPT_CLI_PROCEED;
+}
+
+/* The bake, with SIGINT and SIGTERM turned into a request to stop (see the top). */
+static tp_result bake_interruptibly(bake_args *a, tp_bake_stats *stats)
+{
+    tp_bake_options *o = &a->options;
+    o->region_x0 = a->region.x0;
+    o->region_z0 = a->region.z0;
+    o->region_width = (uint32_t)tpt_region_width(&a->region);
+    o->region_height = (uint32_t)tpt_region_height(&a->region);
+    bake_progress progress;
+    tpt_progress_begin(&progress.bar, "baking", "chunks",
+                       (uint64_t)o->region_width * o->region_height,
+                       a->quiet ? TPT_PROGRESS_QUIET : TPT_PROGRESS_AUTO, stderr);
+    o->progress = report_progress;
+    o->progress_user = &progress;
+
+    struct sigaction action, old_int, old_term;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    g_interrupted = 0;
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_bake(a->path, o, stats);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    tpt_progress_abandon(&progress.bar);
+    o->progress = NULL;
+    o->progress_user = NULL;
+    return res;
+}
+
+int tpt_cmd_bake(int argc, char **argv)
+{
+    bake_args a;
+    int status = parse_options(argc, argv, &a);
+    if (status != TPT_CLI_PROCEED)
+        return status;
+    tp_bake_stats stats;
+    tp_result res = bake_interruptibly(&a, &stats);
+    if (res == TP_ERR_CANCELLED) {
+        fprintf(stderr, "%s: interrupted; %s was not written (any previous file is "
+                        "unchanged)\n", COMMAND, a.path);
+        return TPT_EXIT_FAILURE;
+    }
+    if (res != TP_OK) {
+        char problem[768];
+        tpt_pagefile_problem(res, a.path, problem, sizeof problem);
+        fprintf(stderr, "%s: %s: %s\n", COMMAND, a.path, problem);
+        return TPT_EXIT_FAILURE;
+    }
+    status = TPT_EXIT_OK;
+    if (a.json && !tpt_json_write(stdout, bake_json(a.path, &stats), TPT_JSON_LINES)) {
+        fprintf(stderr, "%s: could not write the JSON report\n", COMMAND);
+        status = TPT_EXIT_FAILURE;
+    } else if (!a.json && !a.quiet) {
+        print_summary(a.path, &stats);
+    }
+    if (g_interrupted) {
+        fprintf(stderr, "%s: interrupted after the file was complete; %s is whole\n", COMMAND,
+                a.path);
+        return TPT_EXIT_FAILURE;
+    }
+    return status;
+}

@@ -1,0 +1,53 @@
+/* pagefile_open.h — opening a page file for a tool, and the messages when that fails:
+ * the reader's result with its detail, the world the file was baked from (checked
+ * against the file's header), its region and its layer table.
+ *
+ *   tp_reader *reader;
+ *   if (!tpt_pagefile_open("terrapage info", path, &reader))
+ *       return TPT_EXIT_FAILURE;                 // "terrapage info: x.tpk: bad magic"
+ *   tp_world_params world;
+ *   if (!tpt_pagefile_world("terrapage info", path, tp_reader_desc(reader), &world)) ...
+ *
+ * Every message goes to stderr as "<command>: <path>: <problem>". Thread rules: any
+ * thread; the failure detail these read is the calling thread's.
+ */
+#ifndef TPT_PAGEFILE_OPEN_H
+#define TPT_PAGEFILE_OPEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "region.h"
+#include "terrapage/pagefile.h"
+#include "terrapage/world.h"
+
+/*! tpt_pagefile_clear_detail() :
+ *  Forgets the thread's previous failure detail, so the next message only carries the
+ *  detail of the call that failed (tp_error_detail() is not cleared by successes). */
+void tpt_pagefile_clear_detail(void);
+
+/*! tpt_pagefile_problem() :
+ *  Writes "<result text>" plus the thread's failure detail, if any, into buf, dropping a
+ *  leading "<path>: " from the detail since the caller names the file itself. */
+void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t buf_size);
+
+/*! tpt_pagefile_open() :
+ *  Opens a page file, or prints "<command>: <path>: <problem>" and returns false (with
+ *  *out_reader NULL). */
+bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_reader);
+
+/*! tpt_pagefile_world() :
+ *  The generator parameters a file was baked with, checked against the file's own
+ *  header (samples per edge, chunk size, height quantisation). Prints the problem and
+ *  returns false if they cannot be read or disagree. */
+bool tpt_pagefile_world(const char *command, const char *path, const tp_file_desc *desc,
+                        tp_world_params *out_world);
+
+/*! tpt_pagefile_region() : the baked region as a tpt_region (half-open). */
+tpt_region tpt_pagefile_region(const tp_file_desc *desc);
+
+/*! tpt_pagefile_layer() : @return the layer-table entry of a layer id, or NULL. */
+const tp_layer_desc *tpt_pagefile_layer(const tp_file_desc *desc, uint32_t layer_id);
+
+#endif /* TPT_PAGEFILE_OPEN_H */
