@@ -13,6 +13,8 @@
 #include "terrapage/baker.h"
 #include "terrapage/page.h"
 
+#include <xxhash.h>
+
 /* A small world with meshes: 33 samples per edge (LODs 33, 17, 9), 4 x 3 chunks. */
 #define X0 (-2)
 #define Z0 1
@@ -216,6 +218,17 @@ START_TEST(test_a_file_of_another_generator_version_reads_but_never_generates)
     tp_page_layout L;
     ck_assert_int_eq(tp_page_layout_from_file(&d, &L), TP_ERR_UNSUPPORTED_VERSION);
     ck_assert_uint_eq(L.generator_version, TP_GENERATOR_VERSION + 1);
+    /* As an older generator writes it: its own version inside the parameter blob too,
+     * hashed as stored. */
+    uint8_t blob[TP_WORLD_PARAMS_BLOB_SIZE];
+    memcpy(blob, d.params_blob, sizeof blob);
+    blob[4] ^= 0x7;
+    d.params_blob = blob;
+    d.params_hash = XXH3_64bits(blob, sizeof blob);
+    ck_assert_int_eq(tp_page_layout_from_file(&d, &L), TP_ERR_UNSUPPORTED_VERSION);
+    d.generator_version = TP_GENERATOR_VERSION; /* now the blob is not this generator's */
+    ck_assert_int_eq(tp_page_layout_from_file(&d, &L), TP_ERR_CORRUPT);
+    d.generator_version = TP_GENERATOR_VERSION + 1;
     page_buffers b;
     buffers_init(&b, &L);
     tp_page_source src;

@@ -594,10 +594,10 @@ START_TEST(test_reader_source_renders_the_same_images_as_the_generator_for_any_w
     bake_small(tpk, &w, (tpt_region){-2, -1, 2, 2});
     tp_reader *reader;
     ck_assert_int_eq(tp_reader_open(tpk, NULL, &reader), TP_OK);
-    tp_world_params file_world;
-    ck_assert(tpt_pagefile_world("test", tpk, tp_reader_desc(reader), &file_world));
+    tp_page_layout file_layout;
+    ck_assert(tpt_pagefile_layout("test", tpk, tp_reader_desc(reader), NULL, &file_layout));
     tpt_reader_source rs;
-    tpt_reader_source_init(&rs, reader, &file_world, false);
+    tpt_reader_source_init(&rs, reader, &file_layout, false);
     tpt_field_source from_file = tpt_reader_source_fields(&rs);
     tpt_field_source from_generator = tpt_field_source_generator(&w);
     for (int layer = 0; layer < TPT_RENDER_LAYER_COUNT; layer++) {

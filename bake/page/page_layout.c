@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "terrapage/mesh.h"
 
 /* Which grid a part lives on. */
@@ -100,12 +102,22 @@ tp_result tp_page_layout_from_file(const tp_file_desc *d, tp_page_layout *out_la
                              "the world parameters stored in the file do not resolve "
                              "(generator version %u; this build generates version %u)",
                              d->generator_version, TP_GENERATOR_VERSION);
-    if (tp_world_params_hash(&world) != d->params_hash)
+    /* The hash covers the stored bytes, whichever generator wrote them; a blob of this
+     * generator must also be the canonical serialisation of what it resolves to. */
+    uint64_t stored_hash = XXH3_64bits(d->params_blob, d->params_blob_size);
+    if (stored_hash != d->params_hash)
         return tp__error_set(TP_ERR_CORRUPT,
                              "header params hash %016llx is not the hash of the stored "
                              "parameters (%016llx)",
-                             (unsigned long long)d->params_hash,
-                             (unsigned long long)tp_world_params_hash(&world));
+                             (unsigned long long)d->params_hash, (unsigned long long)stored_hash);
+    uint8_t canonical[TP_WORLD_PARAMS_BLOB_SIZE];
+    tp_world_params_serialize(&world, canonical);
+    if (d->generator_version == TP_GENERATOR_VERSION &&
+        (d->params_blob_size != sizeof canonical ||
+         memcmp(canonical, d->params_blob, sizeof canonical) != 0))
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "the stored parameters are not this generator's canonical form "
+                             "of the world they describe");
     if (d->seed != world.seed)
         return tp__error_set(TP_ERR_CORRUPT,
                              "header seed %llu disagrees with the parameters' seed %llu",

@@ -14,6 +14,7 @@
 #include "json_out.h"
 #include "pagefile_open.h"
 #include "terrapage/mesh.h"
+#include "terrapage/page.h"
 
 enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_CHUNKS, OPT_LOD, OPT_NO_MESH };
 
@@ -44,8 +45,10 @@ typedef struct chunk_buffers {
     uint16_t *heights_ref; /* the file's data, to check generation gives the same bytes */
     uint8_t *biomes_ref;
     /* Meshes (files with the mesh layer). */
-    uint8_t *mesh_raw, *mesh_raw_ref, *mesh_scratch;
-    size_t mesh_raw_cap, mesh_scratch_size;
+    uint8_t *mesh_raw, *mesh_raw_ref;
+    size_t mesh_raw_cap;
+    void *page_scratch; /* tp_page_scratch_size() at LOD 0 */
+    size_t page_scratch_size;
     tp_mesh_vertex *vertices;
     uint16_t *indices;
     uint32_t max_vertices, max_indices;
@@ -59,69 +62,58 @@ typedef struct lod_figures {
     double file_us, generate_us; /* all layers */
 } lod_figures;
 
-/* The grid layers a page-in of `lod` decodes: heights and biomes of that LOD, and the
- * climate grids (stored at LOD 0 only) with LOD 0, as the runtime's fine pages carry them. */
-static tp_result page_in_grids(const tp_reader *r, int32_t cx, int32_t cz, uint32_t lod,
-                               const chunk_buffers *b, size_t grid, size_t climate)
+/* The grids a page-in of `lod` decodes: heights and biomes of that LOD, and the climate
+ * grids (stored at LOD 0 only) with LOD 0. */
+static tp_page grid_page(const chunk_buffers *b, uint32_t lod)
 {
-    tp_blob_ref ref;
-    tp_result res;
-    if ((res = tp_reader_find(r, cx, cz, TP_LAYER_HEIGHT, lod, &ref)) != TP_OK ||
-        (res = tp_reader_decode(r, &ref, b->heights, grid * sizeof *b->heights)) != TP_OK)
-        return res;
-    if ((res = tp_reader_find(r, cx, cz, TP_LAYER_BIOME, lod, &ref)) != TP_OK ||
-        (res = tp_reader_decode(r, &ref, b->biomes, grid)) != TP_OK)
-        return res;
-    if (lod == 0) {
-        if ((res = tp_reader_find(r, cx, cz, TP_LAYER_TEMPERATURE, 0, &ref)) != TP_OK ||
-            (res = tp_reader_decode(r, &ref, b->temperature,
-                                    climate * sizeof *b->temperature)) != TP_OK)
-            return res;
-        if ((res = tp_reader_find(r, cx, cz, TP_LAYER_PRECIPITATION, 0, &ref)) != TP_OK ||
-            (res = tp_reader_decode(r, &ref, b->precipitation,
-                                    climate * sizeof *b->precipitation)) != TP_OK)
-            return res;
-    }
-    return TP_OK;
+    return (tp_page){.heights = b->heights, .biomes = b->biomes,
+                     .temperature_cc = lod == 0 ? b->temperature : NULL,
+                     .precipitation_mm = lod == 0 ? b->precipitation : NULL};
+}
+
+static tp_result page_in_grids(const tp_page_layout *L, const tp_reader *r, int32_t cx,
+                               int32_t cz, uint32_t lod, const chunk_buffers *b)
+{
+    tp_page page = grid_page(b, lod);
+    return tp_page_read(L, r, cx, cz, lod, b->page_scratch, b->page_scratch_size, &page);
 }
 
 /* The mesh of a page-in: the blob's LZ4 and checksum, then the mesh decoder, ready to
  * upload, as the runtime's workers do. */
-static tp_result page_in_mesh(const tp_reader *r, int32_t cx, int32_t cz, uint32_t lod,
-                              const chunk_buffers *b, size_t *out_raw)
+static tp_result page_in_mesh(const tp_page_layout *L, const tp_reader *r, int32_t cx,
+                              int32_t cz, uint32_t lod, const chunk_buffers *b, size_t *out_raw)
 {
-    tp_blob_ref ref;
+    tp_page page = {.mesh = b->mesh_raw};
     tp_mesh mesh;
     tp_result res;
-    if ((res = tp_reader_find(r, cx, cz, TP_LAYER_MESH, lod, &ref)) != TP_OK ||
-        (res = tp_reader_decode(r, &ref, b->mesh_raw, b->mesh_raw_cap)) != TP_OK ||
-        (res = tp_mesh_decode(b->mesh_raw, ref.raw_size, b->vertices, b->max_vertices,
+    if ((res = tp_page_read(L, r, cx, cz, lod, b->page_scratch, b->page_scratch_size,
+                            &page)) != TP_OK ||
+        (res = tp_mesh_decode(b->mesh_raw, page.mesh_size, b->vertices, b->max_vertices,
                               b->indices, b->max_indices, &mesh)) != TP_OK)
         return res;
-    *out_raw = ref.raw_size;
+    *out_raw = page.mesh_size;
     return TP_OK;
 }
 
-static void generate_grids(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod,
+static void generate_grids(const tp_page_layout *L, int32_t cx, int32_t cz, uint32_t lod,
                            const chunk_buffers *b)
 {
-    tp_chunk_fields f = {b->heights, b->biomes, lod == 0 ? b->temperature : NULL,
-                         lod == 0 ? b->precipitation : NULL};
-    tp_generate_chunk(w, cx, cz, lod, &f);
+    tp_page page = grid_page(b, lod);
+    tp_page_generate(L, cx, cz, lod, NULL, NULL, 0, &page);
 }
 
-/* The fallback's mesh from the LOD's grid in b->heights (the runtime passes the LOD-0
- * grid as well at LOD 0, for the exact error record), then decoded like a file's. */
-static tp_result generate_mesh(const tp_world_params *w, int32_t cx, int32_t cz, uint32_t lod,
+/* The fallback's mesh from the LOD's grid in b->heights, then decoded like a file's. */
+static tp_result generate_mesh(const tp_page_layout *L, int32_t cx, int32_t cz, uint32_t lod,
                                const chunk_buffers *b, size_t *out_raw)
 {
+    tp_page page = {.heights = b->heights, .mesh = b->mesh_raw};
     tp_mesh mesh;
-    tp_result res = tp_mesh_generate_chunk_blob(
-        w, cx, cz, lod, b->heights, lod == 0 ? b->heights : NULL, b->mesh_scratch,
-        b->mesh_scratch_size, b->mesh_raw, b->mesh_raw_cap, out_raw, NULL);
+    tp_result res = tp_page_generate_mesh(L, cx, cz, lod, NULL, b->page_scratch,
+                                          b->page_scratch_size, &page);
     if (res == TP_OK)
-        res = tp_mesh_decode(b->mesh_raw, *out_raw, b->vertices, b->max_vertices, b->indices,
-                             b->max_indices, &mesh);
+        res = tp_mesh_decode(b->mesh_raw, page.mesh_size, b->vertices, b->max_vertices,
+                             b->indices, b->max_indices, &mesh);
+    *out_raw = page.mesh_size;
     return res;
 }
 
@@ -134,19 +126,19 @@ static void report_failure(const char *path, int32_t cx, int32_t cz, uint32_t lo
             problem);
 }
 
-static int measure_lod(const char *path, const tp_reader *r, const tp_world_params *w,
+static int measure_lod(const char *path, const tp_reader *r, const tp_page_layout *L,
                        const int32_t *cxs, const int32_t *czs, int chunks, int runs,
                        uint32_t lod, bool mesh, const chunk_buffers *b, lod_figures *out)
 {
-    const uint32_t edge = tp_world_lod_edge(w, lod), ce = tp_world_climate_edge(w);
-    const size_t grid = (size_t)edge * edge, climate = (size_t)ce * ce;
+    const uint32_t edge = L->edge[lod];
+    const size_t grid = (size_t)edge * edge;
     double file_g[100], gen_g[100], file_m[100], gen_m[100], file_t[100], gen_t[100];
     size_t raw = 0, raw_ref = 0;
 
     /* Warm-up and check: every page is touched once (mapped, in the page cache), and the
      * file's bytes must equal a fresh generation, or the comparison would be unfair. */
     for (int i = 0; i < chunks; i++) {
-        tp_result res = page_in_grids(r, cxs[i], czs[i], lod, b, grid, climate);
+        tp_result res = page_in_grids(L, r, cxs[i], czs[i], lod, b);
         if (res != TP_OK) {
             report_failure(path, cxs[i], czs[i], lod, "grids", res);
             return 0;
@@ -154,17 +146,17 @@ static int measure_lod(const char *path, const tp_reader *r, const tp_world_para
         memcpy(b->heights_ref, b->heights, grid * sizeof *b->heights);
         memcpy(b->biomes_ref, b->biomes, grid);
         if (mesh) {
-            if ((res = page_in_mesh(r, cxs[i], czs[i], lod, b, &raw_ref)) != TP_OK) {
+            if ((res = page_in_mesh(L, r, cxs[i], czs[i], lod, b, &raw_ref)) != TP_OK) {
                 report_failure(path, cxs[i], czs[i], lod, "mesh", res);
                 return 0;
             }
             memcpy(b->mesh_raw_ref, b->mesh_raw, raw_ref);
         }
-        generate_grids(w, cxs[i], czs[i], lod, b);
+        generate_grids(L, cxs[i], czs[i], lod, b);
         bool same = memcmp(b->heights_ref, b->heights, grid * sizeof *b->heights) == 0 &&
                     memcmp(b->biomes_ref, b->biomes, grid) == 0;
         if (same && mesh) {
-            tp_result gr = generate_mesh(w, cxs[i], czs[i], lod, b, &raw);
+            tp_result gr = generate_mesh(L, cxs[i], czs[i], lod, b, &raw);
             if (gr != TP_OK) {
                 report_failure(path, cxs[i], czs[i], lod, "generated mesh", gr);
                 return 0;
@@ -186,20 +178,20 @@ static int measure_lod(const char *path, const tp_reader *r, const tp_world_para
     for (int run = 0; run < runs; run++) {
         double t0 = thread_cpu_s();
         for (int i = 0; i < chunks; i++)
-            page_in_grids(r, cxs[i], czs[i], lod, b, grid, climate);
+            page_in_grids(L, r, cxs[i], czs[i], lod, b);
         double t1 = thread_cpu_s();
         if (mesh)
             for (int i = 0; i < chunks; i++)
-                page_in_mesh(r, cxs[i], czs[i], lod, b, &raw);
+                page_in_mesh(L, r, cxs[i], czs[i], lod, b, &raw);
         double t2 = thread_cpu_s();
         tpt_bench_sink += b->heights[run % grid];
         double g = 0.0, m = 0.0;
         for (int i = 0; i < chunks; i++) {
             double a = thread_cpu_s();
-            generate_grids(w, cxs[i], czs[i], lod, b);
+            generate_grids(L, cxs[i], czs[i], lod, b);
             double c = thread_cpu_s();
             if (mesh)
-                generate_mesh(w, cxs[i], czs[i], lod, b, &raw);
+                generate_mesh(L, cxs[i], czs[i], lod, b, &raw);
             g += c - a;
             m += thread_cpu_s() - c;
         }
@@ -303,16 +295,16 @@ static void buffers_free(chunk_buffers *b)
 {
     free(b->heights), free(b->biomes), free(b->temperature), free(b->precipitation);
     free(b->heights_ref), free(b->biomes_ref);
-    free(b->mesh_raw), free(b->mesh_raw_ref), free(b->mesh_scratch);
+    free(b->mesh_raw), free(b->mesh_raw_ref), free(b->page_scratch);
     free(b->vertices), free(b->indices);
     memset(b, 0, sizeof *b);
 }
 
 /* Buffers for the largest LOD (LOD 0 needs the most of everything; the same buffers serve
  * every LOD); mesh buffers only with `mesh`. @return false when out of memory. */
-static bool buffers_init(chunk_buffers *b, const tp_world_params *world, bool mesh)
+static bool buffers_init(chunk_buffers *b, const tp_page_layout *L, bool mesh)
 {
-    const uint32_t e0 = tp_world_lod_edge(world, 0), ce = tp_world_climate_edge(world);
+    const uint32_t e0 = L->edge[0], ce = L->climate_edge;
     *b = (chunk_buffers){
         .heights = malloc(sizeof *b->heights * e0 * e0),
         .biomes = malloc((size_t)e0 * e0),
@@ -320,20 +312,19 @@ static bool buffers_init(chunk_buffers *b, const tp_world_params *world, bool me
         .precipitation = malloc(sizeof *b->precipitation * ce * ce),
         .heights_ref = malloc(sizeof *b->heights_ref * e0 * e0),
         .biomes_ref = malloc((size_t)e0 * e0),
+        .page_scratch_size = tp_page_scratch_size(L, 0),
     };
+    b->page_scratch = malloc(b->page_scratch_size);
     bool ok = b->heights && b->biomes && b->temperature && b->precipitation &&
-              b->heights_ref && b->biomes_ref;
+              b->heights_ref && b->biomes_ref && b->page_scratch;
     if (mesh) {
-        b->mesh_raw_cap = tp_mesh_chunk_blob_bound(world, 0);
-        b->mesh_scratch_size = tp_mesh_chunk_blob_scratch_size(world, 0);
+        b->mesh_raw_cap = tp_page_mesh_capacity(L, 0);
         tp_mesh_build_bound(e0, &b->max_vertices, &b->max_indices);
         b->mesh_raw = malloc(b->mesh_raw_cap);
         b->mesh_raw_ref = malloc(b->mesh_raw_cap);
-        b->mesh_scratch = malloc(b->mesh_scratch_size);
         b->vertices = malloc(sizeof *b->vertices * b->max_vertices);
         b->indices = malloc(sizeof *b->indices * b->max_indices);
-        ok = ok && b->mesh_raw && b->mesh_raw_ref && b->mesh_scratch && b->vertices &&
-             b->indices;
+        ok = ok && b->mesh_raw && b->mesh_raw_ref && b->vertices && b->indices;
     }
     return ok;
 }
@@ -362,19 +353,18 @@ typedef struct pagein_figures {
 } pagein_figures;
 
 /* Every LOD asked for, on the same chunks. @return an exit status. */
-static int measure(const pagein_options *o, const tp_reader *r, const tp_world_params *world,
+static int measure(const pagein_options *o, const tp_reader *r, const tp_page_layout *L,
                    pagein_figures *f)
 {
     const tp_file_desc *d = tp_reader_desc(r);
-    const uint32_t lod_count = tp_world_lod_count(world);
+    const uint32_t lod_count = L->lod_count;
     const uint64_t region = (uint64_t)d->region_width * d->region_height;
     f->chunks = (uint64_t)o->chunks > region ? (int64_t)region : o->chunks;
-    const tp_layer_desc *mesh_layer = tpt_pagefile_layer(d, TP_LAYER_MESH);
-    f->mesh = o->mesh && mesh_layer;
+    f->mesh = o->mesh && (L->flags & TP_PAGE_MESHES);
     int32_t *cxs = malloc(sizeof *cxs * (size_t)f->chunks);
     int32_t *czs = malloc(sizeof *czs * (size_t)f->chunks);
     chunk_buffers b;
-    bool buffers = buffers_init(&b, world, f->mesh);
+    bool buffers = buffers_init(&b, L, f->mesh);
     int status = TPT_EXIT_FAILURE;
     if (!cxs || !czs || !buffers) {
         fprintf(stderr, "%s: out of memory\n", COMMAND);
@@ -384,8 +374,8 @@ static int measure(const pagein_options *o, const tp_reader *r, const tp_world_p
     for (uint32_t lod = 0; lod < lod_count; lod++) {
         if (o->only_lod >= 0 && lod != (uint32_t)o->only_lod)
             continue;
-        bool mesh = f->mesh && lod < mesh_layer->lod_count;
-        if (!measure_lod(o->path, r, world, cxs, czs, (int)f->chunks, (int)o->runs, lod, mesh,
+        bool mesh = f->mesh; /* the file check saw meshes at every LOD */
+        if (!measure_lod(o->path, r, L, cxs, czs, (int)f->chunks, (int)o->runs, lod, mesh,
                          &b, &f->lod[f->lods]))
             goto done;
         f->lods++;
@@ -467,19 +457,20 @@ int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json)
     tp_reader *r;
     if (!tpt_bench_open_world(COMMAND, o.path, &r))
         return TPT_EXIT_FAILURE;
-    tp_world_params world;
-    if (!tpt_pagefile_world(COMMAND, o.path, tp_reader_desc(r), &world)) {
+    tp_page_layout layout;
+    if (!tpt_pagefile_layout(COMMAND, o.path, tp_reader_desc(r), "the comparison with generation",
+                             &layout)) {
         tp_reader_close(r);
         return TPT_EXIT_FAILURE;
     }
-    const uint32_t lod_count = tp_world_lod_count(&world);
+    const uint32_t lod_count = layout.lod_count;
     if (o.only_lod >= (int64_t)lod_count) {
         tp_reader_close(r);
         const tpt_cli cli = {.command = COMMAND};
         return tpt_cli_error(&cli, "--lod: %s has LODs 0 to %u", o.path, lod_count - 1);
     }
     pagein_figures f = {0};
-    status = measure(&o, r, &world, &f);
+    status = measure(&o, r, &layout, &f);
     tp_reader_close(r);
     if (status != TPT_EXIT_OK)
         return status;

@@ -7,10 +7,8 @@
 
 bool tpt_chunk_mesh_has_layer(const tp_file_desc *desc, uint32_t lod)
 {
-    for (uint32_t l = 0; l < desc->layer_count && l < TP_MAX_LAYERS; l++)
-        if (desc->layers[l].layer_id == TP_LAYER_MESH)
-            return lod < desc->layers[l].lod_count;
-    return false;
+    const tp_layer_desc *mesh = tp_file_desc_layer(desc, TP_LAYER_MESH);
+    return mesh && lod < mesh->lod_count;
 }
 
 void tpt_chunk_mesh_free(tpt_chunk_mesh *m)
@@ -37,40 +35,39 @@ static tp_result decode_into(const void *raw, size_t size, tpt_chunk_mesh *out)
                           info.index_count, &out->mesh);
 }
 
-tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_world_params *world, int32_t cx,
-                            int32_t cz, uint32_t lod, bool generate, tpt_chunk_mesh *out)
+tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_page_layout *layout,
+                              int32_t cx, int32_t cz, uint32_t lod, bool generate,
+                              tpt_chunk_mesh *out)
 {
     memset(out, 0, sizeof *out);
-    tp_blob_ref ref;
-    tp_result r = reader ? tp_reader_find(reader, cx, cz, TP_LAYER_MESH, lod, &ref)
-                         : TP_ERR_NOT_FOUND;
-    void *raw = NULL;
+    /* Generation builds meshes even for a file that stores none (mesh --fallback). */
+    tp_page_layout with_meshes = *layout;
+    with_meshes.flags |= TP_PAGE_MESHES;
+    size_t cap = tp_page_mesh_capacity(&with_meshes, lod);
+    size_t scratch_size = tp_page_scratch_size(&with_meshes, lod);
+    if (!cap)
+        return TP_ERR_INVALID_ARGUMENT;
+    void *raw = malloc(cap), *scratch = malloc(scratch_size);
+    tp_page page = {.mesh = raw};
+    tp_result r = TP_ERR_NOT_FOUND;
+    if (!raw || !scratch)
+        r = TP_ERR_OUT_OF_MEMORY;
+    else if (reader && (layout->flags & TP_PAGE_MESHES))
+        r = tp_page_read(layout, reader, cx, cz, lod, scratch, scratch_size, &page);
     if (r == TP_OK) {
-        raw = malloc(ref.raw_size ? ref.raw_size : 1);
-        if (!raw)
-            return TP_ERR_OUT_OF_MEMORY;
-        r = tp_reader_decode(reader, &ref, raw, ref.raw_size);
-        if (r == TP_OK)
-            r = decode_into(raw, ref.raw_size, out);
-        if (r == TP_OK) {
-            memcpy(&out->max_error_m, &ref.aux, sizeof out->max_error_m);
-            out->stored_bytes = ref.stored_size;
-            out->raw_bytes = ref.raw_size;
-        }
+        out->max_error_m = page.mesh_error_m;
+        out->stored_bytes = (uint32_t)page.bytes_read;
     } else if (r == TP_ERR_NOT_FOUND && generate) {
-        size_t cap = tp_mesh_chunk_blob_bound(world, lod), size = 0;
-        raw = cap ? malloc(cap) : NULL;
-        if (!raw)
-            return cap ? TP_ERR_OUT_OF_MEMORY : TP_ERR_INVALID_ARGUMENT;
-        r = tp_mesh_generate_chunk_blob(world, cx, cz, lod, NULL, NULL, NULL, 0, raw, cap, &size,
-                                        NULL);
-        if (r == TP_OK)
-            r = decode_into(raw, size, out);
-        out->max_error_m = -1.0f;
-        out->raw_bytes = (uint32_t)size;
+        r = tp_page_generate_mesh(&with_meshes, cx, cz, lod, NULL, scratch, scratch_size, &page);
+        out->max_error_m = -1.0f; /* the tools report it as not measured */
         out->generated = true;
     }
+    if (r == TP_OK) {
+        r = decode_into(raw, page.mesh_size, out);
+        out->raw_bytes = (uint32_t)page.mesh_size;
+    }
     free(raw);
+    free(scratch);
     if (r != TP_OK)
         tpt_chunk_mesh_free(out);
     return r;

@@ -1,8 +1,9 @@
 /* chunk_mesh.h — one chunk's mesh for the tools: from a page file's mesh layer, or built
- * by the generator exactly as the runtime's fallback would (tp_mesh_generate_chunk_blob).
+ * by the generator exactly as the runtime's fallback would (the page functions of
+ * terrapage/page.h).
  *
  *   tpt_chunk_mesh m;
- *   if (tpt_chunk_mesh_load(reader, &world, cx, cz, lod, true, &m) == TP_OK) {
+ *   if (tpt_chunk_mesh_load(reader, &layout, cx, cz, lod, true, &m) == TP_OK) {
  *       ... m.mesh.vertices, m.mesh.indices ...
  *       tpt_chunk_mesh_free(&m);
  *   }
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "terrapage/mesh.h"
+#include "terrapage/page.h"
 #include "terrapage/pagefile.h"
 
 typedef struct tpt_chunk_mesh {
@@ -31,13 +33,14 @@ bool tpt_chunk_mesh_has_layer(const tp_file_desc *desc, uint32_t lod);
 
 /*! tpt_chunk_mesh_load() :
  *  The mesh of chunk (cx, cz) at `lod`: read from `reader` (which may be NULL) when the
- *  file holds it; otherwise, with `generate`, built from `world` (which must be the
- *  file's own world). Thread-safe (the reader allows concurrent finds and decodes).
+ *  file holds it; otherwise, with `generate`, built from the layout's world (the file's
+ *  own, tpt_pagefile_layout). Thread-safe (the reader allows concurrent finds and loads).
  *  @return TP_OK; TP_ERR_NOT_FOUND when the file lacks it and `generate` is false; the
  *  reader's or decoder's error for a damaged blob (never replaced by a generated one);
  *  TP_ERR_OUT_OF_MEMORY. On failure *out holds nothing to free. */
-tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_world_params *world, int32_t cx,
-                            int32_t cz, uint32_t lod, bool generate, tpt_chunk_mesh *out);
+tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_page_layout *layout,
+                              int32_t cx, int32_t cz, uint32_t lod, bool generate,
+                              tpt_chunk_mesh *out);
 
 /*! tpt_chunk_mesh_free() : frees the arrays; accepts a zeroed mesh. */
 void tpt_chunk_mesh_free(tpt_chunk_mesh *m);

@@ -70,7 +70,7 @@ static bool check_layers(const char *command, const char *path, const tp_file_de
     }
     for (int i = 0; i < n; i++) {
         char name[32];
-        const tp_layer_desc *ld = tpt_pagefile_layer(desc, needed[i]);
+        const tp_layer_desc *ld = tp_file_desc_layer(desc, needed[i]);
         tpt_layer_name(needed[i], name, sizeof name);
         if (!ld) {
             fprintf(stderr, "%s: %s: the file has no %s layer\n", command, path, name);
@@ -148,18 +148,11 @@ static int parse_options(int argc, char **argv, export_args *a)
     return TPT_CLI_PROCEED;
 }
 
-/* --fallback needs the file's own generator, and without it the region must lie inside
- * the baked one. @return false after printing the problem. */
+/* Without --fallback the region must lie inside the baked one. @return false after
+ * printing the problem. */
 static bool check_region(const export_args *a, const tp_file_desc *desc,
                          const tpt_region *region)
 {
-    if (a->fallback && desc->generator_version != TP_GENERATOR_VERSION) {
-        fprintf(stderr,
-                "%s: %s: --fallback needs the generator the file was baked with (version %" PRIu32
-                ", this build has %u)\n",
-                COMMAND, a->path, desc->generator_version, (unsigned)TP_GENERATOR_VERSION);
-        return false;
-    }
     tpt_region baked = tpt_pagefile_region(desc);
     if (!a->fallback && !tpt_region_contains(&baked, region)) {
         char want[96], have[96];
@@ -175,9 +168,10 @@ static bool check_region(const export_args *a, const tp_file_desc *desc,
 }
 
 static int export_wireframe(const export_args *a, const tp_reader *reader,
-                            const tp_world_params *world, const tpt_region *region)
+                            const tp_page_layout *layout, const tpt_region *region)
 {
     const tp_file_desc *desc = tp_reader_desc(reader);
+    const tp_world_params *world = &layout->world;
     if (a->image.lod >= (int64_t)tp_world_lod_count(world)) {
         fprintf(stderr, "%s: %s: --lod %lld is out of range (0 to %u)\n", COMMAND, a->path,
                 (long long)a->image.lod, tp_world_lod_count(world) - 1);
@@ -203,7 +197,7 @@ static int export_wireframe(const export_args *a, const tp_reader *reader,
         .command = COMMAND,
         .path = a->path,
         .reader = reader,
-        .world = world,
+        .layout = layout,
         .region = *region,
         .fixed_lod = a->image.lod,
         .image_lod = image_lod,
@@ -214,9 +208,10 @@ static int export_wireframe(const export_args *a, const tp_reader *reader,
     return tpt_export_wireframe(&request);
 }
 
-static int export_image(export_args *a, const tp_reader *reader, const tp_world_params *world,
+static int export_image(export_args *a, const tp_reader *reader, const tp_page_layout *layout,
                         const tpt_region *region)
 {
+    const tp_world_params *world = &layout->world;
     const uint32_t lod = a->image.lod >= 0
                              ? (uint32_t)a->image.lod
                              : tpt_render_auto_lod(world, region, TPT_IMAGE_AUTO_MAX_SIDE);
@@ -229,7 +224,7 @@ static int export_image(export_args *a, const tp_reader *reader, const tp_world_
     if (!a->image.output)
         default_output(a->path, a->image.layer, output, sizeof output);
     tpt_reader_source rs;
-    tpt_reader_source_init(&rs, reader, world, a->fallback);
+    tpt_reader_source_init(&rs, reader, layout, a->fallback);
     tpt_field_source source = tpt_reader_source_fields(&rs);
     snprintf(prefix, sizeof prefix, "%s: ", a->path);
     int status = tpt_image_run(COMMAND, prefix, &source, &a->image, region,
@@ -251,12 +246,13 @@ int tpt_cmd_export(int argc, char **argv)
     if (!tpt_pagefile_open(COMMAND, a.path, &reader))
         return TPT_EXIT_FAILURE;
     const tp_file_desc *desc = tp_reader_desc(reader);
-    tp_world_params world;
+    tp_page_layout layout;
     tpt_region region = a.image.have_region ? a.image.region : tpt_pagefile_region(desc);
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_world(COMMAND, a.path, desc, &world) && check_region(&a, desc, &region))
-        status = a.wireframe ? export_wireframe(&a, reader, &world, &region)
-                             : export_image(&a, reader, &world, &region);
+    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
+        check_region(&a, desc, &region))
+        status = a.wireframe ? export_wireframe(&a, reader, &layout, &region)
+                             : export_image(&a, reader, &layout, &region);
     tp_reader_close(reader);
     return status;
 }

@@ -35,6 +35,7 @@ typedef struct info {
     uint64_t chunks_present;
     uint64_t directory_errors;
     char first_error[768];
+    char world_problem[512]; /* the file check's complaint, "" when the header agrees */
     lod_stats lods[TP_MAX_LAYERS][TP_MAX_LODS];
 } info;
 
@@ -88,10 +89,8 @@ static void note_directory_error(info *in, tp_result res, int64_t cx, int64_t cz
 static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats *s)
 {
     uint8_t header[TP_MESH_BLOB_HEADER_SIZE];
-    const void *stored = tp_reader_blob_bytes(reader, ref);
-    bool got = stored && ref->raw_size >= sizeof header &&
-               tp_blob_decode_prefix(ref->encoding, stored, ref->stored_size, ref->raw_size,
-                                     header, sizeof header) == TP_OK;
+    bool got = ref->raw_size >= sizeof header &&
+               tp_reader_load_prefix(reader, ref, header, sizeof header, NULL, 0) == TP_OK;
     /* Only the header is read, so its size check is against the recorded raw size. A
      * recorded error that is not a finite, non-negative number is damage too (and would
      * not print as JSON). */
@@ -181,12 +180,10 @@ static void add_totals(const info *in, uint32_t l, lod_stats *total)
 
 static const tp_layer_desc *mesh_layer(const info *in, uint32_t *out_index)
 {
-    for (uint32_t l = 0; l < in->desc->layer_count; l++)
-        if (in->desc->layers[l].layer_id == TP_LAYER_MESH) {
-            *out_index = l;
-            return &in->desc->layers[l];
-        }
-    return NULL;
+    const tp_layer_desc *ld = tp_file_desc_layer(in->desc, TP_LAYER_MESH);
+    if (ld)
+        *out_index = (uint32_t)(ld - in->desc->layers);
+    return ld;
 }
 
 static double per(double total, uint64_t count)
@@ -271,12 +268,11 @@ static void print_text(const tp_reader *reader, const info *in)
             tpt_format_bytes(s->raw, b, sizeof b);
             printf("  %-14s %3" PRIu32 " %5" PRIu32 " %9" PRIu64 " %12s %12s %6.2fx ", name, lod,
                    tp_lod_edge(ld->edge_lod0, lod), s->blobs, a, b, ratio(s->raw, s->stored));
-            static const char *const enc[ENCODING_SLOTS] = {"raw", "lz4", "pred2d+lz4",
-                                                             "slope+bitplane+lz4", "other"};
             const char *sep = " ";
             for (int e = 0; e < ENCODING_SLOTS; e++) {
                 if (s->encodings[e]) {
-                    printf("%s%s %" PRIu64, sep, enc[e], s->encodings[e]);
+                    const char *enc = e < ENCODING_SLOTS - 1 ? tp_encoding_name((uint32_t)e) : NULL;
+                    printf("%s%s %" PRIu64, sep, enc ? enc : "other", s->encodings[e]);
                     sep = ", ";
                 }
             }
@@ -415,6 +411,8 @@ static json_t *info_json(const tp_reader *reader, const info *in)
                                   "raw_bytes", tpt_json_u64(total.raw),
                                   "ratio", tpt_json_real(ratio(total.raw, total.stored), 4)));
     json_object_set_new(o, "directory_errors", tpt_json_u64(in->directory_errors));
+    json_object_set_new(o, "world_problem",
+                        in->world_problem[0] ? tpt_json_text(in->world_problem) : json_null());
     return o;
 }
 
@@ -475,6 +473,13 @@ int tpt_cmd_info(int argc, char **argv)
     in->path = path;
     in->desc = tp_reader_desc(reader);
     in->file_size = tp_reader_file_size(reader);
+    /* The one check that the header agrees with the world it stores; another generator
+     * version is no contradiction (the text says so beside the version). */
+    tp_page_layout layout;
+    tpt_pagefile_clear_detail();
+    tp_result world = tp_page_layout_from_file(in->desc, &layout);
+    if (world != TP_OK && world != TP_ERR_UNSUPPORTED_VERSION)
+        snprintf(in->world_problem, sizeof in->world_problem, "%s", tp_error_detail());
     gather(reader, in);
     status = TPT_EXIT_OK;
     if (json && !tpt_json_write(stdout, info_json(reader, in), TPT_JSON_LINES)) {
@@ -486,6 +491,11 @@ int tpt_cmd_info(int argc, char **argv)
     if (in->directory_errors) {
         fprintf(stderr, "%s: %s: %" PRIu64 " directory errors, first: %s\n", COMMAND, path,
                 in->directory_errors, in->first_error);
+        status = TPT_EXIT_FAILURE;
+    }
+    if (in->world_problem[0]) {
+        fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", COMMAND,
+                path, in->world_problem);
         status = TPT_EXIT_FAILURE;
     }
     free(in);

@@ -124,8 +124,9 @@ static int parse_options(int argc, char **argv, mesh_args *a)
     return TPT_CLI_PROCEED;
 }
 
-/* The file must hold meshes at the LOD, or --fallback must be able to build them.
- * @return false after printing the problem. */
+/* The file must hold meshes at the LOD, or --fallback must build them (which needs the
+ * file's own generator: tpt_pagefile_layout checks that). @return false after printing
+ * the problem. */
 static bool check_lod(const mesh_args *a, const tp_file_desc *desc)
 {
     if ((uint64_t)a->lod >= desc->lod_count) {
@@ -137,12 +138,6 @@ static bool check_lod(const mesh_args *a, const tp_file_desc *desc)
         fprintf(stderr, "%s: %s: the file has no meshes at LOD %" PRId64
                         " (baked without the mesh layer); --fallback builds them with the "
                         "generator\n", COMMAND, a->path, a->lod);
-        return false;
-    }
-    if (a->fallback && desc->generator_version != TP_GENERATOR_VERSION) {
-        fprintf(stderr, "%s: %s: --fallback needs the generator the file was baked with "
-                        "(version %" PRIu32 ", this build has %u)\n",
-                COMMAND, a->path, desc->generator_version, (unsigned)TP_GENERATOR_VERSION);
         return false;
     }
     return true;
@@ -197,11 +192,11 @@ static void report(const mesh_args *a, const tpt_chunk_mesh *m, const char *outp
 }
 
 /* Loads the chunk's mesh. @return false after printing why it is not there. */
-static bool load_mesh(const mesh_args *a, const tp_reader *reader, const tp_world_params *world,
-                      tpt_chunk_mesh *m)
+static bool load_mesh(const mesh_args *a, const tp_reader *reader,
+                      const tp_page_layout *layout, tpt_chunk_mesh *m)
 {
     tpt_pagefile_clear_detail();
-    tp_result r = tpt_chunk_mesh_load(reader, world, a->chunk[0], a->chunk[1], (uint32_t)a->lod,
+    tp_result r = tpt_chunk_mesh_load(reader, layout, a->chunk[0], a->chunk[1], (uint32_t)a->lod,
                                       a->fallback, m);
     if (r == TP_OK)
         return true;
@@ -227,10 +222,10 @@ int tpt_cmd_mesh(int argc, char **argv)
         return TPT_EXIT_FAILURE;
     const tp_file_desc *desc = tp_reader_desc(reader);
     tpt_chunk_mesh m = {0};
-    tp_world_params world;
+    tp_page_layout layout;
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_world(COMMAND, a.path, desc, &world) && check_lod(&a, desc) &&
-        load_mesh(&a, reader, &world, &m)) {
+    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
+        check_lod(&a, desc) && load_mesh(&a, reader, &layout, &m)) {
         char default_name[96];
         snprintf(default_name, sizeof default_name,
                  "chunk_%" PRId32 "_%" PRId32 "_lod%" PRId64 ".obj", a.chunk[0], a.chunk[1],

@@ -84,8 +84,8 @@ static uint32_t chunk_lod(const tpt_wireframe_request *r, int64_t ix, int64_t iz
 static bool draw_meshes(const tpt_wireframe_request *r, tpt_render_image *img,
                         uint64_t *triangles, uint64_t *chunks)
 {
-    const uint32_t lods = tp_world_lod_count(r->world);
-    const uint32_t step = tp_world_lod_edge(r->world, r->image_lod) - 1;
+    const uint32_t lods = r->layout->lod_count;
+    const uint32_t step = r->layout->edge[r->image_lod] - 1;
     const int64_t w = tpt_region_width(&r->region), h = tpt_region_height(&r->region);
     for (int64_t iz = 0; iz < h; iz++) {
         for (int64_t ix = 0; ix < w; ix++) {
@@ -93,7 +93,7 @@ static bool draw_meshes(const tpt_wireframe_request *r, tpt_render_image *img,
             const int32_t cx = (int32_t)(r->region.x0 + ix), cz = (int32_t)(r->region.z0 + iz);
             tpt_chunk_mesh m;
             tpt_pagefile_clear_detail();
-            tp_result res = tpt_chunk_mesh_load(r->reader, r->world, cx, cz, lod, r->fallback, &m);
+            tp_result res = tpt_chunk_mesh_load(r->reader, r->layout, cx, cz, lod, r->fallback, &m);
             if (res != TP_OK) {
                 char problem[640];
                 tpt_pagefile_problem(res, r->path, problem, sizeof problem);
@@ -114,7 +114,7 @@ static bool draw_meshes(const tpt_wireframe_request *r, tpt_render_image *img,
 int tpt_export_wireframe(const tpt_wireframe_request *r)
 {
     tpt_reader_source rs;
-    tpt_reader_source_init(&rs, r->reader, r->world, r->fallback);
+    tpt_reader_source_init(&rs, r->reader, r->layout, r->fallback);
     tpt_field_source source = tpt_reader_source_fields(&rs);
     tpt_render_options opt = {
         .layer = TPT_RENDER_HILLSHADE, .region = r->region, .lod = r->image_lod};
@@ -133,7 +133,7 @@ int tpt_export_wireframe(const tpt_wireframe_request *r)
     if (status == TPT_EXIT_OK && !r->quiet) {
         printf("wrote %s: wireframe, %" PRIu32 " x %" PRIu32 " pixels (image LOD %" PRIu32 ")\n",
                r->output, img.png.width, img.png.height, r->image_lod);
-        for (uint32_t lod = 0; lod < tp_world_lod_count(r->world); lod++)
+        for (uint32_t lod = 0; lod < r->layout->lod_count; lod++)
             if (chunks[lod])
                 printf("  LOD %" PRIu32 ": %" PRIu64 " chunks, %.1f triangles per chunk\n", lod,
                        chunks[lod], (double)triangles[lod] / (double)chunks[lod]);

@@ -8,13 +8,14 @@
 
 #include "region.h"
 #include "terrapage/pagefile.h"
+#include "terrapage/page.h"
 #include "terrapage/world.h"
 
 typedef struct tpt_wireframe_request {
     const char *command;          /* "terrapage export", for messages */
     const char *path;             /* the page file, for messages */
     const tp_reader *reader;
-    const tp_world_params *world; /* the file's own (tpt_pagefile_world) */
+    const tp_page_layout *layout; /* the file's own (tpt_pagefile_layout) */
     tpt_region region;
     int64_t fixed_lod;            /* every chunk at this LOD; −1: the LOD grows by one
                                      per ring of chunks around the region's centre */

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /* ---- the generator ------------------------------------------------------------------ */
 
@@ -20,74 +21,44 @@ tpt_field_source tpt_field_source_generator(const tp_world_params *world)
 
 /* ---- a field source over a page file ----------------------------------------------- */
 
-/* Finds and decodes one blob, insisting on the exact size the render expects. */
-static tp_result fetch_blob(const tpt_reader_source *rs, int32_t cx, int32_t cz, uint32_t layer,
-                            uint32_t lod, void *out, size_t bytes)
-{
-    tp_blob_ref ref;
-    tp_result res = tp_reader_find(rs->reader, cx, cz, layer, lod, &ref);
-    if (res != TP_OK)
-        return res;
-    if (ref.raw_size != bytes)
-        return tp__error_set(TP_ERR_CORRUPT,
-                             "blob holds %" PRIu32 " bytes where the world's grid needs %zu",
-                             ref.raw_size, bytes);
-    return tp_reader_decode(rs->reader, &ref, out, bytes);
-}
-
+/* The page of (cx, cz, lod) with the parts the render asks for. Damaged blobs always
+ * fail; only what the file does not hold is generated, and only with the fallback. */
 static tp_result reader_fetch(void *user, int32_t cx, int32_t cz, uint32_t lod,
                               const tp_chunk_fields *out)
 {
     tpt_reader_source *rs = user;
-    const size_t edge = tp_world_lod_edge(rs->world, lod);
-    const size_t clim = tp_world_climate_edge(rs->world);
-    struct {
-        void *buffer;
-        uint32_t layer, lod;
-        size_t bytes;
-    } parts[4] = {
-        {out->height_codes, TP_LAYER_HEIGHT, lod, edge * edge * sizeof(uint16_t)},
-        {out->biomes, TP_LAYER_BIOME, lod, edge * edge},
-        /* Climate does not depend on the LOD; the file keeps it at LOD 0 only. */
-        {out->temperature_cc, TP_LAYER_TEMPERATURE, 0, clim * clim * sizeof(int16_t)},
-        {out->precipitation_mm, TP_LAYER_PRECIPITATION, 0, clim * clim * sizeof(uint16_t)},
-    };
-    for (int i = 0; i < 4; i++) {
-        if (!parts[i].buffer)
-            continue;
-        tp_result res = fetch_blob(rs, cx, cz, parts[i].layer, parts[i].lod, parts[i].buffer,
-                                   parts[i].bytes);
-        if (res == TP_ERR_NOT_FOUND && rs->fallback) {
-            /* What the runtime does for a missing page: generate exactly what the baker
-             * would have stored (the world is the file's own, the generator version was
-             * checked before enabling this). */
-            tp_chunk_fields one = {0};
-            switch (i) {
-            case 0: one.height_codes = parts[i].buffer; break;
-            case 1: one.biomes = parts[i].buffer; break;
-            case 2: one.temperature_cc = parts[i].buffer; break;
-            default: one.precipitation_mm = parts[i].buffer; break;
-            }
-            res = tp_generate_chunk(rs->world, cx, cz, lod, &one);
-            if (res == TP_OK)
-                atomic_fetch_add(&rs->generated, 1);
-        }
-        if (res != TP_OK)
-            return res;
+    tp_page page = {.heights = out->height_codes, .biomes = out->biomes,
+                    .temperature_cc = out->temperature_cc,
+                    .precipitation_mm = out->precipitation_mm};
+    /* Grids only: the scratch serves pread reads, which a mapped reader does not need. */
+    size_t scratch_size = tp_reader_is_mapped(rs->reader) ? 0 : tp_page_scratch_size(rs->layout, lod);
+    void *scratch = scratch_size ? malloc(scratch_size) : NULL;
+    if (scratch_size && !scratch)
+        return TP_ERR_OUT_OF_MEMORY;
+    tp_result res = tp_page_read(rs->layout, rs->reader, cx, cz, lod, scratch, scratch_size, &page);
+    if (res == TP_ERR_NOT_FOUND && rs->fallback) {
+        /* What the runtime does for a missing page: generate exactly what the baker
+         * would have stored (the layout is the file's own; its generator version was
+         * checked before enabling this). */
+        res = tp_page_generate(rs->layout, cx, cz, lod, NULL, NULL, 0, &page);
+        tp_page_part parts[TP_PAGE_MAX_PARTS];
+        if (res == TP_OK)
+            atomic_fetch_add(&rs->generated, tp_page_parts(rs->layout, lod, &page, parts));
     }
-    return TP_OK;
+    free(scratch);
+    return res;
 }
 
 void tpt_reader_source_init(tpt_reader_source *rs, const tp_reader *reader,
-                           const tp_world_params *world, bool fallback)
+                            const tp_page_layout *layout, bool fallback)
 {
     rs->reader = reader;
-    rs->world = world;
+    rs->layout = layout;
     rs->fallback = fallback;
     atomic_init(&rs->generated, 0);
 }
 
 tpt_field_source tpt_reader_source_fields(tpt_reader_source *rs)
 {
-    return (tpt_field_source){rs->world, reader_fetch, rs};
+    return (tpt_field_source){&rs->layout->world, reader_fetch, rs};
 }

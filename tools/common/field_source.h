@@ -4,7 +4,7 @@
  *   tpt_field_source from_generator = tpt_field_source_generator(&world);
  *
  *   tpt_reader_source rs;
- *   tpt_reader_source_init(&rs, reader, &file_world, false);
+ *   tpt_reader_source_init(&rs, reader, &file_layout, false);
  *   tpt_field_source from_file = tpt_reader_source_fields(&rs);
  *
  * A source only has to fill chunk fields (tp_chunk_fields of world.h); render.h draws
@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "terrapage/page.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/result.h"
 #include "terrapage/world.h"
@@ -39,22 +40,22 @@ typedef struct tpt_field_source {
  *  which must stay alive while the source is in use. */
 tpt_field_source tpt_field_source_generator(const tp_world_params *world);
 
-/* A field source over an open page file: heights and biomes from the LOD asked for,
- * climate from LOD 0. With `fallback`, blobs the file does not hold (outside the baked
- * region, or absent from a sparse file) are generated from `world`, exactly as the
- * runtime's fallback would; corrupt blobs always fail. Safe for the renderer's threads
+/* A field source over an open page file: the parts of each page the render asks for
+ * (tp_page_read). With `fallback`, pages the file does not hold (outside the baked
+ * region, or absent from a sparse file) are generated, exactly as the runtime's fallback
+ * would; corrupt blobs always fail. Safe for the renderer's threads
  * (the reader allows concurrent finds and decodes). */
 typedef struct tpt_reader_source {
     const tp_reader *reader;
-    const tp_world_params *world;   /* the file's own world (tpt_pagefile_world) */
+    const tp_page_layout *layout;   /* the file's own (tpt_pagefile_layout) */
     bool fallback;
-    atomic_uint_fast64_t generated; /* blobs the fallback produced */
+    atomic_uint_fast64_t generated; /* blobs the fallback produced (parts of pages) */
 } tpt_reader_source;
 
-/*! tpt_reader_source_init() : a source over `reader` (borrowed, as is `world`; both
+/*! tpt_reader_source_init() : a source over `reader` (borrowed, as is `layout`; both
  *  must outlive it), no blob generated yet. */
 void tpt_reader_source_init(tpt_reader_source *rs, const tp_reader *reader,
-                            const tp_world_params *world, bool fallback);
+                            const tp_page_layout *layout, bool fallback);
 
 /*! tpt_reader_source_fields() : @return the field source reading through `rs`. */
 tpt_field_source tpt_reader_source_fields(tpt_reader_source *rs);

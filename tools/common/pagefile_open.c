@@ -49,38 +49,22 @@ tpt_region tpt_pagefile_region(const tp_file_desc *desc)
     };
 }
 
-const tp_layer_desc *tpt_pagefile_layer(const tp_file_desc *desc, uint32_t layer_id)
+bool tpt_pagefile_layout(const char *command, const char *path, const tp_file_desc *desc,
+                         const char *generating_option, tp_page_layout *out_layout)
 {
-    for (uint32_t i = 0; i < desc->layer_count && i < TP_MAX_LAYERS; i++)
-        if (desc->layers[i].layer_id == layer_id)
-            return &desc->layers[i];
-    return NULL;
-}
-
-bool tpt_pagefile_world(const char *command, const char *path, const tp_file_desc *desc,
-                        tp_world_params *out_world)
-{
-    tp_result res = tp_world_params_deserialize(desc->params_blob, desc->params_blob_size,
-                                                out_world);
-    if (res != TP_OK) {
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_page_layout_from_file(desc, out_layout);
+    if (res == TP_OK || (res == TP_ERR_UNSUPPORTED_VERSION && !generating_option))
+        return true;
+    if (res == TP_ERR_UNSUPPORTED_VERSION) {
         fprintf(stderr,
-                "%s: %s: the world parameters stored in the file cannot be read by this "
-                "version (%s; generator version %" PRIu32 ", this build has %u)\n",
-                command, path, tp_result_string(res), desc->generator_version,
+                "%s: %s: %s needs the generator the file was baked with (version %" PRIu32
+                ", this build has %u)\n",
+                command, path, generating_option, desc->generator_version,
                 (unsigned)TP_GENERATOR_VERSION);
         return false;
     }
-    const char *mismatch = NULL;
-    if (out_world->samples_per_edge != desc->samples_per_edge)
-        mismatch = "samples per edge";
-    else if (out_world->chunk_size_m != desc->chunk_size_m)
-        mismatch = "chunk size";
-    else if (desc->height_min_m != TP_HEIGHT_MIN_M || desc->height_step_m != TP_HEIGHT_STEP_M)
-        mismatch = "height quantisation";
-    if (mismatch) {
-        fprintf(stderr, "%s: %s: the header's %s disagrees with the stored world parameters\n",
-                command, path, mismatch);
-        return false;
-    }
-    return true;
+    fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", command,
+            path, tp_error_detail());
+    return false;
 }

@@ -1,12 +1,13 @@
 /* pagefile_open.h — opening a page file for a tool, and the messages when that fails:
- * the reader's result with its detail, the world the file was baked from (checked
- * against the file's header), its region and its layer table.
+ * the reader's result with its detail, the layout of its pages (the world it was baked
+ * from, checked against its header) and its region.
  *
  *   tp_reader *reader;
  *   if (!tpt_pagefile_open("terrapage info", path, &reader))
  *       return TPT_EXIT_FAILURE;                 // "terrapage info: x.tpk: bad magic"
- *   tp_world_params world;
- *   if (!tpt_pagefile_world("terrapage info", path, tp_reader_desc(reader), &world)) ...
+ *   tp_page_layout layout;
+ *   if (!tpt_pagefile_layout("terrapage info", path, tp_reader_desc(reader), NULL, &layout))
+ *       ...
  *
  * Every message goes to stderr as "<command>: <path>: <problem>". Thread rules: any
  * thread; the failure detail these read is the calling thread's.
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #include "region.h"
+#include "terrapage/page.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
@@ -37,17 +39,16 @@ void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t 
  *  *out_reader NULL). */
 bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_reader);
 
-/*! tpt_pagefile_world() :
- *  The generator parameters a file was baked with, checked against the file's own
- *  header (samples per edge, chunk size, height quantisation). Prints the problem and
- *  returns false if they cannot be read or disagree. */
-bool tpt_pagefile_world(const char *command, const char *path, const tp_file_desc *desc,
-                        tp_world_params *out_world);
+/*! tpt_pagefile_layout() :
+ *  The layout of a file's pages and the one check that its header agrees with the world
+ *  it stores (tp_page_layout_from_file). A file of another generator version passes
+ *  when nothing is to be generated; `generating_option` names the option that would
+ *  generate pages (e.g. "--fallback"), or is NULL. Prints the problem and returns false
+ *  otherwise. */
+bool tpt_pagefile_layout(const char *command, const char *path, const tp_file_desc *desc,
+                         const char *generating_option, tp_page_layout *out_layout);
 
 /*! tpt_pagefile_region() : the baked region as a tpt_region (half-open). */
 tpt_region tpt_pagefile_region(const tp_file_desc *desc);
-
-/*! tpt_pagefile_layer() : @return the layer-table entry of a layer id, or NULL. */
-const tp_layer_desc *tpt_pagefile_layer(const tp_file_desc *desc, uint32_t layer_id);
 
 #endif /* TPT_PAGEFILE_OPEN_H */

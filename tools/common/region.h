@@ -15,13 +15,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "terrapage/baker.h"
+
 typedef struct tpt_region {
     int32_t x0, z0; /* first chunk, inclusive */
     int32_t x1, z1; /* one past the last chunk */
 } tpt_region;
 
-/* The default world of the baker and the preview: 64 × 64 chunks centred on the origin. */
-#define TPT_DEFAULT_REGION ((tpt_region){-32, -32, 32, 32})
+/* The default region of the baker (its one home: TP_BAKE_DEFAULT_REGION_EDGE), which the
+ * preview shares: 64 × 64 chunks centred on the origin. */
+#define TPT_DEFAULT_REGION_HALF ((int32_t)(TP_BAKE_DEFAULT_REGION_EDGE / 2u))
+#define TPT_DEFAULT_REGION                                                                 \
+    ((tpt_region){-TPT_DEFAULT_REGION_HALF, -TPT_DEFAULT_REGION_HALF, TPT_DEFAULT_REGION_HALF, \
+                  TPT_DEFAULT_REGION_HALF})
 
 static inline int64_t tpt_region_width(const tpt_region *r) { return (int64_t)r->x1 - r->x0; }
 static inline int64_t tpt_region_height(const tpt_region *r) { return (int64_t)r->z1 - r->z0; }

@@ -88,10 +88,13 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
         tp_reader *reader;
         if (!tpt_pagefile_open(COMMAND, cfg->file, &reader))
             return false;
-        bool ok = tpt_pagefile_world(COMMAND, cfg->file, tp_reader_desc(reader), &world);
+        tp_page_layout layout;
+        bool ok = tpt_pagefile_layout(COMMAND, cfg->file, tp_reader_desc(reader),
+                                      "--source generate", &layout);
         tp_reader_close(reader);
         if (!ok)
             return false;
+        world = layout.world;
     } else {
         tp_world_params_resolve(&world, &world);
     }
