@@ -610,22 +610,64 @@ END_TEST
 
 /* ---- golden bytes ----------------------------------------------------------------- */
 
-/* The smallest interesting file: a 2×1 region, 3×3 grids, two LODs of heights, one of
- * biomes, blobs stored raw (so the bytes do not depend on the LZ4 version), one blob
- * absent. FORMAT.md walks through this file. */
+/* The smallest interesting file (FORMAT.md walks through it): a 3×1 region at (5, −7)
+ * whose last chunk is absent, 3×3 grids, two LODs of heights and one of biomes, every
+ * blob stored raw (so the bytes do not depend on the LZ4 version). It is a valid file
+ * by every rule of FORMAT.md, and `terrapage verify` accepts it: each present chunk has
+ * every blob, its bounds are its LOD-0 heights', and its ALL_OCEAN bit follows from the
+ * sea level of the parameter blob. The blob has terrapage's layout (FORMAT.md appendix
+ * A) for a world the generator refuses (3 samples per edge; it needs 9 or more), so the
+ * synthetic data is never mistaken for a world a runtime could generate. */
+#define TINY_X0 5
+#define TINY_Z0 (-7)
+#define TINY_SEA_LEVEL_CODE 16384u /* 0 m: −1024 m + 16384 · 0.0625 m */
+
+/* Height code of LOD-0 sample i (row-major) of tiny chunk cx: 16304 … 16384 for chunk 5,
+ * whose last sample is exactly at sea level (so it is not all ocean), and one code lower
+ * for chunk 6, wholly below sea level. */
+static uint16_t tiny_height(int32_t cx, int i) { return (uint16_t)(16309 + 10 * i - cx); }
+
+static void putf64(uint8_t *p, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    put64(p, bits);
+}
+
+/* The parameter blob in terrapage's layout (FORMAT.md appendix A): blob version 1,
+ * generator version 3, seed 42, 256 m chunks, 3 samples per edge, sea level 0 m, the
+ * generator's defaults for the rest. */
+static void tiny_params(uint8_t blob[96])
+{
+    memset(blob, 0, 96);
+    put32(blob + 0, 1);
+    put32(blob + 4, 3);
+    put64(blob + 8, 42);
+    putf64(blob + 16, 256.0);
+    put32(blob + 24, 3);
+    putf64(blob + 32, 0.0);
+    putf64(blob + 40, 1.0);
+    putf64(blob + 48, 2400.0);
+    putf64(blob + 56, 900.0);
+    putf64(blob + 64, 14.0);
+    putf64(blob + 72, 1.5);
+    putf64(blob + 80, 1400.0);
+}
+
 static void write_tiny(const char *path)
 {
-    static const uint8_t params[] = {'t', 'i', 'n', 'y'};
+    uint8_t params[96];
+    tiny_params(params);
     tp_file_desc d;
     memset(&d, 0, sizeof d);
     d.seed = 42;
-    d.params_hash = 0x1122334455667788ull;
-    d.generator_version = 1;
+    d.params_hash = XXH3_64bits(params, sizeof params);
+    d.generator_version = 3;
     d.params_blob = params;
     d.params_blob_size = sizeof params;
-    d.region_x0 = 5;
-    d.region_z0 = -7;
-    d.region_width = 2;
+    d.region_x0 = TINY_X0;
+    d.region_z0 = TINY_Z0;
+    d.region_width = 3;
     d.region_height = 1;
     d.chunk_size_m = 256.0;
     d.samples_per_edge = 3;
@@ -633,27 +675,34 @@ static void write_tiny(const char *path)
     d.height_min_m = -1024.0;
     d.height_step_m = 0.0625;
     d.layer_count = 2;
-    d.layers[0] = (tp_layer_desc){TP_LAYER_HEIGHT, TP_ELEM_U16, 2, 3, TP_ENCODING_PRED2D_LZ4, {0}};
+    d.layers[0] = (tp_layer_desc){TP_LAYER_HEIGHT, TP_ELEM_U16, 2, 3, TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
     d.layers[1] = (tp_layer_desc){TP_LAYER_BIOME, TP_ELEM_U8, 1, 3, TP_ENCODING_LZ4, {0}};
     tp_writer *w = NULL;
     ck_assert_int_eq(tp_writer_create(path, &d, &w), TP_OK);
-    for (int32_t cx = 5; cx <= 6; cx++) {
+    for (int32_t cx = TINY_X0; cx <= TINY_X0 + 1; cx++) { /* chunk 7 is left out */
         uint8_t h0[18], h1[8], biome[9];
-        for (int i = 0; i < 9; i++) { /* little-endian u16 codes 1000 + 10·i + cx */
-            h0[2 * i] = (uint8_t)((1000 + 10 * i + cx) & 0xFF);
-            h0[2 * i + 1] = (uint8_t)((1000 + 10 * i + cx) >> 8);
-            biome[i] = (uint8_t)(i % 4);
+        tp_chunk_bounds b = {0xFFFF, 0, 0};
+        for (int i = 0; i < 9; i++) { /* little-endian u16 codes */
+            uint16_t code = tiny_height(cx, i);
+            h0[2 * i] = (uint8_t)(code & 0xFF);
+            h0[2 * i + 1] = (uint8_t)(code >> 8);
+            /* Ocean (0) below sea level, beach (1) at it, as the generator classifies a
+             * temperate shore. */
+            biome[i] = code < TINY_SEA_LEVEL_CODE ? 0 : 1;
+            b.height_min_code = code < b.height_min_code ? code : b.height_min_code;
+            b.height_max_code = code > b.height_max_code ? code : b.height_max_code;
         }
+        if (b.height_max_code < TINY_SEA_LEVEL_CODE)
+            b.flags = TP_CHUNK_ALL_OCEAN;
         memcpy(h1, h0, 4);         /* LOD 1: samples (0,0) (2,0) (0,2) (2,2) */
         memcpy(h1 + 2, h0 + 4, 2);
         memcpy(h1 + 4, h0 + 12, 2);
         memcpy(h1 + 6, h0 + 16, 2);
-        ck_assert_int_eq(tp_writer_add_blob(w, cx, -7, TP_LAYER_HEIGHT, 0, TP_ENCODING_RAW, h0, 18, 18, 0), TP_OK);
-        ck_assert_int_eq(tp_writer_add_blob(w, cx, -7, TP_LAYER_HEIGHT, 1, TP_ENCODING_RAW, h1, 8, 8, 0), TP_OK);
-        if (cx == 5)
-            ck_assert_int_eq(tp_writer_add_blob(w, cx, -7, TP_LAYER_BIOME, 0, TP_ENCODING_RAW, biome, 9, 9, 7), TP_OK);
-        tp_chunk_bounds b = {1000, (uint16_t)(1080 + cx), cx == 6 ? TP_CHUNK_ALL_OCEAN : 0};
-        ck_assert_int_eq(tp_writer_set_chunk_bounds(w, cx, -7, &b), TP_OK);
+        /* In the baker's order: LOD 0 height and biome, then LOD 1 height. */
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 0, TP_ENCODING_RAW, h0, 18, 18, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_BIOME, 0, TP_ENCODING_RAW, biome, 9, 9, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 1, TP_ENCODING_RAW, h1, 8, 8, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_set_chunk_bounds(w, cx, TINY_Z0, &b), TP_OK);
     }
     ck_assert_int_eq(tp_writer_finish(w), TP_OK);
 }
@@ -704,31 +753,45 @@ static void check_tiny_content(const tp_reader *r)
 {
     const tp_file_desc *d = tp_reader_desc(r);
     ck_assert_uint_eq(d->seed, 42);
-    ck_assert_int_eq(d->region_x0, 5);
-    ck_assert_int_eq(d->region_z0, -7);
-    ck_assert_uint_eq(d->params_blob_size, 4);
-    ck_assert_int_eq(memcmp(d->params_blob, "tiny", 4), 0);
+    ck_assert_int_eq(d->region_x0, TINY_X0);
+    ck_assert_int_eq(d->region_z0, TINY_Z0);
+    ck_assert_uint_eq(d->region_width, 3);
+    uint8_t params[96];
+    tiny_params(params);
+    ck_assert_uint_eq(d->params_blob_size, sizeof params);
+    ck_assert_int_eq(memcmp(d->params_blob, params, sizeof params), 0);
+    ck_assert_uint_eq(d->params_hash, XXH3_64bits(params, sizeof params));
     ck_assert_uint_eq(d->layer_count, 2);
     ck_assert_uint_eq(d->layers[1].layer_id, TP_LAYER_BIOME);
     tp_blob_ref ref;
     uint16_t h[9];
-    ck_assert_int_eq(tp_reader_find(r, 6, -7, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
+    ck_assert_int_eq(tp_reader_find(r, 6, TINY_Z0, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
     ck_assert_int_eq(tp_reader_decode(r, &ref, h, sizeof h), TP_OK);
     for (int i = 0; i < 9; i++)
-        ck_assert_uint_eq(h[i], 1000 + 10 * i + 6);
-    ck_assert_int_eq(tp_reader_find(r, 6, -7, TP_LAYER_HEIGHT, 1, &ref), TP_OK);
+        ck_assert_uint_eq(h[i], tiny_height(6, i));
+    ck_assert_int_eq(tp_reader_find(r, 6, TINY_Z0, TP_LAYER_HEIGHT, 1, &ref), TP_OK);
     ck_assert_int_eq(tp_reader_decode(r, &ref, h, sizeof h), TP_OK);
-    ck_assert_uint_eq(h[3], 1000 + 80 + 6);
+    ck_assert_uint_eq(h[3], tiny_height(6, 8));
     uint8_t biome[9];
-    ck_assert_int_eq(tp_reader_find(r, 5, -7, TP_LAYER_BIOME, 0, &ref), TP_OK);
-    ck_assert_uint_eq(ref.aux, 7);
+    ck_assert_int_eq(tp_reader_find(r, 5, TINY_Z0, TP_LAYER_BIOME, 0, &ref), TP_OK);
+    ck_assert_uint_eq(ref.aux, 0);
     ck_assert_int_eq(tp_reader_decode(r, &ref, biome, sizeof biome), TP_OK);
-    ck_assert_uint_eq(biome[5], 1);
-    ck_assert_int_eq(tp_reader_find(r, 6, -7, TP_LAYER_BIOME, 0, &ref), TP_ERR_NOT_FOUND);
+    ck_assert_uint_eq(biome[7], 0);
+    ck_assert_uint_eq(biome[8], 1);
+    /* The absent chunk: no bounds and no blob. */
     tp_chunk_bounds b;
-    ck_assert_int_eq(tp_reader_chunk_bounds(r, 6, -7, &b), TP_OK);
+    ck_assert_int_eq(tp_reader_find(r, 7, TINY_Z0, TP_LAYER_BIOME, 0, &ref), TP_ERR_NOT_FOUND);
+    ck_assert_int_eq(tp_reader_find(r, 7, TINY_Z0, TP_LAYER_HEIGHT, 1, &ref), TP_ERR_NOT_FOUND);
+    ck_assert_int_eq(tp_reader_chunk_bounds(r, 7, TINY_Z0, &b), TP_ERR_NOT_FOUND);
+    /* A sample exactly at sea level: not all ocean. */
+    ck_assert_int_eq(tp_reader_chunk_bounds(r, 5, TINY_Z0, &b), TP_OK);
+    ck_assert_uint_eq(b.flags, TP_CHUNK_PRESENT);
+    ck_assert_uint_eq(b.height_min_code, tiny_height(5, 0));
+    ck_assert_uint_eq(b.height_max_code, TINY_SEA_LEVEL_CODE);
+    ck_assert_int_eq(tp_reader_chunk_bounds(r, 6, TINY_Z0, &b), TP_OK);
     ck_assert_uint_eq(b.flags, TP_CHUNK_PRESENT | TP_CHUNK_ALL_OCEAN);
-    ck_assert_uint_eq(b.height_max_code, 1086);
+    ck_assert_uint_eq(b.height_min_code, tiny_height(6, 0));
+    ck_assert_uint_eq(b.height_max_code, TINY_SEA_LEVEL_CODE - 1);
 }
 
 START_TEST(test_reader_reads_the_committed_v1_0_file)
@@ -751,40 +814,50 @@ START_TEST(test_reader_reads_a_newer_minor_with_longer_records)
     snprintf(golden, sizeof golden, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
     size_t size;
     uint8_t *t = read_all(golden, &size), *f = calloc(1, size);
-    memcpy(f + 4096, t + 4096, size - 4096); /* the data region stays where it was */
+    /* The reference file's layout, from its own header (one directory tile). */
+    const uint32_t lods = le32(t + 92), layers = le32(t + 112), slots = le32(t + 148);
+    const uint32_t params_size = le32(t + 52), chunks = le32(t + 72) * le32(t + 76);
+    const uint64_t data = le64(t + 176), old_directory = le64(t + 160);
+    ck_assert(le32(t + 72) <= 16 && le32(t + 76) <= 16);
+    memcpy(f + data, t + data, size - data); /* the data region stays where it was */
     memcpy(f, t, 192);
     memset(f + 192, 0xA5, 16); /* 16 bytes of new fixed-header fields */
     f[10] = 3;                 /* minor 3 */
     put32(f + 28, 0x80000000u);
-    memcpy(f + 208, t + 192, 32);
-    put64(f + 128, 208);
-    for (int i = 0; i < 2; i++) {
-        memcpy(f + 240 + 48 * i, t + 224 + 32 * i, 32);
-        memset(f + 240 + 48 * i + 32, 0x5A, 16);
+    const uint64_t sections = 208, layer_table = sections + 16u * lods;
+    const uint64_t params = layer_table + 48u * layers;
+    const uint64_t header = params + (params_size + 7u) / 8u * 8u + 8u;
+    memcpy(f + sections, t + le64(t + 128), 16u * lods);
+    put64(f + 128, sections);
+    for (uint32_t i = 0; i < layers; i++) {
+        memcpy(f + layer_table + 48 * i, t + le64(t + 120) + 32 * i, 32);
+        memset(f + layer_table + 48 * i + 32, 0x5A, 16);
     }
     put32(f + 116, 48);
-    put64(f + 120, 240);
-    memcpy(f + 336, "tiny", 4);
-    put64(f + 56, 336);
-    put32(f + 12, 352);
-    put64(f + 152, 352);
+    put64(f + 120, layer_table);
+    memcpy(f + params, t + le64(t + 56), params_size);
+    put64(f + 56, params);
+    put32(f + 12, (uint32_t)header);
+    const uint64_t table = header, directory = table + 24, record = 24 + 48u * slots;
+    ck_assert_uint_le(directory + chunks * record, data);
+    put64(f + 152, table);
     put32(f + 140, 24);
     put32(f + 144, 48);
-    put64(f + 160, 376);
-    put64(f + 168, 2 * 168);
-    for (int c = 0; c < 2; c++) {
-        const uint8_t *old = t + 328 + 112 * c;
-        uint8_t *rec = f + 376 + 168 * c;
+    put64(f + 160, directory);
+    put64(f + 168, chunks * record);
+    for (uint32_t c = 0; c < chunks; c++) {
+        const uint8_t *old = t + old_directory + (16 + 32 * slots) * c;
+        uint8_t *rec = f + directory + record * c;
         memcpy(rec, old, 16);
         memset(rec + 16, 0x33, 8);
-        for (int slot = 0; slot < 3; slot++) {
+        for (uint32_t slot = 0; slot < slots; slot++) {
             memcpy(rec + 24 + 48 * slot, old + 16 + 32 * slot, 32);
             memset(rec + 24 + 48 * slot + 32, 0x77, 16);
         }
     }
-    put64(f + 352, 376);
-    put64(f + 360, XXH3_64bits(f + 376, 2 * 168));
-    put64(f + 368, XXH3_64bits(f + 352, 16));
+    put64(f + table, directory);
+    put64(f + table + 8, XXH3_64bits(f + directory, chunks * record));
+    put64(f + table + 16, XXH3_64bits(f + table, 16));
     reseal_header(f);
     tp_reader *r = NULL;
     ck_assert_int_eq(tp_reader_open_memory(f, size, &r), TP_OK);
@@ -849,14 +922,16 @@ START_TEST(test_reader_finds_blobs_beyond_4_gib)
     snprintf(golden, sizeof golden, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
     size_t size;
     uint8_t *f = read_all(golden, &size);
-    const uint64_t old_section = 8192, new_section = 9ull << 29; /* 4.5 GiB */
+    const uint64_t lod0 = le64(f + 128); /* section table entry of LOD 0, the last section */
+    const uint64_t old_section = le64(f + lod0), new_section = 9ull << 29; /* 4.5 GiB */
     const uint64_t delta = new_section - old_section, section_size = size - old_section;
-    put64(f + 192, new_section);                        /* section table, LOD 0 */
-    put64(f + 184, new_section + section_size - 4096);  /* data_size */
-    put64(f + 16, new_section + section_size);          /* file_size */
-    for (int c = 0; c < 2; c++)
-        for (int slot = 0; slot < 3; slot++) {
-            uint8_t *e = f + 328 + 112 * c + 16 + 32 * slot;
+    const uint32_t chunks = le32(f + 72) * le32(f + 76), slots = le32(f + 148);
+    put64(f + lod0, new_section);
+    put64(f + 184, new_section + section_size - le64(f + 176)); /* data_size */
+    put64(f + 16, new_section + section_size);                   /* file_size */
+    for (uint32_t c = 0; c < chunks; c++)
+        for (uint32_t slot = 0; slot < slots; slot++) {
+            uint8_t *e = f + le64(f + 160) + (16 + 32 * slots) * c + 16 + 32 * slot;
             if (le32(e + 16) && le64(e) >= old_section)
                 put64(e, le64(e) + delta);
         }

@@ -702,6 +702,18 @@ START_TEST(test_verify_passes_a_good_file_and_names_each_corrupt_blob)
 }
 END_TEST
 
+/* FORMAT.md's reference file follows every rule the spec states, so the complete check
+ * accepts it: every blob of each present chunk, bounds equal to the LOD-0 heights. */
+START_TEST(test_verify_accepts_the_format_reference_file)
+{
+    char path[600], out[4096];
+    snprintf(path, sizeof path, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", path), 0);
+    ck_assert_msg(strstr(out, ": OK: 6 blobs in 2 chunks checked"), "%s", out);
+    ck_assert_msg(strstr(out, ", 0 bad, 1 chunks of the region absent"), "%s", out);
+}
+END_TEST
+
 START_TEST(test_info_reports_parameters_and_blob_counts)
 {
     tp_world_params w = world_with(99, 33);
@@ -857,6 +869,7 @@ static Suite *tools_suite(void)
     tcase_add_test(tc, test_reader_source_renders_the_same_images_as_the_generator_for_any_world);
     tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
+    tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);
     tcase_add_test(tc, test_bake_command_writes_a_file_that_info_and_verify_accept);
