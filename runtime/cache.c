@@ -11,48 +11,12 @@
 
 #include "internal.h"
 
-/* ---- Memory ------------------------------------------------------------------------- */
-
-void *tp__alloc(tp_streamer *s, size_t size)
-{
-    if (s->opt.allocator.alloc)
-        return s->opt.allocator.alloc(s->opt.allocator.user, size);
-    return malloc(size);
-}
-
-void tp__free(tp_streamer *s, void *p, size_t size)
-{
-    if (!p)
-        return;
-    if (s->opt.allocator.free)
-        s->opt.allocator.free(s->opt.allocator.user, p, size);
-    else
-        free(p);
-}
-
-void tp__emit(tp_streamer *s, uint32_t type, int32_t cx, int32_t cz, uint32_t lod,
-              uint32_t new_lod, uint32_t source, uint64_t bytes)
-{
-    if (!s->opt.on_event)
-        return;
-    tp_streamer_event e = {type, cx, cz, lod, new_lod, source, bytes, s->update_index};
-    s->opt.on_event(s->opt.event_user, &e);
-}
-
 /* ---- Region: the permanent coarsest LOD ------------------------------------------------ */
-
-int64_t tp__region_index(const tp_streamer *s, int32_t cx, int32_t cz)
-{
-    int64_t dx = (int64_t)cx - s->rx0, dz = (int64_t)cz - s->rz0;
-    if (dx < 0 || dz < 0 || dx >= (int64_t)s->rw || dz >= (int64_t)s->rh)
-        return -1;
-    return dz * (int64_t)s->rw + dx;
-}
 
 int tp__has_permanent(const tp_streamer *s, int32_t cx, int32_t cz)
 {
-    int64_t i = tp__region_index(s, cx, cz);
-    return i >= 0 && s->region_present[i] != 0;
+    int64_t i = tp__region_index(&s->layout.region, cx, cz);
+    return i >= 0 && s->region_present[i] != TP__PERMANENT_NONE;
 }
 
 int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz)
@@ -60,7 +24,7 @@ int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t c
     if (c && c->fine)
         return (int)c->fine_lod;
     if ((c && c->coarse) || tp__has_permanent(s, cx, cz))
-        return (int)s->coarsest;
+        return (int)s->layout.coarsest;
     return -1;
 }
 
@@ -105,14 +69,14 @@ static void table_insert(tp__chunk **table, uint32_t cap, tp__chunk *c)
 static int table_grow(tp_streamer *s)
 {
     uint32_t cap = s->table_cap ? s->table_cap * 2 : 1024;
-    tp__chunk **t = tp__alloc(s, cap * sizeof *t);
+    tp__chunk **t = tp__alloc(&s->opt.allocator, cap * sizeof *t);
     if (!t)
         return 0;
     memset(t, 0, cap * sizeof *t);
     for (uint32_t i = 0; i < s->table_cap; i++)
         if (s->table[i])
             table_insert(t, cap, s->table[i]);
-    tp__free(s, s->table, s->table_cap * sizeof *s->table);
+    tp__free(&s->opt.allocator, s->table, s->table_cap * sizeof *s->table);
     s->table = t;
     s->table_cap = cap;
     return 1;
@@ -140,18 +104,12 @@ static void table_remove(tp_streamer *s, tp__chunk *c)
 static tp__chunk *chunk_alloc(tp_streamer *s)
 {
     if (!s->chunk_free) {
-        if (s->slab_count == s->slab_cap) {
-            uint32_t cap = s->slab_cap ? s->slab_cap * 2 : 16;
-            void **slabs = tp__alloc(s, cap * sizeof *slabs);
-            if (!slabs)
-                return NULL;
-            if (s->slab_count)
-                memcpy(slabs, s->slabs, s->slab_count * sizeof *slabs);
-            tp__free(s, s->slabs, s->slab_cap * sizeof *s->slabs);
-            s->slabs = slabs;
-            s->slab_cap = cap;
-        }
-        tp__chunk *slab = tp__alloc(s, TP__SLAB_CHUNKS * sizeof *slab);
+        void **slabs = tp__grow_array(&s->opt.allocator, s->slabs, sizeof *slabs, s->slab_count,
+                                      s->slab_count + 1, 16, &s->slab_cap);
+        if (!slabs)
+            return NULL;
+        s->slabs = slabs;
+        tp__chunk *slab = tp__alloc(&s->opt.allocator, TP__SLAB_CHUNKS * sizeof *slab);
         if (!slab)
             return NULL;
         s->slabs[s->slab_count++] = slab;
@@ -172,24 +130,19 @@ tp__chunk *tp__chunk_get(tp_streamer *s, int32_t cx, int32_t cz)
         return c;
     if ((uint64_t)(s->live_count + 1) * 2 > s->table_cap && !table_grow(s))
         return NULL;
-    if (s->live_count == s->live_cap) {
-        uint32_t cap = s->live_cap ? s->live_cap * 2 : 512;
-        tp__chunk **live = tp__alloc(s, cap * sizeof *live);
-        if (!live)
-            return NULL;
-        if (s->live_count)
-            memcpy(live, s->live, s->live_count * sizeof *live);
-        tp__free(s, s->live, s->live_cap * sizeof *s->live);
-        s->live = live;
-        s->live_cap = cap;
-    }
+    tp__chunk **live = tp__grow_array(&s->opt.allocator, s->live, sizeof *live, s->live_count,
+                                      s->live_count + 1, 512, &s->live_cap);
+    if (!live)
+        return NULL;
+    s->live = live;
     c = chunk_alloc(s);
     if (!c)
         return NULL;
     memset(c, 0, sizeof *c);
     c->cx = cx, c->cz = cz;
-    c->region_index = tp__has_permanent(s, cx, cz) ? tp__region_index(s, cx, cz) : -1;
-    c->view_lod = c->pred_lod = s->coarsest;
+    c->region_index =
+        tp__has_permanent(s, cx, cz) ? tp__region_index(&s->layout.region, cx, cz) : -1;
+    c->view_lod = c->pred_lod = s->layout.coarsest;
     c->cls = TP__CLASS_NONE;
     c->live_index = s->live_count;
     s->live[s->live_count++] = c;
@@ -212,10 +165,10 @@ void tp__chunk_drop_if_idle(tp_streamer *s, tp__chunk *c)
 void tp__chunks_free_all(tp_streamer *s)
 {
     for (uint32_t i = 0; i < s->slab_count; i++)
-        tp__free(s, s->slabs[i], TP__SLAB_CHUNKS * sizeof(tp__chunk));
-    tp__free(s, s->slabs, s->slab_cap * sizeof *s->slabs);
-    tp__free(s, s->table, s->table_cap * sizeof *s->table);
-    tp__free(s, s->live, s->live_cap * sizeof *s->live);
+        tp__free(&s->opt.allocator, s->slabs[i], TP__SLAB_CHUNKS * sizeof(tp__chunk));
+    tp__free(&s->opt.allocator, s->slabs, s->slab_cap * sizeof *s->slabs);
+    tp__free(&s->opt.allocator, s->table, s->table_cap * sizeof *s->table);
+    tp__free(&s->opt.allocator, s->live, s->live_cap * sizeof *s->live);
     s->slabs = NULL, s->table = NULL, s->live = NULL;
     s->slab_count = s->slab_cap = s->table_cap = s->live_count = s->live_cap = 0;
     s->chunk_free = NULL;
@@ -223,26 +176,33 @@ void tp__chunks_free_all(tp_streamer *s)
 
 /* ---- Blocks --------------------------------------------------------------------------- */
 
+/* A block is one allocation: the header, then heights, biomes (padded to an even size:
+ * the climate arrays need 2-byte alignment), temperature and precipitation. */
+#define BLOCK_HEADER ((sizeof(tp__block) + 15u) & ~(size_t)15u)
+
+static size_t padded_biome_bytes(const tp__layout *l, uint32_t lod)
+{
+    return (tp__biome_bytes(l, lod) + 1u) & ~(size_t)1u;
+}
+
 static void block_layout(tp_streamer *s, tp__block *b, uint32_t lod)
 {
-    size_t e2 = (size_t)s->edge[lod] * s->edge[lod];
-    size_t c2 = (size_t)s->climate_edge * s->climate_edge;
-    uint8_t *p = (uint8_t *)b + ((sizeof *b + 15u) & ~(size_t)15u);
+    const tp__layout *l = &s->layout;
+    uint8_t *p = (uint8_t *)b + BLOCK_HEADER;
     b->heights = (uint16_t *)p;
-    p += e2 * 2u;
+    p += tp__height_bytes(l, lod);
     b->biomes = p;
-    p += (e2 + 1u) & ~(size_t)1u; /* the climate arrays need 2-byte alignment */
+    p += padded_biome_bytes(l, lod);
     b->temperature = (int16_t *)p;
-    p += c2 * 2u;
+    p += tp__climate_layer_bytes(l);
     b->precipitation = (uint16_t *)p;
 }
 
 size_t tp__block_bytes_for(const tp_streamer *s, uint32_t lod)
 {
-    size_t e2 = (size_t)s->edge[lod] * s->edge[lod];
-    size_t c2 = (size_t)s->climate_edge * s->climate_edge;
-    return ((sizeof(tp__block) + 15u) & ~(size_t)15u) + e2 * 2u + ((e2 + 1u) & ~(size_t)1u) +
-           c2 * 4u;
+    const tp__layout *l = &s->layout;
+    return BLOCK_HEADER + tp__height_bytes(l, lod) + padded_biome_bytes(l, lod) +
+           tp__climate_bytes(l);
 }
 
 /* ---- Meshes --------------------------------------------------------------------------- */
@@ -310,7 +270,7 @@ tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_cou
         s->mesh_pool[cls] = m->next;
         s->pool_bytes -= m->bytes;
     } else {
-        if (!(m = tp__alloc(s, bytes)))
+        if (!(m = tp__alloc(&s->opt.allocator, bytes)))
             return NULL;
         m->bytes = bytes;
         m->cls = cls;
@@ -343,7 +303,7 @@ tp__block *tp__block_get(tp_streamer *s, uint32_t lod)
         s->pool_bytes -= b->bytes;
     } else {
         size_t bytes = s->block_bytes[lod];
-        b = tp__alloc(s, bytes);
+        b = tp__alloc(&s->opt.allocator, bytes);
         if (!b)
             return NULL;
         memset(b, 0, sizeof *b);
@@ -418,13 +378,13 @@ void tp__retired_collect(tp_streamer *s)
  * target_held. */
 void tp__pool_trim(tp_streamer *s, uint64_t target_held)
 {
-    for (uint32_t lod = 0; lod < s->lod_count && s->held_bytes > target_held; lod++) {
+    for (uint32_t lod = 0; lod < s->layout.lod_count && s->held_bytes > target_held; lod++) {
         while (s->pool[lod] && s->held_bytes > target_held) {
             tp__block *b = s->pool[lod];
             s->pool[lod] = b->next;
             s->pool_bytes -= b->bytes;
             s->held_bytes -= b->bytes;
-            tp__free(s, b, b->bytes);
+            tp__free(&s->opt.allocator, b, b->bytes);
         }
     }
     for (uint32_t k = TP__MESH_CLASSES; k-- > 0 && s->held_bytes > target_held;) {
@@ -433,7 +393,7 @@ void tp__pool_trim(tp_streamer *s, uint64_t target_held)
             s->mesh_pool[k] = m->next;
             s->pool_bytes -= m->bytes;
             s->held_bytes -= m->bytes;
-            tp__free(s, m, m->bytes);
+            tp__free(&s->opt.allocator, m, m->bytes);
         }
     }
 }
@@ -472,15 +432,11 @@ static int compare_victims(const void *pa, const void *pb)
 
 static int build_victims(tp_streamer *s)
 {
-    if (s->victim_cap < s->live_count) {
-        uint32_t cap = s->live_cap;
-        tp__chunk **v = tp__alloc(s, cap * sizeof *v);
-        if (!v)
-            return 0;
-        tp__free(s, s->victims, s->victim_cap * sizeof *s->victims);
-        s->victims = v;
-        s->victim_cap = cap;
-    }
+    tp__chunk **v = tp__grow_array(&s->opt.allocator, s->victims, sizeof *v, 0, s->live_count,
+                                   512, &s->victim_cap);
+    if (!v)
+        return 0;
+    s->victims = v;
     s->victim_count = 0;
     for (uint32_t i = 0; i < s->live_count; i++) {
         tp__chunk *c = s->live[i];
@@ -504,8 +460,7 @@ void tp__evict_fine(tp_streamer *s, tp__chunk *c)
 {
     tp__block *b = c->fine;
     c->fine = NULL;
-    s->stats.s.evictions++;
-    tp__emit(s, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source,
+    tp__emit(&s->events, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source,
              tp__block_total(b));
     tp__block_put(s, b);
 }
@@ -517,8 +472,7 @@ static void drop_to_coarsest(tp_streamer *s, tp__chunk *c)
 {
     tp__block *b = c->fine;
     c->fine = NULL;
-    s->stats.s.downgrades++;
-    tp__emit(s, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, b->lod, s->coarsest, b->source,
+    tp__emit(&s->events, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, b->lod, s->layout.coarsest, b->source,
              tp__block_total(b));
     tp__block_put(s, b);
 }
@@ -542,24 +496,22 @@ static int downgrade(tp_streamer *s, tp__chunk *c, uint32_t lod)
     tp__block *b = tp__block_get(s, lod);
     if (!b)
         return 0;
-    uint32_t step = 1u << (lod - old->lod), e = s->edge[lod], eo = s->edge[old->lod];
+    uint32_t step = 1u << (lod - old->lod), e = s->layout.edge[lod], eo = s->layout.edge[old->lod];
     for (uint32_t j = 0; j < e; j++)
         for (uint32_t i = 0; i < e; i++) {
             size_t from = (size_t)j * step * eo + (size_t)i * step;
             b->heights[(size_t)j * e + i] = old->heights[from];
             b->biomes[(size_t)j * e + i] = old->biomes[from];
         }
-    size_t c2 = (size_t)s->climate_edge * s->climate_edge;
-    memcpy(b->temperature, old->temperature, c2 * sizeof *b->temperature);
-    memcpy(b->precipitation, old->precipitation, c2 * sizeof *b->precipitation);
+    memcpy(b->temperature, old->temperature, tp__climate_layer_bytes(&s->layout));
+    memcpy(b->precipitation, old->precipitation, tp__climate_layer_bytes(&s->layout));
     b->has_climate = old->has_climate;
     b->cx = c->cx, b->cz = c->cz;
     b->source = TP_STREAMER_SOURCE_DERIVED;
     tp__block_publish(s, b);
-    s->stats.s.downgrades++;
-    tp__emit(s, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, old->lod, lod, old->source,
+    tp__emit(&s->events, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, old->lod, lod, old->source,
              tp__block_total(old) - b->bytes);
-    if (lod == s->coarsest) {
+    if (lod == s->layout.coarsest) {
         c->coarse = b; /* the chunk's only LOD: keep it as its coarse block */
         c->fine = NULL;
     } else {
@@ -574,12 +526,12 @@ static int downgrade(tp_streamer *s, tp__chunk *c, uint32_t lod)
  * coarsest LOD is there anyway, otherwise subsample. */
 void tp__chunk_lower(tp_streamer *s, tp__chunk *c, uint32_t lod)
 {
-    if (lod >= s->coarsest && has_coarse(c))
+    if (lod >= s->layout.coarsest && has_coarse(c))
         tp__evict_fine(s, c);
-    else if (s->meshes) {
+    else if (s->layout.meshes) {
         if (has_coarse(c))
             drop_to_coarsest(s, c);
-    } else if (!downgrade(s, c, lod < s->coarsest ? lod : s->coarsest) && has_coarse(c))
+    } else if (!downgrade(s, c, lod < s->layout.coarsest ? lod : s->layout.coarsest) && has_coarse(c))
         tp__evict_fine(s, c);
 }
 
@@ -613,8 +565,7 @@ int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key)
             else if (c->coarse && !c->in_view) {
                 tp__block *cb = c->coarse;
                 c->coarse = NULL;
-                s->stats.s.evictions++;
-                tp__emit(s, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, cb->lod, 0, cb->source,
+                tp__emit(&s->events, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, cb->lod, 0, cb->source,
                          tp__block_total(cb));
                 tp__block_put(s, cb);
             }

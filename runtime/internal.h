@@ -9,10 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
+#include "events.h"
+#include "layout.h"
+#include "stats.h"
 #include "terrapage/runtime.h"
 
-#define TP__UPDATE_RING 1024u  /* update costs kept for the percentiles */
 #define TP__MAX_PREDICTED 16u  /* points sampled along the predicted path */
+
+/* What the permanent coarsest LOD holds for a chunk of the region. */
+typedef enum tp__permanent_state {
+    TP__PERMANENT_NONE = 0,     /* absent from the file: generated on demand */
+    TP__PERMANENT_FILE = 1,     /* decoded from the file */
+    TP__PERMANENT_REPAIRED = 2  /* the file's page failed; regenerated at open */
+} tp__permanent_state;
 
 /* Request classes, most urgent first. */
 enum { TP__CLASS_MISSING = 0, TP__CLASS_VIEW = 1, TP__CLASS_PREDICTED = 2, TP__CLASS_NONE = 3 };
@@ -93,7 +103,8 @@ struct tp__job {
     /* Results, written by the worker before the job is handed back. */
     uint32_t source;
     uint64_t bytes_read;
-    uint8_t checksum_failed, decode_failed, outside;
+    tp_result cause;        /* why the page was generated (tp__stats_fallback()), or
+                               TP_OK when it was read */
     uint8_t mesh_ok;        /* the staging holds the page's mesh */
     tp_mesh mesh;           /* counts of the staged mesh */
     float mesh_error_m;
@@ -148,17 +159,6 @@ typedef struct tp__request {
     uint32_t lod, slot;
 } tp__request;
 
-/* ---- Statistics (stats.c) ------------------------------------------------------------- */
-typedef struct tp__stats {
-    tp_streamer_stats s;    /* counters kept in place; percentiles filled on read */
-    float update_us[TP__UPDATE_RING];
-    uint64_t ring_count;
-} tp__stats;
-
-void tp__stats_update_cost(tp__stats *st, double us);
-void tp__stats_latency(tp__stats *st, double seconds);
-void tp__stats_fill(const tp__stats *st, tp_streamer_stats *out);
-
 /* ---- The streamer --------------------------------------------------------------------- */
 struct tp_streamer {
     tp_streamer_options opt;    /* resolved */
@@ -166,14 +166,10 @@ struct tp_streamer {
     const tp_file_desc *desc;
     tp_world_params world;
     int fd;                     /* for the pread path, else −1 */
-    double chunk_m;
-    uint32_t lod_count, coarsest;
+    tp__layout layout;
     uint32_t band_count;
-    uint32_t edge[TP_MAX_LODS];
-    uint32_t climate_edge;
     size_t block_bytes[TP_MAX_LODS];
     size_t max_stored;          /* largest stored blob: the read scratch size */
-    int meshes;                 /* each resident LOD holds its mesh */
     uint32_t stage_vertices, stage_indices; /* job staging capacity (worst LOD-0 mesh) */
     size_t stage_bytes;         /* per job */
     size_t mesh_raw_cap;        /* largest mesh encoding (LOD 0 bound) */
@@ -181,10 +177,8 @@ struct tp_streamer {
                                        seen at the LOD so far */
     size_t coarsest_mesh_max;   /* size class of the worst coarsest-LOD mesh */
 
-    /* Region and its permanent coarsest LOD. */
-    int32_t rx0, rz0;
-    uint32_t rw, rh;
-    uint8_t *region_present;    /* 1: permanent coarse available; 2: repaired at open */
+    /* The region's permanent coarsest LOD. */
+    uint8_t *region_present;    /* tp__permanent_state of each chunk of the region */
     uint16_t *region_heights;
     uint8_t *region_biomes;
     size_t region_alloc_bytes;
@@ -239,17 +233,15 @@ struct tp_streamer {
     double frame_time_s;        /* reported work time; < 0 until reported */
     uint64_t update_index;
 
+    tp__events events;
     tp__stats stats;
 };
 
 /* cache.c */
-void *tp__alloc(tp_streamer *s, size_t size);
-void tp__free(tp_streamer *s, void *p, size_t size);
 tp__chunk *tp__chunk_find(const tp_streamer *s, int32_t cx, int32_t cz);
 tp__chunk *tp__chunk_get(tp_streamer *s, int32_t cx, int32_t cz); /* NULL: out of memory */
 void tp__chunk_drop_if_idle(tp_streamer *s, tp__chunk *c);
 void tp__chunks_free_all(tp_streamer *s);
-int64_t tp__region_index(const tp_streamer *s, int32_t cx, int32_t cz);
 int tp__has_permanent(const tp_streamer *s, int32_t cx, int32_t cz);
 int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz);
 tp__block *tp__block_get(tp_streamer *s, uint32_t lod);   /* pooled or allocated */
@@ -274,8 +266,6 @@ tp_result tp__mesh_decode_into(tp__mesh *m, const void *raw, size_t size, float 
 size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
 size_t tp__block_total(const tp__block *b);               /* grid + mesh bytes */
 int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key);
-void tp__emit(tp_streamer *s, uint32_t type, int32_t cx, int32_t cz, uint32_t lod,
-              uint32_t new_lod, uint32_t source, uint64_t bytes);
 
 /* workers.c */
 tp_result tp__workers_start(tp_streamer *s);

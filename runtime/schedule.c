@@ -18,9 +18,9 @@
 
 double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
 {
-    double x0 = (double)cx * s->chunk_m, z0 = (double)cz * s->chunk_m;
-    double dx = x < x0 ? x0 - x : (x > x0 + s->chunk_m ? x - (x0 + s->chunk_m) : 0.0);
-    double dz = z < z0 ? z0 - z : (z > z0 + s->chunk_m ? z - (z0 + s->chunk_m) : 0.0);
+    double x0 = (double)cx * s->layout.chunk_m, z0 = (double)cz * s->layout.chunk_m;
+    double dx = x < x0 ? x0 - x : (x > x0 + s->layout.chunk_m ? x - (x0 + s->layout.chunk_m) : 0.0);
+    double dz = z < z0 ? z0 - z : (z > z0 + s->layout.chunk_m ? z - (z0 + s->layout.chunk_m) : 0.0);
     return sqrt(dx * dx + dz * dz);
 }
 
@@ -29,8 +29,8 @@ double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, do
  * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
 uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
-    uint32_t lod = s->coarsest;
-    for (uint32_t k = 0; k < s->band_count && k < s->coarsest; k++)
+    uint32_t lod = s->layout.coarsest;
+    for (uint32_t k = 0; k < s->band_count && k < s->layout.coarsest; k++)
         if (dist_m < s->opt.lod_band_m[k]) {
             lod = k;
             break;
@@ -45,7 +45,7 @@ uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
  * (a double beyond int32's range would make the conversion undefined). */
 static int32_t chunk_of(const tp_streamer *s, double m)
 {
-    double c = floor(m / s->chunk_m);
+    double c = floor(m / s->layout.chunk_m);
     const double limit = (double)TP_STREAMER_MAX_CHUNK_INDEX;
     return (int32_t)(c < -limit ? -limit : c > limit ? limit : c);
 }
@@ -74,7 +74,7 @@ static int want_view(tp_streamer *s)
             tp__chunk *c = tp__chunk_find(s, cx, cz);
             uint32_t lod = tp__view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c) {
-                if (lod == s->coarsest && tp__has_permanent(s, cx, cz))
+                if (lod == s->layout.coarsest && tp__has_permanent(s, cx, cz))
                     continue; /* satisfied by the permanent LOD: nothing to track */
                 if (!(c = tp__chunk_get(s, cx, cz)))
                     return 0;
@@ -92,17 +92,17 @@ static int want_predicted(tp_streamer *s)
     if (s->opt.flags & TP_STREAMER_NO_PREDICTION)
         return 1;
     double xs[TP__MAX_PREDICTED], zs[TP__MAX_PREDICTED], ts[TP__MAX_PREDICTED];
-    uint32_t n = tp__predictor_path(&s->pred, s->opt.prediction_horizon_s, s->chunk_m * 0.5,
+    uint32_t n = tp__predictor_path(&s->pred, s->opt.prediction_horizon_s, s->layout.chunk_m * 0.5,
                                     xs, zs, ts, TP__MAX_PREDICTED);
     if (n == 0)
         return 1;
     s->pred_x = xs[n - 1], s->pred_z = zs[n - 1];
     /* Finer than coarsest only within the bands that give one. */
-    uint32_t fine_bands = s->band_count < s->coarsest ? s->band_count : s->coarsest;
+    uint32_t fine_bands = s->band_count < s->layout.coarsest ? s->band_count : s->layout.coarsest;
     double reach = fine_bands ? s->opt.lod_band_m[fine_bands - 1] : 0.0;
     /* Never further around a predicted point than the view reaches around the camera:
      * wide bands must not turn one update into a scan of thousands of chunks. */
-    double reach_chunks = ceil(reach / s->chunk_m);
+    double reach_chunks = ceil(reach / s->layout.chunk_m);
     int32_t r = reach_chunks < (double)s->opt.view_distance_chunks
                     ? (int32_t)reach_chunks : (int32_t)s->opt.view_distance_chunks;
     for (uint32_t i = 0; i < n && fine_bands; i++) {
@@ -129,8 +129,8 @@ static int want_predicted(tp_streamer *s)
      * lies inside the region (the common case costs one comparison). */
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     int32_t hcx = chunk_of(s, xs[n - 1]), hcz = chunk_of(s, zs[n - 1]);
-    if (hcx - v >= s->rx0 && hcz - v >= s->rz0 && (int64_t)hcx + v < (int64_t)s->rx0 + s->rw &&
-        (int64_t)hcz + v < (int64_t)s->rz0 + s->rh)
+    if (hcx - v >= s->layout.region.x0 && hcz - v >= s->layout.region.z0 && (int64_t)hcx + v < (int64_t)s->layout.region.x0 + s->layout.region.width &&
+        (int64_t)hcz + v < (int64_t)s->layout.region.z0 + s->layout.region.height)
         return 1;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
@@ -153,7 +153,7 @@ int tp__wants(tp_streamer *s)
     for (uint32_t i = 0; i < s->live_count; i++) {
         tp__chunk *c = s->live[i];
         c->in_view = 0;
-        c->view_lod = c->pred_lod = s->coarsest;
+        c->view_lod = c->pred_lod = s->layout.coarsest;
         c->cls = TP__CLASS_NONE;
         c->key = 4 * CLASS_KEY;
     }
@@ -162,8 +162,8 @@ int tp__wants(tp_streamer *s)
     /* Eviction order: distance from where the camera is going. */
     for (uint32_t i = 0; i < s->live_count; i++) {
         tp__chunk *c = s->live[i];
-        double dx = ((double)c->cx + 0.5) * s->chunk_m - s->pred_x;
-        double dz = ((double)c->cz + 0.5) * s->chunk_m - s->pred_z;
+        double dx = ((double)c->cx + 0.5) * s->layout.chunk_m - s->pred_x;
+        double dz = ((double)c->cz + 0.5) * s->layout.chunk_m - s->pred_z;
         c->pred_dist_m = sqrt(dx * dx + dz * dz);
     }
     return ok;
@@ -174,8 +174,7 @@ int tp__wants(tp_streamer *s)
 static void cancel(tp_streamer *s, tp__job *job)
 {
     atomic_store_explicit(&job->cancelled, 1, memory_order_relaxed);
-    s->stats.s.cancellations++;
-    tp__emit(s, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
+    tp__emit(&s->events, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
 }
 
 /* With meshes, a chunk in view that holds a finer LOD than its target (the camera moved
@@ -184,7 +183,7 @@ static void cancel(tp_streamer *s, tp__job *job)
 static int replacement_wanted(const tp_streamer *s, const tp__chunk *c, uint32_t target,
                               int best)
 {
-    return s->meshes && c->in_view && c->fine && target < s->coarsest && best >= 0 &&
+    return s->layout.meshes && c->in_view && c->fine && target < s->layout.coarsest && best >= 0 &&
            (uint32_t)best < target;
 }
 
@@ -257,7 +256,7 @@ static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
     float error_m;
     uint32_t flags;
     tp_mesh info;
-    if (tp__build_mesh_raw(s, c->cx, c->cz, s->coarsest, b->heights, sc, &size, &error_m,
+    if (tp__build_mesh_raw(s, c->cx, c->cz, s->layout.coarsest, b->heights, sc, &size, &error_m,
                            &flags) != TP_OK ||
         tp_mesh_decode_header(sc->mesh_raw, size, &info) != TP_OK)
         return 1;
@@ -296,32 +295,29 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
             break;
         tp__chunk *c = s->missing[i];
         tp__block *b;
-        if (!take_room(s, s->coarsest, s->meshes ? s->coarsest_mesh_max : 0, -1.0, &b))
+        if (!take_room(s, s->layout.coarsest, s->layout.meshes ? s->coarsest_mesh_max : 0, -1.0, &b))
             break;
         if (!b)
             return TP_ERR_OUT_OF_MEMORY;
         /* Heights and biomes only: the climate grid would more than double the cost
          * (it is sampled at full resolution), and the finer LODs bring it. */
         tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
-        tp_generate_chunk(&s->world, c->cx, c->cz, s->coarsest, &f);
-        if (s->meshes && !sync_mesh(s, c, b)) {
+        tp_generate_chunk(&s->world, c->cx, c->cz, s->layout.coarsest, &f);
+        if (s->layout.meshes && !sync_mesh(s, c, b)) {
             tp__block_unused(s, b);
             return TP_ERR_OUT_OF_MEMORY;
         }
         b->has_climate = 0;
-        b->cx = c->cx, b->cz = c->cz, b->lod = s->coarsest;
+        b->cx = c->cx, b->cz = c->cz, b->lod = s->layout.coarsest;
         b->source = TP_STREAMER_SOURCE_GENERATED;
         c->coarse = b;
         tp__block_publish(s, b);
-        size_t payload = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest] * 3u +
-                         (b->mesh ? b->mesh->bytes : 0);
-        s->stats.s.sync_generations++;
-        s->stats.s.fallbacks++;
-        s->stats.s.fallbacks_outside++;
-        s->stats.s.page_ins++;
-        s->stats.s.page_ins_by_lod[s->coarsest]++;
-        s->stats.s.bytes_decoded += payload;
-        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->coarsest, 0,
+        tp__stats_sync_generation(&s->stats);
+        tp__stats_fallback(&s->stats, TP_ERR_NOT_FOUND);
+        tp__stats_page(&s->stats, 0,
+                       tp__grid_bytes(&s->layout, s->layout.coarsest) +
+                           (b->mesh ? b->mesh->bytes : 0));
+        tp__emit(&s->events, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->layout.coarsest, 0,
                  TP_STREAMER_SOURCE_GENERATED, tp__block_total(b));
     }
     return TP_OK;
@@ -341,17 +337,11 @@ static int compare_requests(const void *pa, const void *pb)
 
 static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slot, double key)
 {
-    if (s->req_count == s->req_cap) {
-        uint32_t cap = s->req_cap ? s->req_cap * 2 : 1024;
-        tp__request *r = tp__alloc(s, cap * sizeof *r);
-        if (!r)
-            return 0;
-        if (s->req_count)
-            memcpy(r, s->req, s->req_count * sizeof *r);
-        tp__free(s, s->req, s->req_cap * sizeof *s->req);
-        s->req = r;
-        s->req_cap = cap;
-    }
+    tp__request *r = tp__grow_array(&s->opt.allocator, s->req, sizeof *r, s->req_count,
+                                    s->req_count + 1, 1024, &s->req_cap);
+    if (!r)
+        return 0;
+    s->req = r;
     s->req[s->req_count++] = (tp__request){key, c, lod, slot};
     return 1;
 }
@@ -367,7 +357,7 @@ static int build_requests(tp_streamer *s)
         if (best < 0) {
             /* Coarse first: nothing finer until the chunk has its coarsest LOD. */
             if (!c->job[TP__SLOT_COARSE] &&
-                !push_request(s, c, s->coarsest, TP__SLOT_COARSE,
+                !push_request(s, c, s->layout.coarsest, TP__SLOT_COARSE,
                               c->in_view ? c->view_dist_m : c->key))
                 return 0;
             continue;
@@ -403,7 +393,6 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
     double frame_s = s->frame_time_s >= 0.0 ? s->frame_time_s : frame_dt_s;
     int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
     uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
-    s->stats.s.in_flight_limit = limit;
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;
     tp_result res = TP_OK;
@@ -413,7 +402,7 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
         tp__block *b;
-        if (!take_room(s, r->lod, s->meshes ? s->mesh_expect[r->lod] : 0, r->key, &b))
+        if (!take_room(s, r->lod, s->layout.meshes ? s->mesh_expect[r->lod] : 0, r->key, &b))
             continue;
         if (!b) {
             res = TP_ERR_OUT_OF_MEMORY;
@@ -437,7 +426,7 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
             head = job;
         tail = job;
     }
-    s->stats.s.queue_depth = s->req_count - handed;
+    tp__stats_dispatch(&s->stats, limit, s->req_count - handed);
     if (head)
         tp__workers_submit(s, head, tail);
     return res;

@@ -133,20 +133,14 @@ static tp__mesh *arena_mesh(tp_streamer *s, uint32_t vertex_count, uint32_t inde
 {
     size_t bytes = (tp__mesh_record_bytes(vertex_count, index_count) + 15u) & ~(size_t)15u;
     if (s->arena_count == 0 || s->arena_used + bytes > s->arena_slab_bytes) {
-        if (s->arena_count == s->arena_cap) {
-            uint32_t cap = s->arena_cap ? s->arena_cap * 2 : 16;
-            void **slabs = tp__alloc(s, cap * sizeof *slabs);
-            if (!slabs)
-                return NULL;
-            if (s->arena_count)
-                memcpy(slabs, s->arena, s->arena_count * sizeof *slabs);
-            tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
-            s->arena = slabs;
-            s->arena_cap = cap;
-        }
+        void **slabs = tp__grow_array(&s->opt.allocator, s->arena, sizeof *slabs, s->arena_count,
+                                      s->arena_count + 1, 16, &s->arena_cap);
+        if (!slabs)
+            return NULL;
+        s->arena = slabs;
         /* A slab is at least ARENA_SLAB_BYTES; sizes are recorded in its first word. */
         size_t slab = bytes + 16u > ARENA_SLAB_BYTES ? bytes + 16u : ARENA_SLAB_BYTES;
-        uint8_t *p = tp__alloc(s, slab);
+        uint8_t *p = tp__alloc(&s->opt.allocator, slab);
         if (!p)
             return NULL;
         memcpy(p, &slab, sizeof slab);
@@ -186,40 +180,42 @@ static tp_result arena_decode(tp_streamer *s, const void *raw, size_t size, floa
 /* Reads one chunk's coarsest LOD (grids and mesh) from the file. */
 static tp_result load_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
 {
-    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    const tp__layout *l = &s->layout;
+    size_t e2 = tp__lod_samples(l, l->coarsest);
     uint16_t *h = s->region_heights + i * e2;
     uint8_t *b = s->region_biomes + i * e2;
     uint64_t read = 0;
     tp__scratch *sc = &s->sync_scratch;
-    tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, s->coarsest, h, e2 * 2u, sc->read,
-                                &read);
+    tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, l->coarsest, h,
+                                tp__height_bytes(l, l->coarsest), sc->read, &read);
     if (r == TP_OK)
-        r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, s->coarsest, b, e2, sc->read, &read);
-    if (r == TP_OK && s->meshes) {
+        r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, l->coarsest, b,
+                          tp__biome_bytes(l, l->coarsest), sc->read, &read);
+    if (r == TP_OK && s->layout.meshes) {
         size_t size = 0;
         float error_m = 0.0f;
-        r = tp__load_mesh_raw(s, cx, cz, s->coarsest, sc, &size, &error_m, &read);
+        r = tp__load_mesh_raw(s, cx, cz, s->layout.coarsest, sc, &size, &error_m, &read);
         if (r == TP_OK)
             r = arena_decode(s, sc->mesh_raw, size, error_m, 0, &s->region_mesh[i]);
     }
-    s->stats.s.bytes_read += read;
+    tp__stats_page(&s->stats, read, 0);
     return r;
 }
 
 /* Regenerates one chunk's coarsest LOD (grids and mesh), as the baker made it. */
 static tp_result generate_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
 {
-    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    size_t e2 = tp__lod_samples(&s->layout, s->layout.coarsest);
     uint16_t *h = s->region_heights + i * e2;
     tp_chunk_fields f = {h, s->region_biomes + i * e2, NULL, NULL};
-    tp_generate_chunk(&s->world, cx, cz, s->coarsest, &f);
-    if (!s->meshes)
+    tp_generate_chunk(&s->world, cx, cz, s->layout.coarsest, &f);
+    if (!s->layout.meshes)
         return TP_OK;
     size_t size = 0;
     float error_m;
     uint32_t flags;
     s->region_mesh[i] = NULL;
-    tp_result r = tp__build_mesh_raw(s, cx, cz, s->coarsest, h, &s->sync_scratch, &size,
+    tp_result r = tp__build_mesh_raw(s, cx, cz, s->layout.coarsest, h, &s->sync_scratch, &size,
                                      &error_m, &flags);
     if (r == TP_OK)
         r = arena_decode(s, s->sync_scratch.mesh_raw, size, error_m, flags, &s->region_mesh[i]);
@@ -231,73 +227,63 @@ static tp_result generate_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz
  * has no hole. */
 static tp_result load_permanent(tp_streamer *s)
 {
-    uint64_t count = (uint64_t)s->rw * s->rh;
-    uint32_t e = s->edge[s->coarsest];
-    size_t e2 = (size_t)e * e;
-    size_t per_chunk = e2 * 3u + 1u + (s->meshes ? sizeof *s->region_mesh : 0);
+    const tp__layout *l = &s->layout;
+    uint64_t count = tp__region_count(&l->region);
+    size_t grid_bytes = tp__grid_bytes(l, l->coarsest);
+    size_t per_chunk = grid_bytes + sizeof *s->region_present +
+                       (l->meshes ? sizeof *s->region_mesh : 0);
     if (count > (SIZE_MAX / 4) / per_chunk)
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: the region is too large");
     s->region_alloc_bytes = (size_t)count * per_chunk;
-    s->region_present = tp__alloc(s, (size_t)count);
-    s->region_heights = tp__alloc(s, (size_t)count * e2 * 2u);
-    s->region_biomes = tp__alloc(s, (size_t)count * e2);
-    if (s->meshes && (s->region_mesh = tp__alloc(s, (size_t)count * sizeof *s->region_mesh)))
+    s->region_present = tp__alloc(&s->opt.allocator, (size_t)count);
+    s->region_heights = tp__alloc(&s->opt.allocator, (size_t)count * tp__height_bytes(l, l->coarsest));
+    s->region_biomes = tp__alloc(&s->opt.allocator, (size_t)count * tp__biome_bytes(l, l->coarsest));
+    if (s->layout.meshes && (s->region_mesh = tp__alloc(&s->opt.allocator, (size_t)count * sizeof *s->region_mesh)))
         memset(s->region_mesh, 0, (size_t)count * sizeof *s->region_mesh);
     if (!s->region_present || !s->region_heights || !s->region_biomes ||
-        (s->meshes && !s->region_mesh))
+        (s->layout.meshes && !s->region_mesh))
         return tp__error_set(TP_ERR_OUT_OF_MEMORY,
                              "streamer: out of memory for the coarsest LOD of %llu chunks",
                              (unsigned long long)count);
-    tp__stats *st = &s->stats;
     for (uint64_t i = 0; i < count; i++) {
-        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
+        int32_t cx, cz;
+        tp__region_chunk(&l->region, i, &cx, &cz);
         tp_result r = load_permanent_chunk(s, cx, cz, i);
         if (r == TP_ERR_OUT_OF_MEMORY)
             return tp__error_set(r, "streamer: out of memory for the coarsest meshes");
-        s->region_present[i] = 1;
+        s->region_present[i] = TP__PERMANENT_FILE;
         if (r == TP_OK) {
-            st->s.bytes_decoded += e2 * 3u + (s->meshes ? s->region_mesh[i]->bytes : 0);
+            tp__stats_page(&s->stats, 0, grid_bytes + (l->meshes ? s->region_mesh[i]->bytes : 0));
             continue;
         }
         tp_chunk_bounds bounds;
         if (r == TP_ERR_NOT_FOUND && tp_reader_chunk_bounds(s->reader, cx, cz, &bounds) != TP_OK) {
-            s->region_present[i] = 0; /* absent from the file: generated on demand */
+            s->region_present[i] = TP__PERMANENT_NONE; /* absent from the file */
             continue;
         }
         /* Present but unreadable (or a layer missing): never trust it, regenerate. */
         if (generate_permanent_chunk(s, cx, cz, i) != TP_OK)
             return tp__error_set(TP_ERR_OUT_OF_MEMORY,
                                  "streamer: out of memory for the coarsest meshes");
-        s->region_present[i] = 2;
-        st->s.fallbacks++;
-        st->s.bytes_decoded += e2 * 3u;
-        if (r == TP_ERR_CHECKSUM)
-            st->s.checksum_failures++;
-        else if (r == TP_ERR_NOT_FOUND)
-            st->s.fallbacks_outside++;
-        else
-            st->s.decode_failures++;
+        s->region_present[i] = TP__PERMANENT_REPAIRED;
+        tp__stats_fallback(&s->stats, r);
+        tp__stats_page(&s->stats, 0, grid_bytes);
     }
     s->permanent_bytes = s->region_alloc_bytes + s->arena_bytes + s->arena_cap * sizeof(void *);
     return TP_OK;
 }
 
 /* Sizes that follow from the world, for both kinds of streamer. */
-static void derive_sizes(tp_streamer *s)
+static void derive_sizes(tp_streamer *s, int meshes, tp__region region)
 {
-    s->chunk_m = s->world.chunk_size_m;
-    s->lod_count = tp_world_lod_count(&s->world);
-    s->coarsest = s->lod_count - 1;
-    s->climate_edge = tp_world_climate_edge(&s->world);
-    for (uint32_t k = 0; k < s->lod_count; k++) {
-        s->edge[k] = tp_world_lod_edge(&s->world, k);
+    tp__layout_init(&s->layout, &s->world, meshes, region);
+    for (uint32_t k = 0; k < s->layout.lod_count; k++)
         s->block_bytes[k] = tp__block_bytes_for(s, k);
-    }
-    s->max_stored = (size_t)s->edge[0] * s->edge[0] * 2u;
-    if (s->meshes) {
+    s->max_stored = tp__height_bytes(&s->layout, 0);
+    if (s->layout.meshes) {
         /* Staging for the worst mesh of LOD 0 (every page fits), and reads as large as
          * the largest mesh blob can be stored. */
-        tp_mesh_build_bound(s->edge[0], &s->stage_vertices, &s->stage_indices);
+        tp_mesh_build_bound(s->layout.edge[0], &s->stage_vertices, &s->stage_indices);
         s->stage_bytes = ((size_t)s->stage_vertices * sizeof(tp_mesh_vertex) +
                           (size_t)s->stage_indices * sizeof(uint16_t) + 15u) & ~(size_t)15u;
         s->mesh_raw_cap = tp_mesh_chunk_blob_bound(&s->world, 0);
@@ -305,18 +291,18 @@ static void derive_sizes(tp_streamer *s)
         if (stored > s->max_stored)
             s->max_stored = stored;
         uint32_t v, i, cls;
-        tp_mesh_build_bound(s->edge[s->coarsest], &v, &i);
+        tp_mesh_build_bound(s->layout.edge[s->layout.coarsest], &v, &i);
         s->coarsest_mesh_max = tp__mesh_bytes_for(v, i, &cls);
         /* Until the first meshes of a LOD are seen, dispatch makes room for a mesh of a
          * quarter of the grid block: about the average of rough terrain's LOD 0. */
-        for (uint32_t k = 0; k < s->lod_count; k++)
+        for (uint32_t k = 0; k < s->layout.lod_count; k++)
             s->mesh_expect[k] = s->block_bytes[k] / 4u;
     }
     s->band_count = 0;
     while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
         s->band_count++;
     if (s->opt.teleport_distance_m == 0.0)
-        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->chunk_m * 0.5;
+        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->layout.chunk_m * 0.5;
 }
 
 /* What follows the permanent LOD: the budget check, the job table and the workers.
@@ -330,7 +316,7 @@ static tp_result start_streaming(tp_streamer *s, const char *what)
     s->job_count = s->opt.max_in_flight;
     uint64_t stage = (uint64_t)s->job_count * s->stage_bytes;
     uint64_t need = s->permanent_bytes +
-                    (uint64_t)s->view_count * (s->block_bytes[s->coarsest] + s->coarsest_mesh_max) +
+                    (uint64_t)s->view_count * (s->block_bytes[s->layout.coarsest] + s->coarsest_mesh_max) +
                     (uint64_t)s->job_count * s->block_bytes[0] + stage;
     if (s->opt.budget_bytes == 0)
         s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
@@ -344,11 +330,11 @@ static tp_result start_streaming(tp_streamer *s, const char *what)
     /* The staging of the jobs is decoded data in flight, so it counts from the start. */
     s->held_bytes = s->permanent_bytes + stage;
     s->resident_bytes = s->permanent_bytes;
-    s->stats.s.resident_bytes_peak = s->resident_bytes;
+    tp__stats_resident(&s->stats, s->resident_bytes);
 
-    s->missing = tp__alloc(s, s->view_count * sizeof *s->missing);
-    s->jobs = tp__alloc(s, s->job_count * sizeof *s->jobs);
-    if (!s->missing || !s->jobs || (stage && !(s->stage = tp__alloc(s, (size_t)stage))))
+    s->missing = tp__alloc(&s->opt.allocator, s->view_count * sizeof *s->missing);
+    s->jobs = tp__alloc(&s->opt.allocator, s->job_count * sizeof *s->jobs);
+    if (!s->missing || !s->jobs || (stage && !(s->stage = tp__alloc(&s->opt.allocator, (size_t)stage))))
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
     memset(s->jobs, 0, s->job_count * sizeof *s->jobs);
     for (uint32_t i = s->job_count; i-- > 0;) {
@@ -376,12 +362,13 @@ static tp_result open_streamer(tp_streamer *s, const char *path)
     s->desc = tp_reader_desc(s->reader);
     if ((r = check_world(s, path)) != TP_OK)
         return r;
+    int meshes = 0;
     if (!(s->opt.flags & TP_STREAMER_NO_MESHES))
         for (uint32_t i = 0; i < s->desc->layer_count; i++)
-            s->meshes |= s->desc->layers[i].layer_id == TP_LAYER_MESH;
-    derive_sizes(s);
-    s->rx0 = s->desc->region_x0, s->rz0 = s->desc->region_z0;
-    s->rw = s->desc->region_width, s->rh = s->desc->region_height;
+            meshes |= s->desc->layers[i].layer_id == TP_LAYER_MESH;
+    const tp_file_desc *d = s->desc;
+    derive_sizes(s, meshes,
+                 (tp__region){d->region_x0, d->region_z0, d->region_width, d->region_height});
 
     if ((s->opt.flags & TP_STREAMER_PREAD) && !s->opt.read) {
         s->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -403,8 +390,7 @@ static tp_result open_generated(tp_streamer *s, const tp_world_params *world)
     tp_result r = tp_world_params_resolve(world, &s->world);
     if (r != TP_OK)
         return r;
-    s->meshes = !(s->opt.flags & TP_STREAMER_NO_MESHES);
-    derive_sizes(s);
+    derive_sizes(s, !(s->opt.flags & TP_STREAMER_NO_MESHES), (tp__region){0, 0, 0, 0});
     s->opt.flags &= ~TP_STREAMER_PREAD; /* nothing to read */
     s->opt.read = NULL;
     if ((r = tp__scratch_alloc(s, &s->sync_scratch,
@@ -432,14 +418,12 @@ static tp_result create_streamer(const tp_streamer_options *options, int generat
     s->fd = -1;
     s->frame_time_s = -1.0;
     atomic_init(&s->pinned_views, 0);
+    tp__events_init(&s->events, o.on_event, o.event_user, &s->stats);
     r = generated ? open_generated(s, world) : open_streamer(s, path);
     if (r != TP_OK) {
         tp_streamer_close(s);
         return r;
     }
-    s->stats.s.budget_bytes = s->opt.budget_bytes;
-    s->stats.s.permanent_bytes = s->permanent_bytes;
-    s->stats.s.worker_threads = s->q.thread_count;
     *out_streamer = s;
     return TP_OK;
 }
@@ -493,22 +477,23 @@ void tp_streamer_close(tp_streamer *s)
     }
     tp__pool_free_all(s);
     tp__chunks_free_all(s);
-    tp__free(s, s->victims, s->victim_cap * sizeof *s->victims);
-    tp__free(s, s->req, s->req_cap * sizeof *s->req);
-    tp__free(s, s->missing, s->view_count * sizeof *s->missing);
-    tp__free(s, s->jobs, s->job_count * sizeof *s->jobs);
-    size_t count = (size_t)s->rw * s->rh, e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-    tp__free(s, s->region_present, count);
-    tp__free(s, s->region_heights, count * e2 * 2u);
-    tp__free(s, s->region_biomes, count * e2);
-    tp__free(s, s->region_mesh, count * sizeof *s->region_mesh);
+    tp__free(&s->opt.allocator, s->victims, s->victim_cap * sizeof *s->victims);
+    tp__free(&s->opt.allocator, s->req, s->req_cap * sizeof *s->req);
+    tp__free(&s->opt.allocator, s->missing, s->view_count * sizeof *s->missing);
+    tp__free(&s->opt.allocator, s->jobs, s->job_count * sizeof *s->jobs);
+    const tp__layout *l = &s->layout;
+    size_t count = (size_t)tp__region_count(&l->region);
+    tp__free(&s->opt.allocator, s->region_present, count * sizeof *s->region_present);
+    tp__free(&s->opt.allocator, s->region_heights, count * tp__height_bytes(l, l->coarsest));
+    tp__free(&s->opt.allocator, s->region_biomes, count * tp__biome_bytes(l, l->coarsest));
+    tp__free(&s->opt.allocator, s->region_mesh, count * sizeof *s->region_mesh);
     for (uint32_t i = 0; i < s->arena_count; i++) {
         size_t slab;
         memcpy(&slab, s->arena[i], sizeof slab);
-        tp__free(s, s->arena[i], slab);
+        tp__free(&s->opt.allocator, s->arena[i], slab);
     }
-    tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
-    tp__free(s, s->stage, (size_t)s->job_count * s->stage_bytes);
+    tp__free(&s->opt.allocator, s->arena, s->arena_cap * sizeof *s->arena);
+    tp__free(&s->opt.allocator, s->stage, (size_t)s->job_count * s->stage_bytes);
     tp__scratch_free(s, &s->sync_scratch);
     if (s->fd >= 0)
         close(s->fd);
@@ -543,8 +528,7 @@ static int attach_mesh(tp_streamer *s, tp__chunk *c, tp__job *job, tp__block *b)
     if (cls < TP__MESH_CLASSES)
         m = tp__mesh_get(s, v, i);
     if (!m) {
-        s->stats.s.cancellations++;
-        tp__emit(s, TP_STREAMER_EVENT_CANCEL, c->cx, c->cz, job->lod, 0, 0, 0);
+        tp__emit(&s->events, TP_STREAMER_EVENT_CANCEL, c->cx, c->cz, job->lod, 0, 0, 0);
         return 0;
     }
     tp_mesh *g = &m->pub.geometry;
@@ -574,7 +558,7 @@ static void publish(tp_streamer *s, tp__job *list)
         job->next = s->job_free;
         s->job_free = job;
         if (atomic_load_explicit(&job->cancelled, memory_order_relaxed) ||
-            (s->meshes && job->mesh_ok && !attach_mesh(s, c, job, b))) {
+            (s->layout.meshes && job->mesh_ok && !attach_mesh(s, c, job, b))) {
             tp__block_unused(s, b);
             continue;
         }
@@ -587,20 +571,13 @@ static void publish(tp_streamer *s, tp__job *list)
             c->fine_lod = job->lod;
         tp__block_publish(s, b);
 
-        size_t e2 = (size_t)s->edge[job->lod] * s->edge[job->lod];
-        st->s.page_ins++;
-        st->s.page_ins_by_lod[job->lod]++;
-        st->s.bytes_read += job->bytes_read;
-        st->s.bytes_decoded += e2 * 3u + (size_t)s->climate_edge * s->climate_edge * 4u +
-                               (b->mesh ? b->mesh->bytes : 0);
-        if (job->source != TP_STREAMER_SOURCE_FILE) {
-            st->s.fallbacks++;
-            st->s.fallbacks_outside += job->outside;
-            st->s.checksum_failures += job->checksum_failed;
-            st->s.decode_failures += job->decode_failed;
-        }
+        tp__stats_page(st, job->bytes_read,
+                       tp__grid_bytes(&s->layout, job->lod) + tp__climate_bytes(&s->layout) +
+                           (b->mesh ? b->mesh->bytes : 0));
+        if (job->source != TP_STREAMER_SOURCE_FILE)
+            tp__stats_fallback(st, job->cause);
         tp__stats_latency(st, s->clock_s - job->dispatched_s);
-        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, job->lod, 0, job->source,
+        tp__emit(&s->events, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, job->lod, 0, job->source,
                  tp__block_total(b));
     }
 }
@@ -619,7 +596,7 @@ static void lower_overshoot(tp_streamer *s)
         /* With meshes the coarser LOD cannot be derived: unless it is the coarsest
          * (always there), it is paged in (a replacement request, schedule.c) and the
          * finer LOD stays on screen until it arrives. */
-        if (s->meshes && target < s->coarsest)
+        if (s->layout.meshes && target < s->layout.coarsest)
             continue;
         if (c->fine_lod < target &&
             atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
@@ -641,12 +618,7 @@ static void coverage(tp_streamer *s)
             else if (c && c->stamp == s->update_index && (uint32_t)best > c->view_lod)
                 coarser++;
         }
-    tp_streamer_stats *st = &s->stats.s;
-    st->in_view_chunks = s->view_count;
-    st->in_view_missing = missing;
-    st->in_view_coarser = coarser;
-    st->in_view_missing_total += missing;
-    st->in_view_coarser_total += coarser;
+    tp__stats_coverage(&s->stats, s->view_count, missing, coarser);
 }
 
 tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double frame_dt_s)
@@ -655,7 +627,7 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     double start = tp__now_s();
     /* Chunk indices are int32 and the view and the prediction reach around them: keep
      * the camera within TP_STREAMER_MAX_CHUNK_INDEX chunks of the origin. */
-    const double limit_m = (double)TP_STREAMER_MAX_CHUNK_INDEX * s->chunk_m;
+    const double limit_m = (double)TP_STREAMER_MAX_CHUNK_INDEX * s->layout.chunk_m;
     if (!isfinite(x_m) || !isfinite(z_m) || !isfinite(frame_dt_s) || frame_dt_s < 0.0 ||
         fabs(x_m) > limit_m || fabs(z_m) > limit_m)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
@@ -664,19 +636,17 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     const int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
     tp_result res = TP_OK;
     s->update_index++;
-    s->stats.s.updates++;
+    tp__events_begin_update(&s->events, s->update_index);
     const int virtual_clock = det || (s->opt.flags & TP_STREAMER_VIRTUAL_CLOCK);
     s->clock_s = virtual_clock ? s->clock_s + frame_dt_s : start - s->real_origin_s;
     s->victims_built = 0;
 
     tp__retired_collect(s);
-    if (tp__predictor_update(&s->pred, x_m, z_m, s->clock_s)) {
-        s->stats.s.teleports++;
-        tp__emit(s, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
-    }
+    if (tp__predictor_update(&s->pred, x_m, z_m, s->clock_s))
+        tp__emit(&s->events, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
     s->cam_x = x_m, s->cam_z = z_m;
-    s->view_cx = (int32_t)floor(x_m / s->chunk_m);
-    s->view_cz = (int32_t)floor(z_m / s->chunk_m);
+    s->view_cx = (int32_t)floor(x_m / s->layout.chunk_m);
+    s->view_cz = (int32_t)floor(z_m / s->layout.chunk_m);
     s->have_view = 1;
 
     if (!tp__wants(s))
@@ -696,15 +666,8 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     tp__sweep(s);
     tp__pool_trim(s, s->opt.budget_bytes);
 
-    tp_streamer_stats *st = &s->stats.s;
-    if (s->resident_bytes > st->resident_bytes_peak)
-        st->resident_bytes_peak = s->resident_bytes; /* as seen between updates */
-    st->held_bytes = s->held_bytes;
-    st->resident_bytes = s->resident_bytes;
-    st->in_flight = s->in_flight;
-    st->velocity_x_m_s = s->pred.vx;
-    st->velocity_z_m_s = s->pred.vz;
-    tp__stats_update_cost(&s->stats, (tp__now_s() - start) * 1e6);
+    tp__stats_resident(&s->stats, s->resident_bytes);
+    tp__stats_update_done(&s->stats, (tp__now_s() - start) * 1e6);
     if (res != TP_OK && res != TP_ERR_OUT_OF_MEMORY)
         return res;
     return res == TP_OK ? TP_OK
@@ -737,13 +700,14 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     v->cx = cx, v->cz = cz;
     tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
     int64_t ri = -1;
-    if (!b && (ri = tp__region_index(s, cx, cz)) >= 0 && !s->region_present[ri])
+    if (!b && (ri = tp__region_index(&s->layout.region, cx, cz)) >= 0 &&
+        s->region_present[ri] == TP__PERMANENT_NONE)
         ri = -1;
     *found = b != NULL || ri >= 0;
     if (!*found)
         return NULL;
     int fresh = c && c->stamp == s->update_index;
-    uint32_t wanted = s->coarsest;
+    uint32_t wanted = s->layout.coarsest;
     if (fresh)
         wanted = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
     v->wanted_lod = wanted;
@@ -751,23 +715,23 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
         v->flags |= TP_CHUNK_VIEW_IN_VIEW;
     if (b) {
         v->lod = b->lod;
-        v->edge = s->edge[b->lod];
+        v->edge = s->layout.edge[b->lod];
         v->height_codes = b->heights;
         v->biomes = b->biomes;
         if (b->has_climate) {
             v->temperature_cc = b->temperature;
             v->precipitation_mm = b->precipitation;
-            v->climate_edge = s->climate_edge;
+            v->climate_edge = s->layout.climate_edge;
         }
         v->source = b->source;
         v->mesh = b->mesh ? &b->mesh->pub : NULL;
     } else {
-        size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-        v->lod = s->coarsest;
-        v->edge = s->edge[s->coarsest];
+        size_t e2 = tp__lod_samples(&s->layout, s->layout.coarsest);
+        v->lod = s->layout.coarsest;
+        v->edge = s->layout.edge[s->layout.coarsest];
         v->height_codes = s->region_heights + (size_t)ri * e2;
         v->biomes = s->region_biomes + (size_t)ri * e2;
-        v->source = s->region_present[ri] == 2 ? TP_STREAMER_SOURCE_REPAIRED
+        v->source = s->region_present[ri] == TP__PERMANENT_REPAIRED ? TP_STREAMER_SOURCE_REPAIRED
                                                : TP_STREAMER_SOURCE_FILE;
         v->flags |= TP_CHUNK_VIEW_PERMANENT;
         if (s->region_mesh && s->region_mesh[ri])
@@ -846,10 +810,11 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
         if (fn(user, &v))
             return calls;
     }
-    for (uint64_t i = 0; i < (uint64_t)s->rw * s->rh; i++) {
-        if (!s->region_present[i])
+    for (uint64_t i = 0; i < tp__region_count(&s->layout.region); i++) {
+        if (s->region_present[i] == TP__PERMANENT_NONE)
             continue;
-        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
+        int32_t cx, cz;
+        tp__region_chunk(&s->layout.region, i, &cx, &cz);
         const tp__chunk *c = tp__chunk_find(s, cx, cz);
         if (c && (c->fine || c->coarse))
             continue; /* visited above at its better LOD */
@@ -871,10 +836,10 @@ tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
     const tp__chunk *c = tp__chunk_find(s, cx, cz);
     const tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
     const uint16_t *h = b ? b->heights : NULL;
-    size_t n = b ? (size_t)s->edge[b->lod] * s->edge[b->lod] : 0;
-    int64_t ri = tp__region_index(s, cx, cz);
-    if (!h && ri >= 0 && s->region_present[ri]) {
-        n = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
+    size_t n = b ? tp__lod_samples(&s->layout, b->lod) : 0;
+    int64_t ri = tp__region_index(&s->layout.region, cx, cz);
+    if (!h && ri >= 0 && s->region_present[ri] != TP__PERMANENT_NONE) {
+        n = tp__lod_samples(&s->layout, s->layout.coarsest);
         h = s->region_heights + (size_t)ri * n;
     }
     if (!h)
@@ -915,6 +880,8 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->resident_chunks = resident;
     out_stats->in_flight = s->in_flight;
     out_stats->worker_threads = s->q.thread_count;
+    out_stats->velocity_x_m_s = s->pred.vx;
+    out_stats->velocity_z_m_s = s->pred.vz;
     out_stats->mesh_bytes = s->mesh_bytes + s->arena_bytes;
     out_stats->scratch_bytes = s->scratch_bytes;
 }

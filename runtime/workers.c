@@ -131,21 +131,20 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scra
 {
     tp__block *b = job->block;
     const uint32_t lod = job->lod;
-    const size_t e2 = (size_t)s->edge[lod] * s->edge[lod];
-    const size_t c2 = (size_t)s->climate_edge * s->climate_edge;
+    const tp__layout *l = &s->layout;
     job->bytes_read = 0;
-    job->checksum_failed = job->decode_failed = job->outside = 0;
+    job->cause = TP_OK;
     job->mesh_ok = 0;
     job->mesh_flags = 0;
     b->cx = job->cx, b->cz = job->cz, b->lod = lod;
 
     tp_result r = TP_ERR_NOT_FOUND;
-    if (job->slot == TP__SLOT_FINE && tp__region_index(s, job->cx, job->cz) >= 0) {
+    if (job->slot == TP__SLOT_FINE && tp__region_index(&l->region, job->cx, job->cz) >= 0) {
         struct { uint32_t layer, lod; void *dst; size_t bytes; } parts[4] = {
-            {TP_LAYER_HEIGHT, lod, b->heights, e2 * 2u},
-            {TP_LAYER_BIOME, lod, b->biomes, e2},
-            {TP_LAYER_TEMPERATURE, 0, b->temperature, c2 * 2u},
-            {TP_LAYER_PRECIPITATION, 0, b->precipitation, c2 * 2u},
+            {TP_LAYER_HEIGHT, lod, b->heights, tp__height_bytes(l, lod)},
+            {TP_LAYER_BIOME, lod, b->biomes, tp__biome_bytes(l, lod)},
+            {TP_LAYER_TEMPERATURE, 0, b->temperature, tp__climate_layer_bytes(l)},
+            {TP_LAYER_PRECIPITATION, 0, b->precipitation, tp__climate_layer_bytes(l)},
         };
         for (int i = 0; i < 4; i++) {
             if (atomic_load_explicit(&job->cancelled, memory_order_relaxed))
@@ -155,7 +154,7 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scra
             if (r != TP_OK)
                 break;
         }
-        if (r == TP_OK && s->meshes) {
+        if (r == TP_OK && s->layout.meshes) {
             size_t size = 0;
             r = tp__load_mesh_raw(s, job->cx, job->cz, lod, scratch, &size, &job->mesh_error_m,
                                   &job->bytes_read);
@@ -171,17 +170,11 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scra
     }
     /* The fallback: the same pure function the baker ran, so the same bytes. A page
      * that failed its checksum is regenerated whole, never partly trusted. */
-    if (r == TP_ERR_NOT_FOUND) {
-        job->outside = 1;
-        job->source = TP_STREAMER_SOURCE_GENERATED;
-    } else {
-        job->checksum_failed = r == TP_ERR_CHECKSUM;
-        job->decode_failed = r != TP_ERR_CHECKSUM;
-        job->source = TP_STREAMER_SOURCE_REPAIRED;
-    }
+    job->cause = r;
+    job->source = r == TP_ERR_NOT_FOUND ? TP_STREAMER_SOURCE_GENERATED : TP_STREAMER_SOURCE_REPAIRED;
     tp_chunk_fields f = {b->heights, b->biomes, b->temperature, b->precipitation};
     tp_generate_chunk(&s->world, job->cx, job->cz, lod, &f);
-    if (s->meshes && !atomic_load_explicit(&job->cancelled, memory_order_relaxed)) {
+    if (s->layout.meshes && !atomic_load_explicit(&job->cancelled, memory_order_relaxed)) {
         size_t size = 0;
         job->mesh_ok = tp__build_mesh_raw(s, job->cx, job->cz, lod, b->heights, scratch, &size,
                                           &job->mesh_error_m, &job->mesh_flags) == TP_OK &&
@@ -196,16 +189,16 @@ void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scra
 tp_result tp__scratch_alloc(tp_streamer *s, tp__scratch *sc, int for_jobs)
 {
     memset(sc, 0, sizeof *sc);
-    uint32_t lod = for_jobs ? 0 : s->coarsest;
+    uint32_t lod = for_jobs ? 0 : s->layout.coarsest;
     if (s->fd >= 0 || s->opt.read)
         sc->read_bytes = s->max_stored;
-    if (s->meshes) {
+    if (s->layout.meshes) {
         sc->mesh_raw_bytes = tp_mesh_chunk_blob_bound(&s->world, lod);
         sc->mesh_build_bytes = tp_mesh_chunk_blob_scratch_size(&s->world, lod);
     }
-    if ((sc->read_bytes && !(sc->read = tp__alloc(s, sc->read_bytes))) ||
-        (sc->mesh_raw_bytes && !(sc->mesh_raw = tp__alloc(s, sc->mesh_raw_bytes))) ||
-        (sc->mesh_build_bytes && !(sc->mesh_build = tp__alloc(s, sc->mesh_build_bytes))))
+    if ((sc->read_bytes && !(sc->read = tp__alloc(&s->opt.allocator, sc->read_bytes))) ||
+        (sc->mesh_raw_bytes && !(sc->mesh_raw = tp__alloc(&s->opt.allocator, sc->mesh_raw_bytes))) ||
+        (sc->mesh_build_bytes && !(sc->mesh_build = tp__alloc(&s->opt.allocator, sc->mesh_build_bytes))))
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory for scratch");
     s->scratch_bytes += sc->read_bytes + sc->mesh_raw_bytes + sc->mesh_build_bytes;
     return TP_OK;
@@ -213,9 +206,9 @@ tp_result tp__scratch_alloc(tp_streamer *s, tp__scratch *sc, int for_jobs)
 
 void tp__scratch_free(tp_streamer *s, tp__scratch *sc)
 {
-    tp__free(s, sc->read, sc->read_bytes);
-    tp__free(s, sc->mesh_raw, sc->mesh_raw_bytes);
-    tp__free(s, sc->mesh_build, sc->mesh_build_bytes);
+    tp__free(&s->opt.allocator, sc->read, sc->read_bytes);
+    tp__free(&s->opt.allocator, sc->mesh_raw, sc->mesh_raw_bytes);
+    tp__free(&s->opt.allocator, sc->mesh_build, sc->mesh_build_bytes);
     memset(sc, 0, sizeof *sc);
 }
 
@@ -313,11 +306,11 @@ tp_result tp__workers_start(tp_streamer *s)
         n = cores > 1 ? (uint32_t)(cores - 1) : 1u;
     }
     q->thread_alloc = n;
-    q->threads = tp__alloc(s, n * sizeof *q->threads);
-    q->args = tp__alloc(s, n * sizeof(worker_arg));
+    q->threads = tp__alloc(&s->opt.allocator, n * sizeof *q->threads);
+    q->args = tp__alloc(&s->opt.allocator, n * sizeof(worker_arg));
     if (!q->threads || !q->args)
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory for threads");
-    q->scratch = tp__alloc(s, n * sizeof *q->scratch);
+    q->scratch = tp__alloc(&s->opt.allocator, n * sizeof *q->scratch);
     if (!q->scratch)
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
     memset(q->scratch, 0, n * sizeof *q->scratch);
@@ -353,15 +346,15 @@ void tp__workers_stop(tp_streamer *s)
     /* Each worker finishes at most the page it is on. */
     for (uint32_t i = 0; i < q->thread_count; i++)
         pthread_join(q->threads[i], NULL);
-    tp__free(s, q->threads, q->thread_alloc * sizeof *q->threads);
+    tp__free(&s->opt.allocator, q->threads, q->thread_alloc * sizeof *q->threads);
     q->threads = NULL;
     if (q->scratch) {
         for (uint32_t i = 0; i < q->scratch_count; i++)
             tp__scratch_free(s, &q->scratch[i]);
-        tp__free(s, q->scratch, q->scratch_count * sizeof *q->scratch);
+        tp__free(&s->opt.allocator, q->scratch, q->scratch_count * sizeof *q->scratch);
         q->scratch = NULL;
     }
-    tp__free(s, q->args, q->thread_alloc * sizeof(worker_arg));
+    tp__free(&s->opt.allocator, q->args, q->thread_alloc * sizeof(worker_arg));
     q->args = NULL;
     pthread_cond_destroy(&q->wake);
     pthread_mutex_destroy(&q->lock);
