@@ -10,8 +10,13 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "block_pool.h"
+#include "budget.h"
+#include "chunk_table.h"
 #include "events.h"
+#include "eviction.h"
 #include "layout.h"
+#include "mesh_pool.h"
 #include "stats.h"
 #include "terrapage/runtime.h"
 
@@ -27,65 +32,7 @@ typedef enum tp__permanent_state {
 /* Request classes, most urgent first. */
 enum { TP__CLASS_MISSING = 0, TP__CLASS_VIEW = 1, TP__CLASS_PREDICTED = 2, TP__CLASS_NONE = 3 };
 
-/* Job kinds and slots. A chunk has at most one job per slot in flight. */
-enum { TP__SLOT_COARSE = 0, TP__SLOT_FINE = 1 };
-
-/* ---- Meshes: one LOD's decoded mesh, in one allocation (cache.c) --------------------
- * Meshes vary in size (a flat chunk's LOD 0 has a few hundred vertices, a rough one a
- * few thousand), so they live apart from the fixed-size grid blocks, in allocations
- * rounded up to size classes (four per octave: at most 19% slack) and pooled by class.
- * The arrays follow the header in the same allocation. */
-typedef struct tp__mesh {
-    tp_chunk_mesh pub;      /* what views point at; its arrays point below */
-    struct tp__mesh *next;  /* pool free list */
-    size_t bytes;           /* allocation size, counted against the budget */
-    uint32_t cls;           /* size class; TP__MESH_PERMANENT for the region's arena */
-} tp__mesh;
-
-#define TP__MESH_CLASSES 96u
-#define TP__MESH_PERMANENT 0xFFFFFFFFu
-
-/* ---- Blocks: one LOD of one chunk, in one allocation (cache.c) ----------------------- */
-typedef struct tp__block {
-    struct tp__block *next;  /* pool free list or retired list */
-    size_t bytes;            /* allocation size, counted against the budget */
-    uint32_t lod;            /* also the pool class */
-    uint32_t source;         /* tp_streamer_source */
-    uint32_t has_climate;    /* the climate arrays hold data */
-    int32_t cx, cz;
-    atomic_uint pins;        /* views acquired and not released */
-    uint16_t *heights;       /* edge² */
-    uint8_t *biomes;         /* edge² */
-    int16_t *temperature;    /* climate_edge² */
-    uint16_t *precipitation; /* climate_edge² */
-    tp__mesh *mesh;          /* this LOD's mesh (meshes on), owned by the block */
-} tp__block;
-
 typedef struct tp__job tp__job;
-
-/* ---- Chunks the streamer tracks (cache.c) --------------------------------------------
- * A baked chunk whose coarsest LOD is permanent needs an entry only while it wants or
- * holds something finer; every other chunk gets one while it is wanted or holds data. */
-typedef struct tp__chunk {
-    int32_t cx, cz;
-    int64_t region_index;   /* index into the permanent coarse arrays, or −1 */
-    uint32_t live_index;    /* position in tp_streamer.live */
-    tp__block *coarse;      /* generated coarsest LOD (chunks without a permanent one) */
-    tp__block *fine;        /* the best LOD finer than the coarsest, if any */
-    uint32_t fine_lod;      /* fine->lod, kept here because following the pointer to a
-                               block costs a cache and TLB miss per chunk per frame */
-    tp__job *job[2];        /* work in flight per slot */
-    uint64_t stamp;         /* update that last wanted the chunk */
-    uint32_t view_lod;      /* wanted by the view (coarsest when not in view) */
-    uint32_t pred_lod;      /* wanted by the prediction (coarsest when none) */
-    uint32_t cls;           /* TP__CLASS_* of the chunk this update */
-    uint8_t in_view;
-    uint8_t tier;           /* eviction tier while the victim list is built (cache.c) */
-    double view_dist_m;     /* camera to nearest point of the chunk */
-    double pred_dist_m;     /* predicted position to the chunk centre (eviction order) */
-    double key;             /* urgency of what it wants (tp__request.key); eviction
-                               only takes from chunks less urgent than the request */
-} tp__chunk;
 
 /* ---- Work handed to workers (workers.c) ---------------------------------------------- */
 struct tp__job {
@@ -168,14 +115,10 @@ struct tp_streamer {
     int fd;                     /* for the pread path, else −1 */
     tp__layout layout;
     uint32_t band_count;
-    size_t block_bytes[TP_MAX_LODS];
     size_t max_stored;          /* largest stored blob: the read scratch size */
     uint32_t stage_vertices, stage_indices; /* job staging capacity (worst LOD-0 mesh) */
     size_t stage_bytes;         /* per job */
     size_t mesh_raw_cap;        /* largest mesh encoding (LOD 0 bound) */
-    size_t mesh_expect[TP_MAX_LODS]; /* mesh bytes dispatch makes room for: the largest
-                                       seen at the LOD so far */
-    size_t coarsest_mesh_max;   /* size class of the worst coarsest-LOD mesh */
 
     /* The region's permanent coarsest LOD. */
     uint8_t *region_present;    /* tp__permanent_state of each chunk of the region */
@@ -188,23 +131,12 @@ struct tp_streamer {
     size_t arena_used, arena_slab_bytes, arena_bytes;
     uint64_t permanent_bytes;
 
-    /* Chunk table: open addressing over chunk pointers, plus a dense live list. */
-    tp__chunk **table;
-    uint32_t table_cap;         /* power of two */
-    tp__chunk **live;
-    uint32_t live_count, live_cap;
-    tp__chunk *chunk_free;      /* recycled entries (linked through .fine) */
-    void **slabs;               /* entry slabs, freed at close */
-    uint32_t slab_count, slab_cap;
-
-    /* Blocks. */
-    tp__block *pool[TP_MAX_LODS];
-    tp__mesh *mesh_pool[TP__MESH_CLASSES];
-    uint64_t mesh_bytes;        /* meshes of published blocks */
-    tp__block *retired;         /* replaced while pinned */
-    uint64_t held_bytes;        /* everything counted against the budget */
-    uint64_t resident_bytes;    /* permanent + published + retired */
-    uint64_t pool_bytes;
+    /* Memory. */
+    tp__budget budget;
+    tp__mesh_pool meshes;
+    tp__block_pool blocks;
+    tp__chunk_table chunks;
+    tp__eviction eviction;
     atomic_ullong pinned_views;
 
     /* Work. */
@@ -217,9 +149,6 @@ struct tp_streamer {
     void *stage;                /* job staging, one allocation */
     tp__request *req;
     uint32_t req_count, req_cap;
-    tp__chunk **victims;        /* eviction candidates of this update */
-    uint32_t victim_count, victim_cap, victim_next;
-    int victims_built;
     tp__chunk **missing;        /* in-view chunks without any LOD (one view's worth) */
     uint32_t view_count;        /* (2 · view distance + 1)² */
 
@@ -237,35 +166,8 @@ struct tp_streamer {
     tp__stats stats;
 };
 
-/* cache.c */
-tp__chunk *tp__chunk_find(const tp_streamer *s, int32_t cx, int32_t cz);
-tp__chunk *tp__chunk_get(tp_streamer *s, int32_t cx, int32_t cz); /* NULL: out of memory */
-void tp__chunk_drop_if_idle(tp_streamer *s, tp__chunk *c);
-void tp__chunks_free_all(tp_streamer *s);
+/* streamer.c: the permanent coarsest LOD */
 int tp__has_permanent(const tp_streamer *s, int32_t cx, int32_t cz);
-int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz);
-tp__block *tp__block_get(tp_streamer *s, uint32_t lod);   /* pooled or allocated */
-void tp__block_put(tp_streamer *s, tp__block *b);         /* to the pool, or retired */
-void tp__block_unused(tp_streamer *s, tp__block *b);      /* never published: to the pool */
-size_t tp__block_bytes_for(const tp_streamer *s, uint32_t lod);
-void tp__block_publish(tp_streamer *s, tp__block *b);     /* in flight → resident */
-void tp__retired_collect(tp_streamer *s);
-void tp__pool_trim(tp_streamer *s, uint64_t target_held);
-void tp__pool_free_all(tp_streamer *s);
-void tp__chunk_lower(tp_streamer *s, tp__chunk *c, uint32_t lod); /* evict or subsample */
-void tp__evict_fine(tp_streamer *s, tp__chunk *c);
-size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t *out_cls);
-tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count);
-void tp__mesh_put(tp_streamer *s, tp__mesh *m);           /* to the pool */
-void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count);
-/* Decodes mesh encoding `raw` into m, laid out for the counts its header gives, and
- * records the error and flags. TP_ERR_CORRUPT if it does not decode (m is untouched
- * otherwise and may be given back). */
-tp_result tp__mesh_decode_into(tp__mesh *m, const void *raw, size_t size, float error_m,
-                               uint32_t flags);
-size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
-size_t tp__block_total(const tp__block *b);               /* grid + mesh bytes */
-int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key);
 
 /* workers.c */
 tp_result tp__workers_start(tp_streamer *s);

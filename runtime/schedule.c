@@ -52,6 +52,20 @@ static int32_t chunk_of(const tp_streamer *s, double m)
 
 /* ---- The wanted set --------------------------------------------------------------------- */
 
+/* A new entry for (cx, cz), which has none: it wants nothing yet. NULL when the
+ * allocator fails. */
+static tp__chunk *track(tp_streamer *s, int32_t cx, int32_t cz)
+{
+    tp__chunk *c = tp__chunk_add(&s->chunks, cx, cz);
+    if (!c)
+        return NULL;
+    c->region_index =
+        tp__has_permanent(s, cx, cz) ? tp__region_index(&s->layout.region, cx, cz) : -1;
+    c->view_lod = c->pred_lod = s->layout.coarsest;
+    c->cls = TP__CLASS_NONE;
+    return c;
+}
+
 static void want(tp_streamer *s, tp__chunk *c, uint32_t cls, double key)
 {
     if (c->stamp != s->update_index) {
@@ -71,12 +85,12 @@ static int want_view(tp_streamer *s)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
             double d = tp__chunk_dist(s, cx, cz, s->cam_x, s->cam_z);
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
             uint32_t lod = tp__view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c) {
                 if (lod == s->layout.coarsest && tp__has_permanent(s, cx, cz))
                     continue; /* satisfied by the permanent LOD: nothing to track */
-                if (!(c = tp__chunk_get(s, cx, cz)))
+                if (!(c = track(s, cx, cz)))
                     return 0;
             }
             want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
@@ -114,10 +128,10 @@ static int want_predicted(tp_streamer *s)
                 if (d >= reach)
                     continue;
                 uint32_t lod = tp__view_lod(s, d, -1);
-                tp__chunk *c = tp__chunk_find(s, cx, cz);
+                tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
                 if (c && c->stamp == s->update_index && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
-                if (!c && !(c = tp__chunk_get(s, cx, cz)))
+                if (!c && !(c = track(s, cx, cz)))
                     return 0;
                 want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
                 if (lod < c->pred_lod)
@@ -137,10 +151,10 @@ static int want_predicted(tp_streamer *s)
             int32_t cx = hcx + dx, cz = hcz + dz;
             if (tp__has_permanent(s, cx, cz))
                 continue;
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
             if (c && c->stamp == s->update_index)
                 continue;
-            if (!c && !(c = tp__chunk_get(s, cx, cz)))
+            if (!c && !(c = track(s, cx, cz)))
                 return 0;
             double d = tp__chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
             want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
@@ -150,8 +164,8 @@ static int want_predicted(tp_streamer *s)
 
 int tp__wants(tp_streamer *s)
 {
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         c->in_view = 0;
         c->view_lod = c->pred_lod = s->layout.coarsest;
         c->cls = TP__CLASS_NONE;
@@ -160,8 +174,8 @@ int tp__wants(tp_streamer *s)
     s->pred_x = s->cam_x, s->pred_z = s->cam_z;
     int ok = want_view(s) && want_predicted(s);
     /* Eviction order: distance from where the camera is going. */
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         double dx = ((double)c->cx + 0.5) * s->layout.chunk_m - s->pred_x;
         double dz = ((double)c->cz + 0.5) * s->layout.chunk_m - s->pred_z;
         c->pred_dist_m = sqrt(dx * dx + dz * dz);
@@ -189,15 +203,15 @@ static int replacement_wanted(const tp_streamer *s, const tp__chunk *c, uint32_t
 
 void tp__cancel_stale(tp_streamer *s)
 {
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         tp__job *jc = c->job[TP__SLOT_COARSE], *jf = c->job[TP__SLOT_FINE];
         int wanted = c->stamp == s->update_index;
         if (jc && !atomic_load_explicit(&jc->cancelled, memory_order_relaxed) && !wanted)
             cancel(s, jc);
         if (jf && !atomic_load_explicit(&jf->cancelled, memory_order_relaxed)) {
-            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
-            int best = tp__best_lod(s, c, c->cx, c->cz);
+            uint32_t target = tp__chunk_target_lod(c);
+            int best = tp__chunk_best_lod(c, s->layout.coarsest);
             /* Keep work that still moves the chunk towards its target without passing
              * it, or that replaces a finer LOD by exactly the target (with meshes);
              * anything else is stale (the camera turned, or something better came). */
@@ -230,18 +244,18 @@ static int take_room(tp_streamer *s, uint32_t lod, size_t extra, double key,
                      tp__block **out_block)
 {
     *out_block = NULL;
-    if (s->pool[lod]) {
-        tp__block *b = tp__block_get(s, lod);
+    if (tp__block_pooled(&s->blocks, lod)) {
+        tp__block *b = tp__block_get(&s->blocks, lod);
         if (extra && !tp__make_room(s, extra, key)) {
-            tp__block_unused(s, b);
+            tp__block_unused(&s->blocks, b);
             return 0;
         }
         *out_block = b;
         return 1;
     }
-    if (!tp__make_room(s, s->block_bytes[lod] + extra, key))
+    if (!tp__make_room(s, tp__block_bytes(&s->blocks, lod) + extra, key))
         return 0;
-    *out_block = tp__block_get(s, lod);
+    *out_block = tp__block_get(&s->blocks, lod);
     return 1;
 }
 
@@ -260,11 +274,11 @@ static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
                            &flags) != TP_OK ||
         tp_mesh_decode_header(sc->mesh_raw, size, &info) != TP_OK)
         return 1;
-    tp__mesh *m = tp__mesh_get(s, info.vertex_count, info.index_count);
+    tp__mesh *m = tp__mesh_get(&s->meshes, info.vertex_count, info.index_count);
     if (!m)
         return 0;
     if (tp__mesh_decode_into(m, sc->mesh_raw, size, error_m, flags) != TP_OK) {
-        tp__mesh_put(s, m);
+        tp__mesh_put(&s->meshes, m);
         return 1;
     }
     b->mesh = m;
@@ -281,9 +295,9 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
     if (!det && s->opt.sync_generate_budget_ms < 0.0)
         return TP_OK;
     uint32_t n = 0;
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__best_lod(s, c, c->cx, c->cz) < 0)
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
+        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__chunk_best_lod(c, s->layout.coarsest) < 0)
             s->missing[n++] = c; /* only in-view chunks: at most view_count */
     }
     if (n == 0)
@@ -295,7 +309,7 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
             break;
         tp__chunk *c = s->missing[i];
         tp__block *b;
-        if (!take_room(s, s->layout.coarsest, s->layout.meshes ? s->coarsest_mesh_max : 0, -1.0, &b))
+        if (!take_room(s, s->layout.coarsest, s->layout.meshes ? s->meshes.coarsest_max : 0, -1.0, &b))
             break;
         if (!b)
             return TP_ERR_OUT_OF_MEMORY;
@@ -304,14 +318,14 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
         tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
         tp_generate_chunk(&s->world, c->cx, c->cz, s->layout.coarsest, &f);
         if (s->layout.meshes && !sync_mesh(s, c, b)) {
-            tp__block_unused(s, b);
+            tp__block_unused(&s->blocks, b);
             return TP_ERR_OUT_OF_MEMORY;
         }
         b->has_climate = 0;
         b->cx = c->cx, b->cz = c->cz, b->lod = s->layout.coarsest;
         b->source = TP_STREAMER_SOURCE_GENERATED;
         c->coarse = b;
-        tp__block_publish(s, b);
+        tp__block_publish(&s->blocks, b);
         tp__stats_sync_generation(&s->stats);
         tp__stats_fallback(&s->stats, TP_ERR_NOT_FOUND);
         tp__stats_page(&s->stats, 0,
@@ -349,11 +363,11 @@ static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slo
 static int build_requests(tp_streamer *s)
 {
     s->req_count = 0;
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         if (c->stamp != s->update_index)
             continue;
-        int best = tp__best_lod(s, c, c->cx, c->cz);
+        int best = tp__chunk_best_lod(c, s->layout.coarsest);
         if (best < 0) {
             /* Coarse first: nothing finer until the chunk has its coarsest LOD. */
             if (!c->job[TP__SLOT_COARSE] &&
@@ -374,7 +388,7 @@ static int build_requests(tp_streamer *s)
             if (!push_request(s, c, c->pred_lod, TP__SLOT_FINE, key))
                 return 0;
         } else {
-            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+            uint32_t target = tp__chunk_target_lod(c);
             /* Less urgent than anything that adds detail: the finer LOD is on screen. */
             if (replacement_wanted(s, c, target, best) &&
                 !push_request(s, c, target, TP__SLOT_FINE,
@@ -402,7 +416,7 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
         tp__block *b;
-        if (!take_room(s, r->lod, s->layout.meshes ? s->mesh_expect[r->lod] : 0, r->key, &b))
+        if (!take_room(s, r->lod, s->layout.meshes ? s->meshes.expect[r->lod] : 0, r->key, &b))
             continue;
         if (!b) {
             res = TP_ERR_OUT_OF_MEMORY;
@@ -436,6 +450,10 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
  * neighbourhood of the camera, not its whole history. */
 void tp__sweep(tp_streamer *s)
 {
-    for (uint32_t i = s->live_count; i-- > 0;)
-        tp__chunk_drop_if_idle(s, s->live[i]);
+    for (uint32_t i = s->chunks.live_count; i-- > 0;) {
+        tp__chunk *c = s->chunks.live[i];
+        if (!c->coarse && !c->fine && !c->job[TP__SLOT_COARSE] && !c->job[TP__SLOT_FINE] &&
+            c->stamp != s->update_index)
+            tp__chunk_remove(&s->chunks, c);
+    }
 }

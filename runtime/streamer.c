@@ -125,6 +125,20 @@ static tp_result check_world(tp_streamer *s, const char *path)
 
 /* ---- The permanent coarsest LOD --------------------------------------------------------- */
 
+int tp__has_permanent(const tp_streamer *s, int32_t cx, int32_t cz)
+{
+    int64_t i = tp__region_index(&s->layout.region, cx, cz);
+    return i >= 0 && s->region_present[i] != TP__PERMANENT_NONE;
+}
+
+/* The best resident LOD of (cx, cz) (c: its entry, or NULL), or −1. */
+static int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz)
+{
+    if (c)
+        return tp__chunk_best_lod(c, s->layout.coarsest);
+    return tp__has_permanent(s, cx, cz) ? (int)s->layout.coarsest : -1;
+}
+
 /* Meshes of the permanent LOD sit back to back in slabs: they are never freed one by
  * one, and a slab costs one allocation for a few hundred of them. */
 #define ARENA_SLAB_BYTES (16u << 10)
@@ -277,8 +291,7 @@ static tp_result load_permanent(tp_streamer *s)
 static void derive_sizes(tp_streamer *s, int meshes, tp__region region)
 {
     tp__layout_init(&s->layout, &s->world, meshes, region);
-    for (uint32_t k = 0; k < s->layout.lod_count; k++)
-        s->block_bytes[k] = tp__block_bytes_for(s, k);
+    tp__block_pool_plan(&s->blocks);
     s->max_stored = tp__height_bytes(&s->layout, 0);
     if (s->layout.meshes) {
         /* Staging for the worst mesh of LOD 0 (every page fits), and reads as large as
@@ -290,13 +303,7 @@ static void derive_sizes(tp_streamer *s, int meshes, tp__region region)
         size_t stored = tp_blob_encode_bound(s->mesh_raw_cap);
         if (stored > s->max_stored)
             s->max_stored = stored;
-        uint32_t v, i, cls;
-        tp_mesh_build_bound(s->layout.edge[s->layout.coarsest], &v, &i);
-        s->coarsest_mesh_max = tp__mesh_bytes_for(v, i, &cls);
-        /* Until the first meshes of a LOD are seen, dispatch makes room for a mesh of a
-         * quarter of the grid block: about the average of rough terrain's LOD 0. */
-        for (uint32_t k = 0; k < s->layout.lod_count; k++)
-            s->mesh_expect[k] = s->block_bytes[k] / 4u;
+        tp__mesh_pool_plan(&s->meshes, &s->layout, s->blocks.block_bytes);
     }
     s->band_count = 0;
     while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
@@ -316,8 +323,9 @@ static tp_result start_streaming(tp_streamer *s, const char *what)
     s->job_count = s->opt.max_in_flight;
     uint64_t stage = (uint64_t)s->job_count * s->stage_bytes;
     uint64_t need = s->permanent_bytes +
-                    (uint64_t)s->view_count * (s->block_bytes[s->layout.coarsest] + s->coarsest_mesh_max) +
-                    (uint64_t)s->job_count * s->block_bytes[0] + stage;
+                    (uint64_t)s->view_count * (tp__block_bytes(&s->blocks, s->layout.coarsest) +
+                                               s->meshes.coarsest_max) +
+                    (uint64_t)s->job_count * tp__block_bytes(&s->blocks, 0) + stage;
     if (s->opt.budget_bytes == 0)
         s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
                                   ? s->permanent_bytes + DEFAULT_BUDGET_EXTRA : need;
@@ -328,9 +336,8 @@ static tp_result start_streaming(tp_streamer *s, const char *what)
                              what, (unsigned long long)s->opt.budget_bytes,
                              (unsigned long long)need, (unsigned long long)s->permanent_bytes);
     /* The staging of the jobs is decoded data in flight, so it counts from the start. */
-    s->held_bytes = s->permanent_bytes + stage;
-    s->resident_bytes = s->permanent_bytes;
-    tp__stats_resident(&s->stats, s->resident_bytes);
+    tp__budget_init(&s->budget, s->opt.budget_bytes, s->permanent_bytes, stage);
+    tp__stats_resident(&s->stats, s->budget.resident_bytes);
 
     s->missing = tp__alloc(&s->opt.allocator, s->view_count * sizeof *s->missing);
     s->jobs = tp__alloc(&s->opt.allocator, s->job_count * sizeof *s->jobs);
@@ -418,6 +425,9 @@ static tp_result create_streamer(const tp_streamer_options *options, int generat
     s->fd = -1;
     s->frame_time_s = -1.0;
     atomic_init(&s->pinned_views, 0);
+    tp__mesh_pool_init(&s->meshes, &s->opt.allocator, &s->budget);
+    tp__block_pool_init(&s->blocks, &s->opt.allocator, &s->budget, &s->meshes, &s->layout);
+    tp__chunk_table_init(&s->chunks, &s->opt.allocator);
     tp__events_init(&s->events, o.on_event, o.event_user, &s->stats);
     r = generated ? open_generated(s, world) : open_streamer(s, path);
     if (r != TP_OK) {
@@ -459,25 +469,20 @@ void tp_streamer_close(tp_streamer *s)
     assert(atomic_load(&s->pinned_views) == 0 && "tp_streamer_close: views still acquired");
     /* Everything back to the pools first (meshes travel with their blocks), then the
      * pools are freed in one place. */
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         tp__block *bs[2] = {c->coarse, c->fine};
         for (int k = 0; k < 2; k++)
             if (bs[k])
-                tp__block_unused(s, bs[k]);
+                tp__block_unused(&s->blocks, bs[k]);
         for (int k = 0; k < 2; k++)
             if (c->job[k])
-                tp__block_unused(s, c->job[k]->block);
+                tp__block_unused(&s->blocks, c->job[k]->block);
         c->coarse = c->fine = NULL;
     }
-    while (s->retired) {
-        tp__block *b = s->retired;
-        s->retired = b->next;
-        tp__block_unused(s, b);
-    }
-    tp__pool_free_all(s);
-    tp__chunks_free_all(s);
-    tp__free(&s->opt.allocator, s->victims, s->victim_cap * sizeof *s->victims);
+    tp__block_pool_free(&s->blocks);
+    tp__chunk_table_free(&s->chunks);
+    tp__eviction_free(&s->eviction, &s->opt.allocator);
     tp__free(&s->opt.allocator, s->req, s->req_cap * sizeof *s->req);
     tp__free(&s->opt.allocator, s->missing, s->view_count * sizeof *s->missing);
     tp__free(&s->opt.allocator, s->jobs, s->job_count * sizeof *s->jobs);
@@ -515,18 +520,17 @@ static int attach_mesh(tp_streamer *s, tp__chunk *c, tp__job *job, tp__block *b)
 {
     uint32_t v = job->mesh.vertex_count, i = job->mesh.index_count, cls;
     size_t bytes = tp__mesh_bytes_for(v, i, &cls);
-    if (bytes > s->mesh_expect[job->lod])
-        s->mesh_expect[job->lod] = bytes;
+    tp__mesh_pool_seen(&s->meshes, job->lod, bytes);
     tp__mesh *m = NULL;
-    if (cls < TP__MESH_CLASSES && !s->mesh_pool[cls]) {
+    if (cls < TP__MESH_CLASSES && !tp__mesh_pooled(&s->meshes, cls)) {
         if (!tp__make_room(s, bytes, c->key))
             cls = TP__MESH_CLASSES;
         /* Requests come in key order, and make_room() keeps its place in the victim
          * list on that promise; a publish is out of that order, so the list starts anew. */
-        s->victims_built = 0;
+        tp__eviction_restart(&s->eviction);
     }
     if (cls < TP__MESH_CLASSES)
-        m = tp__mesh_get(s, v, i);
+        m = tp__mesh_get(&s->meshes, v, i);
     if (!m) {
         tp__emit(&s->events, TP_STREAMER_EVENT_CANCEL, c->cx, c->cz, job->lod, 0, 0, 0);
         return 0;
@@ -559,17 +563,17 @@ static void publish(tp_streamer *s, tp__job *list)
         s->job_free = job;
         if (atomic_load_explicit(&job->cancelled, memory_order_relaxed) ||
             (s->layout.meshes && job->mesh_ok && !attach_mesh(s, c, job, b))) {
-            tp__block_unused(s, b);
+            tp__block_unused(&s->blocks, b);
             continue;
         }
         b->source = job->source;
         tp__block **slot = job->slot == TP__SLOT_COARSE ? &c->coarse : &c->fine;
         if (*slot)
-            tp__block_put(s, *slot);
+            tp__block_put(&s->blocks, *slot);
         *slot = b;
         if (job->slot == TP__SLOT_FINE)
             c->fine_lod = job->lod;
-        tp__block_publish(s, b);
+        tp__block_publish(&s->blocks, b);
 
         tp__stats_page(st, job->bytes_read,
                        tp__grid_bytes(&s->layout, job->lod) + tp__climate_bytes(&s->layout) +
@@ -582,28 +586,6 @@ static void publish(tp_streamer *s, tp__job *list)
     }
 }
 
-/* A chunk in view that holds a finer LOD than its band (and its prediction) asks for is
- * lowered now, by subsampling: the renderer draws each chunk at the LOD its distance
- * asks for, and the memory goes back to the pool. Out of view, finer data stays as a
- * cache until the budget needs it. Pinned blocks wait for their release. */
-static void lower_overshoot(tp_streamer *s)
-{
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (!c->in_view || !c->fine)
-            continue;
-        uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
-        /* With meshes the coarser LOD cannot be derived: unless it is the coarsest
-         * (always there), it is paged in (a replacement request, schedule.c) and the
-         * finer LOD stays on screen until it arrives. */
-        if (s->layout.meshes && target < s->layout.coarsest)
-            continue;
-        if (c->fine_lod < target &&
-            atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
-            tp__chunk_lower(s, c, target);
-    }
-}
-
 static void coverage(tp_streamer *s)
 {
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
@@ -611,7 +593,7 @@ static void coverage(tp_streamer *s)
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
             int best = tp__best_lod(s, c, cx, cz);
             if (best < 0)
                 missing++;
@@ -639,9 +621,9 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     tp__events_begin_update(&s->events, s->update_index);
     const int virtual_clock = det || (s->opt.flags & TP_STREAMER_VIRTUAL_CLOCK);
     s->clock_s = virtual_clock ? s->clock_s + frame_dt_s : start - s->real_origin_s;
-    s->victims_built = 0;
+    tp__eviction_restart(&s->eviction);
 
-    tp__retired_collect(s);
+    tp__block_retired_collect(&s->blocks);
     if (tp__predictor_update(&s->pred, x_m, z_m, s->clock_s))
         tp__emit(&s->events, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
     s->cam_x = x_m, s->cam_z = z_m;
@@ -655,7 +637,7 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     if (det)
         tp__workers_run_pending_sync(s); /* last update's batch, after its cancellations */
     publish(s, tp__workers_take_done(s));
-    lower_overshoot(s);
+    tp__lower_overshoot(s);
     tp_result r = tp__sync_coarse(s, start);
     if (r != TP_OK)
         res = r;
@@ -664,9 +646,9 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     if (r != TP_OK)
         res = r;
     tp__sweep(s);
-    tp__pool_trim(s, s->opt.budget_bytes);
+    tp__block_pool_trim(&s->blocks, s->budget.limit_bytes);
 
-    tp__stats_resident(&s->stats, s->resident_bytes);
+    tp__stats_resident(&s->stats, s->budget.resident_bytes);
     tp__stats_update_done(&s->stats, (tp__now_s() - start) * 1e6);
     if (res != TP_OK && res != TP_ERR_OUT_OF_MEMORY)
         return res;
@@ -748,7 +730,7 @@ tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t f
     assert(s && out_view && flags == 0);
     (void)flags;
     int found;
-    tp__block *b = describe(s, tp__chunk_find(s, cx, cz), cx, cz, out_view, &found);
+    tp__block *b = describe(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz, out_view, &found);
     if (!found)
         return TP_ERR_NOT_FOUND;
     if (b) {
@@ -775,7 +757,7 @@ void tp_streamer_release(tp_streamer *s, tp_chunk_view *view)
 int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz)
 {
     assert(s);
-    return tp__best_lod(s, tp__chunk_find(s, cx, cz), cx, cz);
+    return tp__best_lod(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz);
 }
 
 uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
@@ -792,7 +774,7 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
         for (int32_t dz = -r; dz <= r; dz++)
             for (int32_t dx = -r; dx <= r; dx++) {
                 int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-                describe(s, tp__chunk_find(s, cx, cz), cx, cz, &v, &found);
+                describe(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz, &v, &found);
                 if (found) {
                     calls++;
                     if (fn(user, &v))
@@ -801,8 +783,8 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
             }
         return calls;
     }
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         if (!c->fine && !c->coarse)
             continue;
         describe(s, c, c->cx, c->cz, &v, &found);
@@ -815,7 +797,7 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
             continue;
         int32_t cx, cz;
         tp__region_chunk(&s->layout.region, i, &cx, &cz);
-        const tp__chunk *c = tp__chunk_find(s, cx, cz);
+        const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
         if (c && (c->fine || c->coarse))
             continue; /* visited above at its better LOD */
         describe(s, c, cx, cz, &v, &found);
@@ -833,7 +815,7 @@ tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
     if (tp__has_permanent(s, cx, cz) &&
         tp_reader_chunk_bounds(s->reader, cx, cz, out_bounds) == TP_OK)
         return TP_OK;
-    const tp__chunk *c = tp__chunk_find(s, cx, cz);
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
     const tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
     const uint16_t *h = b ? b->heights : NULL;
     size_t n = b ? tp__lod_samples(&s->layout, b->lod) : 0;
@@ -869,19 +851,19 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
 {
     assert(s && out_stats);
     tp__stats_fill(&s->stats, out_stats);
-    out_stats->budget_bytes = s->opt.budget_bytes;
+    out_stats->budget_bytes = s->budget.limit_bytes;
     out_stats->permanent_bytes = s->permanent_bytes;
-    out_stats->held_bytes = s->held_bytes;
-    out_stats->resident_bytes = s->resident_bytes;
+    out_stats->held_bytes = s->budget.held_bytes;
+    out_stats->resident_bytes = s->budget.resident_bytes;
     out_stats->pinned_views = atomic_load_explicit(&s->pinned_views, memory_order_relaxed);
     uint32_t resident = 0;
-    for (uint32_t i = 0; i < s->live_count; i++)
-        resident += s->live[i]->fine || s->live[i]->coarse;
+    for (uint32_t i = 0; i < s->chunks.live_count; i++)
+        resident += s->chunks.live[i]->fine || s->chunks.live[i]->coarse;
     out_stats->resident_chunks = resident;
     out_stats->in_flight = s->in_flight;
     out_stats->worker_threads = s->q.thread_count;
     out_stats->velocity_x_m_s = s->pred.vx;
     out_stats->velocity_z_m_s = s->pred.vz;
-    out_stats->mesh_bytes = s->mesh_bytes + s->arena_bytes;
+    out_stats->mesh_bytes = s->budget.mesh_bytes + s->arena_bytes;
     out_stats->scratch_bytes = s->scratch_bytes;
 }
