@@ -122,7 +122,8 @@ void tp__block_retired_collect(tp__block_pool *bp)
 void tp__block_pool_trim(tp__block_pool *bp, uint64_t target_held)
 {
     tp__budget *budget = bp->budget;
-    for (uint32_t lod = 0; lod < bp->layout->lod_count && budget->held_bytes > target_held; lod++) {
+    const uint32_t lod_count = bp->layout->lod_count;
+    for (uint32_t lod = 0; lod < lod_count && budget->held_bytes > target_held; lod++) {
         while (bp->free[lod] && budget->held_bytes > target_held) {
             tp__block *b = bp->free[lod];
             bp->free[lod] = b->next;

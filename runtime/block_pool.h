@@ -80,8 +80,8 @@ void tp__block_put(tp__block_pool *bp, tp__block *b);
 /* Retired blocks whose pins have dropped go to the pool. */
 void tp__block_retired_collect(tp__block_pool *bp);
 
-/* Frees pooled blocks, finest LODs first, then pooled meshes, until held_bytes ≤
- * target_held. */
+/* Frees pooled blocks, largest (finest LOD) first, then pooled meshes, until
+ * held_bytes ≤ target_held. */
 void tp__block_pool_trim(tp__block_pool *bp, uint64_t target_held);
 
 /* At close: retired blocks to the pool whatever their pins, then every pooled block and

@@ -20,8 +20,8 @@ typedef struct tp__budget {
 
 /* At open: the limit, and what is held from the start (the permanent LOD, resident for
  * good, and the jobs' staging). */
-static inline void tp__budget_init(tp__budget *b, uint64_t limit_bytes, uint64_t permanent_bytes,
-                                   uint64_t staging_bytes)
+static inline void tp__budget_init(tp__budget *b, uint64_t limit_bytes,
+                                   uint64_t permanent_bytes, uint64_t staging_bytes)
 {
     b->limit_bytes = limit_bytes;
     b->held_bytes = permanent_bytes + staging_bytes;

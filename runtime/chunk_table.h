@@ -78,6 +78,13 @@ static inline uint32_t tp__chunk_target_lod(const tp__chunk *c)
     return c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
 }
 
+/* The block of the chunk's best resident LOD; NULL when it holds none (it may still
+ * have the permanent one). */
+static inline struct tp__block *tp__chunk_resident(const tp__chunk *c)
+{
+    return c->fine ? c->fine : c->coarse;
+}
+
 /* 1 when the chunk has its coarsest LOD: generated, or permanent. */
 static inline int tp__chunk_has_coarsest(const tp__chunk *c)
 {

@@ -14,7 +14,7 @@ enum { TIER_UNWANTED = 0, TIER_OVERSHOOT = 1, TIER_WANTED = 2 };
 
 static int victim_tier(const tp_streamer *s, const tp__chunk *c)
 {
-    if (c->stamp != s->update_index)
+    if (c->stamp != s->frame.update)
         return TIER_UNWANTED;
     if (c->fine && c->fine_lod < tp__chunk_target_lod(c))
         return TIER_OVERSHOOT;
@@ -168,7 +168,7 @@ int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key)
             ev->victim_next++;
             continue;
         }
-        tp__block *b = c->fine ? c->fine : c->coarse;
+        tp__block *b = tp__chunk_resident(c);
         if (!b || atomic_load_explicit(&b->pins, memory_order_acquire) != 0) {
             ev->victim_next++; /* pinned: freeing it would free nothing */
             continue;

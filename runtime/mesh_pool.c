@@ -7,7 +7,8 @@
 
 #define MESH_HEADER (((sizeof(tp__mesh) + 15u) & ~(size_t)15u))
 
-void tp__mesh_pool_init(tp__mesh_pool *mp, const tp_streamer_allocator *mem, tp__budget *budget)
+void tp__mesh_pool_init(tp__mesh_pool *mp, const tp_streamer_allocator *mem,
+                        tp__budget *budget)
 {
     memset(mp, 0, sizeof *mp);
     mp->mem = mem;

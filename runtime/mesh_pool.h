@@ -34,7 +34,8 @@ typedef struct tp__mesh_pool {
     tp__budget *budget;
 } tp__mesh_pool;
 
-void tp__mesh_pool_init(tp__mesh_pool *mp, const tp_streamer_allocator *mem, tp__budget *budget);
+void tp__mesh_pool_init(tp__mesh_pool *mp, const tp_streamer_allocator *mem,
+                        tp__budget *budget);
 
 /* Sizes for the world (meshes on): the worst coarsest mesh, and a first guess of each
  * LOD's mesh from the size of its grid block. */

@@ -12,25 +12,51 @@
 #include <string.h>
 
 #include "internal.h"
-#include "terrapage/mesh.h"
 
 #define CLASS_KEY 1e12  /* keys: class · CLASS_KEY + metres (or seconds · 1e7 + metres) */
 
-double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
 {
-    double x0 = (double)cx * s->layout.chunk_m, z0 = (double)cz * s->layout.chunk_m;
-    double dx = x < x0 ? x0 - x : (x > x0 + s->layout.chunk_m ? x - (x0 + s->layout.chunk_m) : 0.0);
-    double dz = z < z0 ? z0 - z : (z > z0 + s->layout.chunk_m ? z - (z0 + s->layout.chunk_m) : 0.0);
+    uint32_t side = 2u * o->view_distance_chunks + 1u;
+    sched->view_count = side * side;
+    sched->band_count = 0;
+    while (sched->band_count < TP_STREAMER_MAX_BANDS && o->lod_band_m[sched->band_count] != 0.0)
+        sched->band_count++;
+}
+
+tp_result tp__schedule_alloc(tp__schedule *sched, const tp_streamer_allocator *mem)
+{
+    sched->missing = tp__alloc(mem, sched->view_count * sizeof *sched->missing);
+    if (!sched->missing)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    return TP_OK;
+}
+
+void tp__schedule_free(tp__schedule *sched, const tp_streamer_allocator *mem)
+{
+    tp__free(mem, sched->req, sched->req_cap * sizeof *sched->req);
+    tp__free(mem, sched->missing, sched->view_count * sizeof *sched->missing);
+    sched->req = NULL, sched->missing = NULL;
+    sched->req_count = sched->req_cap = 0;
+}
+
+/* Distance from (x, z) to the nearest point of chunk (cx, cz). */
+static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+{
+    const double size = s->layout.chunk_m;
+    double x0 = (double)cx * size, z0 = (double)cz * size;
+    double dx = x < x0 ? x0 - x : (x > x0 + size ? x - (x0 + size) : 0.0);
+    double dz = z < z0 ? z0 - z : (z > z0 + size ? z - (z0 + size) : 0.0);
     return sqrt(dx * dx + dz * dz);
 }
 
 /* LOD k for distances inside band k; the coarsest (the permanent LOD) beyond the last
  * band, and for bands past the file's LOD count. A chunk that
  * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
-uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
+static uint32_t view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
     uint32_t lod = s->layout.coarsest;
-    for (uint32_t k = 0; k < s->band_count && k < s->layout.coarsest; k++)
+    for (uint32_t k = 0; k < s->schedule.band_count && k < s->layout.coarsest; k++)
         if (dist_m < s->opt.lod_band_m[k]) {
             lod = k;
             break;
@@ -59,8 +85,7 @@ static tp__chunk *track(tp_streamer *s, int32_t cx, int32_t cz)
     tp__chunk *c = tp__chunk_add(&s->chunks, cx, cz);
     if (!c)
         return NULL;
-    c->region_index =
-        tp__has_permanent(s, cx, cz) ? tp__region_index(&s->layout.region, cx, cz) : -1;
+    c->region_index = tp__permanent_index(&s->permanent, cx, cz);
     c->view_lod = c->pred_lod = s->layout.coarsest;
     c->cls = TP__CLASS_NONE;
     return c;
@@ -68,8 +93,8 @@ static tp__chunk *track(tp_streamer *s, int32_t cx, int32_t cz)
 
 static void want(tp_streamer *s, tp__chunk *c, uint32_t cls, double key)
 {
-    if (c->stamp != s->update_index) {
-        c->stamp = s->update_index;
+    if (c->stamp != s->frame.update) {
+        c->stamp = s->frame.update;
         c->cls = cls;
         c->key = key;
     } else if (key < c->key) {
@@ -83,12 +108,12 @@ static int want_view(tp_streamer *s)
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
-            int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-            double d = tp__chunk_dist(s, cx, cz, s->cam_x, s->cam_z);
+            int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
+            double d = chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            uint32_t lod = tp__view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
+            uint32_t lod = view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c) {
-                if (lod == s->layout.coarsest && tp__has_permanent(s, cx, cz))
+                if (lod == s->layout.coarsest && tp__permanent_has(&s->permanent, cx, cz))
                     continue; /* satisfied by the permanent LOD: nothing to track */
                 if (!(c = track(s, cx, cz)))
                     return 0;
@@ -106,17 +131,19 @@ static int want_predicted(tp_streamer *s)
     if (s->opt.flags & TP_STREAMER_NO_PREDICTION)
         return 1;
     double xs[TP__MAX_PREDICTED], zs[TP__MAX_PREDICTED], ts[TP__MAX_PREDICTED];
-    uint32_t n = tp__predictor_path(&s->pred, s->opt.prediction_horizon_s, s->layout.chunk_m * 0.5,
-                                    xs, zs, ts, TP__MAX_PREDICTED);
+    tp__schedule *sched = &s->schedule;
+    const tp__layout *l = &s->layout;
+    uint32_t n = tp__predictor_path(&s->predictor, s->opt.prediction_horizon_s,
+                                    l->chunk_m * 0.5, xs, zs, ts, TP__MAX_PREDICTED);
     if (n == 0)
         return 1;
-    s->pred_x = xs[n - 1], s->pred_z = zs[n - 1];
+    sched->pred_x = xs[n - 1], sched->pred_z = zs[n - 1];
     /* Finer than coarsest only within the bands that give one. */
-    uint32_t fine_bands = s->band_count < s->layout.coarsest ? s->band_count : s->layout.coarsest;
+    uint32_t fine_bands = sched->band_count < l->coarsest ? sched->band_count : l->coarsest;
     double reach = fine_bands ? s->opt.lod_band_m[fine_bands - 1] : 0.0;
     /* Never further around a predicted point than the view reaches around the camera:
      * wide bands must not turn one update into a scan of thousands of chunks. */
-    double reach_chunks = ceil(reach / s->layout.chunk_m);
+    double reach_chunks = ceil(reach / l->chunk_m);
     int32_t r = reach_chunks < (double)s->opt.view_distance_chunks
                     ? (int32_t)reach_chunks : (int32_t)s->opt.view_distance_chunks;
     for (uint32_t i = 0; i < n && fine_bands; i++) {
@@ -124,16 +151,17 @@ static int want_predicted(tp_streamer *s)
         for (int32_t dz = -r; dz <= r; dz++)
             for (int32_t dx = -r; dx <= r; dx++) {
                 int32_t cx = pcx + dx, cz = pcz + dz;
-                double d = tp__chunk_dist(s, cx, cz, xs[i], zs[i]);
+                double d = chunk_dist(s, cx, cz, xs[i], zs[i]);
                 if (d >= reach)
                     continue;
-                uint32_t lod = tp__view_lod(s, d, -1);
+                uint32_t lod = view_lod(s, d, -1);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-                if (c && c->stamp == s->update_index && c->view_lod <= lod)
+                if (c && c->stamp == s->frame.update && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
                 if (!c && !(c = track(s, cx, cz)))
                     return 0;
-                want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
+                want(s, c, TP__CLASS_PREDICTED,
+                     TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
                 if (lod < c->pred_lod)
                     c->pred_lod = lod;
             }
@@ -143,41 +171,46 @@ static int want_predicted(tp_streamer *s)
      * lies inside the region (the common case costs one comparison). */
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     int32_t hcx = chunk_of(s, xs[n - 1]), hcz = chunk_of(s, zs[n - 1]);
-    if (hcx - v >= s->layout.region.x0 && hcz - v >= s->layout.region.z0 && (int64_t)hcx + v < (int64_t)s->layout.region.x0 + s->layout.region.width &&
-        (int64_t)hcz + v < (int64_t)s->layout.region.z0 + s->layout.region.height)
+    const tp__region *rg = &l->region;
+    if (hcx - v >= rg->x0 && hcz - v >= rg->z0 &&
+        (int64_t)hcx + v < (int64_t)rg->x0 + rg->width &&
+        (int64_t)hcz + v < (int64_t)rg->z0 + rg->height)
         return 1;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = hcx + dx, cz = hcz + dz;
-            if (tp__has_permanent(s, cx, cz))
+            if (tp__permanent_has(&s->permanent, cx, cz))
                 continue;
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            if (c && c->stamp == s->update_index)
+            if (c && c->stamp == s->frame.update)
                 continue;
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
-            double d = tp__chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
-            want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
+            double d = chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
+            want(s, c, TP__CLASS_PREDICTED,
+                 TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
         }
     return 1;
 }
 
 int tp__wants(tp_streamer *s)
 {
-    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
-        tp__chunk *c = s->chunks.live[i];
+    const tp__chunk_table *t = &s->chunks;
+    tp__schedule *sched = &s->schedule;
+    for (uint32_t i = 0; i < t->live_count; i++) {
+        tp__chunk *c = t->live[i];
         c->in_view = 0;
         c->view_lod = c->pred_lod = s->layout.coarsest;
         c->cls = TP__CLASS_NONE;
         c->key = 4 * CLASS_KEY;
     }
-    s->pred_x = s->cam_x, s->pred_z = s->cam_z;
+    sched->pred_x = s->frame.cam_x, sched->pred_z = s->frame.cam_z;
     int ok = want_view(s) && want_predicted(s);
     /* Eviction order: distance from where the camera is going. */
-    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
-        tp__chunk *c = s->chunks.live[i];
-        double dx = ((double)c->cx + 0.5) * s->layout.chunk_m - s->pred_x;
-        double dz = ((double)c->cz + 0.5) * s->layout.chunk_m - s->pred_z;
+    for (uint32_t i = 0; i < t->live_count; i++) {
+        tp__chunk *c = t->live[i];
+        double dx = ((double)c->cx + 0.5) * s->layout.chunk_m - sched->pred_x;
+        double dz = ((double)c->cz + 0.5) * s->layout.chunk_m - sched->pred_z;
         c->pred_dist_m = sqrt(dx * dx + dz * dz);
     }
     return ok;
@@ -197,8 +230,8 @@ static void cancel(tp_streamer *s, tp__job *job)
 static int replacement_wanted(const tp_streamer *s, const tp__chunk *c, uint32_t target,
                               int best)
 {
-    return s->layout.meshes && c->in_view && c->fine && target < s->layout.coarsest && best >= 0 &&
-           (uint32_t)best < target;
+    return s->layout.meshes && c->in_view && c->fine && target < s->layout.coarsest &&
+           best >= 0 && (uint32_t)best < target;
 }
 
 void tp__cancel_stale(tp_streamer *s)
@@ -206,7 +239,7 @@ void tp__cancel_stale(tp_streamer *s)
     for (uint32_t i = 0; i < s->chunks.live_count; i++) {
         tp__chunk *c = s->chunks.live[i];
         tp__job *jc = c->job[TP__SLOT_COARSE], *jf = c->job[TP__SLOT_FINE];
-        int wanted = c->stamp == s->update_index;
+        int wanted = c->stamp == s->frame.update;
         if (jc && !atomic_load_explicit(&jc->cancelled, memory_order_relaxed) && !wanted)
             cancel(s, jc);
         if (jf && !atomic_load_explicit(&jf->cancelled, memory_order_relaxed)) {
@@ -259,32 +292,6 @@ static int take_room(tp_streamer *s, uint32_t lod, size_t extra, double key,
     return 1;
 }
 
-/* The mesh of a coarsest LOD update() generated: built from its grid by the baker's
- * function and decoded straight into an allocation of its size (room was made for the
- * largest coarsest mesh). Returns 0 only when the allocator fails; a mesh that cannot be
- * built leaves the block without one. */
-static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
-{
-    const tp__scratch *sc = &s->sync_scratch;
-    size_t size = 0;
-    float error_m;
-    uint32_t flags;
-    tp_mesh info;
-    if (tp__build_mesh_raw(s, c->cx, c->cz, s->layout.coarsest, b->heights, sc, &size, &error_m,
-                           &flags) != TP_OK ||
-        tp_mesh_decode_header(sc->mesh_raw, size, &info) != TP_OK)
-        return 1;
-    tp__mesh *m = tp__mesh_get(&s->meshes, info.vertex_count, info.index_count);
-    if (!m)
-        return 0;
-    if (tp__mesh_decode_into(m, sc->mesh_raw, size, error_m, flags) != TP_OK) {
-        tp__mesh_put(&s->meshes, m);
-        return 1;
-    }
-    b->mesh = m;
-    return 1;
-}
-
 /* In-view chunks without any LOD (outside the region, absent from the file) get their
  * coarsest LOD generated right here, nearest first, while the time budget lasts; the
  * rest go to the workers at the top of the queue. The deterministic mode has no clock
@@ -294,45 +301,36 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
     int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
     if (!det && s->opt.sync_generate_budget_ms < 0.0)
         return TP_OK;
+    const uint32_t coarsest = s->layout.coarsest;
+    tp__chunk **missing = s->schedule.missing;
     uint32_t n = 0;
     for (uint32_t i = 0; i < s->chunks.live_count; i++) {
         tp__chunk *c = s->chunks.live[i];
-        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__chunk_best_lod(c, s->layout.coarsest) < 0)
-            s->missing[n++] = c; /* only in-view chunks: at most view_count */
+        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__chunk_best_lod(c, coarsest) < 0)
+            missing[n++] = c; /* only in-view chunks: at most view_count */
     }
     if (n == 0)
         return TP_OK;
-    qsort(s->missing, n, sizeof *s->missing, compare_missing);
+    qsort(missing, n, sizeof *missing, compare_missing);
     double limit_s = s->opt.sync_generate_budget_ms * 1e-3;
     for (uint32_t i = 0; i < n; i++) {
         if (!det && tp__now_s() - update_start_s >= limit_s)
             break;
-        tp__chunk *c = s->missing[i];
+        tp__chunk *c = missing[i];
         tp__block *b;
-        if (!take_room(s, s->layout.coarsest, s->layout.meshes ? s->meshes.coarsest_max : 0, -1.0, &b))
+        if (!take_room(s, coarsest, s->layout.meshes ? s->meshes.coarsest_max : 0, -1.0, &b))
             break;
         if (!b)
             return TP_ERR_OUT_OF_MEMORY;
         /* Heights and biomes only: the climate grid would more than double the cost
-         * (it is sampled at full resolution), and the finer LODs bring it. */
-        tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
-        tp_generate_chunk(&s->world, c->cx, c->cz, s->layout.coarsest, &f);
-        if (s->layout.meshes && !sync_mesh(s, c, b)) {
-            tp__block_unused(&s->blocks, b);
+         * (it is sampled at full resolution), and the finer LODs bring it. A mesh that
+         * cannot be built leaves the block without one. */
+        tp__mesh_raw raw, *mesh = s->layout.meshes ? &raw : NULL;
+        if (tp__page_generate_coarsest(&s->source, c->cx, c->cz, b->heights, b->biomes,
+                                       &s->scratch, mesh) != TP_OK)
+            mesh = NULL;
+        if (tp__publish_generated(s, c, b, mesh) != TP_OK)
             return TP_ERR_OUT_OF_MEMORY;
-        }
-        b->has_climate = 0;
-        b->cx = c->cx, b->cz = c->cz, b->lod = s->layout.coarsest;
-        b->source = TP_STREAMER_SOURCE_GENERATED;
-        c->coarse = b;
-        tp__block_publish(&s->blocks, b);
-        tp__stats_sync_generation(&s->stats);
-        tp__stats_fallback(&s->stats, TP_ERR_NOT_FOUND);
-        tp__stats_page(&s->stats, 0,
-                       tp__grid_bytes(&s->layout, s->layout.coarsest) +
-                           (b->mesh ? b->mesh->bytes : 0));
-        tp__emit(&s->events, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->layout.coarsest, 0,
-                 TP_STREAMER_SOURCE_GENERATED, tp__block_total(b));
     }
     return TP_OK;
 }
@@ -351,21 +349,23 @@ static int compare_requests(const void *pa, const void *pb)
 
 static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slot, double key)
 {
-    tp__request *r = tp__grow_array(&s->opt.allocator, s->req, sizeof *r, s->req_count,
-                                    s->req_count + 1, 1024, &s->req_cap);
+    tp__schedule *sc = &s->schedule;
+    tp__request *r = tp__grow_array(&s->opt.allocator, sc->req, sizeof *r, sc->req_count,
+                                    sc->req_count + 1, 1024, &sc->req_cap);
     if (!r)
         return 0;
-    s->req = r;
-    s->req[s->req_count++] = (tp__request){key, c, lod, slot};
+    sc->req = r;
+    sc->req[sc->req_count++] = (tp__request){key, c, lod, slot};
     return 1;
 }
 
 static int build_requests(tp_streamer *s)
 {
-    s->req_count = 0;
+    tp__schedule *sched = &s->schedule;
+    sched->req_count = 0;
     for (uint32_t i = 0; i < s->chunks.live_count; i++) {
         tp__chunk *c = s->chunks.live[i];
-        if (c->stamp != s->update_index)
+        if (c->stamp != s->frame.update)
             continue;
         int best = tp__chunk_best_lod(c, s->layout.coarsest);
         if (best < 0) {
@@ -383,8 +383,9 @@ static int build_requests(tp_streamer *s)
                               TP__CLASS_VIEW * CLASS_KEY + c->view_dist_m))
                 return 0;
         } else if (c->pred_lod < (uint32_t)best) {
-            double key = c->cls == TP__CLASS_PREDICTED ? c->key
-                                                       : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
+            double key = c->cls == TP__CLASS_PREDICTED
+                             ? c->key
+                             : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
             if (!push_request(s, c, c->pred_lod, TP__SLOT_FINE, key))
                 return 0;
         } else {
@@ -396,7 +397,7 @@ static int build_requests(tp_streamer *s)
                 return 0;
         }
     }
-    qsort(s->req, s->req_count, sizeof *s->req, compare_requests);
+    qsort(sched->req, sched->req_count, sizeof *sched->req, compare_requests);
     return 1;
 }
 
@@ -404,14 +405,15 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
 {
     if (!build_requests(s))
         return TP_ERR_OUT_OF_MEMORY;
-    double frame_s = s->frame_time_s >= 0.0 ? s->frame_time_s : frame_dt_s;
+    const tp__schedule *sched = &s->schedule;
+    double frame_s = s->frame.frame_time_s >= 0.0 ? s->frame.frame_time_s : frame_dt_s;
     int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
     uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;
     tp_result res = TP_OK;
-    for (uint32_t i = 0; i < s->req_count && s->in_flight < limit; i++) {
-        tp__request *r = &s->req[i];
+    for (uint32_t i = 0; i < sched->req_count && s->jobs.in_flight < limit; i++) {
+        const tp__request *r = &sched->req[i];
         /* Room for it (and for a mesh as large as the largest seen at its LOD), taking
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
@@ -422,17 +424,14 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
             res = TP_ERR_OUT_OF_MEMORY;
             break;
         }
-        tp__job *job = s->job_free;
-        s->job_free = job->next;
-        job->next = NULL;
+        tp__job *job = tp__jobs_take(&s->jobs);
         job->chunk = r->chunk;
         job->cx = r->chunk->cx, job->cz = r->chunk->cz;
         job->lod = r->lod, job->slot = r->slot;
         job->block = b;
         atomic_store_explicit(&job->cancelled, 0, memory_order_relaxed);
-        job->dispatched_s = s->clock_s;
+        job->dispatched_s = s->frame.clock_s;
         r->chunk->job[r->slot] = job;
-        s->in_flight++;
         handed++;
         if (tail)
             tail->next = job;
@@ -440,9 +439,9 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
             head = job;
         tail = job;
     }
-    tp__stats_dispatch(&s->stats, limit, s->req_count - handed);
+    tp__stats_dispatch(&s->stats, limit, sched->req_count - handed);
     if (head)
-        tp__workers_submit(s, head, tail);
+        tp__workers_submit(&s->workers, head, tail);
     return res;
 }
 
@@ -453,7 +452,7 @@ void tp__sweep(tp_streamer *s)
     for (uint32_t i = s->chunks.live_count; i-- > 0;) {
         tp__chunk *c = s->chunks.live[i];
         if (!c->coarse && !c->fine && !c->job[TP__SLOT_COARSE] && !c->job[TP__SLOT_FINE] &&
-            c->stamp != s->update_index)
+            c->stamp != s->frame.update)
             tp__chunk_remove(&s->chunks, c);
     }
 }
