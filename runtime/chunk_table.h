@@ -72,6 +72,15 @@ void tp__chunk_remove(tp__chunk_table *t, tp__chunk *c);
 
 void tp__chunk_table_free(tp__chunk_table *t);
 
+/* Orders two chunks by position (cx, then cz): the tie-break that makes every sort of
+ * chunks a total order, so the deterministic mode does not depend on qsort's choices. */
+static inline int tp__chunk_order(const tp__chunk *a, const tp__chunk *b)
+{
+    if (a->cx != b->cx)
+        return a->cx < b->cx ? -1 : 1;
+    return (a->cz > b->cz) - (a->cz < b->cz);
+}
+
 /* The LOD the chunk aims for: the finer of what the view and the prediction want. */
 static inline uint32_t tp__chunk_target_lod(const tp__chunk *c)
 {

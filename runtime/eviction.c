@@ -29,10 +29,7 @@ static int compare_victims(const void *pa, const void *pb)
     /* Farthest from where the camera is going first. */
     if (a->pred_dist_m != b->pred_dist_m)
         return a->pred_dist_m < b->pred_dist_m ? 1 : -1;
-    /* A total order, so the deterministic mode does not depend on qsort's choices. */
-    if (a->cx != b->cx)
-        return a->cx < b->cx ? -1 : 1;
-    return (a->cz > b->cz) - (a->cz < b->cz);
+    return tp__chunk_order(a, b);
 }
 
 static int build_victims(tp_streamer *s)
@@ -60,22 +57,20 @@ static int build_victims(tp_streamer *s)
 
 /* ---- Evicting and lowering one chunk ------------------------------------------------ */
 
-static void evict_fine(tp_streamer *s, tp__chunk *c)
+/* The block in `slot` (c->fine or c->coarse) leaves chunk c, reported as `event`:
+ * an EVICT, or a DOWNGRADE to new_lod. */
+static void take_out(tp_streamer *s, tp__chunk *c, tp__block **slot, uint32_t event,
+                     uint32_t new_lod)
 {
-    tp__block *b = c->fine;
-    c->fine = NULL;
-    tp__emit(&s->events, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source,
-             tp__block_total(b));
+    tp__block *b = *slot;
+    *slot = NULL;
+    tp__emit(&s->events, event, c->cx, c->cz, b->lod, new_lod, b->source, tp__block_total(b));
     tp__block_put(&s->blocks, b);
 }
 
-static void evict_coarse(tp_streamer *s, tp__chunk *c)
+static void evict_fine(tp_streamer *s, tp__chunk *c)
 {
-    tp__block *b = c->coarse;
-    c->coarse = NULL;
-    tp__emit(&s->events, TP_STREAMER_EVENT_EVICT, c->cx, c->cz, b->lod, 0, b->source,
-             tp__block_total(b));
-    tp__block_put(&s->blocks, b);
+    take_out(s, c, &c->fine, TP_STREAMER_EVENT_EVICT, 0);
 }
 
 /* With meshes a coarser LOD cannot be derived (its mesh is not a subsample of the finer
@@ -83,11 +78,7 @@ static void evict_coarse(tp_streamer *s, tp__chunk *c)
  * the LOD in between comes back as an ordinary page when there is room for it. */
 static void drop_to_coarsest(tp_streamer *s, tp__chunk *c)
 {
-    tp__block *b = c->fine;
-    c->fine = NULL;
-    tp__emit(&s->events, TP_STREAMER_EVENT_DOWNGRADE, c->cx, c->cz, b->lod, s->layout.coarsest,
-             b->source, tp__block_total(b));
-    tp__block_put(&s->blocks, b);
+    take_out(s, c, &c->fine, TP_STREAMER_EVENT_DOWNGRADE, s->layout.coarsest);
 }
 
 /* Replaces the chunk's fine block by `lod` subsampled from it: by the stride property of
@@ -177,7 +168,7 @@ int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key)
             if (c->fine)
                 evict_fine(s, c);
             else if (c->coarse && !c->in_view)
-                evict_coarse(s, c);
+                take_out(s, c, &c->coarse, TP_STREAMER_EVENT_EVICT, 0);
             if (!c->fine && !(c->coarse && !c->in_view))
                 ev->victim_next++;
         } else if (tier == TIER_OVERSHOOT) {

@@ -263,9 +263,7 @@ static int compare_missing(const void *pa, const void *pb)
     const tp__chunk *a = *(tp__chunk *const *)pa, *b = *(tp__chunk *const *)pb;
     if (a->view_dist_m != b->view_dist_m)
         return a->view_dist_m < b->view_dist_m ? -1 : 1;
-    if (a->cx != b->cx)
-        return a->cx < b->cx ? -1 : 1;
-    return (a->cz > b->cz) - (a->cz < b->cz);
+    return tp__chunk_order(a, b);
 }
 
 /* A block for a page at `lod` plus room for `extra` more bytes (its mesh, attached
@@ -342,9 +340,7 @@ static int compare_requests(const void *pa, const void *pb)
     const tp__request *a = pa, *b = pb;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
-    if (a->chunk->cx != b->chunk->cx)
-        return a->chunk->cx < b->chunk->cx ? -1 : 1;
-    return (a->chunk->cz > b->chunk->cz) - (a->chunk->cz < b->chunk->cz);
+    return tp__chunk_order(a->chunk, b->chunk);
 }
 
 static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slot, double key)
