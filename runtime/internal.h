@@ -1,311 +1,88 @@
-/* internal.h — the streamer's shared state, seen by every file of runtime/ and nothing
- * else. Ownership: everything here belongs to the game thread except what the worker
- * queue (workers.c) says it shares, and the atomic pin count of a block. */
+/* internal.h — the streamer, assembled from one part per concern. Seen by the files that
+ * work on the whole streamer (streamer.c, schedule.c, publish.c, eviction.c, view.c);
+ * the parts below them (the pools, the table, the page source, the workers …) never see
+ * it and get what they use at init.
+ *
+ * Each part is declared in its own header with the functions that own it, and only its
+ * own file writes it; every other file reads it or calls those functions:
+ *
+ *   part        header          owner          what it holds
+ *   opt         runtime.h       streamer.c     the resolved options (read-only after open)
+ *   layout      layout.h        layout.c       sizes by LOD, the baked rectangle, meshes on
+ *   source      page_in.h       page_in.c      the page file and the world pages come from
+ *   scratch     page_in.h       page_in.c      the game thread's page-in working memory
+ *   permanent   permanent.h     permanent.c    the region's permanent coarsest LOD
+ *   budget      budget.h        budget.h       held and resident bytes against the limit
+ *                                              (the pools account through it)
+ *   meshes      mesh_pool.h     mesh_pool.c    pooled meshes by size class
+ *   blocks      block_pool.h    block_pool.c   pooled grid blocks by LOD, retired blocks
+ *   chunks      chunk_table.h   chunk_table.c  the tracked chunks (entry fields: see there)
+ *   eviction    eviction.h      eviction.c     the victim list of this update
+ *   jobs        jobs.h          jobs.c         the page-in jobs and their mesh staging
+ *   workers     workers.h       workers.c      threads and queue
+ *   schedule    schedule.h      schedule.c     requests, missing chunks, the predicted end
+ *   predictor   predictor.h     predictor.c    camera velocity
+ *   frame       frame.h         frame.c        update index, clock, camera
+ *   views       view.h          view.c         views acquired and not released
+ *   events      events.h        events.c       the event callback
+ *   stats       stats.h         stats.c        the counters
+ *
+ * Layers, top down; a file calls only files below it, never back up:
+ *   streamer.c                         open, close, the order of an update
+ *   schedule.c, view.c                 what is wanted and handed out; what is seen
+ *   publish.c                          what arrives
+ *   eviction.c                         what leaves
+ *   permanent.c, workers.c, jobs.c     the permanent LOD, the threads, the jobs
+ *   page_in.c                          reading or generating one page
+ *   block_pool.c                       grid blocks (their meshes go back to mesh_pool)
+ *   mesh_pool.c, chunk_table.c, events.c, predictor.c, frame.c
+ *   layout.c, stats.c, alloc.c, budget.h
+ *
+ * Threads: everything is the game thread's except the queue inside `workers`, the jobs
+ * it carries, the pin counts of blocks and `views` (tp_streamer_release() may run on any
+ * thread). Workers read `source` and `layout`, which do not change after open. */
 #ifndef TP_RUNTIME_INTERNAL_H
 #define TP_RUNTIME_INTERNAL_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stddef.h>
-#include <stdint.h>
-
+#include "alloc.h"
+#include "block_pool.h"
+#include "budget.h"
+#include "chunk_table.h"
+#include "events.h"
+#include "eviction.h"
+#include "frame.h"
+#include "jobs.h"
+#include "layout.h"
+#include "mesh_pool.h"
+#include "page_in.h"
+#include "permanent.h"
+#include "predictor.h"
+#include "publish.h"
+#include "schedule.h"
+#include "stats.h"
 #include "terrapage/runtime.h"
+#include "view.h"
+#include "workers.h"
 
-#define TP__UPDATE_RING 1024u  /* update costs kept for the percentiles */
-#define TP__MAX_PREDICTED 16u  /* points sampled along the predicted path */
-
-/* Request classes, most urgent first. */
-enum { TP__CLASS_MISSING = 0, TP__CLASS_VIEW = 1, TP__CLASS_PREDICTED = 2, TP__CLASS_NONE = 3 };
-
-/* Job kinds and slots. A chunk has at most one job per slot in flight. */
-enum { TP__SLOT_COARSE = 0, TP__SLOT_FINE = 1 };
-
-/* ---- Meshes: one LOD's decoded mesh, in one allocation (cache.c) --------------------
- * Meshes vary in size (a flat chunk's LOD 0 has a few hundred vertices, a rough one a
- * few thousand), so they live apart from the fixed-size grid blocks, in allocations
- * rounded up to size classes (four per octave: at most 19% slack) and pooled by class.
- * The arrays follow the header in the same allocation. */
-typedef struct tp__mesh {
-    tp_chunk_mesh pub;      /* what views point at; its arrays point below */
-    struct tp__mesh *next;  /* pool free list */
-    size_t bytes;           /* allocation size, counted against the budget */
-    uint32_t cls;           /* size class; TP__MESH_PERMANENT for the region's arena */
-} tp__mesh;
-
-#define TP__MESH_CLASSES 96u
-#define TP__MESH_PERMANENT 0xFFFFFFFFu
-
-/* ---- Blocks: one LOD of one chunk, in one allocation (cache.c) ----------------------- */
-typedef struct tp__block {
-    struct tp__block *next;  /* pool free list or retired list */
-    size_t bytes;            /* allocation size, counted against the budget */
-    uint32_t lod;            /* also the pool class */
-    uint32_t source;         /* tp_streamer_source */
-    uint32_t has_climate;    /* the climate arrays hold data */
-    int32_t cx, cz;
-    atomic_uint pins;        /* views acquired and not released */
-    uint16_t *heights;       /* edge² */
-    uint8_t *biomes;         /* edge² */
-    int16_t *temperature;    /* climate_edge² */
-    uint16_t *precipitation; /* climate_edge² */
-    tp__mesh *mesh;          /* this LOD's mesh (meshes on), owned by the block */
-} tp__block;
-
-typedef struct tp__job tp__job;
-
-/* ---- Chunks the streamer tracks (cache.c) --------------------------------------------
- * A baked chunk whose coarsest LOD is permanent needs an entry only while it wants or
- * holds something finer; every other chunk gets one while it is wanted or holds data. */
-typedef struct tp__chunk {
-    int32_t cx, cz;
-    int64_t region_index;   /* index into the permanent coarse arrays, or −1 */
-    uint32_t live_index;    /* position in tp_streamer.live */
-    tp__block *coarse;      /* generated coarsest LOD (chunks without a permanent one) */
-    tp__block *fine;        /* the best LOD finer than the coarsest, if any */
-    uint32_t fine_lod;      /* fine->lod, kept here because following the pointer to a
-                               block costs a cache and TLB miss per chunk per frame */
-    tp__job *job[2];        /* work in flight per slot */
-    uint64_t stamp;         /* update that last wanted the chunk */
-    uint32_t view_lod;      /* wanted by the view (coarsest when not in view) */
-    uint32_t pred_lod;      /* wanted by the prediction (coarsest when none) */
-    uint32_t cls;           /* TP__CLASS_* of the chunk this update */
-    uint8_t in_view;
-    uint8_t tier;           /* eviction tier while the victim list is built (cache.c) */
-    double view_dist_m;     /* camera to nearest point of the chunk */
-    double pred_dist_m;     /* predicted position to the chunk centre (eviction order) */
-    double key;             /* urgency of what it wants (tp__request.key); eviction
-                               only takes from chunks less urgent than the request */
-} tp__chunk;
-
-/* ---- Work handed to workers (workers.c) ---------------------------------------------- */
-struct tp__job {
-    tp__job *next;          /* queue links (under the queue lock) */
-    tp__chunk *chunk;       /* game thread only */
-    int32_t cx, cz;
-    uint32_t lod, slot;
-    tp__block *block;       /* destination, allocated by the game thread */
-    atomic_int cancelled;
-    double dispatched_s;    /* streamer clock */
-    /* Mesh staging (meshes on): the worker decodes the mesh here, sized for the worst
-     * mesh of LOD 0; publish copies it into an allocation of its exact size class. */
-    tp_mesh_vertex *stage_vertices;
-    uint16_t *stage_indices;
-    /* Results, written by the worker before the job is handed back. */
-    uint32_t source;
-    uint64_t bytes_read;
-    uint8_t checksum_failed, decode_failed, outside;
-    uint8_t mesh_ok;        /* the staging holds the page's mesh */
-    tp_mesh mesh;           /* counts of the staged mesh */
-    float mesh_error_m;
-    uint32_t mesh_flags;    /* TP_CHUNK_MESH_* */
-};
-
-/* Working memory of one thread that turns jobs into pages (a worker, or the game
- * thread at open, in the deterministic mode and for update()'s coarsest LODs). Fixed
- * size, allocated once; not decoded data, so outside the budget (stats scratch_bytes). */
-typedef struct tp__scratch {
-    void *read;             /* stored bytes of one blob (pread and callback paths) */
-    void *mesh_raw;         /* one mesh encoding: LZ4-decoded, or freshly built */
-    void *mesh_build;       /* tp_mesh_generate_chunk_blob()'s scratch */
-    size_t read_bytes, mesh_raw_bytes, mesh_build_bytes;
-} tp__scratch;
-
-typedef struct tp__queue {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    tp__job *pending_head, *pending_tail; /* handed out, not started */
-    tp__job *done, *done_tail;            /* finished or skipped, in finishing order */
-    int stop;
-    int initialised;
-    uint32_t thread_count;                /* started */
-    uint32_t thread_alloc;                /* planned */
-    pthread_t *threads;
-    void *args;
-    tp__scratch *scratch;                 /* one per worker */
-    uint32_t scratch_count;
-} tp__queue;
-
-/* ---- Predictor (predictor.c) --------------------------------------------------------- */
-typedef struct tp__predictor {
-    int valid;
-    double x, z, t;
-    double vx, vz;          /* m/s, smoothed */
-    double teleport_m;
-    double teleport_speed_m_s;
-    double smoothing_s;     /* time constant of the velocity filter */
-} tp__predictor;
-
-/* Returns 1 when the move was a teleport (and the predictor was reset). */
-int tp__predictor_update(tp__predictor *p, double x, double z, double t);
-/* Fills up to max points along the predicted path; returns the count. */
-uint32_t tp__predictor_path(const tp__predictor *p, double horizon_s, double spacing_m,
-                            double *xs, double *zs, double *ts, uint32_t max);
-
-/* ---- Requests (schedule.c) ------------------------------------------------------------ */
-typedef struct tp__request {
-    double key;             /* class · 1e12 + distance: smaller is more urgent */
-    tp__chunk *chunk;
-    uint32_t lod, slot;
-} tp__request;
-
-/* ---- Statistics (stats.c) ------------------------------------------------------------- */
-typedef struct tp__stats {
-    tp_streamer_stats s;    /* counters kept in place; percentiles filled on read */
-    float update_us[TP__UPDATE_RING];
-    uint64_t ring_count;
-} tp__stats;
-
-void tp__stats_update_cost(tp__stats *st, double us);
-void tp__stats_latency(tp__stats *st, double seconds);
-void tp__stats_fill(const tp__stats *st, tp_streamer_stats *out);
-
-/* ---- The streamer --------------------------------------------------------------------- */
 struct tp_streamer {
-    tp_streamer_options opt;    /* resolved */
-    tp_reader *reader;
-    const tp_file_desc *desc;
-    tp_world_params world;
-    int fd;                     /* for the pread path, else −1 */
-    double chunk_m;
-    uint32_t lod_count, coarsest;
-    uint32_t band_count;
-    uint32_t edge[TP_MAX_LODS];
-    uint32_t climate_edge;
-    size_t block_bytes[TP_MAX_LODS];
-    size_t max_stored;          /* largest stored blob: the read scratch size */
-    int meshes;                 /* each resident LOD holds its mesh */
-    uint32_t stage_vertices, stage_indices; /* job staging capacity (worst LOD-0 mesh) */
-    size_t stage_bytes;         /* per job */
-    size_t mesh_raw_cap;        /* largest mesh encoding (LOD 0 bound) */
-    size_t mesh_expect[TP_MAX_LODS]; /* mesh bytes dispatch makes room for: the largest
-                                       seen at the LOD so far */
-    size_t coarsest_mesh_max;   /* size class of the worst coarsest-LOD mesh */
-
-    /* Region and its permanent coarsest LOD. */
-    int32_t rx0, rz0;
-    uint32_t rw, rh;
-    uint8_t *region_present;    /* 1: permanent coarse available; 2: repaired at open */
-    uint16_t *region_heights;
-    uint8_t *region_biomes;
-    size_t region_alloc_bytes;
-    tp__mesh **region_mesh;     /* the coarsest mesh of each present chunk (meshes on) */
-    void **arena;               /* slabs holding those meshes */
-    uint32_t arena_count, arena_cap;
-    size_t arena_used, arena_slab_bytes, arena_bytes;
-    uint64_t permanent_bytes;
-
-    /* Chunk table: open addressing over chunk pointers, plus a dense live list. */
-    tp__chunk **table;
-    uint32_t table_cap;         /* power of two */
-    tp__chunk **live;
-    uint32_t live_count, live_cap;
-    tp__chunk *chunk_free;      /* recycled entries (linked through .fine) */
-    void **slabs;               /* entry slabs, freed at close */
-    uint32_t slab_count, slab_cap;
-
-    /* Blocks. */
-    tp__block *pool[TP_MAX_LODS];
-    tp__mesh *mesh_pool[TP__MESH_CLASSES];
-    uint64_t mesh_bytes;        /* meshes of published blocks */
-    tp__block *retired;         /* replaced while pinned */
-    uint64_t held_bytes;        /* everything counted against the budget */
-    uint64_t resident_bytes;    /* permanent + published + retired */
-    uint64_t pool_bytes;
-    atomic_ullong pinned_views;
-
-    /* Work. */
-    tp__queue q;
-    tp__job *jobs;              /* job_count jobs, the free ones linked */
-    tp__job *job_free;
-    uint32_t job_count, in_flight;
-    tp__scratch sync_scratch;   /* the game thread's (open, deterministic mode, update) */
-    uint64_t scratch_bytes;     /* every tp__scratch and job staging, outside the budget */
-    void *stage;                /* job staging, one allocation */
-    tp__request *req;
-    uint32_t req_count, req_cap;
-    tp__chunk **victims;        /* eviction candidates of this update */
-    uint32_t victim_count, victim_cap, victim_next;
-    int victims_built;
-    tp__chunk **missing;        /* in-view chunks without any LOD (one view's worth) */
-    uint32_t view_count;        /* (2 · view distance + 1)² */
-
-    /* Camera. */
-    tp__predictor pred;
-    double clock_s;             /* streamer clock: monotonic, or virtual */
-    double real_origin_s;
-    double cam_x, cam_z, pred_x, pred_z;
-    int32_t view_cx, view_cz;
-    int have_view;
-    double frame_time_s;        /* reported work time; < 0 until reported */
-    uint64_t update_index;
-
+    tp_streamer_options opt;
+    tp__layout layout;
+    tp__page_source source;
+    tp__scratch scratch;
+    tp__permanent permanent;
+    tp__budget budget;
+    tp__mesh_pool meshes;
+    tp__block_pool blocks;
+    tp__chunk_table chunks;
+    tp__eviction eviction;
+    tp__jobs jobs;
+    tp__workers workers;
+    tp__schedule schedule;
+    tp__predictor predictor;
+    tp__frame frame;
+    tp__views views;
+    tp__events events;
     tp__stats stats;
 };
-
-/* cache.c */
-void *tp__alloc(tp_streamer *s, size_t size);
-void tp__free(tp_streamer *s, void *p, size_t size);
-tp__chunk *tp__chunk_find(const tp_streamer *s, int32_t cx, int32_t cz);
-tp__chunk *tp__chunk_get(tp_streamer *s, int32_t cx, int32_t cz); /* NULL: out of memory */
-void tp__chunk_drop_if_idle(tp_streamer *s, tp__chunk *c);
-void tp__chunks_free_all(tp_streamer *s);
-int64_t tp__region_index(const tp_streamer *s, int32_t cx, int32_t cz);
-int tp__has_permanent(const tp_streamer *s, int32_t cx, int32_t cz);
-int tp__best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz);
-tp__block *tp__block_get(tp_streamer *s, uint32_t lod);   /* pooled or allocated */
-void tp__block_put(tp_streamer *s, tp__block *b);         /* to the pool, or retired */
-void tp__block_unused(tp_streamer *s, tp__block *b);      /* never published: to the pool */
-size_t tp__block_bytes_for(const tp_streamer *s, uint32_t lod);
-void tp__block_publish(tp_streamer *s, tp__block *b);     /* in flight → resident */
-void tp__retired_collect(tp_streamer *s);
-void tp__pool_trim(tp_streamer *s, uint64_t target_held);
-void tp__pool_free_all(tp_streamer *s);
-void tp__chunk_lower(tp_streamer *s, tp__chunk *c, uint32_t lod); /* evict or subsample */
-void tp__evict_fine(tp_streamer *s, tp__chunk *c);
-size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t *out_cls);
-tp__mesh *tp__mesh_get(tp_streamer *s, uint32_t vertex_count, uint32_t index_count);
-void tp__mesh_put(tp_streamer *s, tp__mesh *m);           /* to the pool */
-void tp__mesh_layout(tp__mesh *m, uint32_t vertex_count, uint32_t index_count);
-/* Decodes mesh encoding `raw` into m, laid out for the counts its header gives, and
- * records the error and flags. TP_ERR_CORRUPT if it does not decode (m is untouched
- * otherwise and may be given back). */
-tp_result tp__mesh_decode_into(tp__mesh *m, const void *raw, size_t size, float error_m,
-                               uint32_t flags);
-size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
-size_t tp__block_total(const tp__block *b);               /* grid + mesh bytes */
-int tp__make_room(tp_streamer *s, uint64_t bytes, double request_key);
-void tp__emit(tp_streamer *s, uint32_t type, int32_t cx, int32_t cz, uint32_t lod,
-              uint32_t new_lod, uint32_t source, uint64_t bytes);
-
-/* workers.c */
-tp_result tp__workers_start(tp_streamer *s);
-void tp__workers_stop(tp_streamer *s);
-void tp__workers_submit(tp_streamer *s, tp__job *head, tp__job *tail);
-tp__job *tp__workers_take_done(tp_streamer *s);
-void tp__workers_run_pending_sync(tp_streamer *s);
-void tp__job_execute(const tp_streamer *s, tp__job *job, const tp__scratch *scratch);
-tp_result tp__load_blob(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t layer,
-                        uint32_t lod, void *dst, size_t raw_bytes, void *scratch,
-                        uint64_t *bytes_read);
-tp_result tp__load_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
-                            const tp__scratch *scratch, size_t *out_size, float *out_error_m,
-                            uint64_t *bytes_read);
-tp_result tp__build_mesh_raw(const tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod,
-                             const uint16_t *heights, const tp__scratch *scratch,
-                             size_t *out_size, float *out_error_m, uint32_t *out_flags);
-tp_result tp__scratch_alloc(tp_streamer *s, tp__scratch *sc, int for_jobs);
-void tp__scratch_free(tp_streamer *s, tp__scratch *sc);
-
-/* schedule.c, in the order update() calls them */
-int tp__wants(tp_streamer *s);                     /* 0: out of memory */
-void tp__cancel_stale(tp_streamer *s);
-tp_result tp__sync_coarse(tp_streamer *s, double update_start_s);
-tp_result tp__dispatch(tp_streamer *s, double frame_dt_s);
-void tp__sweep(tp_streamer *s);
-uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held);
-double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z);
-
-/* time */
-double tp__now_s(void);
 
 #endif /* TP_RUNTIME_INTERNAL_H */

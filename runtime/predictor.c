@@ -3,7 +3,16 @@
  * does not change how far ahead the streamer looks. */
 #include <math.h>
 
-#include "internal.h"
+#include "predictor.h"
+
+void tp__predictor_init(tp__predictor *p, double teleport_m, double teleport_speed_m_s,
+                        double smoothing_s)
+{
+    p->valid = 0;
+    p->teleport_m = teleport_m;
+    p->teleport_speed_m_s = teleport_speed_m_s;
+    p->smoothing_s = smoothing_s;
+}
 
 int tp__predictor_update(tp__predictor *p, double x, double z, double t)
 {

@@ -12,25 +12,51 @@
 #include <string.h>
 
 #include "internal.h"
-#include "terrapage/mesh.h"
 
 #define CLASS_KEY 1e12  /* keys: class · CLASS_KEY + metres (or seconds · 1e7 + metres) */
 
-double tp__chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
 {
-    double x0 = (double)cx * s->chunk_m, z0 = (double)cz * s->chunk_m;
-    double dx = x < x0 ? x0 - x : (x > x0 + s->chunk_m ? x - (x0 + s->chunk_m) : 0.0);
-    double dz = z < z0 ? z0 - z : (z > z0 + s->chunk_m ? z - (z0 + s->chunk_m) : 0.0);
+    uint32_t side = 2u * o->view_distance_chunks + 1u;
+    sched->view_count = side * side;
+    sched->band_count = 0;
+    while (sched->band_count < TP_STREAMER_MAX_BANDS && o->lod_band_m[sched->band_count] != 0.0)
+        sched->band_count++;
+}
+
+tp_result tp__schedule_alloc(tp__schedule *sched, const tp_streamer_allocator *mem)
+{
+    sched->missing = tp__alloc(mem, sched->view_count * sizeof *sched->missing);
+    if (!sched->missing)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
+    return TP_OK;
+}
+
+void tp__schedule_free(tp__schedule *sched, const tp_streamer_allocator *mem)
+{
+    tp__free(mem, sched->req, sched->req_cap * sizeof *sched->req);
+    tp__free(mem, sched->missing, sched->view_count * sizeof *sched->missing);
+    sched->req = NULL, sched->missing = NULL;
+    sched->req_count = sched->req_cap = 0;
+}
+
+/* Distance from (x, z) to the nearest point of chunk (cx, cz). */
+static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+{
+    const double size = s->layout.chunk_m;
+    double x0 = (double)cx * size, z0 = (double)cz * size;
+    double dx = x < x0 ? x0 - x : (x > x0 + size ? x - (x0 + size) : 0.0);
+    double dz = z < z0 ? z0 - z : (z > z0 + size ? z - (z0 + size) : 0.0);
     return sqrt(dx * dx + dz * dz);
 }
 
 /* LOD k for distances inside band k; the coarsest (the permanent LOD) beyond the last
  * band, and for bands past the file's LOD count. A chunk that
  * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
-uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
+static uint32_t view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
-    uint32_t lod = s->coarsest;
-    for (uint32_t k = 0; k < s->band_count && k < s->coarsest; k++)
+    uint32_t lod = s->layout.coarsest;
+    for (uint32_t k = 0; k < s->schedule.band_count && k < s->layout.coarsest; k++)
         if (dist_m < s->opt.lod_band_m[k]) {
             lod = k;
             break;
@@ -45,17 +71,30 @@ uint32_t tp__view_lod(const tp_streamer *s, double dist_m, int finest_held)
  * (a double beyond int32's range would make the conversion undefined). */
 static int32_t chunk_of(const tp_streamer *s, double m)
 {
-    double c = floor(m / s->chunk_m);
+    double c = floor(m / s->layout.chunk_m);
     const double limit = (double)TP_STREAMER_MAX_CHUNK_INDEX;
     return (int32_t)(c < -limit ? -limit : c > limit ? limit : c);
 }
 
 /* ---- The wanted set --------------------------------------------------------------------- */
 
+/* A new entry for (cx, cz), which has none: it wants nothing yet. NULL when the
+ * allocator fails. */
+static tp__chunk *track(tp_streamer *s, int32_t cx, int32_t cz)
+{
+    tp__chunk *c = tp__chunk_add(&s->chunks, cx, cz);
+    if (!c)
+        return NULL;
+    c->region_index = tp__permanent_index(&s->permanent, cx, cz);
+    c->view_lod = c->pred_lod = s->layout.coarsest;
+    c->cls = TP__CLASS_NONE;
+    return c;
+}
+
 static void want(tp_streamer *s, tp__chunk *c, uint32_t cls, double key)
 {
-    if (c->stamp != s->update_index) {
-        c->stamp = s->update_index;
+    if (c->stamp != s->frame.update) {
+        c->stamp = s->frame.update;
         c->cls = cls;
         c->key = key;
     } else if (key < c->key) {
@@ -69,14 +108,14 @@ static int want_view(tp_streamer *s)
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
-            int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-            double d = tp__chunk_dist(s, cx, cz, s->cam_x, s->cam_z);
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
-            uint32_t lod = tp__view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
+            int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
+            double d = chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+            uint32_t lod = view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c) {
-                if (lod == s->coarsest && tp__has_permanent(s, cx, cz))
+                if (lod == s->layout.coarsest && tp__permanent_has(&s->permanent, cx, cz))
                     continue; /* satisfied by the permanent LOD: nothing to track */
-                if (!(c = tp__chunk_get(s, cx, cz)))
+                if (!(c = track(s, cx, cz)))
                     return 0;
             }
             want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
@@ -92,17 +131,19 @@ static int want_predicted(tp_streamer *s)
     if (s->opt.flags & TP_STREAMER_NO_PREDICTION)
         return 1;
     double xs[TP__MAX_PREDICTED], zs[TP__MAX_PREDICTED], ts[TP__MAX_PREDICTED];
-    uint32_t n = tp__predictor_path(&s->pred, s->opt.prediction_horizon_s, s->chunk_m * 0.5,
-                                    xs, zs, ts, TP__MAX_PREDICTED);
+    tp__schedule *sched = &s->schedule;
+    const tp__layout *l = &s->layout;
+    uint32_t n = tp__predictor_path(&s->predictor, s->opt.prediction_horizon_s,
+                                    l->chunk_m * 0.5, xs, zs, ts, TP__MAX_PREDICTED);
     if (n == 0)
         return 1;
-    s->pred_x = xs[n - 1], s->pred_z = zs[n - 1];
+    sched->pred_x = xs[n - 1], sched->pred_z = zs[n - 1];
     /* Finer than coarsest only within the bands that give one. */
-    uint32_t fine_bands = s->band_count < s->coarsest ? s->band_count : s->coarsest;
+    uint32_t fine_bands = sched->band_count < l->coarsest ? sched->band_count : l->coarsest;
     double reach = fine_bands ? s->opt.lod_band_m[fine_bands - 1] : 0.0;
     /* Never further around a predicted point than the view reaches around the camera:
      * wide bands must not turn one update into a scan of thousands of chunks. */
-    double reach_chunks = ceil(reach / s->chunk_m);
+    double reach_chunks = ceil(reach / l->chunk_m);
     int32_t r = reach_chunks < (double)s->opt.view_distance_chunks
                     ? (int32_t)reach_chunks : (int32_t)s->opt.view_distance_chunks;
     for (uint32_t i = 0; i < n && fine_bands; i++) {
@@ -110,16 +151,17 @@ static int want_predicted(tp_streamer *s)
         for (int32_t dz = -r; dz <= r; dz++)
             for (int32_t dx = -r; dx <= r; dx++) {
                 int32_t cx = pcx + dx, cz = pcz + dz;
-                double d = tp__chunk_dist(s, cx, cz, xs[i], zs[i]);
+                double d = chunk_dist(s, cx, cz, xs[i], zs[i]);
                 if (d >= reach)
                     continue;
-                uint32_t lod = tp__view_lod(s, d, -1);
-                tp__chunk *c = tp__chunk_find(s, cx, cz);
-                if (c && c->stamp == s->update_index && c->view_lod <= lod)
+                uint32_t lod = view_lod(s, d, -1);
+                tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+                if (c && c->stamp == s->frame.update && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
-                if (!c && !(c = tp__chunk_get(s, cx, cz)))
+                if (!c && !(c = track(s, cx, cz)))
                     return 0;
-                want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
+                want(s, c, TP__CLASS_PREDICTED,
+                     TP__CLASS_PREDICTED * CLASS_KEY + ts[i] * 1e7 + d);
                 if (lod < c->pred_lod)
                     c->pred_lod = lod;
             }
@@ -129,41 +171,46 @@ static int want_predicted(tp_streamer *s)
      * lies inside the region (the common case costs one comparison). */
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     int32_t hcx = chunk_of(s, xs[n - 1]), hcz = chunk_of(s, zs[n - 1]);
-    if (hcx - v >= s->rx0 && hcz - v >= s->rz0 && (int64_t)hcx + v < (int64_t)s->rx0 + s->rw &&
-        (int64_t)hcz + v < (int64_t)s->rz0 + s->rh)
+    const tp__region *rg = &l->region;
+    if (hcx - v >= rg->x0 && hcz - v >= rg->z0 &&
+        (int64_t)hcx + v < (int64_t)rg->x0 + rg->width &&
+        (int64_t)hcz + v < (int64_t)rg->z0 + rg->height)
         return 1;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = hcx + dx, cz = hcz + dz;
-            if (tp__has_permanent(s, cx, cz))
+            if (tp__permanent_has(&s->permanent, cx, cz))
                 continue;
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
-            if (c && c->stamp == s->update_index)
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+            if (c && c->stamp == s->frame.update)
                 continue;
-            if (!c && !(c = tp__chunk_get(s, cx, cz)))
+            if (!c && !(c = track(s, cx, cz)))
                 return 0;
-            double d = tp__chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
-            want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
+            double d = chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
+            want(s, c, TP__CLASS_PREDICTED,
+                 TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
         }
     return 1;
 }
 
 int tp__wants(tp_streamer *s)
 {
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    const tp__chunk_table *t = &s->chunks;
+    tp__schedule *sched = &s->schedule;
+    for (uint32_t i = 0; i < t->live_count; i++) {
+        tp__chunk *c = t->live[i];
         c->in_view = 0;
-        c->view_lod = c->pred_lod = s->coarsest;
+        c->view_lod = c->pred_lod = s->layout.coarsest;
         c->cls = TP__CLASS_NONE;
         c->key = 4 * CLASS_KEY;
     }
-    s->pred_x = s->cam_x, s->pred_z = s->cam_z;
+    sched->pred_x = s->frame.cam_x, sched->pred_z = s->frame.cam_z;
     int ok = want_view(s) && want_predicted(s);
     /* Eviction order: distance from where the camera is going. */
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        double dx = ((double)c->cx + 0.5) * s->chunk_m - s->pred_x;
-        double dz = ((double)c->cz + 0.5) * s->chunk_m - s->pred_z;
+    for (uint32_t i = 0; i < t->live_count; i++) {
+        tp__chunk *c = t->live[i];
+        double dx = ((double)c->cx + 0.5) * s->layout.chunk_m - sched->pred_x;
+        double dz = ((double)c->cz + 0.5) * s->layout.chunk_m - sched->pred_z;
         c->pred_dist_m = sqrt(dx * dx + dz * dz);
     }
     return ok;
@@ -174,8 +221,7 @@ int tp__wants(tp_streamer *s)
 static void cancel(tp_streamer *s, tp__job *job)
 {
     atomic_store_explicit(&job->cancelled, 1, memory_order_relaxed);
-    s->stats.s.cancellations++;
-    tp__emit(s, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
+    tp__emit(&s->events, TP_STREAMER_EVENT_CANCEL, job->cx, job->cz, job->lod, 0, 0, 0);
 }
 
 /* With meshes, a chunk in view that holds a finer LOD than its target (the camera moved
@@ -184,21 +230,21 @@ static void cancel(tp_streamer *s, tp__job *job)
 static int replacement_wanted(const tp_streamer *s, const tp__chunk *c, uint32_t target,
                               int best)
 {
-    return s->meshes && c->in_view && c->fine && target < s->coarsest && best >= 0 &&
-           (uint32_t)best < target;
+    return s->layout.meshes && c->in_view && c->fine && target < s->layout.coarsest &&
+           best >= 0 && (uint32_t)best < target;
 }
 
 void tp__cancel_stale(tp_streamer *s)
 {
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
         tp__job *jc = c->job[TP__SLOT_COARSE], *jf = c->job[TP__SLOT_FINE];
-        int wanted = c->stamp == s->update_index;
+        int wanted = c->stamp == s->frame.update;
         if (jc && !atomic_load_explicit(&jc->cancelled, memory_order_relaxed) && !wanted)
             cancel(s, jc);
         if (jf && !atomic_load_explicit(&jf->cancelled, memory_order_relaxed)) {
-            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
-            int best = tp__best_lod(s, c, c->cx, c->cz);
+            uint32_t target = tp__chunk_target_lod(c);
+            int best = tp__chunk_best_lod(c, s->layout.coarsest);
             /* Keep work that still moves the chunk towards its target without passing
              * it, or that replaces a finer LOD by exactly the target (with meshes);
              * anything else is stale (the camera turned, or something better came). */
@@ -217,9 +263,7 @@ static int compare_missing(const void *pa, const void *pb)
     const tp__chunk *a = *(tp__chunk *const *)pa, *b = *(tp__chunk *const *)pb;
     if (a->view_dist_m != b->view_dist_m)
         return a->view_dist_m < b->view_dist_m ? -1 : 1;
-    if (a->cx != b->cx)
-        return a->cx < b->cx ? -1 : 1;
-    return (a->cz > b->cz) - (a->cz < b->cz);
+    return tp__chunk_order(a, b);
 }
 
 /* A block for a page at `lod` plus room for `extra` more bytes (its mesh, attached
@@ -231,44 +275,18 @@ static int take_room(tp_streamer *s, uint32_t lod, size_t extra, double key,
                      tp__block **out_block)
 {
     *out_block = NULL;
-    if (s->pool[lod]) {
-        tp__block *b = tp__block_get(s, lod);
+    if (tp__block_pooled(&s->blocks, lod)) {
+        tp__block *b = tp__block_get(&s->blocks, lod);
         if (extra && !tp__make_room(s, extra, key)) {
-            tp__block_unused(s, b);
+            tp__block_unused(&s->blocks, b);
             return 0;
         }
         *out_block = b;
         return 1;
     }
-    if (!tp__make_room(s, s->block_bytes[lod] + extra, key))
+    if (!tp__make_room(s, tp__block_bytes(&s->blocks, lod) + extra, key))
         return 0;
-    *out_block = tp__block_get(s, lod);
-    return 1;
-}
-
-/* The mesh of a coarsest LOD update() generated: built from its grid by the baker's
- * function and decoded straight into an allocation of its size (room was made for the
- * largest coarsest mesh). Returns 0 only when the allocator fails; a mesh that cannot be
- * built leaves the block without one. */
-static int sync_mesh(tp_streamer *s, tp__chunk *c, tp__block *b)
-{
-    const tp__scratch *sc = &s->sync_scratch;
-    size_t size = 0;
-    float error_m;
-    uint32_t flags;
-    tp_mesh info;
-    if (tp__build_mesh_raw(s, c->cx, c->cz, s->coarsest, b->heights, sc, &size, &error_m,
-                           &flags) != TP_OK ||
-        tp_mesh_decode_header(sc->mesh_raw, size, &info) != TP_OK)
-        return 1;
-    tp__mesh *m = tp__mesh_get(s, info.vertex_count, info.index_count);
-    if (!m)
-        return 0;
-    if (tp__mesh_decode_into(m, sc->mesh_raw, size, error_m, flags) != TP_OK) {
-        tp__mesh_put(s, m);
-        return 1;
-    }
-    b->mesh = m;
+    *out_block = tp__block_get(&s->blocks, lod);
     return 1;
 }
 
@@ -281,48 +299,36 @@ tp_result tp__sync_coarse(tp_streamer *s, double update_start_s)
     int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
     if (!det && s->opt.sync_generate_budget_ms < 0.0)
         return TP_OK;
+    const uint32_t coarsest = s->layout.coarsest;
+    tp__chunk **missing = s->schedule.missing;
     uint32_t n = 0;
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__best_lod(s, c, c->cx, c->cz) < 0)
-            s->missing[n++] = c; /* only in-view chunks: at most view_count */
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
+        if (c->in_view && !c->job[TP__SLOT_COARSE] && tp__chunk_best_lod(c, coarsest) < 0)
+            missing[n++] = c; /* only in-view chunks: at most view_count */
     }
     if (n == 0)
         return TP_OK;
-    qsort(s->missing, n, sizeof *s->missing, compare_missing);
+    qsort(missing, n, sizeof *missing, compare_missing);
     double limit_s = s->opt.sync_generate_budget_ms * 1e-3;
     for (uint32_t i = 0; i < n; i++) {
         if (!det && tp__now_s() - update_start_s >= limit_s)
             break;
-        tp__chunk *c = s->missing[i];
+        tp__chunk *c = missing[i];
         tp__block *b;
-        if (!take_room(s, s->coarsest, s->meshes ? s->coarsest_mesh_max : 0, -1.0, &b))
+        if (!take_room(s, coarsest, s->layout.meshes ? s->meshes.coarsest_max : 0, -1.0, &b))
             break;
         if (!b)
             return TP_ERR_OUT_OF_MEMORY;
         /* Heights and biomes only: the climate grid would more than double the cost
-         * (it is sampled at full resolution), and the finer LODs bring it. */
-        tp_chunk_fields f = {b->heights, b->biomes, NULL, NULL};
-        tp_generate_chunk(&s->world, c->cx, c->cz, s->coarsest, &f);
-        if (s->meshes && !sync_mesh(s, c, b)) {
-            tp__block_unused(s, b);
+         * (it is sampled at full resolution), and the finer LODs bring it. A mesh that
+         * cannot be built leaves the block without one. */
+        tp__mesh_raw raw, *mesh = s->layout.meshes ? &raw : NULL;
+        if (tp__page_generate_coarsest(&s->source, c->cx, c->cz, b->heights, b->biomes,
+                                       &s->scratch, mesh) != TP_OK)
+            mesh = NULL;
+        if (tp__publish_generated(s, c, b, mesh) != TP_OK)
             return TP_ERR_OUT_OF_MEMORY;
-        }
-        b->has_climate = 0;
-        b->cx = c->cx, b->cz = c->cz, b->lod = s->coarsest;
-        b->source = TP_STREAMER_SOURCE_GENERATED;
-        c->coarse = b;
-        tp__block_publish(s, b);
-        size_t payload = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest] * 3u +
-                         (b->mesh ? b->mesh->bytes : 0);
-        s->stats.s.sync_generations++;
-        s->stats.s.fallbacks++;
-        s->stats.s.fallbacks_outside++;
-        s->stats.s.page_ins++;
-        s->stats.s.page_ins_by_lod[s->coarsest]++;
-        s->stats.s.bytes_decoded += payload;
-        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, s->coarsest, 0,
-                 TP_STREAMER_SOURCE_GENERATED, tp__block_total(b));
     }
     return TP_OK;
 }
@@ -334,40 +340,34 @@ static int compare_requests(const void *pa, const void *pb)
     const tp__request *a = pa, *b = pb;
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
-    if (a->chunk->cx != b->chunk->cx)
-        return a->chunk->cx < b->chunk->cx ? -1 : 1;
-    return (a->chunk->cz > b->chunk->cz) - (a->chunk->cz < b->chunk->cz);
+    return tp__chunk_order(a->chunk, b->chunk);
 }
 
 static int push_request(tp_streamer *s, tp__chunk *c, uint32_t lod, uint32_t slot, double key)
 {
-    if (s->req_count == s->req_cap) {
-        uint32_t cap = s->req_cap ? s->req_cap * 2 : 1024;
-        tp__request *r = tp__alloc(s, cap * sizeof *r);
-        if (!r)
-            return 0;
-        if (s->req_count)
-            memcpy(r, s->req, s->req_count * sizeof *r);
-        tp__free(s, s->req, s->req_cap * sizeof *s->req);
-        s->req = r;
-        s->req_cap = cap;
-    }
-    s->req[s->req_count++] = (tp__request){key, c, lod, slot};
+    tp__schedule *sc = &s->schedule;
+    tp__request *r = tp__grow_array(&s->opt.allocator, sc->req, sizeof *r, sc->req_count,
+                                    sc->req_count + 1, 1024, &sc->req_cap);
+    if (!r)
+        return 0;
+    sc->req = r;
+    sc->req[sc->req_count++] = (tp__request){key, c, lod, slot};
     return 1;
 }
 
 static int build_requests(tp_streamer *s)
 {
-    s->req_count = 0;
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (c->stamp != s->update_index)
+    tp__schedule *sched = &s->schedule;
+    sched->req_count = 0;
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
+        if (c->stamp != s->frame.update)
             continue;
-        int best = tp__best_lod(s, c, c->cx, c->cz);
+        int best = tp__chunk_best_lod(c, s->layout.coarsest);
         if (best < 0) {
             /* Coarse first: nothing finer until the chunk has its coarsest LOD. */
             if (!c->job[TP__SLOT_COARSE] &&
-                !push_request(s, c, s->coarsest, TP__SLOT_COARSE,
+                !push_request(s, c, s->layout.coarsest, TP__SLOT_COARSE,
                               c->in_view ? c->view_dist_m : c->key))
                 return 0;
             continue;
@@ -379,12 +379,13 @@ static int build_requests(tp_streamer *s)
                               TP__CLASS_VIEW * CLASS_KEY + c->view_dist_m))
                 return 0;
         } else if (c->pred_lod < (uint32_t)best) {
-            double key = c->cls == TP__CLASS_PREDICTED ? c->key
-                                                       : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
+            double key = c->cls == TP__CLASS_PREDICTED
+                             ? c->key
+                             : TP__CLASS_PREDICTED * CLASS_KEY + c->view_dist_m;
             if (!push_request(s, c, c->pred_lod, TP__SLOT_FINE, key))
                 return 0;
         } else {
-            uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
+            uint32_t target = tp__chunk_target_lod(c);
             /* Less urgent than anything that adds detail: the finer LOD is on screen. */
             if (replacement_wanted(s, c, target, best) &&
                 !push_request(s, c, target, TP__SLOT_FINE,
@@ -392,7 +393,7 @@ static int build_requests(tp_streamer *s)
                 return 0;
         }
     }
-    qsort(s->req, s->req_count, sizeof *s->req, compare_requests);
+    qsort(sched->req, sched->req_count, sizeof *sched->req, compare_requests);
     return 1;
 }
 
@@ -400,36 +401,33 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
 {
     if (!build_requests(s))
         return TP_ERR_OUT_OF_MEMORY;
-    double frame_s = s->frame_time_s >= 0.0 ? s->frame_time_s : frame_dt_s;
+    const tp__schedule *sched = &s->schedule;
+    double frame_s = s->frame.frame_time_s >= 0.0 ? s->frame.frame_time_s : frame_dt_s;
     int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
     uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
-    s->stats.s.in_flight_limit = limit;
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;
     tp_result res = TP_OK;
-    for (uint32_t i = 0; i < s->req_count && s->in_flight < limit; i++) {
-        tp__request *r = &s->req[i];
+    for (uint32_t i = 0; i < sched->req_count && s->jobs.in_flight < limit; i++) {
+        const tp__request *r = &sched->req[i];
         /* Room for it (and for a mesh as large as the largest seen at its LOD), taking
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
         tp__block *b;
-        if (!take_room(s, r->lod, s->meshes ? s->mesh_expect[r->lod] : 0, r->key, &b))
+        if (!take_room(s, r->lod, s->layout.meshes ? s->meshes.expect[r->lod] : 0, r->key, &b))
             continue;
         if (!b) {
             res = TP_ERR_OUT_OF_MEMORY;
             break;
         }
-        tp__job *job = s->job_free;
-        s->job_free = job->next;
-        job->next = NULL;
+        tp__job *job = tp__jobs_take(&s->jobs);
         job->chunk = r->chunk;
         job->cx = r->chunk->cx, job->cz = r->chunk->cz;
         job->lod = r->lod, job->slot = r->slot;
         job->block = b;
         atomic_store_explicit(&job->cancelled, 0, memory_order_relaxed);
-        job->dispatched_s = s->clock_s;
+        job->dispatched_s = s->frame.clock_s;
         r->chunk->job[r->slot] = job;
-        s->in_flight++;
         handed++;
         if (tail)
             tail->next = job;
@@ -437,9 +435,9 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
             head = job;
         tail = job;
     }
-    s->stats.s.queue_depth = s->req_count - handed;
+    tp__stats_dispatch(&s->stats, limit, sched->req_count - handed);
     if (head)
-        tp__workers_submit(s, head, tail);
+        tp__workers_submit(&s->workers, head, tail);
     return res;
 }
 
@@ -447,6 +445,10 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
  * neighbourhood of the camera, not its whole history. */
 void tp__sweep(tp_streamer *s)
 {
-    for (uint32_t i = s->live_count; i-- > 0;)
-        tp__chunk_drop_if_idle(s, s->live[i]);
+    for (uint32_t i = s->chunks.live_count; i-- > 0;) {
+        tp__chunk *c = s->chunks.live[i];
+        if (!c->coarse && !c->fine && !c->job[TP__SLOT_COARSE] && !c->job[TP__SLOT_FINE] &&
+            c->stamp != s->frame.update)
+            tp__chunk_remove(&s->chunks, c);
+    }
 }

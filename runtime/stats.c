@@ -1,12 +1,71 @@
-/* stats.c — the streaming statistics of DESIGN.md principle 6: kept as plain counters
- * on the game thread, with the percentiles computed only when someone asks. */
+/* stats.c — the streaming statistics: kept as plain counters on the game thread, with
+ * the percentiles computed only when someone asks. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "stats.h"
 
-void tp__stats_update_cost(tp__stats *st, double us)
+void tp__stats_count_event(tp__stats *st, const tp_streamer_event *e)
 {
+    switch (e->type) {
+    case TP_STREAMER_EVENT_PAGE_IN:
+        st->s.page_ins++;
+        st->s.page_ins_by_lod[e->lod]++;
+        break;
+    case TP_STREAMER_EVENT_EVICT: st->s.evictions++; break;
+    case TP_STREAMER_EVENT_DOWNGRADE: st->s.downgrades++; break;
+    case TP_STREAMER_EVENT_CANCEL: st->s.cancellations++; break;
+    case TP_STREAMER_EVENT_TELEPORT: st->s.teleports++; break;
+    default: break;
+    }
+}
+
+void tp__stats_page(tp__stats *st, uint64_t bytes_read, uint64_t bytes_decoded)
+{
+    st->s.bytes_read += bytes_read;
+    st->s.bytes_decoded += bytes_decoded;
+}
+
+void tp__stats_fallback(tp__stats *st, tp_result cause)
+{
+    st->s.fallbacks++;
+    if (cause == TP_ERR_NOT_FOUND)
+        st->s.fallbacks_outside++;
+    else if (cause == TP_ERR_CHECKSUM)
+        st->s.checksum_failures++;
+    else
+        st->s.decode_failures++;
+}
+
+void tp__stats_sync_generation(tp__stats *st)
+{
+    st->s.sync_generations++;
+}
+
+void tp__stats_coverage(tp__stats *st, uint32_t in_view, uint32_t missing, uint32_t coarser)
+{
+    st->s.in_view_chunks = in_view;
+    st->s.in_view_missing = missing;
+    st->s.in_view_coarser = coarser;
+    st->s.in_view_missing_total += missing;
+    st->s.in_view_coarser_total += coarser;
+}
+
+void tp__stats_dispatch(tp__stats *st, uint32_t in_flight_limit, uint32_t queue_depth)
+{
+    st->s.in_flight_limit = in_flight_limit;
+    st->s.queue_depth = queue_depth;
+}
+
+void tp__stats_resident(tp__stats *st, uint64_t resident_bytes)
+{
+    if (resident_bytes > st->s.resident_bytes_peak)
+        st->s.resident_bytes_peak = resident_bytes;
+}
+
+void tp__stats_update_done(tp__stats *st, double us)
+{
+    st->s.updates++;
     st->update_us[st->ring_count % TP__UPDATE_RING] = (float)us;
     st->ring_count++;
     st->s.update_us_total += us;

@@ -1,30 +1,19 @@
-/* streamer.c — the public entry points: open (the permanent coarsest LOD), the per-frame
- * update that drives predictor, scheduler, workers and cache, the queries and close. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime, pread, O_CLOEXEC under -std=c11 */
-
+/* streamer.c — the streamer's life: options, open (the permanent coarsest LOD, then the
+ * workers), the per-frame update that runs every other part in turn, statistics and
+ * close. What each step does lives in the file named for it (internal.h has the map). */
 #include <assert.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "internal.h"
-#include "terrapage/mesh.h"
 
 #define DEFAULT_BUDGET_EXTRA (64ull << 20)
+#define PREDICTOR_SMOOTHING_S 0.25 /* time constant of the camera's velocity filter */
 
 /* The view keeps its 0.1.0 size and layout: the mesh took one of its reserved pointers. */
 _Static_assert(sizeof(tp_chunk_view) == 8 * sizeof(uint32_t) + 9 * sizeof(void *),
                "tp_chunk_view changed size");
-
-double tp__now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- Options ------------------------------------------------------------------------------ */
 
@@ -105,218 +94,18 @@ static tp_result resolve_options(const tp_streamer_options *in, int generated,
 
 /* ---- Open ---------------------------------------------------------------------------------- */
 
-static tp_result check_world(tp_streamer *s, const char *path)
+/* Sizes that follow from the world and the options, for both kinds of streamer. */
+static void plan(tp_streamer *s, int meshes, tp__region region)
 {
-    const tp_file_desc *d = s->desc;
-    if (d->generator_version != TP_GENERATOR_VERSION)
-        return tp__error_set(TP_ERR_UNSUPPORTED_VERSION,
-                             "%s: baked by generator version %u, this library generates "
-                             "version %u (its fallback pages would differ)",
-                             path, d->generator_version, TP_GENERATOR_VERSION);
-    if (tp_world_params_deserialize(d->params_blob, d->params_blob_size, &s->world) != TP_OK)
-        return tp__error_set(TP_ERR_CORRUPT, "%s: the world parameters do not resolve", path);
-    if (tp_world_params_hash(&s->world) != d->params_hash ||
-        d->samples_per_edge != s->world.samples_per_edge ||
-        d->chunk_size_m != s->world.chunk_size_m)
-        return tp__error_set(TP_ERR_CORRUPT,
-                             "%s: the header disagrees with its world parameters", path);
-    return TP_OK;
-}
-
-/* ---- The permanent coarsest LOD --------------------------------------------------------- */
-
-/* Meshes of the permanent LOD sit back to back in slabs: they are never freed one by
- * one, and a slab costs one allocation for a few hundred of them. */
-#define ARENA_SLAB_BYTES (16u << 10)
-
-static tp__mesh *arena_mesh(tp_streamer *s, uint32_t vertex_count, uint32_t index_count)
-{
-    size_t bytes = (tp__mesh_record_bytes(vertex_count, index_count) + 15u) & ~(size_t)15u;
-    if (s->arena_count == 0 || s->arena_used + bytes > s->arena_slab_bytes) {
-        if (s->arena_count == s->arena_cap) {
-            uint32_t cap = s->arena_cap ? s->arena_cap * 2 : 16;
-            void **slabs = tp__alloc(s, cap * sizeof *slabs);
-            if (!slabs)
-                return NULL;
-            if (s->arena_count)
-                memcpy(slabs, s->arena, s->arena_count * sizeof *slabs);
-            tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
-            s->arena = slabs;
-            s->arena_cap = cap;
-        }
-        /* A slab is at least ARENA_SLAB_BYTES; sizes are recorded in its first word. */
-        size_t slab = bytes + 16u > ARENA_SLAB_BYTES ? bytes + 16u : ARENA_SLAB_BYTES;
-        uint8_t *p = tp__alloc(s, slab);
-        if (!p)
-            return NULL;
-        memcpy(p, &slab, sizeof slab);
-        s->arena[s->arena_count++] = p;
-        s->arena_used = 16u;
-        s->arena_slab_bytes = slab;
-        s->arena_bytes += slab;
-    }
-    tp__mesh *m = (tp__mesh *)((uint8_t *)s->arena[s->arena_count - 1] + s->arena_used);
-    s->arena_used += bytes;
-    m->next = NULL;
-    m->bytes = bytes;
-    m->cls = TP__MESH_PERMANENT;
-    tp__mesh_layout(m, vertex_count, index_count);
-    return m;
-}
-
-/* Decodes mesh encoding `raw` into a new arena record, or fails without using it. */
-static tp_result arena_decode(tp_streamer *s, const void *raw, size_t size, float error_m,
-                              uint32_t flags, tp__mesh **out)
-{
-    tp_mesh info;
-    tp_result r = tp_mesh_decode_header(raw, size, &info);
-    if (r != TP_OK)
-        return TP_ERR_CORRUPT;
-    tp__mesh *m = arena_mesh(s, info.vertex_count, info.index_count);
-    if (!m)
-        return TP_ERR_OUT_OF_MEMORY;
-    if (tp__mesh_decode_into(m, raw, size, error_m, flags) != TP_OK) {
-        s->arena_used -= m->bytes; /* the record was the last one: give it back */
-        return TP_ERR_CORRUPT;
-    }
-    *out = m;
-    return TP_OK;
-}
-
-/* Reads one chunk's coarsest LOD (grids and mesh) from the file. */
-static tp_result load_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
-{
-    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-    uint16_t *h = s->region_heights + i * e2;
-    uint8_t *b = s->region_biomes + i * e2;
-    uint64_t read = 0;
-    tp__scratch *sc = &s->sync_scratch;
-    tp_result r = tp__load_blob(s, cx, cz, TP_LAYER_HEIGHT, s->coarsest, h, e2 * 2u, sc->read,
-                                &read);
-    if (r == TP_OK)
-        r = tp__load_blob(s, cx, cz, TP_LAYER_BIOME, s->coarsest, b, e2, sc->read, &read);
-    if (r == TP_OK && s->meshes) {
-        size_t size = 0;
-        float error_m = 0.0f;
-        r = tp__load_mesh_raw(s, cx, cz, s->coarsest, sc, &size, &error_m, &read);
-        if (r == TP_OK)
-            r = arena_decode(s, sc->mesh_raw, size, error_m, 0, &s->region_mesh[i]);
-    }
-    s->stats.s.bytes_read += read;
-    return r;
-}
-
-/* Regenerates one chunk's coarsest LOD (grids and mesh), as the baker made it. */
-static tp_result generate_permanent_chunk(tp_streamer *s, int32_t cx, int32_t cz, uint64_t i)
-{
-    size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-    uint16_t *h = s->region_heights + i * e2;
-    tp_chunk_fields f = {h, s->region_biomes + i * e2, NULL, NULL};
-    tp_generate_chunk(&s->world, cx, cz, s->coarsest, &f);
-    if (!s->meshes)
-        return TP_OK;
-    size_t size = 0;
-    float error_m;
-    uint32_t flags;
-    s->region_mesh[i] = NULL;
-    tp_result r = tp__build_mesh_raw(s, cx, cz, s->coarsest, h, &s->sync_scratch, &size,
-                                     &error_m, &flags);
-    if (r == TP_OK)
-        r = arena_decode(s, s->sync_scratch.mesh_raw, size, error_m, flags, &s->region_mesh[i]);
-    return r == TP_ERR_OUT_OF_MEMORY ? r : TP_OK; /* a mesh that cannot be built: none */
-}
-
-/* Decodes the coarsest LOD of every baked chunk (and its mesh) into the permanent
- * arrays. A page that fails is generated instead (and counted), so even a damaged file
- * has no hole. */
-static tp_result load_permanent(tp_streamer *s)
-{
-    uint64_t count = (uint64_t)s->rw * s->rh;
-    uint32_t e = s->edge[s->coarsest];
-    size_t e2 = (size_t)e * e;
-    size_t per_chunk = e2 * 3u + 1u + (s->meshes ? sizeof *s->region_mesh : 0);
-    if (count > (SIZE_MAX / 4) / per_chunk)
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: the region is too large");
-    s->region_alloc_bytes = (size_t)count * per_chunk;
-    s->region_present = tp__alloc(s, (size_t)count);
-    s->region_heights = tp__alloc(s, (size_t)count * e2 * 2u);
-    s->region_biomes = tp__alloc(s, (size_t)count * e2);
-    if (s->meshes && (s->region_mesh = tp__alloc(s, (size_t)count * sizeof *s->region_mesh)))
-        memset(s->region_mesh, 0, (size_t)count * sizeof *s->region_mesh);
-    if (!s->region_present || !s->region_heights || !s->region_biomes ||
-        (s->meshes && !s->region_mesh))
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY,
-                             "streamer: out of memory for the coarsest LOD of %llu chunks",
-                             (unsigned long long)count);
-    tp__stats *st = &s->stats;
-    for (uint64_t i = 0; i < count; i++) {
-        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
-        tp_result r = load_permanent_chunk(s, cx, cz, i);
-        if (r == TP_ERR_OUT_OF_MEMORY)
-            return tp__error_set(r, "streamer: out of memory for the coarsest meshes");
-        s->region_present[i] = 1;
-        if (r == TP_OK) {
-            st->s.bytes_decoded += e2 * 3u + (s->meshes ? s->region_mesh[i]->bytes : 0);
-            continue;
-        }
-        tp_chunk_bounds bounds;
-        if (r == TP_ERR_NOT_FOUND && tp_reader_chunk_bounds(s->reader, cx, cz, &bounds) != TP_OK) {
-            s->region_present[i] = 0; /* absent from the file: generated on demand */
-            continue;
-        }
-        /* Present but unreadable (or a layer missing): never trust it, regenerate. */
-        if (generate_permanent_chunk(s, cx, cz, i) != TP_OK)
-            return tp__error_set(TP_ERR_OUT_OF_MEMORY,
-                                 "streamer: out of memory for the coarsest meshes");
-        s->region_present[i] = 2;
-        st->s.fallbacks++;
-        st->s.bytes_decoded += e2 * 3u;
-        if (r == TP_ERR_CHECKSUM)
-            st->s.checksum_failures++;
-        else if (r == TP_ERR_NOT_FOUND)
-            st->s.fallbacks_outside++;
-        else
-            st->s.decode_failures++;
-    }
-    s->permanent_bytes = s->region_alloc_bytes + s->arena_bytes + s->arena_cap * sizeof(void *);
-    return TP_OK;
-}
-
-/* Sizes that follow from the world, for both kinds of streamer. */
-static void derive_sizes(tp_streamer *s)
-{
-    s->chunk_m = s->world.chunk_size_m;
-    s->lod_count = tp_world_lod_count(&s->world);
-    s->coarsest = s->lod_count - 1;
-    s->climate_edge = tp_world_climate_edge(&s->world);
-    for (uint32_t k = 0; k < s->lod_count; k++) {
-        s->edge[k] = tp_world_lod_edge(&s->world, k);
-        s->block_bytes[k] = tp__block_bytes_for(s, k);
-    }
-    s->max_stored = (size_t)s->edge[0] * s->edge[0] * 2u;
-    if (s->meshes) {
-        /* Staging for the worst mesh of LOD 0 (every page fits), and reads as large as
-         * the largest mesh blob can be stored. */
-        tp_mesh_build_bound(s->edge[0], &s->stage_vertices, &s->stage_indices);
-        s->stage_bytes = ((size_t)s->stage_vertices * sizeof(tp_mesh_vertex) +
-                          (size_t)s->stage_indices * sizeof(uint16_t) + 15u) & ~(size_t)15u;
-        s->mesh_raw_cap = tp_mesh_chunk_blob_bound(&s->world, 0);
-        size_t stored = tp_blob_encode_bound(s->mesh_raw_cap);
-        if (stored > s->max_stored)
-            s->max_stored = stored;
-        uint32_t v, i, cls;
-        tp_mesh_build_bound(s->edge[s->coarsest], &v, &i);
-        s->coarsest_mesh_max = tp__mesh_bytes_for(v, i, &cls);
-        /* Until the first meshes of a LOD are seen, dispatch makes room for a mesh of a
-         * quarter of the grid block: about the average of rough terrain's LOD 0. */
-        for (uint32_t k = 0; k < s->lod_count; k++)
-            s->mesh_expect[k] = s->block_bytes[k] / 4u;
-    }
-    s->band_count = 0;
-    while (s->band_count < TP_STREAMER_MAX_BANDS && s->opt.lod_band_m[s->band_count] != 0.0)
-        s->band_count++;
+    tp__layout_init(&s->layout, &s->source.world, meshes, region);
+    tp__page_source_bind(&s->source, &s->layout);
+    tp__block_pool_plan(&s->blocks);
+    if (meshes)
+        tp__mesh_pool_plan(&s->meshes, &s->layout, s->blocks.block_bytes);
+    tp__jobs_plan(&s->jobs, s->opt.max_in_flight, &s->layout);
+    tp__schedule_plan(&s->schedule, &s->opt);
     if (s->opt.teleport_distance_m == 0.0)
-        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->chunk_m * 0.5;
+        s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->layout.chunk_m * 0.5;
 }
 
 /* What follows the permanent LOD: the budget check, the job table and the workers.
@@ -325,73 +114,57 @@ static tp_result start_streaming(tp_streamer *s, const char *what)
 {
     /* The budget must hold the permanent LOD, one view of generated coarsest LODs (a
      * camera entirely outside the region) and every page that can be in flight. */
-    uint32_t side = 2u * s->opt.view_distance_chunks + 1u;
-    s->view_count = side * side;
-    s->job_count = s->opt.max_in_flight;
-    uint64_t stage = (uint64_t)s->job_count * s->stage_bytes;
-    uint64_t need = s->permanent_bytes +
-                    (uint64_t)s->view_count * (s->block_bytes[s->coarsest] + s->coarsest_mesh_max) +
-                    (uint64_t)s->job_count * s->block_bytes[0] + stage;
+    const uint64_t permanent = s->permanent.bytes, stage = tp__jobs_staging_bytes(&s->jobs);
+    const uint32_t coarsest = s->layout.coarsest;
+    uint64_t need = permanent +
+                    (uint64_t)s->schedule.view_count *
+                        (tp__block_bytes(&s->blocks, coarsest) + s->meshes.coarsest_max) +
+                    (uint64_t)s->jobs.count * tp__block_bytes(&s->blocks, 0) + stage;
     if (s->opt.budget_bytes == 0)
-        s->opt.budget_bytes = s->permanent_bytes + DEFAULT_BUDGET_EXTRA > need
-                                  ? s->permanent_bytes + DEFAULT_BUDGET_EXTRA : need;
+        s->opt.budget_bytes = permanent + DEFAULT_BUDGET_EXTRA > need
+                                  ? permanent + DEFAULT_BUDGET_EXTRA : need;
     if (s->opt.budget_bytes < need)
         return tp__error_set(TP_ERR_OUT_OF_RANGE,
                              "%s: a budget of %llu bytes is too small; this world and view "
                              "need at least %llu (%llu for the coarsest LOD of the region)",
                              what, (unsigned long long)s->opt.budget_bytes,
-                             (unsigned long long)need, (unsigned long long)s->permanent_bytes);
+                             (unsigned long long)need, (unsigned long long)permanent);
     /* The staging of the jobs is decoded data in flight, so it counts from the start. */
-    s->held_bytes = s->permanent_bytes + stage;
-    s->resident_bytes = s->permanent_bytes;
-    s->stats.s.resident_bytes_peak = s->resident_bytes;
+    tp__budget_init(&s->budget, s->opt.budget_bytes, permanent, stage);
+    tp__stats_resident(&s->stats, s->budget.resident_bytes);
 
-    s->missing = tp__alloc(s, s->view_count * sizeof *s->missing);
-    s->jobs = tp__alloc(s, s->job_count * sizeof *s->jobs);
-    if (!s->missing || !s->jobs || (stage && !(s->stage = tp__alloc(s, (size_t)stage))))
-        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
-    memset(s->jobs, 0, s->job_count * sizeof *s->jobs);
-    for (uint32_t i = s->job_count; i-- > 0;) {
-        tp__job *job = &s->jobs[i];
-        if (s->stage) {
-            uint8_t *p = (uint8_t *)s->stage + (size_t)i * s->stage_bytes;
-            job->stage_vertices = (tp_mesh_vertex *)p;
-            job->stage_indices = (uint16_t *)(p + (size_t)s->stage_vertices * sizeof(tp_mesh_vertex));
-        }
-        job->next = s->job_free;
-        s->job_free = job;
-    }
-    s->pred.teleport_m = s->opt.teleport_distance_m;
-    s->pred.teleport_speed_m_s = s->opt.teleport_speed_m_s;
-    s->pred.smoothing_s = 0.25;
-    s->real_origin_s = tp__now_s();
-    return tp__workers_start(s);
-}
-
-static tp_result open_streamer(tp_streamer *s, const char *path)
-{
-    tp_result r = tp_reader_open(path, NULL, &s->reader);
+    tp_result r = tp__schedule_alloc(&s->schedule, &s->opt.allocator);
+    if (r == TP_OK)
+        r = tp__jobs_alloc(&s->jobs);
     if (r != TP_OK)
         return r;
-    s->desc = tp_reader_desc(s->reader);
-    if ((r = check_world(s, path)) != TP_OK)
-        return r;
-    if (!(s->opt.flags & TP_STREAMER_NO_MESHES))
-        for (uint32_t i = 0; i < s->desc->layer_count; i++)
-            s->meshes |= s->desc->layers[i].layer_id == TP_LAYER_MESH;
-    derive_sizes(s);
-    s->rx0 = s->desc->region_x0, s->rz0 = s->desc->region_z0;
-    s->rw = s->desc->region_width, s->rh = s->desc->region_height;
+    tp__predictor_init(&s->predictor, s->opt.teleport_distance_m, s->opt.teleport_speed_m_s,
+                       PREDICTOR_SMOOTHING_S);
+    tp__frame_init(&s->frame);
+    return tp__workers_start(&s->workers, &s->opt.allocator, &s->source, s->opt.worker_threads,
+                             (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0,
+                             !(s->opt.flags & TP_STREAMER_NORMAL_PRIORITY));
+}
 
-    if ((s->opt.flags & TP_STREAMER_PREAD) && !s->opt.read) {
-        s->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (s->fd < 0)
-            return tp__error_set(TP_ERR_IO, "%s: cannot open for reading", path);
-    }
-    if ((r = tp__scratch_alloc(s, &s->sync_scratch,
-                               (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0)) != TP_OK)
+/* The game thread's scratch: for any page in the deterministic mode (it runs the jobs),
+ * otherwise for the coarsest LOD only. */
+static tp_result alloc_scratch(tp_streamer *s)
+{
+    return tp__scratch_alloc(&s->source, &s->opt.allocator, &s->scratch,
+                             (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0);
+}
+
+static tp_result open_file(tp_streamer *s, const char *path)
+{
+    int has_meshes;
+    tp__region region;
+    tp_result r = tp__page_source_open_file(&s->source, path, &s->opt, &has_meshes, &region);
+    if (r != TP_OK)
         return r;
-    if ((r = load_permanent(s)) != TP_OK)
+    plan(s, has_meshes && !(s->opt.flags & TP_STREAMER_NO_MESHES), region);
+    if ((r = alloc_scratch(s)) != TP_OK)
+        return r;
+    if ((r = tp__permanent_load(&s->permanent, &s->source, &s->scratch, &s->stats)) != TP_OK)
         return r;
     return start_streaming(s, path);
 }
@@ -400,17 +173,29 @@ static tp_result open_streamer(tp_streamer *s, const char *path)
  * region takes (coarsest LOD first, then finer, all generated by the workers). */
 static tp_result open_generated(tp_streamer *s, const tp_world_params *world)
 {
-    tp_result r = tp_world_params_resolve(world, &s->world);
+    tp_result r = tp__page_source_open_world(&s->source, world);
     if (r != TP_OK)
         return r;
-    s->meshes = !(s->opt.flags & TP_STREAMER_NO_MESHES);
-    derive_sizes(s);
     s->opt.flags &= ~TP_STREAMER_PREAD; /* nothing to read */
     s->opt.read = NULL;
-    if ((r = tp__scratch_alloc(s, &s->sync_scratch,
-                               (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0)) != TP_OK)
+    plan(s, !(s->opt.flags & TP_STREAMER_NO_MESHES), (tp__region){0, 0, 0, 0});
+    if ((r = alloc_scratch(s)) != TP_OK)
         return r;
     return start_streaming(s, "generated world");
+}
+
+/* Every part starts empty and is given what it works with; `open` fills them. */
+static void init_parts(tp_streamer *s)
+{
+    const tp_streamer_allocator *mem = &s->opt.allocator;
+    tp__page_source_init(&s->source);
+    tp__permanent_init(&s->permanent, mem, &s->layout);
+    tp__mesh_pool_init(&s->meshes, mem, &s->budget);
+    tp__block_pool_init(&s->blocks, mem, &s->budget, &s->meshes, &s->layout);
+    tp__chunk_table_init(&s->chunks, mem);
+    tp__jobs_init(&s->jobs, mem);
+    tp__views_init(&s->views);
+    tp__events_init(&s->events, s->opt.on_event, s->opt.event_user, &s->stats);
 }
 
 /* Allocates the handle and runs `open` (a file or a generated world) on it. */
@@ -429,17 +214,12 @@ static tp_result create_streamer(const tp_streamer_options *options, int generat
         return tp__error_set(TP_ERR_OUT_OF_MEMORY, "streamer: out of memory");
     memset(s, 0, sizeof *s);
     s->opt = o;
-    s->fd = -1;
-    s->frame_time_s = -1.0;
-    atomic_init(&s->pinned_views, 0);
-    r = generated ? open_generated(s, world) : open_streamer(s, path);
+    init_parts(s);
+    r = generated ? open_generated(s, world) : open_file(s, path);
     if (r != TP_OK) {
         tp_streamer_close(s);
         return r;
     }
-    s->stats.s.budget_bytes = s->opt.budget_bytes;
-    s->stats.s.permanent_bytes = s->permanent_bytes;
-    s->stats.s.worker_threads = s->q.thread_count;
     *out_streamer = s;
     return TP_OK;
 }
@@ -467,52 +247,27 @@ void tp_streamer_close(tp_streamer *s)
 {
     if (!s)
         return;
-    /* Every job is thrown away, so a worker in the middle of one stops at its next check
-     * (between blobs, before a mesh build) instead of finishing the page. */
-    for (uint32_t i = 0; s->jobs && i < s->job_count; i++)
-        atomic_store_explicit(&s->jobs[i].cancelled, 1, memory_order_relaxed);
-    tp__workers_stop(s);
-    assert(atomic_load(&s->pinned_views) == 0 && "tp_streamer_close: views still acquired");
+    tp__jobs_cancel_all(&s->jobs);
+    tp__workers_stop(&s->workers);
+    assert(tp__views_pinned(&s->views) == 0 && "tp_streamer_close: views still acquired");
     /* Everything back to the pools first (meshes travel with their blocks), then the
      * pools are freed in one place. */
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        tp__block *bs[2] = {c->coarse, c->fine};
-        for (int k = 0; k < 2; k++)
-            if (bs[k])
-                tp__block_unused(s, bs[k]);
-        for (int k = 0; k < 2; k++)
-            if (c->job[k])
-                tp__block_unused(s, c->job[k]->block);
-        c->coarse = c->fine = NULL;
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        const tp__chunk *c = s->chunks.live[i];
+        if (c->coarse)
+            tp__block_unused(&s->blocks, c->coarse);
+        if (c->fine)
+            tp__block_unused(&s->blocks, c->fine);
     }
-    while (s->retired) {
-        tp__block *b = s->retired;
-        s->retired = b->next;
-        tp__block_unused(s, b);
-    }
-    tp__pool_free_all(s);
-    tp__chunks_free_all(s);
-    tp__free(s, s->victims, s->victim_cap * sizeof *s->victims);
-    tp__free(s, s->req, s->req_cap * sizeof *s->req);
-    tp__free(s, s->missing, s->view_count * sizeof *s->missing);
-    tp__free(s, s->jobs, s->job_count * sizeof *s->jobs);
-    size_t count = (size_t)s->rw * s->rh, e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-    tp__free(s, s->region_present, count);
-    tp__free(s, s->region_heights, count * e2 * 2u);
-    tp__free(s, s->region_biomes, count * e2);
-    tp__free(s, s->region_mesh, count * sizeof *s->region_mesh);
-    for (uint32_t i = 0; i < s->arena_count; i++) {
-        size_t slab;
-        memcpy(&slab, s->arena[i], sizeof slab);
-        tp__free(s, s->arena[i], slab);
-    }
-    tp__free(s, s->arena, s->arena_cap * sizeof *s->arena);
-    tp__free(s, s->stage, (size_t)s->job_count * s->stage_bytes);
-    tp__scratch_free(s, &s->sync_scratch);
-    if (s->fd >= 0)
-        close(s->fd);
-    tp_reader_close(s->reader);
+    const tp_streamer_allocator *mem = &s->opt.allocator;
+    tp__jobs_free(&s->jobs, &s->blocks);
+    tp__block_pool_free(&s->blocks);
+    tp__chunk_table_free(&s->chunks);
+    tp__eviction_free(&s->eviction, mem);
+    tp__schedule_free(&s->schedule, mem);
+    tp__permanent_free(&s->permanent);
+    tp__scratch_free(mem, &s->scratch);
+    tp__page_source_close(&s->source);
     tp_streamer_allocator a = s->opt.allocator;
     if (a.free)
         a.free(a.user, s, sizeof *s);
@@ -522,189 +277,47 @@ void tp_streamer_close(tp_streamer *s)
 
 /* ---- Update -------------------------------------------------------------------------------- */
 
-/* Moves a finished job's mesh from its staging into an allocation of its size class,
- * attached to the block. The budget must have room for it: dispatch made room for the
- * largest mesh seen at the LOD, and a larger one may take from less urgent chunks. If
- * even that fails the page is dropped and asked for again (counted as a cancellation). */
-static int attach_mesh(tp_streamer *s, tp__chunk *c, tp__job *job, tp__block *b)
-{
-    uint32_t v = job->mesh.vertex_count, i = job->mesh.index_count, cls;
-    size_t bytes = tp__mesh_bytes_for(v, i, &cls);
-    if (bytes > s->mesh_expect[job->lod])
-        s->mesh_expect[job->lod] = bytes;
-    tp__mesh *m = NULL;
-    if (cls < TP__MESH_CLASSES && !s->mesh_pool[cls]) {
-        if (!tp__make_room(s, bytes, c->key))
-            cls = TP__MESH_CLASSES;
-        /* Requests come in key order, and make_room() keeps its place in the victim
-         * list on that promise; a publish is out of that order, so the list starts anew. */
-        s->victims_built = 0;
-    }
-    if (cls < TP__MESH_CLASSES)
-        m = tp__mesh_get(s, v, i);
-    if (!m) {
-        s->stats.s.cancellations++;
-        tp__emit(s, TP_STREAMER_EVENT_CANCEL, c->cx, c->cz, job->lod, 0, 0, 0);
-        return 0;
-    }
-    tp_mesh *g = &m->pub.geometry;
-    memcpy(g->vertices, job->stage_vertices, (size_t)v * sizeof *g->vertices);
-    memcpy(g->indices, job->stage_indices, (size_t)i * sizeof *g->indices);
-    g->skirt_vertex_start = job->mesh.skirt_vertex_start;
-    g->skirt_index_start = job->mesh.skirt_index_start;
-    g->skirt_depth = job->mesh.skirt_depth;
-    m->pub.max_error_m = job->mesh_error_m;
-    m->pub.flags = job->mesh_flags;
-    b->mesh = m;
-    return 1;
-}
-
-static void publish(tp_streamer *s, tp__job *list)
-{
-    tp__stats *st = &s->stats;
-    while (list) {
-        tp__job *job = list;
-        list = job->next;
-        tp__chunk *c = job->chunk;
-        tp__block *b = job->block;
-        c->job[job->slot] = NULL;
-        s->in_flight--;
-        job->block = NULL;
-        job->chunk = NULL;
-        job->next = s->job_free;
-        s->job_free = job;
-        if (atomic_load_explicit(&job->cancelled, memory_order_relaxed) ||
-            (s->meshes && job->mesh_ok && !attach_mesh(s, c, job, b))) {
-            tp__block_unused(s, b);
-            continue;
-        }
-        b->source = job->source;
-        tp__block **slot = job->slot == TP__SLOT_COARSE ? &c->coarse : &c->fine;
-        if (*slot)
-            tp__block_put(s, *slot);
-        *slot = b;
-        if (job->slot == TP__SLOT_FINE)
-            c->fine_lod = job->lod;
-        tp__block_publish(s, b);
-
-        size_t e2 = (size_t)s->edge[job->lod] * s->edge[job->lod];
-        st->s.page_ins++;
-        st->s.page_ins_by_lod[job->lod]++;
-        st->s.bytes_read += job->bytes_read;
-        st->s.bytes_decoded += e2 * 3u + (size_t)s->climate_edge * s->climate_edge * 4u +
-                               (b->mesh ? b->mesh->bytes : 0);
-        if (job->source != TP_STREAMER_SOURCE_FILE) {
-            st->s.fallbacks++;
-            st->s.fallbacks_outside += job->outside;
-            st->s.checksum_failures += job->checksum_failed;
-            st->s.decode_failures += job->decode_failed;
-        }
-        tp__stats_latency(st, s->clock_s - job->dispatched_s);
-        tp__emit(s, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, job->lod, 0, job->source,
-                 tp__block_total(b));
-    }
-}
-
-/* A chunk in view that holds a finer LOD than its band (and its prediction) asks for is
- * lowered now, by subsampling: the renderer draws each chunk at the LOD its distance
- * asks for, and the memory goes back to the pool. Out of view, finer data stays as a
- * cache until the budget needs it. Pinned blocks wait for their release. */
-static void lower_overshoot(tp_streamer *s)
-{
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (!c->in_view || !c->fine)
-            continue;
-        uint32_t target = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
-        /* With meshes the coarser LOD cannot be derived: unless it is the coarsest
-         * (always there), it is paged in (a replacement request, schedule.c) and the
-         * finer LOD stays on screen until it arrives. */
-        if (s->meshes && target < s->coarsest)
-            continue;
-        if (c->fine_lod < target &&
-            atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
-            tp__chunk_lower(s, c, target);
-    }
-}
-
-static void coverage(tp_streamer *s)
-{
-    const int32_t v = (int32_t)s->opt.view_distance_chunks;
-    uint32_t missing = 0, coarser = 0;
-    for (int32_t dz = -v; dz <= v; dz++)
-        for (int32_t dx = -v; dx <= v; dx++) {
-            int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-            tp__chunk *c = tp__chunk_find(s, cx, cz);
-            int best = tp__best_lod(s, c, cx, cz);
-            if (best < 0)
-                missing++;
-            else if (c && c->stamp == s->update_index && (uint32_t)best > c->view_lod)
-                coarser++;
-        }
-    tp_streamer_stats *st = &s->stats.s;
-    st->in_view_chunks = s->view_count;
-    st->in_view_missing = missing;
-    st->in_view_coarser = coarser;
-    st->in_view_missing_total += missing;
-    st->in_view_coarser_total += coarser;
-}
-
 tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double frame_dt_s)
 {
     assert(s);
     double start = tp__now_s();
     /* Chunk indices are int32 and the view and the prediction reach around them: keep
      * the camera within TP_STREAMER_MAX_CHUNK_INDEX chunks of the origin. */
-    const double limit_m = (double)TP_STREAMER_MAX_CHUNK_INDEX * s->chunk_m;
+    const double limit_m = (double)TP_STREAMER_MAX_CHUNK_INDEX * s->layout.chunk_m;
     if (!isfinite(x_m) || !isfinite(z_m) || !isfinite(frame_dt_s) || frame_dt_s < 0.0 ||
         fabs(x_m) > limit_m || fabs(z_m) > limit_m)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "streamer update: position (%g, %g) or frame time %g s is invalid",
                              x_m, z_m, frame_dt_s);
     const int det = (s->opt.flags & TP_STREAMER_DETERMINISTIC) != 0;
-    tp_result res = TP_OK;
-    s->update_index++;
-    s->stats.s.updates++;
     const int virtual_clock = det || (s->opt.flags & TP_STREAMER_VIRTUAL_CLOCK);
-    s->clock_s = virtual_clock ? s->clock_s + frame_dt_s : start - s->real_origin_s;
-    s->victims_built = 0;
+    tp__frame_begin(&s->frame, start, virtual_clock, frame_dt_s, x_m, z_m, s->layout.chunk_m);
+    tp__events_begin_update(&s->events, s->frame.update);
+    tp__eviction_restart(&s->eviction);
+    tp_result res = TP_OK;
 
-    tp__retired_collect(s);
-    if (tp__predictor_update(&s->pred, x_m, z_m, s->clock_s)) {
-        s->stats.s.teleports++;
-        tp__emit(s, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
-    }
-    s->cam_x = x_m, s->cam_z = z_m;
-    s->view_cx = (int32_t)floor(x_m / s->chunk_m);
-    s->view_cz = (int32_t)floor(z_m / s->chunk_m);
-    s->have_view = 1;
-
+    tp__block_retired_collect(&s->blocks);
+    if (tp__predictor_update(&s->predictor, x_m, z_m, s->frame.clock_s))
+        tp__emit(&s->events, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
     if (!tp__wants(s))
         res = TP_ERR_OUT_OF_MEMORY;
     tp__cancel_stale(s);
-    if (det)
-        tp__workers_run_pending_sync(s); /* last update's batch, after its cancellations */
-    publish(s, tp__workers_take_done(s));
-    lower_overshoot(s);
+    if (det) /* last update's batch, after its cancellations */
+        tp__workers_run_pending_sync(&s->workers, &s->scratch);
+    tp__publish_finished(s, tp__workers_take_done(&s->workers));
+    tp__lower_overshoot(s);
     tp_result r = tp__sync_coarse(s, start);
     if (r != TP_OK)
         res = r;
-    coverage(s);
+    tp__view_coverage(s);
     r = tp__dispatch(s, frame_dt_s);
     if (r != TP_OK)
         res = r;
     tp__sweep(s);
-    tp__pool_trim(s, s->opt.budget_bytes);
+    tp__block_pool_trim(&s->blocks, s->budget.limit_bytes);
 
-    tp_streamer_stats *st = &s->stats.s;
-    if (s->resident_bytes > st->resident_bytes_peak)
-        st->resident_bytes_peak = s->resident_bytes; /* as seen between updates */
-    st->held_bytes = s->held_bytes;
-    st->resident_bytes = s->resident_bytes;
-    st->in_flight = s->in_flight;
-    st->velocity_x_m_s = s->pred.vx;
-    st->velocity_z_m_s = s->pred.vz;
-    tp__stats_update_cost(&s->stats, (tp__now_s() - start) * 1e6);
+    tp__stats_resident(&s->stats, s->budget.resident_bytes); /* as seen between updates */
+    tp__stats_update_done(&s->stats, (tp__now_s() - start) * 1e6);
     if (res != TP_OK && res != TP_ERR_OUT_OF_MEMORY)
         return res;
     return res == TP_OK ? TP_OK
@@ -716,205 +329,39 @@ void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s)
 {
     assert(s);
     if (isfinite(frame_time_s) && frame_time_s >= 0.0)
-        s->frame_time_s = frame_time_s;
+        tp__frame_set_work_time(&s->frame, frame_time_s);
 }
 
 /* ---- Queries ------------------------------------------------------------------------------- */
 
-static int in_view_square(const tp_streamer *s, int32_t cx, int32_t cz)
-{
-    int64_t v = s->opt.view_distance_chunks;
-    return s->have_view && llabs((long long)cx - s->view_cx) <= v &&
-           llabs((long long)cz - s->view_cz) <= v;
-}
-
-/* Describes the best resident LOD of a chunk; returns the block, NULL for the permanent
- * LOD, and sets *found. */
-static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
-                           tp_chunk_view *v, int *found)
-{
-    memset(v, 0, sizeof *v);
-    v->cx = cx, v->cz = cz;
-    tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
-    int64_t ri = -1;
-    if (!b && (ri = tp__region_index(s, cx, cz)) >= 0 && !s->region_present[ri])
-        ri = -1;
-    *found = b != NULL || ri >= 0;
-    if (!*found)
-        return NULL;
-    int fresh = c && c->stamp == s->update_index;
-    uint32_t wanted = s->coarsest;
-    if (fresh)
-        wanted = c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
-    v->wanted_lod = wanted;
-    if (in_view_square(s, cx, cz))
-        v->flags |= TP_CHUNK_VIEW_IN_VIEW;
-    if (b) {
-        v->lod = b->lod;
-        v->edge = s->edge[b->lod];
-        v->height_codes = b->heights;
-        v->biomes = b->biomes;
-        if (b->has_climate) {
-            v->temperature_cc = b->temperature;
-            v->precipitation_mm = b->precipitation;
-            v->climate_edge = s->climate_edge;
-        }
-        v->source = b->source;
-        v->mesh = b->mesh ? &b->mesh->pub : NULL;
-    } else {
-        size_t e2 = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-        v->lod = s->coarsest;
-        v->edge = s->edge[s->coarsest];
-        v->height_codes = s->region_heights + (size_t)ri * e2;
-        v->biomes = s->region_biomes + (size_t)ri * e2;
-        v->source = s->region_present[ri] == 2 ? TP_STREAMER_SOURCE_REPAIRED
-                                               : TP_STREAMER_SOURCE_FILE;
-        v->flags |= TP_CHUNK_VIEW_PERMANENT;
-        if (s->region_mesh && s->region_mesh[ri])
-            v->mesh = &s->region_mesh[ri]->pub;
-    }
-    if (v->lod > wanted)
-        v->flags |= TP_CHUNK_VIEW_COARSER;
-    return b;
-}
-
-tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t flags,
-                              tp_chunk_view *out_view)
-{
-    assert(s && out_view && flags == 0);
-    (void)flags;
-    int found;
-    tp__block *b = describe(s, tp__chunk_find(s, cx, cz), cx, cz, out_view, &found);
-    if (!found)
-        return TP_ERR_NOT_FOUND;
-    if (b) {
-        atomic_fetch_add_explicit(&b->pins, 1u, memory_order_relaxed);
-        atomic_fetch_add_explicit(&s->pinned_views, 1u, memory_order_relaxed);
-        out_view->pin = b;
-    }
-    return TP_OK;
-}
-
-void tp_streamer_release(tp_streamer *s, tp_chunk_view *view)
-{
-    assert(s && view);
-    tp__block *b = view->pin;
-    if (b) {
-        /* Release ordering: the caller's reads of the arrays happen before the game
-         * thread, seeing the count reach zero, reuses the memory. */
-        atomic_fetch_sub_explicit(&b->pins, 1u, memory_order_release);
-        atomic_fetch_sub_explicit(&s->pinned_views, 1u, memory_order_relaxed);
-    }
-    memset(view, 0, sizeof *view);
-}
-
-int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz)
-{
-    assert(s);
-    return tp__best_lod(s, tp__chunk_find(s, cx, cz), cx, cz);
-}
-
-uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
-                              void *user)
-{
-    assert(s && fn);
-    uint64_t calls = 0;
-    tp_chunk_view v;
-    int found;
-    if (flags & TP_STREAMER_VISIT_IN_VIEW) {
-        if (!s->have_view)
-            return 0;
-        const int32_t r = (int32_t)s->opt.view_distance_chunks;
-        for (int32_t dz = -r; dz <= r; dz++)
-            for (int32_t dx = -r; dx <= r; dx++) {
-                int32_t cx = s->view_cx + dx, cz = s->view_cz + dz;
-                describe(s, tp__chunk_find(s, cx, cz), cx, cz, &v, &found);
-                if (found) {
-                    calls++;
-                    if (fn(user, &v))
-                        return calls;
-                }
-            }
-        return calls;
-    }
-    for (uint32_t i = 0; i < s->live_count; i++) {
-        tp__chunk *c = s->live[i];
-        if (!c->fine && !c->coarse)
-            continue;
-        describe(s, c, c->cx, c->cz, &v, &found);
-        calls++;
-        if (fn(user, &v))
-            return calls;
-    }
-    for (uint64_t i = 0; i < (uint64_t)s->rw * s->rh; i++) {
-        if (!s->region_present[i])
-            continue;
-        int32_t cx = s->rx0 + (int32_t)(i % s->rw), cz = s->rz0 + (int32_t)(i / s->rw);
-        const tp__chunk *c = tp__chunk_find(s, cx, cz);
-        if (c && (c->fine || c->coarse))
-            continue; /* visited above at its better LOD */
-        describe(s, c, cx, cz, &v, &found);
-        calls++;
-        if (fn(user, &v))
-            return calls;
-    }
-    return calls;
-}
-
-tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
-                                   tp_chunk_bounds *out_bounds)
-{
-    assert(s && out_bounds);
-    if (tp__has_permanent(s, cx, cz) &&
-        tp_reader_chunk_bounds(s->reader, cx, cz, out_bounds) == TP_OK)
-        return TP_OK;
-    const tp__chunk *c = tp__chunk_find(s, cx, cz);
-    const tp__block *b = c ? (c->fine ? c->fine : c->coarse) : NULL;
-    const uint16_t *h = b ? b->heights : NULL;
-    size_t n = b ? (size_t)s->edge[b->lod] * s->edge[b->lod] : 0;
-    int64_t ri = tp__region_index(s, cx, cz);
-    if (!h && ri >= 0 && s->region_present[ri]) {
-        n = (size_t)s->edge[s->coarsest] * s->edge[s->coarsest];
-        h = s->region_heights + (size_t)ri * n;
-    }
-    if (!h)
-        return TP_ERR_NOT_FOUND;
-    uint16_t lo = UINT16_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        lo = h[i] < lo ? h[i] : lo;
-        hi = h[i] > hi ? h[i] : hi;
-    }
-    out_bounds->height_min_code = lo;
-    out_bounds->height_max_code = hi;
-    out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED;
-    return TP_OK;
-}
-
 const tp_world_params *tp_streamer_world(const tp_streamer *s)
 {
-    return &s->world;
+    return &s->source.world;
 }
 
 const tp_reader *tp_streamer_reader(const tp_streamer *s)
 {
-    return s->reader;
+    return s->source.reader;
 }
 
 void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
 {
     assert(s && out_stats);
     tp__stats_fill(&s->stats, out_stats);
-    out_stats->budget_bytes = s->opt.budget_bytes;
-    out_stats->permanent_bytes = s->permanent_bytes;
-    out_stats->held_bytes = s->held_bytes;
-    out_stats->resident_bytes = s->resident_bytes;
-    out_stats->pinned_views = atomic_load_explicit(&s->pinned_views, memory_order_relaxed);
+    out_stats->budget_bytes = s->budget.limit_bytes;
+    out_stats->permanent_bytes = s->permanent.bytes;
+    out_stats->held_bytes = s->budget.held_bytes;
+    out_stats->resident_bytes = s->budget.resident_bytes;
+    out_stats->pinned_views = tp__views_pinned(&s->views);
     uint32_t resident = 0;
-    for (uint32_t i = 0; i < s->live_count; i++)
-        resident += s->live[i]->fine || s->live[i]->coarse;
+    for (uint32_t i = 0; i < s->chunks.live_count; i++)
+        resident += tp__chunk_resident(s->chunks.live[i]) != NULL;
     out_stats->resident_chunks = resident;
-    out_stats->in_flight = s->in_flight;
-    out_stats->worker_threads = s->q.thread_count;
-    out_stats->mesh_bytes = s->mesh_bytes + s->arena_bytes;
-    out_stats->scratch_bytes = s->scratch_bytes;
+    out_stats->in_flight = s->jobs.in_flight;
+    out_stats->worker_threads = s->workers.thread_count;
+    out_stats->velocity_x_m_s = s->predictor.vx;
+    out_stats->velocity_z_m_s = s->predictor.vz;
+    out_stats->mesh_bytes = s->budget.mesh_bytes + s->permanent.arena_bytes;
+    out_stats->scratch_bytes =
+        tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers);
 }

@@ -37,11 +37,12 @@
  * resident for the streamer's life (about 250 bytes per chunk for the default world,
  * 590 with its mesh), so every baked chunk in view always has some LOD, mesh included.
  * Finer LODs are paged in nearest first by worker threads, then the chunks along the
- * predicted path (velocity in m/s times prediction_horizon_s) are prefetched. Chunks outside the baked region, absent from
- * the file or whose page fails its checksum are generated with tp_generate_chunk() —
- * the bytes the baker would have written — coarsest LOD first; update() generates the
- * coarsest LOD of such chunks itself only within sync_generate_budget_ms and leaves the
- * rest to the workers at top priority (the stats count what was missing meanwhile).
+ * predicted path (velocity in m/s times prediction_horizon_s) are prefetched. Chunks
+ * outside the baked region, absent from the file or whose page fails its checksum are
+ * generated with tp_generate_chunk() — the bytes the baker would have written —
+ * coarsest LOD first; update() generates the coarsest LOD of such chunks itself only
+ * within sync_generate_budget_ms and leaves the rest to the workers at top priority
+ * (the stats count what was missing meanwhile).
  *
  * Meshes. When the file has the mesh layer (FORMAT.md section 12) and
  * TP_STREAMER_NO_MESHES is not set, every resident LOD holds that LOD's mesh, decoded on
@@ -102,9 +103,10 @@ typedef struct tp_streamer tp_streamer;
 /* ---- Options ------------------------------------------------------------------------ */
 
 /* Option flags. */
-#define TP_STREAMER_PREAD 0x1u         /* read blobs with pread() into pooled buffers instead
-                                          of touching the mapping (cheaper per byte where
-                                          first-touching mapped pages is expensive) */
+#define TP_STREAMER_PREAD 0x1u         /* read blobs with pread() into each worker's read
+                                          buffer instead of touching the mapping (cheaper
+                                          per byte where first-touching mapped pages is
+                                          expensive) */
 #define TP_STREAMER_DETERMINISTIC 0x2u /* no worker threads; time is the sum of the frame_dt
                                           values passed to update(). Work handed out by one
                                           update() runs at the next update(), after that

@@ -1,0 +1,210 @@
+/* view.c — what callers see of the resident data: a chunk's best resident LOD described
+ * as a tp_chunk_view (a block of its own, or the permanent coarsest LOD), pinned or not,
+ * and the walks over the view square and over everything resident. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void tp__views_init(tp__views *v)
+{
+    atomic_init(&v->pinned, 0);
+}
+
+uint64_t tp__views_pinned(const tp__views *v)
+{
+    return atomic_load_explicit(&v->pinned, memory_order_relaxed);
+}
+
+/* The best resident LOD of (cx, cz) (c: its entry, or NULL), or −1. */
+static int best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz)
+{
+    if (c)
+        return tp__chunk_best_lod(c, s->layout.coarsest);
+    return tp__permanent_has(&s->permanent, cx, cz) ? (int)s->layout.coarsest : -1;
+}
+
+static int in_view_square(const tp_streamer *s, int32_t cx, int32_t cz)
+{
+    int64_t v = s->opt.view_distance_chunks;
+    return s->frame.have_view && llabs((long long)cx - s->frame.view_cx) <= v &&
+           llabs((long long)cz - s->frame.view_cz) <= v;
+}
+
+/* Describes the best resident LOD of a chunk; returns the block, NULL for the permanent
+ * LOD, and sets *found. */
+static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
+                           tp_chunk_view *v, int *found)
+{
+    const tp__layout *l = &s->layout;
+    memset(v, 0, sizeof *v);
+    v->cx = cx, v->cz = cz;
+    tp__block *b = c ? tp__chunk_resident(c) : NULL;
+    int64_t pi = b ? -1 : tp__permanent_index(&s->permanent, cx, cz);
+    *found = b != NULL || pi >= 0;
+    if (!*found)
+        return NULL;
+    int fresh = c && c->stamp == s->frame.update;
+    uint32_t wanted = fresh ? tp__chunk_target_lod(c) : l->coarsest;
+    v->wanted_lod = wanted;
+    if (in_view_square(s, cx, cz))
+        v->flags |= TP_CHUNK_VIEW_IN_VIEW;
+    if (b) {
+        v->lod = b->lod;
+        v->edge = l->edge[b->lod];
+        v->height_codes = b->heights;
+        v->biomes = b->biomes;
+        if (b->has_climate) {
+            v->temperature_cc = b->temperature;
+            v->precipitation_mm = b->precipitation;
+            v->climate_edge = l->climate_edge;
+        }
+        v->source = b->source;
+        v->mesh = b->mesh ? &b->mesh->pub : NULL;
+    } else {
+        const tp__permanent *p = &s->permanent;
+        v->lod = l->coarsest;
+        v->edge = l->edge[l->coarsest];
+        v->height_codes = tp__permanent_heights(p, (uint64_t)pi);
+        v->biomes = tp__permanent_biomes(p, (uint64_t)pi);
+        v->source = tp__permanent_state_at(p, (uint64_t)pi) == TP__PERMANENT_REPAIRED
+                        ? TP_STREAMER_SOURCE_REPAIRED
+                        : TP_STREAMER_SOURCE_FILE;
+        v->flags |= TP_CHUNK_VIEW_PERMANENT;
+        v->mesh = tp__permanent_mesh(p, (uint64_t)pi);
+    }
+    if (v->lod > wanted)
+        v->flags |= TP_CHUNK_VIEW_COARSER;
+    return b;
+}
+
+void tp__view_coverage(tp_streamer *s)
+{
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    uint32_t missing = 0, coarser = 0;
+    for (int32_t dz = -v; dz <= v; dz++)
+        for (int32_t dx = -v; dx <= v; dx++) {
+            int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+            int best = best_lod(s, c, cx, cz);
+            if (best < 0)
+                missing++;
+            else if (c && c->stamp == s->frame.update && (uint32_t)best > c->view_lod)
+                coarser++;
+        }
+    tp__stats_coverage(&s->stats, s->schedule.view_count, missing, coarser);
+}
+
+tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t flags,
+                              tp_chunk_view *out_view)
+{
+    assert(s && out_view && flags == 0);
+    (void)flags;
+    int found;
+    tp__block *b = describe(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz, out_view, &found);
+    if (!found)
+        return TP_ERR_NOT_FOUND;
+    if (b) {
+        atomic_fetch_add_explicit(&b->pins, 1u, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->views.pinned, 1u, memory_order_relaxed);
+        out_view->pin = b;
+    }
+    return TP_OK;
+}
+
+void tp_streamer_release(tp_streamer *s, tp_chunk_view *view)
+{
+    assert(s && view);
+    tp__block *b = view->pin;
+    if (b) {
+        /* Release ordering: the caller's reads of the arrays happen before the game
+         * thread, seeing the count reach zero, reuses the memory. */
+        atomic_fetch_sub_explicit(&b->pins, 1u, memory_order_release);
+        atomic_fetch_sub_explicit(&s->views.pinned, 1u, memory_order_relaxed);
+    }
+    memset(view, 0, sizeof *view);
+}
+
+int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz)
+{
+    assert(s);
+    return best_lod(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz);
+}
+
+uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
+                              void *user)
+{
+    assert(s && fn);
+    uint64_t calls = 0;
+    tp_chunk_view v;
+    int found;
+    if (flags & TP_STREAMER_VISIT_IN_VIEW) {
+        if (!s->frame.have_view)
+            return 0;
+        const int32_t r = (int32_t)s->opt.view_distance_chunks;
+        for (int32_t dz = -r; dz <= r; dz++)
+            for (int32_t dx = -r; dx <= r; dx++) {
+                int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
+                describe(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz, &v, &found);
+                if (found) {
+                    calls++;
+                    if (fn(user, &v))
+                        return calls;
+                }
+            }
+        return calls;
+    }
+    for (uint32_t i = 0; i < s->chunks.live_count; i++) {
+        tp__chunk *c = s->chunks.live[i];
+        if (!tp__chunk_resident(c))
+            continue;
+        describe(s, c, c->cx, c->cz, &v, &found);
+        calls++;
+        if (fn(user, &v))
+            return calls;
+    }
+    const tp__region *region = &s->layout.region;
+    for (uint64_t i = 0; i < tp__region_count(region); i++) {
+        if (tp__permanent_state_at(&s->permanent, i) == TP__PERMANENT_NONE)
+            continue;
+        int32_t cx, cz;
+        tp__region_chunk(region, i, &cx, &cz);
+        const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+        if (c && tp__chunk_resident(c))
+            continue; /* visited above at its better LOD */
+        describe(s, c, cx, cz, &v, &found);
+        calls++;
+        if (fn(user, &v))
+            return calls;
+    }
+    return calls;
+}
+
+tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   tp_chunk_bounds *out_bounds)
+{
+    assert(s && out_bounds);
+    int64_t pi = tp__permanent_index(&s->permanent, cx, cz);
+    if (pi >= 0 && tp__page_source_bounds(&s->source, cx, cz, out_bounds) == TP_OK)
+        return TP_OK;
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+    const tp__block *b = c ? tp__chunk_resident(c) : NULL;
+    const uint16_t *h = b ? b->heights : NULL;
+    size_t n = b ? tp__lod_samples(&s->layout, b->lod) : 0;
+    if (!h && pi >= 0) {
+        n = tp__lod_samples(&s->layout, s->layout.coarsest);
+        h = tp__permanent_heights(&s->permanent, (uint64_t)pi);
+    }
+    if (!h)
+        return TP_ERR_NOT_FOUND;
+    uint16_t lo = UINT16_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = h[i] < lo ? h[i] : lo;
+        hi = h[i] > hi ? h[i] : hi;
+    }
+    out_bounds->height_min_code = lo;
+    out_bounds->height_max_code = hi;
+    out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED;
+    return TP_OK;
+}

@@ -1,0 +1,26 @@
+/* view.h — queries over what is resident: views of chunks (for_each, acquire and
+ * release), the best LOD of a chunk, bounds, and the view's coverage each update. The
+ * only state is the count of views acquired and not released, which
+ * tp_streamer_release() lowers from any thread. */
+#ifndef TP_RUNTIME_VIEW_H
+#define TP_RUNTIME_VIEW_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "terrapage/runtime.h"
+
+typedef struct tp__views {
+    atomic_ullong pinned;     /* views acquired and not released */
+} tp__views;
+
+void tp__views_init(tp__views *v);
+
+/* Views acquired and not released now. */
+uint64_t tp__views_pinned(const tp__views *v);
+
+/* Counts, in the statistics, the chunks of the view square with no LOD and those
+ * coarser than wanted. */
+void tp__view_coverage(tp_streamer *s);
+
+#endif /* TP_RUNTIME_VIEW_H */
