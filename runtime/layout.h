@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "terrapage/page.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
@@ -34,8 +35,8 @@ typedef struct tp__layout {
     tp__region region;
 } tp__layout;
 
-void tp__layout_init(tp__layout *l, const tp_world_params *world, int meshes,
-                     tp__region region);
+/* From the pages' layout (the one home of the grid sizes), with meshes on or off. */
+void tp__layout_init(tp__layout *l, const tp_page_layout *page, int meshes, tp__region region);
 
 /* Grid samples of one page at `lod` (edge²). */
 static inline size_t tp__lod_samples(const tp__layout *l, uint32_t lod)

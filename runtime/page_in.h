@@ -1,6 +1,6 @@
-/* page_in.h — turning (chunk, LOD) into decoded data: where a page is read from the file
- * (the mapping, pread or the caller's callback; checksummed, then decoded) and where it
- * is generated instead (the baker's own functions, when the file cannot give the page).
+/* page_in.h — turning (chunk, LOD) into decoded data: where the runtime reads a page from
+ * the file and where it generates one instead, both through the page abstraction the
+ * baker writes with (terrapage/page.h), so a generated page is the page the file holds.
  *
  * The interface, all of it:
  *   tp__page_source  what pages come from: the file and the world; read-only after open,
@@ -21,17 +21,16 @@
 
 #include "jobs.h"
 #include "layout.h"
+#include "terrapage/page.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/runtime.h"
 #include "terrapage/world.h"
 
 typedef struct tp__page_source {
-    tp_world_params world;      /* resolved: the generator's input */
-    tp_reader *reader;          /* NULL for a generated world */
-    int fd;                     /* for the pread path, else −1 */
-    tp_streamer_read_fn read;   /* the caller's read callback, or NULL */
-    void *read_user;
-    size_t max_stored;          /* largest stored blob: the read scratch size */
+    tp_page_layout page;        /* what a page holds, and the world that generates it (a
+                                   file's, checked by tp_page_layout_from_file) */
+    tp_reader *reader;          /* NULL for a generated world; reads through the mapping,
+                                   pread or the caller's callback, as the options say */
     const tp__layout *layout;
 } tp__page_source;
 
@@ -39,10 +38,10 @@ typedef struct tp__page_source {
  * thread at open, in the deterministic mode and for update()'s coarsest LODs). Fixed
  * size, allocated once; not decoded data, so outside the budget (stats scratch_bytes). */
 typedef struct tp__scratch {
-    void *read;             /* stored bytes of one blob (pread and callback paths) */
-    void *mesh_raw;         /* one mesh encoding: LZ4-decoded, or freshly built */
-    void *mesh_build;       /* tp_mesh_generate_chunk_blob()'s scratch */
-    size_t read_bytes, mesh_raw_bytes, mesh_build_bytes;
+    void *page;             /* tp_page_scratch_size(): pread and callback reads, and the
+                               mesh builder; none for a mapped file without meshes */
+    void *mesh_raw;         /* one mesh encoding: read from the file, or freshly built */
+    size_t page_bytes, mesh_raw_bytes;
 } tp__scratch;
 
 /* A mesh encoding a page-in left in its scratch (mesh_raw), with what the file or the
@@ -59,8 +58,9 @@ typedef struct tp__mesh_raw {
 void tp__page_source_init(tp__page_source *src);
 
 /* Opens the page file at `path` with the options' way of reading (pread, callback or
- * the mapping) and checks that its world is this generator's; reports whether it holds
- * meshes and which chunks it bakes. Errors carry a detail naming the file. */
+ * the mapping) and checks that its world is this generator's (the one file check,
+ * tp_page_layout_from_file); reports whether it holds meshes and which chunks it bakes.
+ * Errors carry a detail naming the file. */
 tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
                                     const tp_streamer_options *o, int *out_has_meshes,
                                     tp__region *out_region);
@@ -68,7 +68,8 @@ tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
 /* No file: every page is generated from `world` (resolved here). */
 tp_result tp__page_source_open_world(tp__page_source *src, const tp_world_params *world);
 
-/* The layout the pages follow (once it is known). */
+/* The layout the pages follow (once it is known): with layout->meshes off, pages are
+ * read and generated without their mesh. */
 void tp__page_source_bind(tp__page_source *src, const tp__layout *layout);
 
 void tp__page_source_close(tp__page_source *src);

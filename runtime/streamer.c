@@ -97,7 +97,7 @@ static tp_result resolve_options(const tp_streamer_options *in, int generated,
 /* Sizes that follow from the world and the options, for both kinds of streamer. */
 static void plan(tp_streamer *s, int meshes, tp__region region)
 {
-    tp__layout_init(&s->layout, &s->source.world, meshes, region);
+    tp__layout_init(&s->layout, &s->source.page, meshes, region);
     tp__page_source_bind(&s->source, &s->layout);
     tp__block_pool_plan(&s->blocks);
     if (meshes)
@@ -336,7 +336,7 @@ void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s)
 
 const tp_world_params *tp_streamer_world(const tp_streamer *s)
 {
-    return &s->source.world;
+    return &s->source.page.world;
 }
 
 const tp_reader *tp_streamer_reader(const tp_streamer *s)

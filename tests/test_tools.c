@@ -708,7 +708,7 @@ START_TEST(test_verify_accepts_the_format_reference_file)
 {
     char path[600], out[4096];
     snprintf(path, sizeof path, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tp_cmd_verify, "verify", path), 0);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", path), 0);
     ck_assert_msg(strstr(out, ": OK: 6 blobs in 2 chunks checked"), "%s", out);
     ck_assert_msg(strstr(out, ", 0 bad, 1 chunks of the region absent"), "%s", out);
 }
