@@ -97,15 +97,12 @@ static int downgrade(tp_streamer *s, tp__chunk *c, uint32_t lod)
     tp__block *b = tp__block_get(&s->blocks, lod);
     if (!b)
         return 0;
-    uint32_t step = 1u << (lod - old->lod), e = l->edge[lod], eo = l->edge[old->lod];
-    for (uint32_t j = 0; j < e; j++)
-        for (uint32_t i = 0; i < e; i++) {
-            size_t from = (size_t)j * step * eo + (size_t)i * step;
-            b->heights[(size_t)j * e + i] = old->heights[from];
-            b->biomes[(size_t)j * e + i] = old->biomes[from];
-        }
-    memcpy(b->temperature, old->temperature, tp__climate_layer_bytes(l));
-    memcpy(b->precipitation, old->precipitation, tp__climate_layer_bytes(l));
+    const tp_page from = {.heights = old->heights, .biomes = old->biomes,
+                          .temperature_cc = old->temperature,
+                          .precipitation_mm = old->precipitation};
+    tp_page to = {.heights = b->heights, .biomes = b->biomes, .temperature_cc = b->temperature,
+                  .precipitation_mm = b->precipitation};
+    tp_page_subsample(&s->source.page, old->lod, &from, lod, &to);
     b->has_climate = old->has_climate;
     b->cx = c->cx, b->cz = c->cz;
     b->source = TP_STREAMER_SOURCE_DERIVED;

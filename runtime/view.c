@@ -191,20 +191,14 @@ tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
     const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
     const tp__block *b = c ? tp__chunk_resident(c) : NULL;
     const uint16_t *h = b ? b->heights : NULL;
-    size_t n = b ? tp__lod_samples(&s->layout, b->lod) : 0;
+    uint32_t lod = b ? b->lod : 0;
     if (!h && pi >= 0) {
-        n = tp__lod_samples(&s->layout, s->layout.coarsest);
+        lod = s->layout.coarsest;
         h = tp__permanent_heights(&s->permanent, (uint64_t)pi);
     }
     if (!h)
         return TP_ERR_NOT_FOUND;
-    uint16_t lo = UINT16_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        lo = h[i] < lo ? h[i] : lo;
-        hi = h[i] > hi ? h[i] : hi;
-    }
-    out_bounds->height_min_code = lo;
-    out_bounds->height_max_code = hi;
-    out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED;
+    *out_bounds = tp_page_bounds(&s->source.page, lod, h);
+    out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED; /* from a coarser grid, perhaps */
     return TP_OK;
 }

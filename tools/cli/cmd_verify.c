@@ -53,6 +53,7 @@ typedef struct verifier {
     const char *path;
     const tp_reader *reader;
     const tp_file_desc *desc;
+    tp_page_layout layout; /* the file's pages (its header agrees with its world) */
     tpt_region region;
     /* Totals (updated with atomics from the workers). */
     uint64_t chunks_present, chunks_absent, blobs, stored, raw;
@@ -287,19 +288,21 @@ static void verify_bounds(verifier *v, const worker_buffers *wb, const chunk_at 
     if (ld->layer_id != TP_LAYER_HEIGHT || ld->elem_type != TP_ELEM_U16 ||
         !wb->lod0_valid[slot])
         return;
-    size_t n = (size_t)ld->edge_lod0 * ld->edge_lod0;
-    const uint8_t *p = wb->lod0[slot];
-    uint16_t lo = UINT16_MAX, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t h;
-        memcpy(&h, p + 2 * i, 2);
-        lo = h < lo ? h : lo;
-        hi = h > hi ? h : hi;
-    }
-    if (bounds->height_min_code != lo || bounds->height_max_code != hi)
+    /* The layer's grid is the layout's (the file check saw to it); blobs decode to
+     * aligned, native-endian buffers. */
+    const tp_chunk_bounds want =
+        tp_page_bounds(&v->layout, 0, (const uint16_t *)(const void *)wb->lod0[slot]);
+    if (bounds->height_min_code != want.height_min_code ||
+        bounds->height_max_code != want.height_max_code)
         add_problem(v, at->index, at->cx, at->cz, -1, -1,
                     "bounds record says height codes %u to %u, LOD 0 heights span %u to %u",
-                    bounds->height_min_code, bounds->height_max_code, lo, hi);
+                    bounds->height_min_code, bounds->height_max_code, want.height_min_code,
+                    want.height_max_code);
+    else if ((bounds->flags & TP_CHUNK_ALL_OCEAN) != (want.flags & TP_CHUNK_ALL_OCEAN))
+        add_problem(v, at->index, at->cx, at->cz, -1, -1,
+                    "bounds record %s ALL_OCEAN, but %s LOD-0 sample is below sea level",
+                    (bounds->flags & TP_CHUNK_ALL_OCEAN) ? "sets" : "lacks",
+                    (want.flags & TP_CHUNK_ALL_OCEAN) ? "every" : "not every");
 }
 
 static void verify_chunk(verifier *v, worker_buffers *wb, int64_t chunk_index)
@@ -515,9 +518,8 @@ int tpt_cmd_verify(int argc, char **argv)
     /* A header that contradicts the world it stores fails like a file that does not
      * open: its blobs may be intact, but they are not that world's (another generator
      * version is no contradiction: its baked blobs are still checked). */
-    tp_page_layout layout;
     if (res == TP_OK) {
-        res = tp_page_layout_from_file(tp_reader_desc(reader), &layout);
+        res = tp_page_layout_from_file(tp_reader_desc(reader), &v.layout);
         if (res == TP_ERR_UNSUPPORTED_VERSION)
             res = TP_OK;
     }
