@@ -611,21 +611,38 @@ END_TEST
 /* ---- golden bytes ----------------------------------------------------------------- */
 
 /* The smallest interesting file (FORMAT.md walks through it): a 3×1 region at (5, −7)
- * whose last chunk is absent, 3×3 grids, two LODs of heights and one of biomes, every
- * blob stored raw (so the bytes do not depend on the LZ4 version). It is a valid file
- * by every rule of FORMAT.md, and `terrapage verify` accepts it: each present chunk has
- * every blob, its bounds are its LOD-0 heights', and its ALL_OCEAN bit follows from the
- * sea level of the parameter blob. The blob has terrapage's layout (FORMAT.md appendix
- * A) for a world the generator refuses (3 samples per edge; it needs 9 or more), so the
- * synthetic data is never mistaken for a world a runtime could generate. */
+ * whose last chunk is absent, with two LODs (17×17 and 9×9) of heights and of biomes,
+ * every blob stored raw (so the bytes do not depend on the LZ4 version). It is a valid
+ * file by every rule of FORMAT.md, and `terrapage verify` accepts it with the world check
+ * applied: the parameter blob is terrapage's canonical one (FORMAT.md appendix A) for the
+ * default world at 17 samples per edge, the smallest edge with two LODs, and the layers
+ * have that world's types, LOD counts and grids. Each present chunk has every blob, its
+ * bounds are its LOD-0 heights', and its ALL_OCEAN bit follows from the sea level of the
+ * parameter blob. The blob is written here byte by byte rather than by the generator, so
+ * the file records the format alone: a new generator version leaves it a valid file of
+ * generator version 3. The samples are synthetic, not the generator's terrain. */
 #define TINY_X0 5
 #define TINY_Z0 (-7)
+#define TINY_EDGE 17                            /* samples per edge at LOD 0 */
+#define TINY_SAMPLES (TINY_EDGE * TINY_EDGE)     /* 289 */
+#define TINY_EDGE1 9                            /* at LOD 1: every other sample */
+#define TINY_SAMPLES1 (TINY_EDGE1 * TINY_EDGE1) /* 81 */
 #define TINY_SEA_LEVEL_CODE 16384u /* 0 m: −1024 m + 16384 · 0.0625 m */
 
-/* Height code of LOD-0 sample i (row-major) of tiny chunk cx: 16304 … 16384 for chunk 5,
- * whose last sample is exactly at sea level (so it is not all ocean), and one code lower
- * for chunk 6, wholly below sea level. */
-static uint16_t tiny_height(int32_t cx, int i) { return (uint16_t)(16309 + 10 * i - cx); }
+/* Height code of LOD-0 sample k = j·17 + i (row-major) of tiny chunk cx: 16096 … 16384
+ * for chunk 5, rising one code per sample, so its last sample is exactly at sea level
+ * (the chunk is not all ocean), and one code lower for chunk 6, wholly below sea level. */
+static uint16_t tiny_height(int32_t cx, int k) { return (uint16_t)(16101 + k - cx); }
+
+/* Ocean (0) below sea level, beach (1) at it, as the generator classifies a temperate
+ * shore. */
+static uint8_t tiny_biome(uint16_t code) { return code < TINY_SEA_LEVEL_CODE ? 0 : 1; }
+
+/* LOD-0 index of LOD-1 sample k: sample (i, j) of LOD 1 is sample (2i, 2j) of LOD 0. */
+static int tiny_lod0_index(int k)
+{
+    return 2 * (k / TINY_EDGE1) * TINY_EDGE + 2 * (k % TINY_EDGE1);
+}
 
 static void putf64(uint8_t *p, double v)
 {
@@ -634,9 +651,9 @@ static void putf64(uint8_t *p, double v)
     put64(p, bits);
 }
 
-/* The parameter blob in terrapage's layout (FORMAT.md appendix A): blob version 1,
- * generator version 3, seed 42, 256 m chunks, 3 samples per edge, sea level 0 m, the
- * generator's defaults for the rest. */
+/* The parameter blob in terrapage's layout (FORMAT.md appendix A), as its generator
+ * version 3 serialises the default world at 17 samples per edge: blob version 1, seed 42,
+ * 256 m chunks, sea level 0 m and the default climate and relief. */
 static void tiny_params(uint8_t blob[96])
 {
     memset(blob, 0, 96);
@@ -644,7 +661,7 @@ static void tiny_params(uint8_t blob[96])
     put32(blob + 4, 3);
     put64(blob + 8, 42);
     putf64(blob + 16, 256.0);
-    put32(blob + 24, 3);
+    put32(blob + 24, TINY_EDGE);
     putf64(blob + 32, 0.0);
     putf64(blob + 40, 1.0);
     putf64(blob + 48, 2400.0);
@@ -670,38 +687,37 @@ static void write_tiny(const char *path)
     d.region_width = 3;
     d.region_height = 1;
     d.chunk_size_m = 256.0;
-    d.samples_per_edge = 3;
+    d.samples_per_edge = TINY_EDGE;
     d.lod_count = 2;
     d.height_min_m = -1024.0;
     d.height_step_m = 0.0625;
     d.layer_count = 2;
-    d.layers[0] = (tp_layer_desc){TP_LAYER_HEIGHT, TP_ELEM_U16, 2, 3, TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
-    d.layers[1] = (tp_layer_desc){TP_LAYER_BIOME, TP_ELEM_U8, 1, 3, TP_ENCODING_LZ4, {0}};
+    d.layers[0] = (tp_layer_desc){TP_LAYER_HEIGHT, TP_ELEM_U16, 2, TINY_EDGE, TP_ENCODING_SLOPE_BITPLANE_LZ4, {0}};
+    d.layers[1] = (tp_layer_desc){TP_LAYER_BIOME, TP_ELEM_U8, 2, TINY_EDGE, TP_ENCODING_LZ4, {0}};
     tp_writer *w = NULL;
     ck_assert_int_eq(tp_writer_create(path, &d, &w), TP_OK);
     for (int32_t cx = TINY_X0; cx <= TINY_X0 + 1; cx++) { /* chunk 7 is left out */
-        uint8_t h0[18], h1[8], biome[9];
+        uint8_t h0[2 * TINY_SAMPLES], b0[TINY_SAMPLES], h1[2 * TINY_SAMPLES1], b1[TINY_SAMPLES1];
         tp_chunk_bounds b = {0xFFFF, 0, 0};
-        for (int i = 0; i < 9; i++) { /* little-endian u16 codes */
-            uint16_t code = tiny_height(cx, i);
-            h0[2 * i] = (uint8_t)(code & 0xFF);
-            h0[2 * i + 1] = (uint8_t)(code >> 8);
-            /* Ocean (0) below sea level, beach (1) at it, as the generator classifies a
-             * temperate shore. */
-            biome[i] = code < TINY_SEA_LEVEL_CODE ? 0 : 1;
+        for (int k = 0; k < TINY_SAMPLES; k++) { /* little-endian u16 codes */
+            uint16_t code = tiny_height(cx, k);
+            h0[2 * k] = (uint8_t)(code & 0xFF);
+            h0[2 * k + 1] = (uint8_t)(code >> 8);
+            b0[k] = tiny_biome(code);
             b.height_min_code = code < b.height_min_code ? code : b.height_min_code;
             b.height_max_code = code > b.height_max_code ? code : b.height_max_code;
         }
         if (b.height_max_code < TINY_SEA_LEVEL_CODE)
             b.flags = TP_CHUNK_ALL_OCEAN;
-        memcpy(h1, h0, 4);         /* LOD 1: samples (0,0) (2,0) (0,2) (2,2) */
-        memcpy(h1 + 2, h0 + 4, 2);
-        memcpy(h1 + 4, h0 + 12, 2);
-        memcpy(h1 + 6, h0 + 16, 2);
-        /* In the baker's order: LOD 0 height and biome, then LOD 1 height. */
-        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 0, TP_ENCODING_RAW, h0, 18, 18, 0), TP_OK);
-        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_BIOME, 0, TP_ENCODING_RAW, biome, 9, 9, 0), TP_OK);
-        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 1, TP_ENCODING_RAW, h1, 8, 8, 0), TP_OK);
+        for (int k = 0; k < TINY_SAMPLES1; k++) {
+            memcpy(h1 + 2 * k, h0 + 2 * tiny_lod0_index(k), 2);
+            b1[k] = b0[tiny_lod0_index(k)];
+        }
+        /* In the baker's order: LOD 0's height and biome, then LOD 1's. */
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 0, TP_ENCODING_RAW, h0, sizeof h0, sizeof h0, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_BIOME, 0, TP_ENCODING_RAW, b0, sizeof b0, sizeof b0, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_HEIGHT, 1, TP_ENCODING_RAW, h1, sizeof h1, sizeof h1, 0), TP_OK);
+        ck_assert_int_eq(tp_writer_add_blob(w, cx, TINY_Z0, TP_LAYER_BIOME, 1, TP_ENCODING_RAW, b1, sizeof b1, sizeof b1, 0), TP_OK);
         ck_assert_int_eq(tp_writer_set_chunk_bounds(w, cx, TINY_Z0, &b), TP_OK);
     }
     ck_assert_int_eq(tp_writer_finish(w), TP_OK);
@@ -761,23 +777,33 @@ static void check_tiny_content(const tp_reader *r)
     ck_assert_uint_eq(d->params_blob_size, sizeof params);
     ck_assert_int_eq(memcmp(d->params_blob, params, sizeof params), 0);
     ck_assert_uint_eq(d->params_hash, XXH3_64bits(params, sizeof params));
+    ck_assert_uint_eq(d->samples_per_edge, TINY_EDGE);
+    ck_assert_uint_eq(d->lod_count, 2);
     ck_assert_uint_eq(d->layer_count, 2);
     ck_assert_uint_eq(d->layers[1].layer_id, TP_LAYER_BIOME);
+    ck_assert_uint_eq(d->layers[1].lod_count, 2);
     tp_blob_ref ref;
-    uint16_t h[9];
+    uint16_t h[TINY_SAMPLES];
     ck_assert_int_eq(tp_reader_find(r, 6, TINY_Z0, TP_LAYER_HEIGHT, 0, &ref), TP_OK);
     ck_assert_int_eq(tp_reader_decode(r, &ref, h, sizeof h), TP_OK);
-    for (int i = 0; i < 9; i++)
-        ck_assert_uint_eq(h[i], tiny_height(6, i));
+    for (int k = 0; k < TINY_SAMPLES; k++)
+        ck_assert_uint_eq(h[k], tiny_height(6, k));
     ck_assert_int_eq(tp_reader_find(r, 6, TINY_Z0, TP_LAYER_HEIGHT, 1, &ref), TP_OK);
+    ck_assert_uint_eq(ref.raw_size, 2 * TINY_SAMPLES1);
     ck_assert_int_eq(tp_reader_decode(r, &ref, h, sizeof h), TP_OK);
-    ck_assert_uint_eq(h[3], tiny_height(6, 8));
-    uint8_t biome[9];
+    for (int k = 0; k < TINY_SAMPLES1; k++)
+        ck_assert_uint_eq(h[k], tiny_height(6, tiny_lod0_index(k)));
+    uint8_t biome[TINY_SAMPLES];
     ck_assert_int_eq(tp_reader_find(r, 5, TINY_Z0, TP_LAYER_BIOME, 0, &ref), TP_OK);
     ck_assert_uint_eq(ref.aux, 0);
     ck_assert_int_eq(tp_reader_decode(r, &ref, biome, sizeof biome), TP_OK);
-    ck_assert_uint_eq(biome[7], 0);
-    ck_assert_uint_eq(biome[8], 1);
+    ck_assert_uint_eq(biome[TINY_SAMPLES - 2], 0);
+    ck_assert_uint_eq(biome[TINY_SAMPLES - 1], 1);
+    ck_assert_int_eq(tp_reader_find(r, 5, TINY_Z0, TP_LAYER_BIOME, 1, &ref), TP_OK);
+    ck_assert_uint_eq(ref.raw_size, TINY_SAMPLES1);
+    ck_assert_int_eq(tp_reader_decode(r, &ref, biome, sizeof biome), TP_OK);
+    ck_assert_uint_eq(biome[TINY_SAMPLES1 - 2], 0);
+    ck_assert_uint_eq(biome[TINY_SAMPLES1 - 1], 1);
     /* The absent chunk: no bounds and no blob. */
     tp_chunk_bounds b;
     ck_assert_int_eq(tp_reader_find(r, 7, TINY_Z0, TP_LAYER_BIOME, 0, &ref), TP_ERR_NOT_FOUND);
