@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "test_main.h"
+
 #include "terrapage/pagefile.h"
 
 /* ---- synthetic worlds ------------------------------------------------------------- */
@@ -1374,7 +1376,7 @@ START_TEST(test_writer_rejects_invalid_descriptions)
 }
 END_TEST
 
-static Suite *pagefile_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("pagefile");
     TCase *tc = tcase_create("core");
@@ -1410,13 +1412,4 @@ static Suite *pagefile_suite(void)
     tcase_add_test(tc, test_writer_rejects_invalid_descriptions);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(pagefile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
