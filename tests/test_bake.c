@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define TP_TEST_SUITE "bake"
+#include "test_main.h"
 #include "test_support.h"
 
 #include "terrapage/baker.h"
@@ -363,7 +364,7 @@ START_TEST(test_zero_options_mean_the_default_region_and_world)
 }
 END_TEST
 
-static Suite *bake_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("bake");
     TCase *tc = tcase_create("bake");
@@ -379,13 +380,4 @@ static Suite *bake_suite(void)
     tcase_add_test(tc, test_zero_options_mean_the_default_region_and_world);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(bake_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_main.h"
+
 #include "terrapage/pagefile.h"
 
 /* Deterministic test data: a xorshift generator, never the C library's rand(). */
@@ -387,7 +389,7 @@ START_TEST(test_a_bytes_prefix_decodes_alone)
 }
 END_TEST
 
-static Suite *codec_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("codec");
     TCase *tc = tcase_create("core");
@@ -409,13 +411,4 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, test_a_bytes_prefix_decodes_alone);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(codec_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "test_main.h"
+
 #include "terrapage/world.h"
 
 static tp_world_params default_world(void)
@@ -441,7 +443,7 @@ START_TEST(test_plain_fbm_is_bounded_and_deterministic)
 }
 END_TEST
 
-static Suite *generator_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("generator");
     TCase *tc = tcase_create("core");
@@ -461,13 +463,4 @@ static Suite *generator_suite(void)
     tcase_add_test(tc, test_plain_fbm_is_bounded_and_deterministic);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(generator_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

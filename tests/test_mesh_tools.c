@@ -14,6 +14,7 @@
 #include "terrapage/pagefile.h"
 
 #define TP_TEST_SUITE "mesh-tools"
+#include "test_main.h"
 #include "test_support.h"
 
 #include "commands.h"
@@ -195,7 +196,7 @@ START_TEST(test_info_reports_mesh_figures)
 }
 END_TEST
 
-int main(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("mesh_tools");
     TCase *tc = tcase_create("core");
@@ -206,9 +207,5 @@ int main(void)
     tcase_add_test(tc, test_mesh_command_fails_clearly);
     tcase_add_test(tc, test_info_reports_mesh_figures);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
 }

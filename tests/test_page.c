@@ -3,7 +3,7 @@
  * read-or-generate says where each page came from. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <check.h>
+#include "test_main.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,7 +335,7 @@ START_TEST(test_a_page_part_list_follows_the_buffers_asked_for)
 }
 END_TEST
 
-static Suite *page_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("page");
     TCase *tc = tcase_create("page");
@@ -351,13 +351,4 @@ static Suite *page_suite(void)
     tcase_add_test(tc, test_a_page_part_list_follows_the_buffers_asked_for);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(page_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "test_main.h"
+
 #include "terrapage/pagefile.h"
 #include "terrapage/writer.h"
 
@@ -1947,7 +1949,7 @@ START_TEST(test_grid_edges_must_be_a_power_of_two_plus_one)
 }
 END_TEST
 
-static Suite *pagefile_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("pagefile");
     TCase *tc = tcase_create("core");
@@ -1993,13 +1995,4 @@ static Suite *pagefile_suite(void)
     tcase_add_test(tc, test_grid_edges_must_be_a_power_of_two_plus_one);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(pagefile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

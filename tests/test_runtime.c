@@ -1,7 +1,8 @@
 /* test_runtime.c — the streamer: coverage, budget, fallback, cancellation, determinism.
  *
- * The worlds are baked once in main() (small: 33 samples per edge, three LODs of 33, 17
- * and 9 samples) and shared by the tests, which Check runs in forked processes. */
+ * The worlds are baked once, by the test case's unchecked fixture (small: 33 samples per
+ * edge, three LODs of 33, 17 and 9 samples), and shared by the tests, which Check runs in
+ * forked processes. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <pthread.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "test_main.h"
 
 #include "terrapage/baker.h"
 #include "terrapage/mesh.h"
@@ -35,7 +38,7 @@ static void bake_world(const char *path)
     o.region_width = 16, o.region_height = 16;
     o.threads = 1; /* no OpenMP pool left running into the forked tests */
     o.compression_level = -1; /* fast: the tests read, they do not measure ratios */
-    if (tp_bake(path, &o, NULL) != TP_OK) { /* in main(), outside any test */
+    if (tp_bake(path, &o, NULL) != TP_OK) { /* in the fixture, outside any test */
         fprintf(stderr, "bake %s: %s\n", path, tp_error_detail());
         exit(EXIT_FAILURE);
     }
@@ -1041,7 +1044,7 @@ END_TEST
 
 /* ---- Suite ---------------------------------------------------------------------------------- */
 
-/* main() runs outside any test, where Check's asserts cannot report. */
+/* The fixture runs outside any test, where Check's asserts cannot report. */
 static void require(int ok, const char *what)
 {
     if (!ok) {
@@ -1083,11 +1086,30 @@ static void make_corrupt_copy(void)
     fclose(f);
 }
 
-static Suite *runtime_suite(void)
+/* Bakes the shared worlds and opens the reader of g_world, once for the test case. */
+static void setup_worlds(void)
+{
+    snprintf(g_world, sizeof g_world, "%s/runtime-world-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    snprintf(g_corrupt, sizeof g_corrupt, "%s/runtime-corrupt-%ld.tpk", TP_TEST_TMP_DIR,
+             (long)getpid());
+    bake_world(g_world);
+    make_corrupt_copy();
+    require(tp_reader_open(g_world, NULL, &g_reader) == TP_OK, tp_error_detail());
+}
+
+static void remove_worlds(void)
+{
+    tp_reader_close(g_reader);
+    remove(g_world);
+    remove(g_corrupt);
+}
+
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("runtime");
     TCase *tc = tcase_create("streamer");
     tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, setup_worlds, remove_worlds);
     tcase_add_test(tc, test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident);
     tcase_add_test(tc, test_open_rejects_bad_options_with_a_reason);
     tcase_add_test(tc, test_lod_follows_the_bands_nearest_first);
@@ -1112,22 +1134,4 @@ static Suite *runtime_suite(void)
     tcase_add_test(tc, test_deterministic_mode_repeats_the_same_page_ins_for_the_same_trace);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    snprintf(g_world, sizeof g_world, "%s/runtime-world-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
-    snprintf(g_corrupt, sizeof g_corrupt, "%s/runtime-corrupt-%ld.tpk", TP_TEST_TMP_DIR,
-             (long)getpid());
-    bake_world(g_world);
-    make_corrupt_copy();
-    require(tp_reader_open(g_world, NULL, &g_reader) == TP_OK, tp_error_detail());
-    SRunner *sr = srunner_create(runtime_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    tp_reader_close(g_reader);
-    remove(g_world);
-    remove(g_corrupt);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define TP_TEST_SUITE "soak"
+#include "test_main.h"
 #include "test_support.h"
 
 #include "bench.h"
@@ -491,7 +492,7 @@ START_TEST(test_bench_pagein_compares_the_same_chunks_and_answers_help)
 }
 END_TEST
 
-static Suite *soak_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("soak");
     TCase *tc = tcase_create("soak");
@@ -510,13 +511,4 @@ static Suite *soak_suite(void)
     tcase_add_test(tc, test_bench_pagein_compares_the_same_chunks_and_answers_help);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(soak_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

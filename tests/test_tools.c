@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define TP_TEST_SUITE "tools"
+#include "test_main.h"
 #include "test_support.h"
 
 #include "cli_options.h"
@@ -848,7 +849,7 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
 }
 END_TEST
 
-static Suite *tools_suite(void)
+Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("tools");
     TCase *tc = tcase_create("core");
@@ -880,13 +881,4 @@ static Suite *tools_suite(void)
     tcase_add_test(tc, test_interrupted_bake_command_keeps_the_previous_file);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(tools_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "noise.h"
+#include "terrapage/world.h" /* tp_noise_fbm2 is exported only if its definition sees TP_API */
 
 /* 16 unit gradients at 22.5° steps, as literals: no trigonometry at run time. */
 static const double k_grad[16][2] = {

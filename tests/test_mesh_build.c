@@ -1,120 +1,28 @@
-/* test_mesh.c — chunk meshes: a conforming, up-facing triangulation; the error bound
- * against the LOD's own grid and against full resolution; identical borders between
- * same-LOD neighbours; skirts deep enough between LODs; determinism; and the codec:
- * bit-exact round trips, and clean failure on truncated or corrupted blobs.
+/* test_mesh_build.c — the chunk mesh builder (bake/generator/mesh_build.c,
+ * terrapage/mesh.h): a conforming, up-facing triangulation; the error bound against the
+ * LOD's own grid and against full resolution; identical borders between same-LOD
+ * neighbours; skirts deep enough between LODs; determinism; and the chunk blob the baker
+ * stores and the runtime's fallback rebuilds. The codec has its own suite
+ * (test_mesh_codec.c).
  *
- * Most tests run on a synthetic terrain (integer value noise with ridges, cliffs and
- * spikes, continuous across chunks so neighbours share their border samples), so they
- * do not depend on the generator; the rest run on the default world. Figures (triangles
- * against the regular grid, bytes per triangle, vertex-cache misses) are printed, not
- * timed. */
+ * Most tests run on a synthetic terrain (test_mesh_support.h), so they do not depend on
+ * the generator; the rest run on the default world. Figures (triangles against the
+ * regular grid, bytes per triangle, vertex-cache misses) are printed, not timed. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_main.h"
+#include "test_mesh_support.h"
+
 #include "terrapage/mesh.h"
 #include "terrapage/mesh_codec.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
-#include <xxhash.h>
 
-#define EXTENT TP_MESH_XZ_EXTENT
-
-/* ---- synthetic terrain ------------------------------------------------------------ */
-
-static uint32_t hash3(int64_t x, int64_t z, uint32_t seed)
-{
-    uint64_t h = (uint64_t)x * 0x9E3779B97F4A7C15ull ^ (uint64_t)z * 0xC2B2AE3D27D4EB4Full ^ seed;
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 29;
-    return (uint32_t)h;
-}
-
-static int64_t floor_shift(int64_t v, int s) /* floor(v / 2^s) without shifting negatives */
-{
-    return v >= 0 ? v >> s : -((-v + ((int64_t)1 << s) - 1) >> s);
-}
-
-/* Bilinear value noise on a 2^s lattice, 0 … 1023, integer arithmetic only. */
-static int64_t vnoise(int64_t gx, int64_t gz, int s, uint32_t seed)
-{
-    int64_t lx = floor_shift(gx, s), lz = floor_shift(gz, s), size = (int64_t)1 << s;
-    int64_t fx = gx - lx * size, fz = gz - lz * size;
-    int64_t v00 = hash3(lx, lz, seed) & 1023, v10 = hash3(lx + 1, lz, seed) & 1023;
-    int64_t v01 = hash3(lx, lz + 1, seed) & 1023, v11 = hash3(lx + 1, lz + 1, seed) & 1023;
-    int64_t a = v00 * (size - fx) + v10 * fx, b = v01 * (size - fx) + v11 * fx;
-    return (a * (size - fz) + b * fz) >> (2 * s);
-}
-
-/* Height code at global LOD-0 sample (gx, gz): rolling hills, a ridged range with sharp
- * creases, 40 m cliffs and single-sample spikes — what stresses a simplifier. */
-static uint16_t synth_height(int64_t gx, int64_t gz)
-{
-    int64_t h = 20000;
-    h += 12 * vnoise(gx, gz, 8, 1);
-    h += 3 * vnoise(gx, gz, 5, 2);
-    int64_t r = vnoise(gx + 77, gz - 31, 6, 3) - 512;
-    h += 1200 - 4 * (r < 0 ? -r : r);
-    if (vnoise(gx, gz, 6, 4) > 640)
-        h += 640;
-    h += vnoise(gx, gz, 2, 5) / 64;
-    if ((hash3(gx, gz, 6) & 4095) == 0)
-        h += 200;
-    return (uint16_t)(h < 0 ? 0 : h > 65535 ? 65535 : h);
-}
-
-/* A flat region, a plane and the synthetic terrain, selectable per test. */
-typedef enum terrain { SYNTH, FLAT, PLANE } terrain;
-
-static uint16_t height_of(terrain t, int64_t gx, int64_t gz)
-{
-    switch (t) {
-    case FLAT: return 16384;
-    case PLANE: return (uint16_t)(16384 + gx * 3 - gz * 2);
-    default: return synth_height(gx, gz);
-    }
-}
-
-/* Grid of chunk (cx, cz) at `lod` of a world with n0 + 1 samples per edge. */
-static uint16_t *synth_grid(terrain t, uint32_t n0, int32_t cx, int32_t cz, uint32_t lod)
-{
-    uint32_t e = (n0 >> lod) + 1;
-    uint16_t *g = malloc(sizeof *g * e * e);
-    ck_assert_ptr_nonnull(g);
-    for (uint32_t j = 0; j < e; j++)
-        for (uint32_t i = 0; i < e; i++)
-            g[j * e + i] = height_of(t, (int64_t)cx * n0 + ((int64_t)i << lod),
-                                     (int64_t)cz * n0 + ((int64_t)j << lod));
-    return g;
-}
-
-static uint16_t *synth_apron(terrain t, uint32_t n0, int32_t cx, int32_t cz, uint32_t lod)
-{
-    uint32_t e = (n0 >> lod) + 1;
-    int64_t step = (int64_t)1 << lod, gx0 = (int64_t)cx * n0, gz0 = (int64_t)cz * n0;
-    uint16_t *a = malloc(sizeof *a * 4 * e);
-    ck_assert_ptr_nonnull(a);
-    for (uint32_t k = 0; k < e; k++) {
-        int64_t along = (int64_t)k * step;
-        a[0 * e + k] = height_of(t, gx0 - step, gz0 + along);
-        a[1 * e + k] = height_of(t, gx0 + n0 + step, gz0 + along);
-        a[2 * e + k] = height_of(t, gx0 + along, gz0 - step);
-        a[3 * e + k] = height_of(t, gx0 + along, gz0 + n0 + step);
-    }
-    return a;
-}
-
-/* ---- built meshes, owned ------------------------------------------------------------ */
-
-typedef struct owned_mesh {
-    tp_mesh m;
-    tp_mesh_vertex *v;
-    uint16_t *i;
-    uint32_t edge;
-} owned_mesh;
+/* ---- built meshes ------------------------------------------------------------------ */
 
 static tp_result build_with(const uint16_t *g, uint32_t edge, const tp_mesh_build_options *o,
                             owned_mesh *out)
@@ -145,11 +53,6 @@ static owned_mesh build(const uint16_t *g, uint32_t edge, uint32_t lod, const ui
     return om;
 }
 
-static void owned_free(owned_mesh *om)
-{
-    free(om->v);
-    free(om->i);
-}
 
 static uint32_t surface_triangles(const tp_mesh *m)
 {
@@ -985,289 +888,6 @@ START_TEST(test_meshes_beat_the_regular_grid_at_equal_error)
 }
 END_TEST
 
-/* ---- tests: codec ------------------------------------------------------------------- */
-
-static void *encode(const tp_mesh *m, size_t *size)
-{
-    size_t cap = tp_mesh_encode_bound(m->vertex_count, m->index_count);
-    ck_assert_uint_gt(cap, 0);
-    void *blob = malloc(cap);
-    ck_assert_ptr_nonnull(blob);
-    ck_assert_int_eq(tp_mesh_encode(m, blob, cap, size), TP_OK);
-    ck_assert_uint_le(*size, cap);
-    return blob;
-}
-
-static void assert_meshes_equal(const tp_mesh *a, const tp_mesh *b)
-{
-    ck_assert_uint_eq(a->vertex_count, b->vertex_count);
-    ck_assert_uint_eq(a->index_count, b->index_count);
-    ck_assert_uint_eq(a->skirt_vertex_start, b->skirt_vertex_start);
-    ck_assert_uint_eq(a->skirt_index_start, b->skirt_index_start);
-    ck_assert_mem_eq(a->vertices, b->vertices, sizeof *a->vertices * a->vertex_count);
-    ck_assert_mem_eq(a->indices, b->indices, sizeof *a->indices * a->index_count);
-}
-
-START_TEST(test_codec_round_trips_bit_for_bit)
-{
-    for (uint32_t lod = 0; lod <= 4; lod++) {
-            uint16_t *g = synth_grid(SYNTH, 128, 4, -2, lod);
-            uint16_t *apron = synth_apron(SYNTH, 128, 4, -2, lod);
-            owned_mesh om = build(g, (128 >> lod) + 1, lod, apron, 0);
-            size_t size;
-            void *blob = encode(&om.m, &size);
-            tp_mesh info, out;
-            ck_assert_int_eq(tp_mesh_decode_header(blob, size, &info), TP_OK);
-            ck_assert_uint_eq(info.vertex_count, om.m.vertex_count);
-            ck_assert_uint_eq(info.index_count, om.m.index_count);
-            tp_mesh_vertex *v = malloc(sizeof *v * info.vertex_count);
-            uint16_t *ix = malloc(sizeof *ix * info.index_count);
-            ck_assert_int_eq(tp_mesh_decode(blob, size, v, info.vertex_count, ix, info.index_count, &out),
-                             TP_OK);
-            assert_meshes_equal(&om.m, &out);
-            /* Too small an array is refused before anything is written. */
-            ck_assert_int_eq(
-                tp_mesh_decode(blob, size, v, info.vertex_count - 1, ix, info.index_count, &out),
-                TP_ERR_BUFFER_TOO_SMALL);
-            ck_assert_uint_eq(out.vertex_count, 0);
-            free(v);
-            free(ix);
-            free(blob);
-            owned_free(&om);
-            free(g);
-            free(apron);
-    }
-}
-END_TEST
-
-START_TEST(test_codec_handles_any_valid_mesh)
-{
-    /* Not in first-use order, positions without a common power of two, an empty mesh. */
-    tp_mesh_vertex v[5] = {{1, 2, 3, -4, 5}, {65535, 0, 65535, 127, -128}, {7, 9, 11, 0, 0},
-                           {300, 30000, 0, -1, 1}, {0, 65535, 1, 2, 3}};
-    uint16_t ix[9] = {4, 0, 2, 2, 1, 3, 3, 3, 4};
-    tp_mesh m = {v, ix, 5, 9, 3, 6, 0}, out;
-    size_t size;
-    void *blob = encode(&m, &size);
-    tp_mesh_vertex dv[5];
-    uint16_t di[9];
-    ck_assert_int_eq(tp_mesh_decode(blob, size, dv, 5, di, 9, &out), TP_OK);
-    assert_meshes_equal(&m, &out);
-    free(blob);
-
-    tp_mesh empty = {NULL, NULL, 0, 0, 0, 0, 0};
-    blob = encode(&empty, &size);
-    ck_assert_uint_eq(size, TP_MESH_BLOB_HEADER_SIZE);
-    ck_assert_int_eq(tp_mesh_decode(blob, size, NULL, 0, NULL, 0, &out), TP_OK);
-    ck_assert_uint_eq(out.vertex_count + out.index_count, 0);
-    free(blob);
-
-    /* Invalid meshes are not encoded. */
-    uint16_t bad[3] = {0, 1, 5};
-    tp_mesh m2 = {v, bad, 5, 3, 5, 3, 0};
-    uint8_t buf[256];
-    ck_assert_int_eq(tp_mesh_encode(&m2, buf, sizeof buf, &size), TP_ERR_CORRUPT);
-    tp_mesh m3 = {v, ix, 5, 8, 5, 6, 0};
-    ck_assert_int_eq(tp_mesh_encode(&m3, buf, sizeof buf, &size), TP_ERR_CORRUPT);
-    ck_assert_int_eq(tp_mesh_encode(&m, buf, 10, &size), TP_ERR_BUFFER_TOO_SMALL);
-}
-END_TEST
-
-START_TEST(test_skirts_are_rebuilt_not_stored_unless_they_differ)
-{
-    uint16_t *g = synth_grid(SYNTH, 64, 3, 3, 1);
-    owned_mesh om = build(g, 33, 1, NULL, 0);
-    ck_assert_uint_gt(om.m.skirt_depth, 0);
-    size_t with_rule, tampered_size;
-    void *blob = encode(&om.m, &with_rule);
-    /* The same mesh whose skirt bottoms are a code lower than the rule makes: still
-     * valid, stored whole, and it round-trips all the same. */
-    for (uint32_t k = om.m.skirt_vertex_start; k < om.m.vertex_count; k++)
-        om.v[k].h = (uint16_t)(om.v[k].h ? om.v[k].h - 1 : 0);
-    void *tampered = encode(&om.m, &tampered_size);
-    ck_assert_uint_gt(tampered_size, with_rule + 100);
-    tp_mesh_vertex *v = malloc(sizeof *v * om.m.vertex_count);
-    uint16_t *ix = malloc(sizeof *ix * om.m.index_count);
-    tp_mesh out;
-    ck_assert_int_eq(
-        tp_mesh_decode(tampered, tampered_size, v, om.m.vertex_count, ix, om.m.index_count, &out), TP_OK);
-    assert_meshes_equal(&om.m, &out);
-    free(v);
-    free(ix);
-    free(blob);
-    free(tampered);
-    owned_free(&om);
-    free(g);
-}
-END_TEST
-
-START_TEST(test_add_skirts_checks_its_arguments_and_leaves_failures_unchanged)
-{
-    /* A square of two triangles: four border vertices, so 4 skirt vertices, 8 triangles. */
-    tp_mesh_vertex v[8] = {{0, 0, 100, 0, 0}, {EXTENT, 0, 5, 0, 0}, {EXTENT, EXTENT, 300, 0, 0},
-                           {0, EXTENT, 400, 0, 0}};
-    uint16_t ix[30] = {0, 2, 1, 0, 3, 2};
-    tp_mesh m = {v, ix, 4, 6, 4, 6, 0};
-    ck_assert_int_eq(tp_mesh_add_skirts(&m, 7, 30, 10), TP_ERR_BUFFER_TOO_SMALL);
-    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 29, 10), TP_ERR_BUFFER_TOO_SMALL);
-    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 30, 70000), TP_ERR_INVALID_ARGUMENT);
-    ck_assert_uint_eq(m.vertex_count, 4);
-    ck_assert_uint_eq(m.index_count, 6);
-    ck_assert_int_eq(tp_mesh_add_skirts(&m, 8, 30, 10), TP_OK);
-    ck_assert_uint_eq(m.vertex_count, 8);
-    ck_assert_uint_eq(m.index_count, 30);
-    ck_assert_uint_eq(m.skirt_vertex_start, 4);
-    ck_assert_uint_eq(m.skirt_index_start, 6);
-    ck_assert_uint_eq(m.skirt_depth, 10);
-    /* Loop order from (0, 0) along +x; heights lowered, clamped at zero. */
-    ck_assert_uint_eq(v[4].h, 90);
-    ck_assert_uint_eq(v[5].h, 0);
-    ck_assert_uint_eq(v[6].h, 290);
-    ck_assert_uint_eq(v[7].h, 390);
-    const uint16_t first_quad[6] = {0, 1, 5, 0, 5, 4}, last_quad[6] = {3, 0, 4, 3, 4, 7};
-    ck_assert_mem_eq(ix + 6, first_quad, sizeof first_quad);
-    ck_assert_mem_eq(ix + 24, last_quad, sizeof last_quad);
-    ck_assert_int_eq(tp_mesh_validate(&m), TP_OK);
-    ck_assert_int_eq(tp_mesh_add_skirts(&m, 16, 60, 10), TP_ERR_INVALID_ARGUMENT); /* has skirts */
-}
-END_TEST
-
-/* Decoding damaged bytes either fails with a result code or yields a mesh that passes
- * validation — and, when `expect` is given, equals it (the checksum lets nothing else
- * through). It never reads or writes out of bounds (the sanitizer build checks that). */
-static int decode_outcome(const void *blob, size_t size, uint32_t vcap, uint32_t icap,
-                          const tp_mesh *expect)
-{
-    tp_mesh_vertex *v = malloc(sizeof *v * (vcap ? vcap : 1));
-    uint16_t *ix = malloc(sizeof *ix * (icap ? icap : 1));
-    tp_mesh out;
-    tp_result r = tp_mesh_decode(blob, size, v, vcap, ix, icap, &out);
-    if (r == TP_OK) {
-        ck_assert_int_eq(tp_mesh_validate(&out), TP_OK);
-        if (expect)
-            assert_meshes_equal(expect, &out);
-    } else {
-        ck_assert_uint_eq(out.vertex_count + out.index_count, 0);
-    }
-    free(v);
-    free(ix);
-    return r == TP_OK;
-}
-
-START_TEST(test_decode_rejects_every_truncation)
-{
-    uint16_t *g = synth_grid(SYNTH, 32, 1, 2, 0);
-    owned_mesh om = build(g, 33, 0, NULL, 0);
-    size_t size;
-    uint8_t *blob = encode(&om.m, &size);
-    for (size_t len = 0; len < size; len++) {
-        /* A copy of exactly len bytes, so reading past it is caught. */
-        uint8_t *cut = malloc(len ? len : 1);
-        memcpy(cut, blob, len);
-        ck_assert_msg(!decode_outcome(cut, len, om.m.vertex_count, om.m.index_count, NULL),
-                      "a blob cut to %zu of %zu bytes decoded", len, size);
-        free(cut);
-    }
-    ck_assert(decode_outcome(blob, size, om.m.vertex_count, om.m.index_count, &om.m));
-    free(blob);
-    owned_free(&om);
-    free(g);
-}
-END_TEST
-
-START_TEST(test_decode_survives_bit_flips_and_garbage)
-{
-    uint16_t *g = synth_grid(SYNTH, 32, -1, 0, 0);
-    owned_mesh om = build(g, 33, 0, NULL, 0);
-    size_t size;
-    uint8_t *blob = encode(&om.m, &size);
-    uint8_t *copy = malloc(size);
-    int decoded = 0;
-    /* Every bit of the encoding, one at a time: the checksum covers every byte, so
-     * every flip fails. */
-    for (size_t bit = 0; bit < 8 * size; bit++) {
-        memcpy(copy, blob, size);
-        copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        decoded += decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, &om.m);
-    }
-    ck_assert_int_eq(decoded, 0);
-    /* Many random multi-byte corruptions, and headers claiming huge counts. */
-    uint32_t seed = 99;
-    for (int round = 0; round < 2000; round++) {
-        memcpy(copy, blob, size);
-        for (int k = 0; k < 1 + round % 8; k++) {
-            seed = seed * 1664525u + 1013904223u;
-            copy[(seed >> 8) % size] = (uint8_t)(seed >> 24);
-        }
-        decode_outcome(copy, size, om.m.vertex_count, om.m.index_count, &om.m);
-    }
-    memcpy(copy, blob, size);
-    copy[8] = copy[9] = copy[10] = 0xFF; /* vertex count 16.7 M */
-    ck_assert(!decode_outcome(copy, size, TP_MESH_MAX_VERTICES, 3u << 17, NULL));
-    free(copy);
-    free(blob);
-    owned_free(&om);
-    free(g);
-}
-END_TEST
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int k = 0; k < 4; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
-}
-
-/* An encoding assembled by hand from filtered bytes, following the layout documented in
- * formats/FORMAT.md ("Mesh blobs") rather than the encoder: a check of the spec as much
- * as of the decoder. */
-static size_t hand_made_blob(const uint8_t *vbytes, uint32_t vcount, const uint8_t *ibytes,
-                             uint32_t icount, uint8_t *out, size_t cap)
-{
-    size_t size = 32 + 8 * (size_t)vcount + 2 * (size_t)icount;
-    ck_assert_uint_le(size, cap);
-    uint8_t *h = out;
-    memcpy(h, "TPMS", 4);
-    h[4] = 2, h[5] = 0, h[6] = 0, h[7] = 0;
-    put32(h + 8, vcount);
-    put32(h + 12, icount);
-    put32(h + 16, vcount);
-    put32(h + 20, icount);
-    put32(h + 24, 0);
-    memcpy(out + 32, vbytes, 8 * (size_t)vcount);
-    memcpy(out + 32 + 8 * (size_t)vcount, ibytes, 2 * (size_t)icount);
-    uint64_t sum = XXH3_64bits_withSeed(h, 28, 0x7470u);
-    put32(h + 28, (uint32_t)XXH3_64bits_withSeed(out + 32, size - 32, sum));
-    return size;
-}
-
-START_TEST(test_decode_follows_the_documented_layout_and_rejects_bad_indices)
-{
-    /* Three vertices (0,0,h=16) (8,0,16) (0,8,17), normals zero: deltas x 0 8 −8 → zigzag
-     * 0 16 15; z 0 0 8 → 0 0 16; h 16 0 1 → 32 0 2. */
-    const uint8_t vbytes[24] = {0, 16, 15, 0, 0, 0, 0, 0, 16, 0, 0, 0, 32, 0, 2, 0, 0, 0,
-                                0, 0, 0, 0, 0, 0};
-    /* Indices 0 1 2: each a first use, code 0. Then 0 1 3: next = 3, so 3 − 0 = 3 → 6,
-     * 3 − 1 = 2 → 4, 3 − 3 = 0 → 0 — a fourth vertex that does not exist. */
-    const uint8_t good[6] = {0, 0, 0, 0, 0, 0}, bad[12] = {0, 0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 0};
-    uint8_t blob[256];
-    tp_mesh_vertex v[4];
-    uint16_t ix[6];
-    tp_mesh out;
-    size_t size = hand_made_blob(vbytes, 3, good, 3, blob, sizeof blob);
-    ck_assert_int_eq(tp_mesh_decode(blob, size, v, 4, ix, 6, &out), TP_OK);
-    ck_assert_uint_eq(out.vertex_count, 3);
-    ck_assert_uint_eq(v[1].x, 8);
-    ck_assert_uint_eq(v[2].x, 0);
-    ck_assert_uint_eq(v[2].z, 8);
-    ck_assert_uint_eq(v[0].h, 16);
-    ck_assert_uint_eq(v[2].h, 17);
-    ck_assert_uint_eq(ix[2], 2);
-    size = hand_made_blob(vbytes, 3, bad, 6, blob, sizeof blob);
-    ck_assert_int_eq(tp_mesh_decode(blob, size, v, 4, ix, 6, &out), TP_ERR_CORRUPT);
-    ck_assert_uint_eq(out.index_count, 0);
-}
-END_TEST
-
 
 /* ---- tests: the chunk blob (what the baker stores and the fallback rebuilds) -------- */
 
@@ -1412,9 +1032,9 @@ START_TEST(test_corrupted_chunk_blobs_fail_and_never_yield_bad_indices)
 }
 END_TEST
 
-static Suite *mesh_suite(void)
+Suite *tp_test_suite(void)
 {
-    Suite *s = suite_create("mesh");
+    Suite *s = suite_create("mesh_build");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod);
@@ -1436,25 +1056,9 @@ static Suite *mesh_suite(void)
     tcase_add_test(tc, test_build_refuses_meshes_beyond_16_bit_indices);
     tcase_add_test(tc, test_max_error_rejects_meshes_off_the_grid);
     tcase_add_test(tc, test_meshes_beat_the_regular_grid_at_equal_error);
-    tcase_add_test(tc, test_codec_round_trips_bit_for_bit);
-    tcase_add_test(tc, test_codec_handles_any_valid_mesh);
-    tcase_add_test(tc, test_skirts_are_rebuilt_not_stored_unless_they_differ);
-    tcase_add_test(tc, test_add_skirts_checks_its_arguments_and_leaves_failures_unchanged);
-    tcase_add_test(tc, test_decode_rejects_every_truncation);
-    tcase_add_test(tc, test_decode_survives_bit_flips_and_garbage);
-    tcase_add_test(tc, test_decode_follows_the_documented_layout_and_rejects_bad_indices);
     tcase_add_test(tc, test_chunk_blob_is_deterministic_whatever_the_inputs_and_scratch);
     tcase_add_test(tc, test_chunk_blobs_of_neighbours_share_borders_at_every_lod);
     tcase_add_test(tc, test_corrupted_chunk_blobs_fail_and_never_yield_bad_indices);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(mesh_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
