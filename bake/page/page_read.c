@@ -6,9 +6,9 @@
 #include <string.h>
 
 /* One part: find, check the size, load verified, decode. */
-static tp_result read_part(const tp_page_layout *L, const tp_reader *reader, int32_t cx,
-                           int32_t cz, const tp_page_part *part, void *scratch,
-                           size_t scratch_size, tp_page *page)
+static tp_result read_part(const tp_reader *reader, int32_t cx, int32_t cz,
+                           const tp_page_part *part, void *scratch, size_t scratch_size,
+                           tp_page *page)
 {
     tp_blob_ref ref;
     tp_result r = tp_reader_find(reader, cx, cz, part->layer_id, part->stored_lod, &ref);
@@ -29,7 +29,6 @@ static tp_result read_part(const tp_page_layout *L, const tp_reader *reader, int
         page->mesh_size = ref.raw_size;
         memcpy(&page->mesh_error_m, &ref.aux, sizeof page->mesh_error_m);
     }
-    (void)L;
     return TP_OK;
 }
 
@@ -46,7 +45,7 @@ tp_result tp_page_read(const tp_page_layout *L, const tp_reader *reader, int32_t
     tp_page_part parts[TP_PAGE_MAX_PARTS];
     uint32_t n = tp_page_parts(L, lod, page, parts);
     for (uint32_t i = 0; i < n; i++) {
-        tp_result r = read_part(L, reader, cx, cz, &parts[i], scratch, scratch_size, page);
+        tp_result r = read_part(reader, cx, cz, &parts[i], scratch, scratch_size, page);
         if (r != TP_OK)
             return r;
     }
