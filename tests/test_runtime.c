@@ -768,51 +768,73 @@ END_TEST
 
 /* ---- Cancellation, close ------------------------------------------------------------------ */
 
-/* A slow disk: every read takes a millisecond, so the workers fall behind the camera. */
-static int read_slowly(void *user, uint64_t offset, void *dst, size_t size)
+/* A disk the test stops: once the gate is shut, every read waits until it opens again,
+ * so work dispatched meanwhile is certainly still in flight (no timing involved). */
+typedef struct gated_reader {
+    file_reader file;
+    pthread_mutex_t lock;
+    pthread_cond_t opened;
+    int shut;
+} gated_reader;
+
+static int read_through_gate(void *user, uint64_t offset, void *dst, size_t size)
 {
-    sleep_ms(1);
-    return read_with_stdio(user, offset, dst, size);
+    gated_reader *g = user;
+    pthread_mutex_lock(&g->lock);
+    while (g->shut)
+        pthread_cond_wait(&g->opened, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    return read_with_stdio(&g->file, offset, dst, size);
+}
+
+static void gate_set(gated_reader *g, int shut)
+{
+    pthread_mutex_lock(&g->lock);
+    g->shut = shut;
+    pthread_cond_broadcast(&g->opened);
+    pthread_mutex_unlock(&g->lock);
 }
 
 START_TEST(test_a_camera_that_reverses_cancels_stale_work)
 {
-    file_reader fr = {fopen(g_world, "rb"), 0};
+    gated_reader g = {{fopen(g_world, "rb"), 0}, PTHREAD_MUTEX_INITIALIZER,
+                      PTHREAD_COND_INITIALIZER, 0};
     event_log log = {0};
     tp_streamer_options o = {0};
     o.view_distance_chunks = 2;
     o.max_in_flight = 4;
     o.worker_threads = 1;
     o.flags = TP_STREAMER_VIRTUAL_CLOCK;
-    o.read = read_slowly, o.read_user = &fr;
+    o.read = read_through_gate, o.read_user = &g;
     o.on_event = log_event, o.event_user = &log;
-    tp_streamer *s = open_ok(g_world, &o);
-    /* Fast along +x (200 m/s): the prediction reaches 400 m ahead, far more than the
-     * slow workers can page, so work ahead is always waiting. */
-    double x = centre_m(2), z = centre_m(8);
-    for (int i = 0; i < 150; i++, x += 200.0 / 60) {
-        ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
-        sleep_ms(2);
-    }
-    size_t before = log.count;
+    tp_streamer *s = open_ok(g_world, &o); /* the gate is open while the file opens */
+    /* Shut the disk, then stand just east of a chunk's west edge: the first pages asked
+     * for are the nearest, this chunk's first, whose centre lies east of the camera, and
+     * they cannot finish. */
+    gate_set(&g, 1);
+    const double turn_x = centre_m(8) - 0.45 * CHUNK_M, z = centre_m(8);
+    ck_assert_int_eq(tp_streamer_update(s, turn_x, z, 1.0 / 60), TP_OK);
     tp_streamer_stats st;
     tp_streamer_get_stats(s, &st);
-    uint64_t cancelled_before = st.cancellations;
-    double turn_x = x;
-    for (int i = 0; i < 150; i++, x -= 200.0 / 60) {
+    ck_assert_uint_gt(st.in_flight, 0);
+    ck_assert_uint_eq(st.cancellations, 0);
+    /* Then go west, fast, far past the view distance: that work is stale. */
+    double x = turn_x;
+    for (int i = 0; i < 300; i++) {
+        x -= 200.0 / 60;
         ck_assert_int_eq(tp_streamer_update(s, x, z, 1.0 / 60), TP_OK);
-        sleep_ms(2);
     }
     tp_streamer_get_stats(s, &st);
-    ck_assert_uint_gt(st.cancellations, cancelled_before);
+    ck_assert_uint_gt(st.cancellations, 0);
     int ahead = 0;
-    for (size_t i = before; i < log.count; i++)
+    for (size_t i = 0; i < log.count; i++)
         if (log.e[i].type == TP_STREAMER_EVENT_CANCEL && centre_m(log.e[i].cx) > turn_x)
             ahead++;
     ck_assert_msg(ahead > 0, "no work ahead of the turning point was cancelled");
+    gate_set(&g, 0); /* let the worker finish before close */
     tp_streamer_close(s);
     free(log.e);
-    fclose(fr.f);
+    fclose(g.file.f);
 }
 END_TEST
 
