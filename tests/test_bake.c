@@ -299,6 +299,41 @@ START_TEST(test_progress_rises_to_the_total)
 }
 END_TEST
 
+/* Refused before the first batch of chunks is baked (the progress callback is never
+ * called), and without a temporary file: a directory, and a name that is valid but too
+ * long once the temporary's ".tmp-<pid>-<8 hex digits>" is added. */
+START_TEST(test_an_unusable_output_fails_before_the_first_chunk)
+{
+    char dir[512], long_name[2048];
+    tmp_path(dir, sizeof dir, "out-dir.tpk");
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    long name_max = pathconf(TP_TEST_TMP_DIR, _PC_NAME_MAX);
+    ck_assert(name_max > 20 && name_max < 1024);
+    int n = snprintf(long_name, sizeof long_name, "%s/", TP_TEST_TMP_DIR);
+    memset(long_name + n, 'n', (size_t)name_max - 4);
+    long_name[n + name_max - 4] = 0;
+    const struct {
+        const char *path, *problem;
+    } cases[] = {{dir, "is a directory"}, {long_name, strerror(ENAMETOOLONG)}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tp_bake_options o = small_bake(1, 9, 0, 0, 2, 2);
+        uint64_t last = 0;
+        o.progress = count_progress;
+        o.progress_user = &last;
+        ck_assert_int_eq(tp_bake(cases[i].path, &o, NULL), TP_ERR_IO);
+        ck_assert_msg(strstr(tp_error_detail(), cases[i].path) &&
+                          strstr(tp_error_detail(), cases[i].problem),
+                      "%s", tp_error_detail());
+        ck_assert_uint_eq(last, 0); /* refused before any batch was baked */
+        char prefix[2100];
+        snprintf(prefix, sizeof prefix, "%s.", strrchr(cases[i].path, '/') + 1);
+        ck_assert_int_eq(count_entries(TP_TEST_TMP_DIR, prefix), 0);
+    }
+    ck_assert_int_eq(access(long_name, F_OK), -1);
+    ck_assert_int_eq(rmdir(dir), 0); /* still an empty directory */
+}
+END_TEST
+
 START_TEST(test_unwritable_directory_fails_with_an_io_error_naming_the_path)
 {
     tp_bake_options o = small_bake(1, 9, 0, 0, 2, 2);
@@ -376,6 +411,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_cancelled_bake_keeps_the_previous_file_and_leaves_no_temporary);
     tcase_add_test(tc, test_progress_rises_to_the_total);
     tcase_add_test(tc, test_unwritable_directory_fails_with_an_io_error_naming_the_path);
+    tcase_add_test(tc, test_an_unusable_output_fails_before_the_first_chunk);
     tcase_add_test(tc, test_invalid_options_are_refused_before_anything_is_written);
     tcase_add_test(tc, test_zero_options_mean_the_default_region_and_world);
     suite_add_tcase(s, tc);

@@ -3,11 +3,14 @@
  * valid OBJ and fails clearly; `terrapage info` reports the mesh figures. Built only with
  * the tools (tests/CMakeLists.txt). */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* mknod */
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h> /* makedev */
 #include <unistd.h>
 
 #include "terrapage/mesh.h"
@@ -184,6 +187,36 @@ START_TEST(test_mesh_command_fails_clearly)
 }
 END_TEST
 
+/* The OBJ goes where a page file or PNG would: only over a regular file. A FIFO is never
+ * opened (that would block until a reader came: a regression shows as this test hanging
+ * until its timeout); a device node, made in a temporary directory rather than under
+ * /dev, needs root (mknod), so as another user that part is skipped. */
+START_TEST(test_mesh_command_refuses_a_device_node_or_a_fifo)
+{
+    char dir[512], fifo[600], node[600], out[4096];
+    make_tmp_dir(dir, sizeof dir, "obj-out");
+    snprintf(fifo, sizeof fifo, "%s/pipe.obj", dir);
+    snprintf(node, sizeof node, "%s/null.obj", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "0,0", "-o",
+                                  fifo), 1);
+    ck_assert_msg(strstr(out, fifo) && strstr(out, "is a FIFO"), "%s", out);
+    struct stat st;
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    if (geteuid() == 0) {
+        ck_assert_int_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+        ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", g_path, "--chunk", "0,0",
+                                      "-o", node), 1);
+        ck_assert_msg(strstr(out, node) && strstr(out, "is a character device"), "%s", out);
+        ck_assert_int_eq(lstat(node, &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+    }
+    ck_assert_int_eq(count_entries(dir, ""), geteuid() == 0 ? 4 : 3); /* with . and .. */
+    remove_tmp_dir(dir);
+}
+END_TEST
+
 START_TEST(test_info_reports_mesh_figures)
 {
     static char out[65536];
@@ -205,6 +238,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_meshes_read_from_the_file_equal_a_fresh_build_bit_for_bit);
     tcase_add_test(tc, test_mesh_command_writes_an_obj_that_matches_the_mesh);
     tcase_add_test(tc, test_mesh_command_fails_clearly);
+    tcase_add_test(tc, test_mesh_command_refuses_a_device_node_or_a_fifo);
     tcase_add_test(tc, test_info_reports_mesh_figures);
     suite_add_tcase(s, tc);
     return s;

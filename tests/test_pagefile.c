@@ -7,6 +7,7 @@
  * To regenerate the golden file after an intended format change, run this suite with
  * TP_UPDATE_GOLDEN=1 and review the diff of tests/data/pagefile/. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, pread and friends under -std=c11 */
+#define _XOPEN_SOURCE 700       /* mknod */
 
 #include <check.h>
 #include <dirent.h>
@@ -21,6 +22,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h> /* makedev */
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -1397,13 +1400,16 @@ START_TEST(test_failed_finish_leaves_the_previous_file_untouched_and_no_temporar
     ck_assert_int_eq(memcmp(before, after, before_size), 0);
     ck_assert_int_eq(count_entries(dir), 1);
 
-    /* A destination that cannot be replaced (a non-empty directory): rename fails. */
+    /* A destination that became a directory while the writer worked: finish looks at
+     * the path again and refuses it, leaving the directory as it is. */
     char *blocker = path_in(dir, "taken"), *inner = path_in(blocker, "f");
+    ck_assert_int_eq(tp_writer_create(blocker, &d, &w), TP_OK);
     ck_assert_int_eq(mkdir(blocker, 0755), 0);
     write_all(inner, "x", 1);
-    ck_assert_int_eq(tp_writer_create(blocker, &d, &w), TP_OK);
     ck_assert_int_eq(tp_writer_finish(w), TP_ERR_IO);
+    ck_assert_msg(strstr(tp_error_detail(), "is a directory"), "%s", tp_error_detail());
     ck_assert_int_eq(count_entries(dir), 2);
+    ck_assert_int_eq(count_entries(blocker), 1);
     free(before);
     free(after);
     remove_tree(dir);
@@ -1478,6 +1484,249 @@ START_TEST(test_writer_rejects_invalid_descriptions)
     EXPECT_BAD(d.params_blob = NULL);
     EXPECT_BAD(d.reserved[0] = 1);
 #undef EXPECT_BAD
+}
+END_TEST
+
+/* ---- the output path ----------------------------------------------------------------- */
+
+/* The writer must refuse `path` up front (check and create), naming it and `what`. */
+static void expect_refused(const char *path, const char *what)
+{
+    tp_file_desc d = make_desc(17, 3);
+    ck_assert_int_eq(tp_writer_check_output(path), TP_ERR_IO);
+    ck_assert_msg(strstr(tp_error_detail(), path) && strstr(tp_error_detail(), what), "%s",
+                  tp_error_detail());
+    tp_writer *w = (tp_writer *)&d;
+    ck_assert_int_eq(tp_writer_create(path, &d, &w), TP_ERR_IO);
+    ck_assert_ptr_null(w);
+    ck_assert_msg(strstr(tp_error_detail(), what), "%s", tp_error_detail());
+}
+
+/* A character device like /dev/null, made in a temporary directory (never under /dev),
+ * so that a writer which renamed over it would harm nothing. */
+START_TEST(test_writer_refuses_a_device_node_up_front_and_leaves_it_alone)
+{
+    if (geteuid() != 0)
+        return; /* skipped: only root may create device nodes (mknod) */
+    char *dir = make_temp_dir(), *node = path_in(dir, "null");
+    ck_assert_int_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+    expect_refused(node, "is a character device");
+    struct stat st;
+    ck_assert_int_eq(lstat(node, &st), 0);
+    ck_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+    ck_assert_int_eq(count_entries(dir), 1);
+    remove_tree(dir);
+    free(node);
+    free(dir);
+}
+END_TEST
+
+/* Refused without being opened: opening a FIFO for writing would block until a reader
+ * came, so a writer that opened it would hang here until the test's timeout. */
+START_TEST(test_writer_refuses_a_fifo_without_blocking)
+{
+    char *dir = make_temp_dir(), *fifo = path_in(dir, "pipe.tpk");
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    expect_refused(fifo, "is a FIFO");
+    struct stat st;
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    ck_assert_int_eq(count_entries(dir), 1);
+    remove_tree(dir);
+    free(fifo);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_writer_refuses_a_directory_or_a_link_to_one_before_any_blob)
+{
+    char *dir = make_temp_dir(), *sub = path_in(dir, "world.tpk");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    expect_refused(sub, "is a directory");
+    /* A symbolic link is judged by what it leads to. */
+    char *link = path_in(dir, "link.tpk");
+    ck_assert_int_eq(symlink(sub, link), 0);
+    expect_refused(link, "which is a directory");
+    ck_assert_int_eq(count_entries(dir), 2);
+    remove_tree(dir);
+    free(link);
+    free(sub);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_writer_writes_through_a_symlink_and_keeps_the_link)
+{
+    char *dir = make_temp_dir(), *other = make_temp_dir();
+    char *target = path_in(other, "real.tpk"), *link = path_in(dir, "world.tpk");
+    write_all(target, "old", 3);
+    ck_assert_int_eq(symlink(target, link), 0);
+    write_world(link, 17, 3, 9);
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    char to[600];
+    ssize_t n = readlink(link, to, sizeof to - 1);
+    ck_assert(n > 0);
+    to[n] = 0;
+    ck_assert_str_eq(to, target);
+    /* The target holds the new world; nothing else appeared in either directory. */
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(target, NULL, &r), TP_OK);
+    verify_world(r, 17, 3);
+    tp_reader_close(r);
+    ck_assert_int_eq(count_entries(dir), 1);
+    ck_assert_int_eq(count_entries(other), 1);
+    /* A relative link whose target does not exist yet: the target is created. */
+    char *rel = path_in(dir, "rel.tpk"), *made = path_in(dir, "made.tpk");
+    ck_assert_int_eq(symlink("made.tpk", rel), 0);
+    write_world(rel, 17, 3, 9);
+    ck_assert_int_eq(lstat(rel, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(lstat(made, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_int_eq(count_entries(dir), 3);
+    remove_tree(dir);
+    remove_tree(other);
+    free(made);
+    free(rel);
+    free(link);
+    free(target);
+    free(other);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_replaced_file_keeps_its_mode_and_as_root_its_owner)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    umask(022);
+    write_all(path, "old", 3);
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    int as_root = geteuid() == 0;
+    if (as_root) /* only root may give a file away */
+        ck_assert_int_eq(chown(path, 1234, 5678), 0);
+    write_world(path, 17, 3, 9);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    if (as_root) {
+        ck_assert_uint_eq(st.st_uid, 1234);
+        ck_assert_uint_eq(st.st_gid, 5678);
+    }
+    ck_assert_uint_gt(st.st_size, 3);
+    ck_assert_int_eq(count_entries(dir), 1);
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_writer_refuses_a_name_too_long_for_its_temporary_up_front)
+{
+    char *dir = make_temp_dir();
+    long name_max = pathconf(dir, _PC_NAME_MAX);
+    ck_assert(name_max > 20 && name_max < 1000);
+    /* Itself a valid name, but not once ".tmp-<pid>-<8 hex digits>" is added. */
+    char name[1024];
+    memset(name, 'n', (size_t)name_max - 4);
+    name[name_max - 4] = 0;
+    char path[1600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_all(path, "old", 3); /* the name itself is allowed */
+    expect_refused(path, strerror(ENAMETOOLONG));
+    size_t size;
+    uint8_t *data = read_all(path, &size);
+    ck_assert(size == 3 && memcmp(data, "old", 3) == 0);
+    free(data);
+    ck_assert_int_eq(count_entries(dir), 1);
+    remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
+/* A pid that no process has: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t child = fork();
+    ck_assert(child >= 0);
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    return child;
+}
+
+START_TEST(test_stale_temporaries_of_dead_processes_go_and_live_ones_stay)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");
+    long dead = (long)dead_pid(), self = (long)getpid(), parent = (long)getppid();
+    /* Left alone: temporaries of live processes (this one and its parent), another
+     * output's, and names that only resemble the pattern. */
+    static const struct {
+        const char *output, *nonce;
+        int whose; /* 0 this process, 1 its parent, 2 a dead one */
+    } stay[] = {{"world.tpk", "0123abcd", 0}, {"world.tpk", "89abcdef", 1},
+                {"other.tpk", "0123abcd", 2}, {"world.tpk", "0123abcd.bak", 2},
+                {"world.tpk", "0123ABCD", 2}, {"world.tpk", "0123abc", 2}};
+    const long pids[] = {self, parent, dead};
+    char name[300];
+    for (size_t i = 0; i < sizeof stay / sizeof stay[0]; i++) {
+        snprintf(name, sizeof name, "%s.tmp-%ld-%s", stay[i].output, pids[stay[i].whose],
+                 stay[i].nonce);
+        char *p = path_in(dir, name);
+        write_all(p, "live", 4);
+        free(p);
+    }
+    /* Of a dead process, but not a regular file: a directory and a FIFO stay too. */
+    snprintf(name, sizeof name, "world.tpk.tmp-%ld-00000001", dead);
+    char *subdir = path_in(dir, name);
+    ck_assert_int_eq(mkdir(subdir, 0755), 0);
+    snprintf(name, sizeof name, "world.tpk.tmp-%ld-00000002", dead);
+    char *fifo = path_in(dir, name);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    /* What a bake killed while writing leaves: goes. */
+    snprintf(name, sizeof name, "world.tpk.tmp-%ld-0badf00d", dead);
+    char *stale = path_in(dir, name);
+    write_all(stale, "a partial page file", 19);
+
+    int before = count_entries(dir);
+    write_world(path, 17, 3, 9);
+    ck_assert_int_eq(access(stale, F_OK), -1);
+    ck_assert_int_eq(count_entries(dir), before); /* the stale one went, world.tpk came */
+    for (size_t i = 0; i < sizeof stay / sizeof stay[0]; i++) {
+        snprintf(name, sizeof name, "%s.tmp-%ld-%s", stay[i].output, pids[stay[i].whose],
+                 stay[i].nonce);
+        char *p = path_in(dir, name);
+        ck_assert_msg(access(p, F_OK) == 0, "%s was removed", name);
+        free(p);
+    }
+    ck_assert_int_eq(access(subdir, F_OK), 0);
+    ck_assert_int_eq(access(fifo, F_OK), 0);
+    remove_tree(dir);
+    free(stale);
+    free(fifo);
+    free(subdir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_a_long_path_in_an_error_keeps_its_cause)
+{
+    char path[2048] = "/nonexistent-dir";
+    while (strlen(path) < 1500)
+        strcat(path, "/a-directory-that-is-not-there");
+    strcat(path, "/world.tpk");
+    tp_file_desc d = make_desc(17, 3);
+    tp_writer *w = NULL;
+    ck_assert_int_eq(tp_writer_create(path, &d, &w), TP_ERR_IO);
+    const char *detail = tp_error_detail(), *cause = strerror(ENOENT);
+    size_t n = strlen(detail);
+    ck_assert_uint_lt(n, 512);
+    ck_assert_msg(strncmp(detail, "/nonexistent-dir/a-directory", 28) == 0, "%s", detail);
+    ck_assert_msg(n > strlen(cause) && strcmp(detail + n - strlen(cause), cause) == 0, "%s",
+                  detail);
+    ck_assert_ptr_nonnull(strstr(detail, "..."));
 }
 END_TEST
 
@@ -1983,6 +2232,14 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_failed_finish_leaves_the_previous_file_untouched_and_no_temporary);
     tcase_add_test(tc, test_writer_rejects_misuse_without_breaking_the_file);
     tcase_add_test(tc, test_writer_rejects_invalid_descriptions);
+    tcase_add_test(tc, test_writer_refuses_a_device_node_up_front_and_leaves_it_alone);
+    tcase_add_test(tc, test_writer_refuses_a_fifo_without_blocking);
+    tcase_add_test(tc, test_writer_refuses_a_directory_or_a_link_to_one_before_any_blob);
+    tcase_add_test(tc, test_writer_writes_through_a_symlink_and_keeps_the_link);
+    tcase_add_test(tc, test_replaced_file_keeps_its_mode_and_as_root_its_owner);
+    tcase_add_test(tc, test_writer_refuses_a_name_too_long_for_its_temporary_up_front);
+    tcase_add_test(tc, test_stale_temporaries_of_dead_processes_go_and_live_ones_stay);
+    tcase_add_test(tc, test_a_long_path_in_an_error_keeps_its_cause);
     tcase_add_test(tc, test_pread_and_callback_modes_read_every_blob_as_mmap_does);
     tcase_add_test(tc, test_concurrent_first_touch_in_pread_mode_keeps_one_copy_of_each_block);
     tcase_add_test(tc, test_a_file_truncated_under_a_pread_reader_fails_with_errors_not_signals);

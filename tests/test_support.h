@@ -1,6 +1,6 @@
 /* test_support.h — what several Check suites need around files and commands: temporary
- * paths, whole-file reads and writes, directory listings, and running a terrapage
- * command in-process with its output captured.
+ * paths and directories, whole-file reads and writes, directory listings, and running a
+ * terrapage command in-process with its output captured.
  *
  *   #define TP_TEST_SUITE "bake"        // names this suite's temporary files
  *   #include "test_support.h"
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef TP_TEST_SUITE
@@ -87,6 +88,34 @@ static inline int count_entries(const char *dir, const char *prefix)
         n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
     closedir(d);
     return n;
+}
+
+/* A fresh, empty directory at tmp_path(name), its path in buf. */
+static inline void make_tmp_dir(char *buf, size_t size, const char *name)
+{
+    tmp_path(buf, size, name);
+    ck_assert_msg(mkdir(buf, 0755) == 0, "%s: %s", buf, strerror(errno));
+}
+
+/* Removes `dir` and everything in it (files, FIFOs, device nodes, links, directories). */
+static inline void remove_tmp_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t size = strlen(dir) + 1 + strlen(e->d_name) + 1;
+        char *path = malloc(size);
+        ck_assert(path != NULL);
+        snprintf(path, size, "%s/%s", dir, e->d_name);
+        if (unlink(path) != 0)
+            remove_tmp_dir(path);
+        free(path);
+    }
+    closedir(d);
+    rmdir(dir);
 }
 
 /* Runs a command in-process with a NULL-terminated argument list. */

@@ -1,6 +1,7 @@
 /* test_tools.c — the terrapage command's building blocks: option parsing, the renderer,
  * the PNG writer, progress reports, and the commands run in-process on small worlds. */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* mknod */
 
 #include <check.h>
 #include <dirent.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h> /* makedev */
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -849,6 +851,223 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
 }
 END_TEST
 
+/* ---- output paths: what the commands write over ------------------------------------ */
+
+/* `terrapage bake` must refuse `path` before it bakes: exit 1, one line naming the path and
+ * `what`, and no temporary file beside it. */
+static void expect_bake_refused(const char *dir, char *path, const char *what)
+{
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bake, "bake", "--region", "0,0,2,2",
+                                  "--samples", "9", "-q", "-o", path),
+                     1);
+    ck_assert_msg(strstr(out, "terrapage bake: ") == out && strstr(out, path) &&
+                      strstr(out, what) && strchr(out, '\n') == out + strlen(out) - 1,
+                  "%s", out);
+    ck_assert_int_eq(count_entries(dir, strrchr(path, '/') + 1), 1); /* no temporary */
+}
+
+/* A character device like /dev/null, made in a temporary directory (never under /dev),
+ * so that a command which renamed over it would harm nothing. */
+START_TEST(test_bake_command_refuses_a_device_node_and_leaves_it_alone)
+{
+    if (geteuid() != 0)
+        return; /* skipped: only root may create device nodes (mknod) */
+    char dir[512], node[600];
+    make_tmp_dir(dir, sizeof dir, "device");
+    snprintf(node, sizeof node, "%s/null", dir);
+    ck_assert_int_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+    expect_bake_refused(dir, node, "is a character device");
+    struct stat st;
+    ck_assert_int_eq(lstat(node, &st), 0);
+    ck_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3));
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+/* Neither is opened (a FIFO would block the command until a reader came: a regression
+ * shows as this test hanging until its timeout), and neither is baked for. */
+START_TEST(test_bake_command_refuses_a_fifo_or_a_directory_before_baking)
+{
+    char dir[512], fifo[600], sub[600];
+    make_tmp_dir(dir, sizeof dir, "special");
+    snprintf(fifo, sizeof fifo, "%s/pipe.tpk", dir);
+    snprintf(sub, sizeof sub, "%s/sub.tpk", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    expect_bake_refused(dir, fifo, "is a FIFO");
+    expect_bake_refused(dir, sub, "is a directory");
+    struct stat st;
+    ck_assert_int_eq(lstat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    ck_assert_int_eq(rmdir(sub), 0); /* still an empty directory */
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+START_TEST(test_bake_command_writes_through_a_symlink_and_keeps_the_mode)
+{
+    char dir[512], target[600], link[600];
+    make_tmp_dir(dir, sizeof dir, "symlink");
+    snprintf(target, sizeof target, "%s/real.tpk", dir);
+    snprintf(link, sizeof link, "%s/world.tpk", dir);
+    write_file(target, "old", 3);
+    ck_assert_int_eq(chmod(target, 0600), 0);
+    ck_assert_int_eq(symlink("real.tpk", link), 0); /* relative, as ln -s makes them */
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--region", "0,0,1,1", "--samples", "9", "-q",
+                         "-o", link),
+                     0);
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode)); /* the link is still a link ... */
+    ck_assert_int_eq(lstat(target, &st), 0);
+    ck_assert(S_ISREG(st.st_mode)); /* ... to the replaced file, which kept its mode */
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    ck_assert_int_eq(RUN(tpt_cmd_verify, "verify", target, "-q"), 0);
+    ck_assert_int_eq(count_entries(dir, ""), 4); /* ., .., the link and its target */
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+START_TEST(test_bake_command_refuses_a_name_too_long_for_its_temporary)
+{
+    char dir[512], path[2048];
+    make_tmp_dir(dir, sizeof dir, "long-name");
+    long name_max = pathconf(dir, _PC_NAME_MAX);
+    ck_assert(name_max > 20 && name_max < 1024);
+    /* A valid name, but not once ".tmp-<pid>-<8 hex digits>" is added. */
+    int n = snprintf(path, sizeof path, "%s/", dir);
+    memset(path + n, 'n', (size_t)name_max - 4);
+    path[n + name_max - 4] = 0;
+    write_file(path, "old", 3);
+    expect_bake_refused(dir, path, strerror(ENAMETOOLONG));
+    ck_assert(file_equals(path, "old", 3));
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+START_TEST(test_bake_command_keeps_the_cause_of_a_failure_with_a_long_path)
+{
+    static char out[16384];
+    char path[2048] = "/nonexistent-dir";
+    while (strlen(path) < 1500)
+        strcat(path, "/a-directory-that-is-not-there");
+    strcat(path, "/w.tpk");
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bake, "bake", "--region", "0,0,1,1",
+                                  "--samples", "9", "-q", "-o", path),
+                     1);
+    const char *cause = strerror(ENOENT);
+    size_t n = strlen(out);
+    ck_assert_msg(n > strlen(cause) + 1 && strncmp(out + n - strlen(cause) - 1, cause,
+                                                   strlen(cause)) == 0 && out[n - 1] == '\n',
+                  "%s", out);
+}
+END_TEST
+
+/* A pid that no process has: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t child = fork();
+    ck_assert(child >= 0);
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    return child;
+}
+
+START_TEST(test_bake_command_removes_only_the_temporaries_of_dead_processes)
+{
+    char dir[512], path[600], stale[700], mine[700], parents[700];
+    make_tmp_dir(dir, sizeof dir, "stale");
+    snprintf(path, sizeof path, "%s/world.tpk", dir);
+    /* What a bake killed while writing leaves behind, and two of live processes. */
+    snprintf(stale, sizeof stale, "%s.tmp-%ld-0badf00d", path, (long)dead_pid());
+    snprintf(mine, sizeof mine, "%s.tmp-%ld-0123abcd", path, (long)getpid());
+    snprintf(parents, sizeof parents, "%s.tmp-%ld-89abcdef", path, (long)getppid());
+    write_file(stale, "a partial page file", 19);
+    write_file(mine, "in progress", 11);
+    write_file(parents, "in progress", 11);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--region", "0,0,1,1", "--samples", "9", "-q",
+                         "-o", path),
+                     0);
+    ck_assert_int_eq(access(stale, F_OK), -1);
+    ck_assert_int_eq(access(mine, F_OK), 0);
+    ck_assert_int_eq(access(parents, F_OK), 0);
+    ck_assert_int_eq(count_entries(dir, "world.tpk"), 3);
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bake, "bake", "--help"), 0);
+    ck_assert_msg(strstr(out, "FILE.tmp-PID-XXXXXXXX") && strstr(out, "no longer exists"),
+                  "%s", out);
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+/* `preview` and `export` must refuse `path` before they draw: exit 1, a message naming it
+ * and `what`, nothing else created. */
+static void expect_images_refused(char *tpk, const char *dir, char *path, const char *what)
+{
+    static char out[16384];
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_preview, "preview", "--region", "0,0,1,1",
+                                  "--lod", "3", "-q", "-o", path),
+                     1);
+    ck_assert_msg(strstr(out, path) && strstr(out, what), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", tpk, "--layer", "height",
+                                  "--lod", "3", "-q", "-o", path),
+                     1);
+    ck_assert_msg(strstr(out, path) && strstr(out, what), "%s", out);
+    ck_assert_int_eq(count_entries(dir, strrchr(path, '/') + 1), 1);
+}
+
+START_TEST(test_export_and_preview_refuse_a_device_node_or_a_fifo)
+{
+    char dir[512], tpk[600], fifo[600], node[600];
+    make_tmp_dir(dir, sizeof dir, "png-out");
+    snprintf(tpk, sizeof tpk, "%s/w.tpk", dir);
+    snprintf(fifo, sizeof fifo, "%s/pipe.png", dir);
+    tp_world_params w = world_with(0, 0);
+    bake_small(tpk, &w, (tpt_region){0, 0, 1, 1});
+    ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+    expect_images_refused(tpk, dir, fifo, "is a FIFO");
+    /* A character device like /dev/null, made here rather than under /dev; only root may
+     * (mknod), so as another user this part is skipped. */
+    if (geteuid() == 0) {
+        snprintf(node, sizeof node, "%s/null.png", dir);
+        ck_assert_int_eq(mknod(node, S_IFCHR | 0666, makedev(1, 3)), 0);
+        expect_images_refused(tpk, dir, node, "is a character device");
+        struct stat st;
+        ck_assert_int_eq(lstat(node, &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+    }
+    remove_tmp_dir(dir);
+}
+END_TEST
+
+START_TEST(test_png_writer_replaces_a_symlinks_target_and_keeps_its_mode)
+{
+    uint8_t pixels[4] = {1, 2, 3, 4};
+    tpt_png_image img = {.width = 2, .height = 2, .channels = 1, .bit_depth = 8,
+                        .pixels = pixels, .row_bytes = 2};
+    char dir[512], target[600], link[600], err[512];
+    make_tmp_dir(dir, sizeof dir, "png-link");
+    snprintf(target, sizeof target, "%s/real.png", dir);
+    snprintf(link, sizeof link, "%s/out.png", dir);
+    write_file(target, "old", 3);
+    ck_assert_int_eq(chmod(target, 0640), 0);
+    ck_assert_int_eq(symlink(target, link), 0);
+    ck_assert_msg(tpt_png_write(link, &img, err, sizeof err) == TP_OK, "%s", err);
+    struct stat st;
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(lstat(target, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0640);
+    png_read_result *p = png_read(target);
+    ck_assert_uint_eq(p->width, 2);
+    png_read_free(p);
+    ck_assert_int_eq(count_entries(dir, ""), 4); /* ., .., the link and its target */
+    remove_tmp_dir(dir);
+}
+END_TEST
+
 Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("tools");
@@ -879,6 +1098,14 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_bake_command_answers_help_and_rejects_bad_arguments);
     tcase_add_test(tc, test_bake_command_into_a_missing_directory_fails_naming_the_path);
     tcase_add_test(tc, test_interrupted_bake_command_keeps_the_previous_file);
+    tcase_add_test(tc, test_bake_command_refuses_a_device_node_and_leaves_it_alone);
+    tcase_add_test(tc, test_bake_command_refuses_a_fifo_or_a_directory_before_baking);
+    tcase_add_test(tc, test_bake_command_writes_through_a_symlink_and_keeps_the_mode);
+    tcase_add_test(tc, test_bake_command_refuses_a_name_too_long_for_its_temporary);
+    tcase_add_test(tc, test_bake_command_keeps_the_cause_of_a_failure_with_a_long_path);
+    tcase_add_test(tc, test_bake_command_removes_only_the_temporaries_of_dead_processes);
+    tcase_add_test(tc, test_export_and_preview_refuse_a_device_node_or_a_fifo);
+    tcase_add_test(tc, test_png_writer_replaces_a_symlinks_target_and_keeps_its_mode);
     suite_add_tcase(s, tc);
     return s;
 }

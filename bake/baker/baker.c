@@ -338,12 +338,16 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
     if (!path) {
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake: no output path");
     }
+    /* An output that cannot take the file fails now, not after the whole bake. */
+    tp_result result = tp_writer_check_output(path);
+    if (result != TP_OK)
+        return result;
     const double start = omp_get_wtime();
 
     tp_world_params world;
     int32_t x0 = 0, z0 = 0;
     uint32_t width = 0, height = 0;
-    tp_result result = check_options(o, &world, &x0, &z0, &width, &height);
+    result = check_options(o, &world, &x0, &z0, &width, &height);
     if (result != TP_OK)
         return result;
 

@@ -5,8 +5,10 @@
  * is appended to its own anonymous temporary file (unlinked at once, in the destination
  * directory so it is on the same file system and counts against the same free space);
  * the page cache keeps small bakes in memory anyway. tp_writer_finish() lays out the
- * header, block table and directory, then copies the sections in order into a fresh
- * temporary file that is fsynced and renamed over the destination.
+ * header, block table and directory, then copies the sections in order into the output
+ * file, which output_file.c (the one home of "replace a file safely", shared with the
+ * tools) writes beside the destination, fsyncs and renames over it. The destination is
+ * checked at create, so a path that cannot take the file fails before any work.
  *
  * The directory lives in memory until finish, one block per 16×16-chunk tile that has
  * been touched: (16 + 32 · slots) bytes per chunk, 400 bytes with the default 12 slots,
@@ -25,12 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
 
 #include "pagefile_internal.h"
+#include "terrapage/output_file.h"
 #include "terrapage/writer.h"
 
 #define SPILL_BUFFER_SIZE (256u << 10)
@@ -104,7 +106,7 @@ static int ob_pad_to(outbuf *o, uint64_t to)
 
 struct tp_writer {
     char *path;
-    char *dir;
+    char *dir; /* where the output goes: the directory of path's target */
     tp_file_desc desc;
     uint8_t *params;
     uint32_t slot_base[TP_MAX_LAYERS];
@@ -136,20 +138,6 @@ static char *dup_string(const char *s)
     return d;
 }
 
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return dup_string(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 /* A nameless temporary file next to the destination: it vanishes with the process, so
  * a bake killed at any point before finish leaves nothing behind. */
 static int open_anonymous(const tp_writer *w)
@@ -159,13 +147,13 @@ static int open_anonymous(const tp_writer *w)
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
         return fd;
 #endif
-    size_t n = strlen(w->path) + 16;
+    size_t n = strlen(w->dir) + 32;
     char *name = malloc(n);
     if (!name) {
         errno = ENOMEM;
         return -1;
     }
-    snprintf(name, n, "%s.tmp-XXXXXX", w->path);
+    snprintf(name, n, "%s/.terrapage-spill-XXXXXX", w->dir);
     int fd2 = mkstemp(name);
     if (fd2 >= 0)
         unlink(name);
@@ -276,15 +264,22 @@ tp_result tp_writer_create(const char *path, const tp_file_desc *desc, tp_writer
     tp_result r = validate_desc(desc);
     if (r != TP_OK)
         return r;
+    char *dir = NULL;
+    r = tp_output_check(path, &dir);
+    if (r != TP_OK)
+        return r;
+    tp_output_remove_stale(path);
 
     tp_writer *w = calloc(1, sizeof *w);
-    if (!w)
+    if (!w) {
+        free(dir);
         return TP_ERR_OUT_OF_MEMORY;
+    }
     for (uint32_t i = 0; i < TP_MAX_LODS; i++)
         w->sections[i].fd = -1;
     w->desc = *desc;
     w->path = dup_string(path);
-    w->dir = dir_of(path);
+    w->dir = dir;
     w->params = malloc(desc->params_blob_size ? desc->params_blob_size : 1);
     uint64_t tile = 1u << TP__TILE_SHIFT;
     w->tiles_x = (uint32_t)((desc->region_width + tile - 1) >> TP__TILE_SHIFT);
@@ -421,6 +416,12 @@ tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz,
     tp__put16(record + TP__C_HEIGHT_MAX, bounds->height_max_code);
     tp__put32(record + TP__C_FLAGS, bounds->flags | TP_CHUNK_PRESENT);
     return TP_OK;
+}
+
+tp_result tp_writer_check_output(const char *path)
+{
+    assert(path);
+    return tp_output_check(path, NULL);
 }
 
 void tp_writer_abort(tp_writer *w)
@@ -567,36 +568,6 @@ static int copy_section(outbuf *out, int fd, uint64_t size, uint8_t *buf, size_t
     return out->err;
 }
 
-/* Creates "<path>.tmp-<pid>-<nonce>" exclusively. Unlike mkstemp (mode 0600), mode 0666
- * lets the caller's umask decide the final file's permissions, as for any other file,
- * without touching the process-wide umask. */
-static int create_exclusive(const char *path, char *name, size_t name_size)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t nonce = (uint64_t)now.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)now.tv_sec;
-    for (int attempt = 0; attempt < 64; attempt++) {
-        nonce = nonce * 6364136223846793005ull + 1442695040888963407ull;
-        snprintf(name, name_size, "%s.tmp-%ld-%08x", path, (long)getpid(),
-                 (unsigned)(nonce >> 32));
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
-}
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int err = fsync(fd) != 0 && errno != EINVAL ? errno : 0;
-    close(fd);
-    return err;
-}
-
 tp_result tp_writer_finish(tp_writer *w)
 {
     assert(w);
@@ -618,8 +589,7 @@ tp_result tp_writer_finish(tp_writer *w)
     memset(&L, 0, sizeof L);
     L.tile_offset = malloc((size_t)tiles * sizeof *L.tile_offset);
     uint8_t *header = NULL, *table = NULL, *copy_buf = NULL;
-    char *tmp_name = NULL;
-    int tmp_exists = 0; /* a named file we must remove on failure */
+    tp_output_file file = {.fd = -1};
     outbuf out = {.fd = -1};
     tp_result r = TP_ERR_OUT_OF_MEMORY;
     if (!L.tile_offset)
@@ -632,9 +602,7 @@ tp_result tp_writer_finish(tp_writer *w)
     copy_buf = malloc(OUTPUT_BUFFER_SIZE);
     out.buf = malloc(OUTPUT_BUFFER_SIZE);
     out.cap = OUTPUT_BUFFER_SIZE;
-    size_t name_size = strlen(w->path) + 48;
-    tmp_name = malloc(name_size);
-    if (!header || !table || !copy_buf || !out.buf || !tmp_name)
+    if (!header || !table || !copy_buf || !out.buf)
         goto done;
     build_header(w, &L, header);
     for (uint32_t tz = 0; tz < w->tiles_z; tz++)
@@ -648,12 +616,11 @@ tp_result tp_writer_finish(tp_writer *w)
         }
     tp__put64(table + table_size - 8, XXH3_64bits(table, table_size - 8));
 
-    out.fd = create_exclusive(w->path, tmp_name, name_size);
-    if (out.fd < 0) {
-        r = fail_io(w, "cannot create the temporary output file", errno);
+    /* The path is checked again: it may have changed during a long bake. */
+    r = tp_output_open(w->path, &file);
+    if (r != TP_OK)
         goto done;
-    }
-    tmp_exists = 1;
+    out.fd = file.fd;
 
     ob_write(&out, header, (size_t)L.header_size);
     ob_write(&out, table, table_size);
@@ -678,30 +645,10 @@ tp_result tp_writer_finish(tp_writer *w)
         goto done;
     }
     assert(out.pos == L.file_size);
-    if (fsync(out.fd) != 0) {
-        r = fail_io(w, "fsync", errno);
-        goto done;
-    }
-    int fd = out.fd;
-    out.fd = -1;
-    if (close(fd) != 0) {
-        r = fail_io(w, "closing the temporary file", errno);
-        goto done;
-    }
-    if (rename(tmp_name, w->path) != 0) {
-        r = fail_io(w, "renaming the temporary file into place", errno);
-        goto done;
-    }
-    tmp_exists = 0;
-    int err = fsync_dir(w->dir);
-    r = err ? fail_io(w, "file written, but syncing its directory failed", err) : TP_OK;
+    r = tp_output_commit(&file); /* fsync, rename into place, fsync the directory */
 
 done:
-    if (out.fd >= 0)
-        close(out.fd);
-    if (tmp_exists)
-        unlink(tmp_name);
-    free(tmp_name);
+    tp_output_discard(&file); /* after a failure: the temporary goes, the old file stays */
     free(out.buf);
     free(copy_buf);
     free(table);

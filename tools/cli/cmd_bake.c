@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "units.h"
 #include "terrapage/baker.h"
+#include "terrapage/writer.h"
 
 enum {
     OPT_HELP = 1,
@@ -66,6 +67,14 @@ static void print_help(void)
            "temporary file and renamed into place at the end, so an interrupted or\n"
            "failed bake leaves any previous file untouched.\n"
            "\n"
+           "The output must be a regular file or a new name. A symbolic link is followed\n"
+           "and the file it leads to replaced, keeping that file's permissions (and, as\n"
+           "root, its owner). A directory, device, FIFO or socket is refused, as are a\n"
+           "directory without write permission and a name too long for the temporary\n"
+           "file, before anything is baked. The temporary is FILE.tmp-PID-XXXXXXXX beside\n"
+           "the output; one that a killed bake left behind is removed by the next bake\n"
+           "of the same output once process PID no longer exists.\n"
+           "\n"
            "Options:\n"
            "  -o, --output FILE     the page file to write (default: world.tpk)\n"
            "  -s, --seed N          world seed, decimal or 0x hex; 0 selects the default\n"
@@ -93,6 +102,16 @@ static void print_help(void)
            "  terrapage bake --seed 7 --region 0,0,16,16 -o small.tpk\n"
            "  terrapage bake --threads 1 --level 12 -o world.tpk\n",
            TP_DEFAULT_COMPRESSION_LEVEL);
+}
+
+/* Reports a failed bake (or check of its output) as "<command>: <path>: <problem>". */
+static void print_failure(tp_result res, const char *path)
+{
+    /* The detail is at most 511 bytes (a long path loses its middle, never the cause),
+     * and the problem adds the result's text to it. */
+    char problem[768];
+    tpt_pagefile_problem(res, path, problem, sizeof problem);
+    fprintf(stderr, "%s: %s: %s\n", COMMAND, path, problem);
 }
 
 static void print_summary(const char *path, const tp_bake_stats *s)
@@ -272,17 +291,22 @@ int tpt_cmd_bake(int argc, char **argv)
     int status = parse_options(argc, argv, &a);
     if (status != TPT_CLI_PROCEED)
         return status;
+    /* Before the progress bar and the first chunk: a path that cannot take the file. */
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_writer_check_output(a.path);
+    if (res != TP_OK) {
+        print_failure(res, a.path);
+        return TPT_EXIT_FAILURE;
+    }
     tp_bake_stats stats;
-    tp_result res = bake_interruptibly(&a, &stats);
+    res = bake_interruptibly(&a, &stats);
     if (res == TP_ERR_CANCELLED) {
         fprintf(stderr, "%s: interrupted; %s was not written (any previous file is "
                         "unchanged)\n", COMMAND, a.path);
         return TPT_EXIT_FAILURE;
     }
     if (res != TP_OK) {
-        char problem[768];
-        tpt_pagefile_problem(res, a.path, problem, sizeof problem);
-        fprintf(stderr, "%s: %s: %s\n", COMMAND, a.path, problem);
+        print_failure(res, a.path);
         return TPT_EXIT_FAILURE;
     }
     status = TPT_EXIT_OK;

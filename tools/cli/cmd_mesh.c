@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "obj_write.h"
 #include "pagefile_open.h"
+#include "terrapage/output_file.h"
 
 enum { OPT_HELP = 1, OPT_CHUNK, OPT_LOD, OPT_OUTPUT, OPT_SKIRTS, OPT_WORLD, OPT_FALLBACK };
 
@@ -143,13 +144,21 @@ static bool check_lod(const mesh_args *a, const tp_file_desc *desc)
     return true;
 }
 
-/* Writes the OBJ; a failed write leaves no file. @return false after printing why. */
+/* Writes the OBJ through a temporary file renamed into place (terrapage/output_file.h):
+ * a failed write leaves no file and any older one as it was. @return false after
+ * printing why. */
 static bool write_obj(const mesh_args *a, const tp_file_desc *desc, const tpt_chunk_mesh *m,
                       const char *output)
 {
-    FILE *out = fopen(output, "w");
+    tp_output_file file;
+    if (tp_output_open(output, &file) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+        return false;
+    }
+    FILE *out = tp_output_stream(&file);
     if (!out) {
         fprintf(stderr, "%s: %s: %s\n", COMMAND, output, strerror(errno));
+        tp_output_discard(&file);
         return false;
     }
     char comment[256];
@@ -166,17 +175,16 @@ static bool write_obj(const mesh_args *a, const tp_file_desc *desc, const tpt_ch
         .skirts = a->skirts,
         .comment = comment,
     };
-    bool ok = tpt_obj_write(out, &m->mesh, &o);
-    int saved = errno;
-    if (fclose(out) != 0 && ok) {
-        ok = false;
-        saved = errno;
+    if (!tpt_obj_write(out, &m->mesh, &o)) {
+        fprintf(stderr, "%s: %s: %s\n", COMMAND, output, strerror(errno));
+        tp_output_discard(&file);
+        return false;
     }
-    if (!ok) {
-        fprintf(stderr, "%s: %s: %s\n", COMMAND, output, strerror(saved));
-        remove(output);
+    if (tp_output_commit(&file) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+        return false;
     }
-    return ok;
+    return true;
 }
 
 static void report(const mesh_args *a, const tpt_chunk_mesh *m, const char *output)
@@ -217,6 +225,15 @@ int tpt_cmd_mesh(int argc, char **argv)
     int status = parse_options(argc, argv, &a);
     if (status != TPT_CLI_PROCEED)
         return status;
+    char default_name[96];
+    snprintf(default_name, sizeof default_name,
+             "chunk_%" PRId32 "_%" PRId32 "_lod%" PRId64 ".obj", a.chunk[0], a.chunk[1], a.lod);
+    const char *output = a.output ? a.output : default_name;
+    /* Before any work: a path that cannot take the file (a device, FIFO, directory). */
+    if (tp_output_check(output, NULL) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+        return TPT_EXIT_FAILURE;
+    }
     tp_reader *reader;
     if (!tpt_pagefile_open(COMMAND, a.path, &reader))
         return TPT_EXIT_FAILURE;
@@ -226,11 +243,6 @@ int tpt_cmd_mesh(int argc, char **argv)
     status = TPT_EXIT_FAILURE;
     if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
         check_lod(&a, desc) && load_mesh(&a, reader, &layout, &m)) {
-        char default_name[96];
-        snprintf(default_name, sizeof default_name,
-                 "chunk_%" PRId32 "_%" PRId32 "_lod%" PRId64 ".obj", a.chunk[0], a.chunk[1],
-                 a.lod);
-        const char *output = a.output ? a.output : default_name;
         if (write_obj(&a, desc, &m, output)) {
             report(&a, &m, output);
             status = TPT_EXIT_OK;

@@ -13,6 +13,7 @@
 #include "png_write.h"
 #include "render.h"
 #include "terrapage/mesh.h"
+#include "terrapage/output_file.h"
 
 static const uint8_t lod_colours[7][3] = {{230, 40, 40},  {255, 140, 0}, {250, 230, 0},
                                           {255, 255, 255}, {0, 220, 230}, {40, 90, 255},
@@ -120,6 +121,11 @@ int tpt_export_wireframe(const tpt_wireframe_request *r)
         .layer = TPT_RENDER_HILLSHADE, .region = r->region, .lod = r->image_lod};
     tpt_render_image img;
     char err[512];
+    /* A path that cannot take the picture fails before the drawing. */
+    if (tp_output_check(r->output, NULL) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", r->command, tp_error_detail());
+        return TPT_EXIT_FAILURE;
+    }
     if (tpt_render(&source, &opt, &img, err, sizeof err) != TP_OK) {
         fprintf(stderr, "%s: %s: %s\n", r->command, r->path, err);
         return TPT_EXIT_FAILURE;

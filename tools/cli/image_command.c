@@ -6,6 +6,7 @@
 
 #include "png_write.h"
 #include "progress.h"
+#include "terrapage/output_file.h"
 
 void tpt_image_args_init(tpt_image_args *args)
 {
@@ -132,6 +133,12 @@ int tpt_image_run(const char *command, const char *prefix, const tpt_field_sourc
         return TPT_EXIT_USAGE;
     }
 
+    /* A path that cannot take the picture (a directory, device or FIFO, an unwritable
+     * directory) fails before the rendering. */
+    if (tp_output_check(output, NULL) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", command, tp_error_detail());
+        return TPT_EXIT_FAILURE;
+    }
     double start = tpt_progress_seconds();
     tpt_render_image img;
     tp_result res = tpt_render(source, &opt, &img, err, sizeof err);

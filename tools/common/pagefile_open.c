@@ -10,12 +10,29 @@ void tpt_pagefile_clear_detail(void)
     tp__error_set(TP_OK, "%s", "");
 }
 
-void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t buf_size)
+/* `detail` after a leading "<path>: ", or all of it. A detail too long for its buffer
+ * keeps its start and end joined by "..." (tp__error_set()), so a long path may appear
+ * as "<start of path>...<end of path>: ". */
+static const char *skip_path(const char *detail, const char *path)
 {
-    const char *detail = tp_error_detail();
     size_t n = strlen(path);
     if (strncmp(detail, path, n) == 0 && strncmp(detail + n, ": ", 2) == 0)
-        detail += n + 2;
+        return detail + n + 2;
+    const char *dots = strstr(detail, "...");
+    if (!dots || (size_t)(dots - detail) > n || strncmp(detail, path, (size_t)(dots - detail)))
+        return detail;
+    const char *end = dots + 3;
+    for (const char *sep = strstr(end, ": "); sep; sep = strstr(sep + 1, ": ")) {
+        size_t tail = (size_t)(sep - end);
+        if (tail <= n && strncmp(end, path + n - tail, tail) == 0)
+            return sep + 2;
+    }
+    return detail;
+}
+
+void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t buf_size)
+{
+    const char *detail = skip_path(tp_error_detail(), path);
     const char *text = tp_result_string(result);
     if (!*detail || strstr(text, detail))
         snprintf(buf, buf_size, "%s", text); /* the detail adds nothing */

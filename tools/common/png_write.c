@@ -1,18 +1,17 @@
-/* png_write.c — libpng writer with a temporary file, fsync and rename. */
+/* png_write.c — libpng writer; the output file is terrapage/output_file.h's. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "png_write.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "terrapage/output_file.h"
 
 /* Fixed so that the output never depends on library defaults changing under us. */
 #define PNG_ZLIB_LEVEL 6
@@ -130,47 +129,32 @@ static tp_result check_image(const tpt_png_image *image)
     return TP_OK;
 }
 
-/* Creates a fresh temporary file next to `path` (so the rename stays on one file system).
- * The counter keeps names unique between threads of one process; O_EXCL against others. */
-static int create_temporary(const char *path, char *tmp, size_t tmp_size)
+/* Copies the thread's failure detail into the caller's buffer. A detail is at most 511
+ * bytes, with a long path shortened in the middle rather than the cause cut off. */
+static tp_result report(tp_result result, char *err, size_t err_size)
 {
-    static atomic_uint counter;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned n = atomic_fetch_add(&counter, 1u);
-        int len = snprintf(tmp, tmp_size, "%s.tmp-%ld-%u", path, (long)getpid(), n);
-        if (len < 0 || (size_t)len >= tmp_size) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        /* 0666 and the process umask: the same permissions a plain fopen() would give. */
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
-    }
-    errno = EEXIST;
-    return -1;
+    if (err && err_size)
+        snprintf(err, err_size, "%s", tp_error_detail());
+    return result;
 }
 
 tp_result tpt_png_write(const char *path, const tpt_png_image *image, char *err, size_t err_size)
 {
     if (err && err_size)
         err[0] = '\0';
-    if (!path || !*path) {
-        snprintf(err, err_size, "(no file name): invalid argument");
-        return TP_ERR_INVALID_ARGUMENT;
-    }
-    if (check_image(image) != TP_OK) {
-        snprintf(err, err_size, "%s: invalid image description", path);
-        return TP_ERR_INVALID_ARGUMENT;
-    }
+    if (!path || !*path)
+        return report(tp__error_set(TP_ERR_INVALID_ARGUMENT, "(no file name): invalid argument"),
+                      err, err_size);
+    if (check_image(image) != TP_OK)
+        return report(tp__error_set(TP_ERR_INVALID_ARGUMENT, "%s: invalid image description",
+                                    path), err, err_size);
 
     png_text *texts = NULL;
     if (image->text_count) {
         texts = calloc(image->text_count, sizeof *texts);
-        if (!texts) {
-            snprintf(err, err_size, "%s: out of memory", path);
-            return TP_ERR_OUT_OF_MEMORY;
-        }
+        if (!texts)
+            return report(tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: out of memory", path), err,
+                          err_size);
         for (size_t i = 0; i < image->text_count; i++) {
             /* libpng's text struct is not const-correct; it only reads these. */
             texts[i].compression = PNG_TEXT_COMPRESSION_NONE;
@@ -179,63 +163,34 @@ tp_result tpt_png_write(const char *path, const tpt_png_image *image, char *err,
         }
     }
 
-    size_t tmp_size = strlen(path) + 64;
-    char *tmp = malloc(tmp_size);
-    if (!tmp) {
+    /* The path's checks (a regular file or a new name, never a device or FIFO) and the
+     * temporary file, fsync and rename are the output module's, as for page files. */
+    tp_output_file file;
+    tp_result result = tp_output_open(path, &file);
+    if (result != TP_OK) {
         free(texts);
-        snprintf(err, err_size, "%s: out of memory", path);
-        return TP_ERR_OUT_OF_MEMORY;
+        return report(result, err, err_size);
     }
-
-    tp_result result = TP_OK;
     write_ctx ctx = {0};
-    int fd = create_temporary(path, tmp, tmp_size);
-    if (fd < 0) {
-        snprintf(err, err_size, "%s: %s", path, strerror(errno));
-        free(tmp);
-        free(texts);
-        return TP_ERR_IO;
-    }
-    ctx.file = fdopen(fd, "wb");
+    ctx.file = tp_output_stream(&file);
     if (!ctx.file) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        snprintf(err, err_size, "%s: %s", path, strerror(e));
-        free(tmp);
+        result = tp__error_set(TP_ERR_IO, "%s: %s", path, strerror(errno));
+        tp_output_discard(&file);
         free(texts);
-        return TP_ERR_IO;
+        return report(result, err, err_size);
     }
 
-    bool ok = write_png(&ctx, image, texts);
-    /* Data must be on disk before the rename makes it visible under the real name;
-     * otherwise a crash could leave a complete-looking but empty file. */
-    if (ok && (fflush(ctx.file) != 0 || fsync(fileno(ctx.file)) != 0)) {
-        ctx.io_errno = errno ? errno : EIO;
-        ok = false;
+    if (write_png(&ctx, image, texts)) {
+        result = tp_output_commit(&file);
+    } else {
+        tp_output_discard(&file);
+        if (ctx.io_errno)
+            result = tp__error_set(TP_ERR_IO, "%s: %s", path, strerror(ctx.io_errno));
+        else if (strcmp(ctx.message, "out of memory") == 0)
+            result = tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
+        else
+            result = tp__error_set(TP_ERR_IO, "%s: PNG encoding failed: %s", path, ctx.message);
     }
-    if (fclose(ctx.file) != 0 && ok) {
-        ctx.io_errno = errno ? errno : EIO;
-        ok = false;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ctx.io_errno = errno;
-        ok = false;
-    }
-    if (!ok) {
-        unlink(tmp);
-        if (ctx.io_errno) {
-            snprintf(err, err_size, "%s: %s", path, strerror(ctx.io_errno));
-            result = TP_ERR_IO;
-        } else if (strcmp(ctx.message, "out of memory") == 0) {
-            snprintf(err, err_size, "%s: out of memory", path);
-            result = TP_ERR_OUT_OF_MEMORY;
-        } else {
-            snprintf(err, err_size, "%s: PNG encoding failed: %s", path, ctx.message);
-            result = TP_ERR_IO;
-        }
-    }
-    free(tmp);
     free(texts);
-    return result;
+    return result == TP_OK ? TP_OK : report(result, err, err_size);
 }

@@ -10,9 +10,13 @@
  *   if (tpt_png_write("height.png", &img, err, sizeof err) != TP_OK)
  *       fprintf(stderr, "%s\n", err);       // "height.png: No space left on device"
  *
- * The file is written to a temporary file in the same directory, flushed to disk and
- * renamed over `path`, so a failed write (full disk, unwritable directory, a libpng error)
- * leaves neither a broken PNG nor a stray temporary file, and an older `path` survives.
+ * The file is put at `path` by terrapage/output_file.h, as page files are: written to a
+ * temporary file beside it, flushed to disk and renamed over it, so a failed write (full
+ * disk, unwritable directory, a libpng error) leaves neither a broken PNG nor a stray
+ * temporary file, and an older `path` survives. Only a regular file is replaced (a
+ * symbolic link is followed, the target keeps its mode); a directory, device, FIFO or
+ * socket is refused. A command checks its output with tp_output_check() before it
+ * renders, so that a bad path fails before the work.
  *
  * The bytes depend only on the image and the text: no tIME chunk, fixed zlib level and
  * filter choice. Two writes of the same image give identical files, which is what lets
@@ -47,8 +51,10 @@ typedef struct tpt_png_image {
 /*! tpt_png_write() :
  *  Writes `image` to `path` through a temporary file and a rename.
  *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a malformed image description; TP_ERR_IO
- *  for a file-system failure; TP_ERR_OUT_OF_MEMORY. On failure `err` holds a message that
- *  starts with the path ("maps/out.png: Permission denied"). */
+ *  for a file-system failure or a path that is not a regular file; TP_ERR_OUT_OF_MEMORY.
+ *  On failure `err` holds a message that starts with the path ("maps/out.png: Permission
+ *  denied"), also in tp_error_detail(); 512 bytes hold any of them whole (a long path is
+ *  shortened in its middle). */
 tp_result tpt_png_write(const char *path, const tpt_png_image *image, char *err, size_t err_size);
 
 #endif /* TPT_PNG_WRITE_H */

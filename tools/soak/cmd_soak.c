@@ -22,6 +22,7 @@
 #include "soak_plot.h"
 #include "soak_report.h"
 #include "soak_run.h"
+#include "terrapage/output_file.h"
 
 enum {
     OPT_HELP = 1,
@@ -277,23 +278,61 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
 
 /* ---- output ------------------------------------------------------------------------- */
 
-static bool write_json(const char *path, const tpt_soak_run *runs, int count)
+/* Files are written as every terrapage output is (terrapage/output_file.h): through a
+ * temporary file renamed into place, only over a regular file. */
+static FILE *open_output(const char *path, tp_output_file *file)
 {
-    FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (!out) {
+    FILE *out = NULL;
+    if (tp_output_open(path, file) != TP_OK)
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+    else if (!(out = tp_output_stream(file))) {
         fprintf(stderr, "%s: %s: %s\n", COMMAND, path, strerror(errno));
+        tp_output_discard(file);
+    }
+    return out;
+}
+
+/* Commits what open_output() opened if `written` (else removes it, saying that `what`
+ * could not be written). @return success. */
+static bool close_output(const char *path, tp_output_file *file, bool written,
+                         const char *what)
+{
+    if (!written) {
+        if (errno)
+            fprintf(stderr, "%s: %s: could not write the %s: %s\n", COMMAND, path, what,
+                    strerror(errno));
+        else
+            fprintf(stderr, "%s: %s: could not write the %s\n", COMMAND, path, what);
+        tp_output_discard(file);
         return false;
     }
+    if (tp_output_commit(file) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+        return false;
+    }
+    return true;
+}
+
+static bool write_json(const char *path, const tpt_soak_run *runs, int count)
+{
     json_t *report = count == 1 ? tpt_soak_report_json(&runs[0].report)
                                 : tpt_soak_compare_json(&runs[0].report, &runs[1].report);
-    bool ok = tpt_json_write(out, report, TPT_JSON_ONE_LINE);
-    if (out != stdout)
-        ok = (fclose(out) == 0) && ok;
-    else
-        fflush(out);
-    if (!ok)
-        fprintf(stderr, "%s: %s: could not write the JSON report\n", COMMAND, path);
-    return ok;
+    if (strcmp(path, "-") == 0) {
+        bool ok = tpt_json_write(stdout, report, TPT_JSON_ONE_LINE);
+        fflush(stdout);
+        if (!ok)
+            fprintf(stderr, "%s: %s: could not write the JSON report\n", COMMAND, path);
+        return ok;
+    }
+    tp_output_file file;
+    FILE *out = open_output(path, &file);
+    if (!out) {
+        json_decref(report);
+        return false;
+    }
+    errno = 0;
+    return close_output(path, &file, tpt_json_write(out, report, TPT_JSON_ONE_LINE),
+                        "JSON report");
 }
 
 /* "soak.png" → "soak-generate.png" for the second run of --compare. */
@@ -318,14 +357,33 @@ static const char *output_path(const char *path, const char *suffix, char *buf, 
 
 static bool write_csv(const char *path, const tpt_soak_run *run)
 {
-    FILE *f = fopen(path, "w");
-    bool written = f && tpt_soak_write_ticks_csv(f, run->rec.ticks, run->rec.count);
-    int saved = errno;
-    if (f && fclose(f) != 0 && written)
-        written = false, saved = errno;
-    if (!written)
-        fprintf(stderr, "%s: %s: %s\n", COMMAND, path, strerror(saved));
-    return written;
+    tp_output_file file;
+    FILE *f = open_output(path, &file);
+    if (!f)
+        return false;
+    errno = 0;
+    bool written = tpt_soak_write_ticks_csv(f, run->rec.ticks, run->rec.count);
+    return close_output(path, &file, written, "CSV table");
+}
+
+/* Before the soak runs: every output path must be able to take its file (a regular file
+ * or a new name, in a writable directory). @return false after printing the problem. */
+static bool check_outputs(const tpt_soak_config *cfg)
+{
+    const char *paths[] = {cfg->csv, cfg->plot, cfg->map};
+    char buf[4096];
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        for (int run = 0; paths[i] && run < (cfg->compare ? 2 : 1); run++)
+            if (tp_output_check(output_path(paths[i], run ? "generate" : NULL, buf,
+                                            sizeof buf), NULL) != TP_OK) {
+                fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+                return false;
+            }
+    if (cfg->json && strcmp(cfg->json, "-") != 0 && tp_output_check(cfg->json, NULL) != TP_OK) {
+        fprintf(stderr, "%s: %s\n", COMMAND, tp_error_detail());
+        return false;
+    }
+    return true;
 }
 
 /* Writes the CSV and the pictures asked for; `suffix` names the second --compare run.
@@ -400,6 +458,10 @@ int tpt_soak_command(int argc, char **argv, tpt_soak_followup after_compare)
     if (status != TPT_CLI_PROCEED) {
         tpt_soak_path_free(&cfg.path);
         return status;
+    }
+    if (!check_outputs(&cfg)) {
+        tpt_soak_path_free(&cfg.path);
+        return TPT_EXIT_FAILURE;
     }
     const bool table = !cfg.quiet && !(cfg.json && strcmp(cfg.json, "-") == 0);
     const int count = cfg.compare ? 2 : 1;

@@ -54,8 +54,10 @@ TP_API const char *tp_error_detail(void);
 
 /*! tp__error_set() :
  *  For terrapage's own libraries, not for applications: records a printf-style detail
- *  for tp_error_detail() on this thread (truncated to 511 bytes). @return `result`, so
- *  that a failure reads `return tp__error_set(TP_ERR_IO, "...", ...);`. */
+ *  for tp_error_detail() on this thread, at most 511 bytes: a longer one keeps its start
+ *  and its last 320 bytes, joined by "...", so that the cause at the end of "<path>:
+ *  <what>: <cause>" survives a long path. @return `result`, so that a failure reads
+ *  `return tp__error_set(TP_ERR_IO, "...", ...);`. */
 TP_API tp_result tp__error_set(tp_result result, const char *format, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

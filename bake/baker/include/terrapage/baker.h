@@ -23,7 +23,10 @@
  *
  * Durability: as tp_writer_finish() — the previous file at `path` stays untouched until
  * the new one is complete and renamed into place; a failed or cancelled bake leaves no
- * temporary file. Thread rules: tp_bake() may run on any thread; it starts its own
+ * temporary file, and a bake removes the temporaries that killed bakes of the same
+ * target left (terrapage/writer.h). The output path is checked before any work
+ * (tp_writer_check_output()): a directory, device, FIFO or socket there, an unwritable
+ * directory or a name too long for the temporary fails at once. Thread rules: tp_bake() may run on any thread; it starts its own
  * OpenMP team and calls `progress` only from the calling thread.
  */
 #ifndef TERRAPAGE_BAKER_H
@@ -115,12 +118,14 @@ static inline uint32_t tp_bake_stats_layer_total(const tp_bake_stats *stats, uin
 /*! tp_bake() :
  *  Bakes the region described by `options` (NULL → every default) into `path`.
  *  `stats` may be NULL.
- *  @return TP_OK; TP_ERR_INVALID_ARGUMENT (bad world parameters, an empty or overflowing
- *  region or one of more than TP_BAKE_MAX_CHUNKS chunks, too many threads, unknown
- *  flags, non-zero reserved fields); TP_ERR_CANCELLED when `progress` asked to stop;
- *  TP_ERR_IO (the directory is not writable, the disk is full: tp_error_detail() names
- *  the file and the OS error); TP_ERR_OUT_OF_MEMORY. On any failure the previous file at
- *  `path`, if any, is untouched and no temporary file remains. */
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT (an empty path, bad world parameters, an empty
+ *  or overflowing region or one of more than TP_BAKE_MAX_CHUNKS chunks, too many
+ *  threads, unknown flags, non-zero reserved fields); TP_ERR_CANCELLED when `progress`
+ *  asked to stop; TP_ERR_IO (an output path tp_writer_check_output() refuses — checked
+ *  first, before any chunk is generated or `progress` called —, a full disk:
+ *  tp_error_detail() names the file and the problem); TP_ERR_OUT_OF_MEMORY. On any
+ *  failure the previous file at `path`, if any, is untouched and no temporary file
+ *  remains. */
 TP_API tp_result tp_bake(const char *path, const tp_bake_options *options,
                          tp_bake_stats *stats);
 

@@ -8,6 +8,7 @@
  *   desc.seed = 42; desc.params_hash = ...; desc.params_blob = blob; ...
  *   desc.layers[0] = (tp_layer_desc){ TP_LAYER_HEIGHT, TP_ELEM_U16, 5, 129,
  *                                     TP_ENCODING_SLOPE_BITPLANE_LZ4 };
+ *   if (tp_writer_check_output("world.tpk") != TP_OK) ...;  // first, before any work
  *   tp_writer *w;
  *   if (tp_writer_create("world.tpk", &desc, &w) != TP_OK) ...;   // tp_error_detail() says why
  *   // for each chunk in Morton order, for each layer and LOD:
@@ -26,14 +27,25 @@
  * baker adds chunks in Morton (Z) order of (cx − x0, cz − z0), all layers and LODs of a
  * chunk together, so that neighbouring chunks share pages.
  *
+ * Output path: the file is put at `path` by the rules of terrapage/output_file.h: only a
+ * regular file is replaced (or a new one created), a symbolic link is followed and its
+ * target replaced, the target's mode (and, as root, owner) is kept, and a directory,
+ * device, FIFO or socket is refused — by tp_writer_check_output() and tp_writer_create(),
+ * before any work, together with a directory the process cannot create files in and a
+ * name too long for its temporary sibling.
+ *
  * Durability: a file already at `path` is untouched until tp_writer_finish() succeeds,
  * and no temporary file remains after any failure or tp_writer_abort(). Until finish, the
- * data lives in nameless temporary files in the destination's directory, which vanish
- * even if the process is killed; finish writes "<path>.tmp-<pid>-<n>", fsyncs it and
- * renames it into place (a caller that must survive SIGINT there can block the signal
- * around the call). Space: the directory is kept in memory, about 16 + 32 · slots bytes
- * per chunk of every 16×16 tile touched (400 B with 12 slots); the disk needs about twice
- * the final size during finish.
+ * data lives in nameless temporary files in the target's directory, which vanish even if
+ * the process is killed; finish writes "<name>.tmp-<pid>-<8 hex digits>" beside the
+ * target, fsyncs it and renames it into place (a caller that must survive SIGINT there
+ * can block the signal around the call). A process killed during finish leaves that
+ * temporary behind (up to the whole file); tp_writer_create() removes such leftovers of
+ * the same target whose process no longer exists (tp_output_remove_stale(): only regular
+ * files of exactly that name pattern, only when kill(pid, 0) fails with ESRCH).
+ * Space: the directory is kept in memory, about 16 + 32 · slots bytes per chunk of every
+ * 16×16 tile touched (400 B with 12 slots); the disk needs about twice the final size
+ * during finish.
  */
 #ifndef TERRAPAGE_WRITER_H
 #define TERRAPAGE_WRITER_H
@@ -51,11 +63,24 @@ extern "C" {
 
 typedef struct tp_writer tp_writer;
 
+/*! tp_writer_check_output() :
+ *  Checks that a page file can be written at `path` (see "Output path" above), without
+ *  creating, opening or removing anything: call it before any work, so that a bad path
+ *  fails at once rather than after the bake.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for an empty path; TP_ERR_IO with
+ *  tp_error_detail() naming the path and the problem ("out.tpk: is a directory, not a
+ *  regular file; ...", "...: Permission denied", "...: File name too long");
+ *  TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_writer_check_output(const char *path);
+
 /*! tp_writer_create() :
- *  Validates `desc` (copied, params blob included) and creates the writer's temporary
- *  files in the directory of `path`.
- *  @return TP_OK with *out_writer set; TP_ERR_INVALID_ARGUMENT for a bad desc;
- *  TP_ERR_IO (with errno text in tp_error_detail()) if the directory is not writable;
+ *  Validates `desc` (copied, params blob included) and `path` (as
+ *  tp_writer_check_output() does), removes the temporaries that dead processes left while
+ *  writing the same target, and creates the writer's nameless temporary files in the
+ *  target's directory.
+ *  @return TP_OK with *out_writer set; TP_ERR_INVALID_ARGUMENT for a bad desc or an
+ *  empty path; TP_ERR_IO (with the path and errno text in tp_error_detail()) for a path
+ *  tp_writer_check_output() refuses or a directory where the files cannot be created;
  *  TP_ERR_OUT_OF_MEMORY. */
 TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
                                   tp_writer **out_writer);
@@ -83,8 +108,10 @@ TP_API tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz
                                             const tp_chunk_bounds *bounds);
 
 /*! tp_writer_finish() :
- *  Writes the header and directory, assembles the LOD sections coarsest first, fsyncs,
- *  renames over `path` and fsyncs the directory. Frees `w` in all cases.
+ *  Writes the header and directory, assembles the LOD sections coarsest first into the
+ *  temporary sibling of `path`'s target, fsyncs, renames it over the target and fsyncs
+ *  the directory (tp_output_open() and tp_output_commit(), which check the path again).
+ *  Frees `w` in all cases.
  *  @return TP_OK; TP_ERR_IO (e.g. "No space left on device" in tp_error_detail()), with
  *  the previous file at `path` untouched and the temporary removed; TP_ERR_OUT_OF_MEMORY;
  *  or the first error an earlier I/O failure recorded. */
