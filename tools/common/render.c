@@ -372,7 +372,7 @@ static void colour_row(const rasters *r, const tpt_render_options *opt,
             uint8_t *px = out + 3 * (size_t)x;
             size_t k = (size_t)y * width + x;
             if (r->biomes[k] == TP_BIOME_OCEAN) {
-                double depth = w->sea_level_m - tp_height_code_to_m(w, r->heights[k]);
+                double depth = w->sea_level_m - tp_height_code_to_m(r->heights[k]);
                 double t = depth / w->ocean_depth_m;
                 t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
                 for (int c = 0; c < 3; c++)
@@ -585,8 +585,8 @@ static void measure_values(const rasters *r, const tp_world_params *w, tpt_rende
             lo = r->heights[i] < lo ? r->heights[i] : lo;
             hi = r->heights[i] > hi ? r->heights[i] : hi;
         }
-        out->value_min = tp_height_code_to_m(w, lo);
-        out->value_max = tp_height_code_to_m(w, hi);
+        out->value_min = tp_height_code_to_m(lo);
+        out->value_max = tp_height_code_to_m(hi);
         out->value_unit = "m";
     } else if (r->temperature_cc || r->precipitation_mm) {
         const double *g = r->temperature_cc ? r->temperature_cc : r->precipitation_mm;

@@ -9,7 +9,7 @@
  *   uint8_t *biomes = malloc(edge * edge);
  *   tp_chunk_fields fields = { .height_codes = heights, .biomes = biomes };
  *   tp_generate_chunk(&world, -3, 7, 0, &fields);
- *   float metres = tp_height_code_to_m(&world, heights[0]);
+ *   float metres = tp_height_code_to_m(heights[0]);
  *
  * Every field is a pure function of (resolved parameters, chunk x, chunk z, LOD): no
  * global state, no dependence on call order or thread. The same inputs give the same
@@ -130,10 +130,11 @@ TP_API uint32_t tp_world_lod_edge(const tp_world_params *world, uint32_t lod);
  *  ((E − 1) / TP_CLIMATE_STRIDE) + 1 (17 for the default 129). */
 TP_API uint32_t tp_world_climate_edge(const tp_world_params *world);
 
-/*! tp_height_code_to_m() : @return the height in metres of a height code. Exact. */
-static inline float tp_height_code_to_m(const tp_world_params *world, uint16_t code)
+/*! tp_height_code_to_m() : @return the height in metres of a height code. Exact. The
+ *  quantisation is the generator's, the same for every world (a page file records it and
+ *  the file check, tp_page_layout_from_file(), insists on it). */
+static inline float tp_height_code_to_m(uint16_t code)
 {
-    (void)world;
     return (float)(TP_HEIGHT_MIN_M + (double)code * TP_HEIGHT_STEP_M);
 }
 
