@@ -575,7 +575,7 @@ static bool rasters_alloc(rasters *r, const tp_world_params *w, const tpt_render
 
 /* Value ranges and biome shares: exact min/max and integer counts, so serial and
  * order-free. */
-static void measure_values(const rasters *r, const tp_world_params *w, tpt_render_image *out)
+static void measure_values(const rasters *r, tpt_render_image *out)
 {
     const size_t pixels = (size_t)r->width * r->height;
     const size_t clim_pixels = (size_t)r->clim_width * r->clim_height;
@@ -640,7 +640,7 @@ tp_result tpt_render(const tpt_field_source *source, const tpt_render_options *o
         free(pix8);
         return res;
     }
-    measure_values(&r, w, out);
+    measure_values(&r, out);
     if (layer == TPT_RENDER_HEIGHT) {
         out->pixels = r.heights;
         r.heights = NULL; /* ownership moves to the image */
