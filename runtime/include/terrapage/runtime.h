@@ -69,14 +69,15 @@
  * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
  * Open cost. tp_streamer_open() decodes the coarsest LOD of every chunk the file stores,
- * which touches every directory block once: about 2–3 µs and 250 B (590 B with meshes)
- * per chunk of each 16 × 16-chunk tile the file has a directory block for (absent chunks
- * of such a tile included) — 5 ms for the default 64 × 64 world, about 2 s and 600 MB for
- * a million chunks — plus 8 bytes per tile of the declared region, stored or not (the
- * file itself stores 16 per tile). So time and memory follow what the file stores, never
- * the region its header declares: a small file declaring a vast, empty region opens as
- * quickly as its stored tiles allow. Worlds of millions of chunks want the coarsest LOD
- * decoded lazily, by tiles; this version does not do that yet. The page-file reader's
+ * which touches every directory block once: about 250 B (590 B with meshes) and 8–12 µs
+ * with pread (2–3 µs mapped) per chunk of each 16 × 16-chunk tile the file has a
+ * directory block for (absent chunks of such a tile included) — 35 ms (5 ms mapped) for
+ * the default 64 × 64 world, some seconds and 600 MB for a million chunks — plus 8 bytes
+ * per tile of the declared region, stored or not (the file itself stores 16 per tile).
+ * So time and memory follow what the file stores, never the region its header declares:
+ * a small file declaring a vast, empty region opens as quickly as its stored tiles
+ * allow. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
+ * read a section at a time; this version does not do that yet. The page-file reader's
  * own allocations (its handle, a pointer per tile, and in the pread and callback modes
  * the block table and the directory blocks it has read) use malloc, not the allocator
  * callbacks.
@@ -95,8 +96,13 @@
  *    read: the permanent coarsest LOD (decoded at open), resident pages, and directory
  *    blocks already touched (a lookup answers from them, and the blob it points to then
  *    fails its checksum if the file moved it). A file replaced by rename is not seen at
- *    all: the streamer reads the file it opened until it is closed. On the machine this
- *    was measured on, pread cost no more per page-in than first-touching mapped pages.
+ *    all: the streamer reads the file it opened until it is closed. The price is a
+ *    system call per blob, paid where pages are read: by the workers and at open (in
+ *    update() only in the deterministic mode, which runs the jobs there);
+ *    measured on a 2-core virtual machine with the file in the page cache, a page-in
+ *    cost 29–31 µs of CPU at LOD 0 and 7–8 µs at the coarsest LOD, against 24 µs and
+ *    under 1 µs through a freshly mapped file, and opening the default world took
+ *    34–49 ms against 4–7 ms.
  *  - read callback (options.read): every byte through the caller; a failed read is a
  *    failed page, generated instead (decode_failures), as above.
  *  - mmap (TP_STREAMER_MMAP): the file is mapped and blobs are decoded in place. The file
