@@ -38,6 +38,10 @@
 _Static_assert(sizeof(tp_reader_options) ==
                    8 * sizeof(uint32_t) + 2 * sizeof(void *) + sizeof(uint64_t),
                "tp_reader_options changed size: that is an ABI change");
+_Static_assert(sizeof(tp_tile_grid) == 4 * sizeof(uint32_t) + 2 * sizeof(uint64_t),
+               "tp_tile_grid changed size: that is an ABI change");
+_Static_assert(sizeof(tp_tile_info) == 4 * sizeof(uint32_t),
+               "tp_tile_info changed size: that is an ABI change");
 
 #define KNOWN_FLAGS (TP_READER_VERIFY_DIRECTORY | TP_READER_PREAD)
 
@@ -62,6 +66,7 @@ struct tp_reader {
     uint32_t slot_base[TP_MAX_LAYERS];
     uint32_t bounds_size, entry_size, record_size, tile_shift;
     uint32_t tiles_x, tiles_z;
+    uint64_t present_tiles; /* block-table entries with a directory block */
     uint64_t block_table_offset, directory_offset, directory_size;
     /* Per tile: NULL until first touch, then the verified block (in the mapping, or
      * a copy this reader owns) or k_bad_block. Published by compare-and-swap, so a
@@ -338,6 +343,7 @@ static tp_result parse_block_table(tp_reader *r)
             if (at && !range_inside(at, block_size(r, tx, tz), r->directory_offset, dir_end))
                 return fail(r, TP_ERR_CORRUPT, "directory block of tile (%u, %u) outside the directory",
                             tx, tz);
+            r->present_tiles += at != 0;
         }
     r->blocks = malloc((size_t)(tiles ? tiles : 1) * sizeof *r->blocks);
     if (!r->blocks)
@@ -492,10 +498,24 @@ static int options_valid(const tp_reader_options *o)
     return !bad;
 }
 
-/* The file at r->name: kept open (pread mode) or mapped. Sets *out_actual to its size. */
+/* What a path that is not a regular file is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+         : S_ISFIFO(mode)   ? "a FIFO"
+         : S_ISCHR(mode)    ? "a character device"
+         : S_ISBLK(mode)    ? "a block device"
+         : S_ISSOCK(mode)   ? "a socket"
+                            : "a special file";
+}
+
+/* The file at r->name: kept open (pread mode) or mapped. Sets *out_actual to its size.
+ * Opened with O_NONBLOCK so that a FIFO (or a device) is refused at once by the fstat
+ * below instead of blocking the open until a writer appears; the flag is cleared for a
+ * regular file, where it means nothing to pread anyway. */
 static tp_result open_file(tp_reader *r, const char *path, uint32_t flags, uint64_t *out_actual)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         tp_result res = fail(r, TP_ERR_IO, "%s", strerror(errno));
@@ -505,7 +525,13 @@ static tp_result open_file(tp_reader *r, const char *path, uint32_t flags, uint6
     }
     if (!S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);
-        return fail(r, TP_ERR_IO, "not a regular file");
+        return fail(r, TP_ERR_IO, "is %s, not a regular file", file_kind(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        tp_result res = fail(r, TP_ERR_IO, "fcntl: %s", strerror(errno));
+        close(fd);
+        return res;
     }
     *out_actual = (uint64_t)st.st_size;
     if (flags & TP_READER_PREAD) {
@@ -612,6 +638,31 @@ tp_result tp_reader_lod_section(const tp_reader *r, uint32_t lod, uint64_t *out_
     *out_offset = r->section_offset[lod];
     *out_size = r->section_size[lod];
     return TP_OK;
+}
+
+void tp_reader_tile_grid(const tp_reader *r, tp_tile_grid *out_grid)
+{
+    assert(r && out_grid);
+    memset(out_grid, 0, sizeof *out_grid);
+    out_grid->tile_edge = 1u << r->tile_shift;
+    out_grid->tiles_x = r->tiles_x;
+    out_grid->tiles_z = r->tiles_z;
+    out_grid->tile_count = (uint64_t)r->tiles_x * r->tiles_z;
+    out_grid->present_count = r->present_tiles;
+}
+
+tp_result tp_reader_tile(const tp_reader *r, uint64_t tile, tp_tile_info *out_tile)
+{
+    assert(r && out_tile);
+    if (tile >= (uint64_t)r->tiles_x * r->tiles_z)
+        return TP_ERR_OUT_OF_RANGE;
+    uint32_t tx = (uint32_t)(tile % r->tiles_x), tz = (uint32_t)(tile / r->tiles_x);
+    out_tile->cx0 = (int32_t)((int64_t)r->desc.region_x0 + ((int64_t)tx << r->tile_shift));
+    out_tile->cz0 = (int32_t)((int64_t)r->desc.region_z0 + ((int64_t)tz << r->tile_shift));
+    out_tile->width = tp__tile_extent(r->desc.region_width, r->tile_shift, tx);
+    out_tile->height = tp__tile_extent(r->desc.region_height, r->tile_shift, tz);
+    const uint8_t *e = r->block_table + tile * TP__BLOCK_ENTRY_SIZE;
+    return tp__le64(e + TP__B_OFFSET) ? TP_OK : TP_ERR_NOT_FOUND;
 }
 
 /* The chunk's record, or NOT_FOUND (outside the region / absent tile) or CHECKSUM. */

@@ -24,9 +24,9 @@ typedef struct tp__chunk {
     /* Identity (chunk_table.c). */
     int32_t cx, cz;
     uint32_t live_index;         /* position in the live list */
-    int64_t region_index;        /* index into the permanent LOD's arrays, or −1 when the
-                                    chunk has no permanent coarsest LOD (schedule.c sets
-                                    it when the entry is made) */
+    int64_t permanent_index;     /* the chunk's permanent coarsest LOD (permanent.h), or
+                                    −1 when it has none (schedule.c sets it when the
+                                    entry is made) */
     /* What it holds (publish.c installs, eviction.c lowers and evicts). */
     struct tp__block *coarse;    /* generated coarsest LOD (chunks without a permanent one) */
     struct tp__block *fine;      /* the best LOD finer than the coarsest, if any */
@@ -97,7 +97,7 @@ static inline struct tp__block *tp__chunk_resident(const tp__chunk *c)
 /* 1 when the chunk has its coarsest LOD: generated, or permanent. */
 static inline int tp__chunk_has_coarsest(const tp__chunk *c)
 {
-    return c->coarse != NULL || c->region_index >= 0;
+    return c->coarse != NULL || c->permanent_index >= 0;
 }
 
 /* The best LOD the chunk has resident, or −1. */

@@ -80,26 +80,13 @@ static inline size_t tp__climate_bytes(const tp__layout *l)
     return tp__climate_samples(l) * TP__CLIMATE_SAMPLE_BYTES;
 }
 
-/* Chunks of the region's rectangle. */
-static inline uint64_t tp__region_count(const tp__region *r)
-{
-    return (uint64_t)r->width * r->height;
-}
-
-/* Index of (cx, cz) in the region's row-major arrays, or −1 outside the rectangle. */
+/* Index of (cx, cz) in the region's rectangle, row-major, or −1 outside it. */
 static inline int64_t tp__region_index(const tp__region *r, int32_t cx, int32_t cz)
 {
     int64_t dx = (int64_t)cx - r->x0, dz = (int64_t)cz - r->z0;
     if (dx < 0 || dz < 0 || dx >= (int64_t)r->width || dz >= (int64_t)r->height)
         return -1;
     return dz * (int64_t)r->width + dx;
-}
-
-/* The chunk at index i of the region's arrays. */
-static inline void tp__region_chunk(const tp__region *r, uint64_t i, int32_t *cx, int32_t *cz)
-{
-    *cx = r->x0 + (int32_t)(i % r->width);
-    *cz = r->z0 + (int32_t)(i / r->width);
 }
 
 #endif /* TP_RUNTIME_LAYOUT_H */

@@ -4,8 +4,8 @@
  * checksummed on the bytes actually read, decoded to this world's grid, its mesh
  * decodable); otherwise it is generated — the same pure functions the baker ran, so the
  * same bytes — and a page that failed is regenerated whole, never partly trusted. The
- * reader reads through the mapping, with pread into scratch (TP_STREAMER_PREAD) or
- * through the caller's read callback.
+ * reader reads with pread into scratch (the default), through the caller's read
+ * callback, or through the mapping (TP_STREAMER_MMAP).
  *
  * Nothing here allocates or touches the streamer: a page-in sees the source (read-only
  * after open), its job and its thread's scratch, so workers run it concurrently. */
@@ -27,11 +27,13 @@ tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
                                     const tp_streamer_options *o, int *out_has_meshes,
                                     tp__region *out_region)
 {
+    /* pread unless the caller reads or asks for the mapping: a file truncated or
+     * rewritten in place then gives failed pages, regenerated, never SIGBUS. */
     tp_reader_options ro = {0};
     if (o->read) {
         ro.read = o->read;
         ro.read_user = o->read_user;
-    } else if (o->flags & TP_STREAMER_PREAD) {
+    } else if (!(o->flags & TP_STREAMER_MMAP)) {
         ro.flags = TP_READER_PREAD;
     }
     tp_result r = tp_reader_open(path, &ro, &src->reader);
@@ -71,6 +73,20 @@ void tp__page_source_close(tp__page_source *src)
 {
     tp_reader_close(src->reader);
     tp__page_source_init(src);
+}
+
+void tp__page_source_tile_grid(const tp__page_source *src, tp_tile_grid *out_grid)
+{
+    if (src->reader)
+        tp_reader_tile_grid(src->reader, out_grid);
+    else
+        memset(out_grid, 0, sizeof *out_grid);
+}
+
+tp_result tp__page_source_tile(const tp__page_source *src, uint64_t tile,
+                               tp_tile_info *out_tile)
+{
+    return src->reader ? tp_reader_tile(src->reader, tile, out_tile) : TP_ERR_OUT_OF_RANGE;
 }
 
 tp_result tp__page_source_bounds(const tp__page_source *src, int32_t cx, int32_t cz,

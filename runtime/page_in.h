@@ -12,6 +12,8 @@
  *   tp__page_generate_coarsest()   a coarsest LOD generated on the game thread (at open
  *                                  for a damaged page, and in update())
  *   tp__page_source_bounds()       the file's bounds record of a chunk
+ *   tp__page_source_tile_grid(), tp__page_source_tile()
+ *                                  the file's tiles, and which of them it stores
  * No other file reads the page file or calls the generator. */
 #ifndef TP_RUNTIME_PAGE_IN_H
 #define TP_RUNTIME_PAGE_IN_H
@@ -29,8 +31,8 @@
 typedef struct tp__page_source {
     tp_page_layout page;        /* what a page holds, and the world that generates it (a
                                    file's, checked by tp_page_layout_from_file) */
-    tp_reader *reader;          /* NULL for a generated world; reads through the mapping,
-                                   pread or the caller's callback, as the options say */
+    tp_reader *reader;          /* NULL for a generated world; reads with pread, through
+                                   the caller's callback or the mapping, as the options say */
     const tp__layout *layout;
 } tp__page_source;
 
@@ -57,8 +59,8 @@ typedef struct tp__mesh_raw {
 
 void tp__page_source_init(tp__page_source *src);
 
-/* Opens the page file at `path` with the options' way of reading (pread, callback or
- * the mapping) and checks that its world is this generator's (the one file check,
+/* Opens the page file at `path` with the options' way of reading (pread unless the
+ * options give a callback or TP_STREAMER_MMAP) and checks that its world is this generator's (the one file check,
  * tp_page_layout_from_file); reports whether it holds meshes and which chunks it bakes.
  * Errors carry a detail naming the file. */
 tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
@@ -73,6 +75,14 @@ tp_result tp__page_source_open_world(tp__page_source *src, const tp_world_params
 void tp__page_source_bind(tp__page_source *src, const tp__layout *layout);
 
 void tp__page_source_close(tp__page_source *src);
+
+/* The file's tiling (all zero without a file). */
+void tp__page_source_tile_grid(const tp__page_source *src, tp_tile_grid *out_grid);
+
+/* Tile `tile` of the file's tiling: TP_OK when the file stores chunks of it,
+ * TP_ERR_NOT_FOUND when not, TP_ERR_OUT_OF_RANGE past the last (or without a file). */
+tp_result tp__page_source_tile(const tp__page_source *src, uint64_t tile,
+                               tp_tile_info *out_tile);
 
 /* The file's bounds record of (cx, cz); TP_ERR_NOT_FOUND when the file has none (or
  * there is no file). */

@@ -85,7 +85,7 @@ static tp__chunk *track(tp_streamer *s, int32_t cx, int32_t cz)
     tp__chunk *c = tp__chunk_add(&s->chunks, cx, cz);
     if (!c)
         return NULL;
-    c->region_index = tp__permanent_index(&s->permanent, cx, cz);
+    c->permanent_index = tp__permanent_index(&s->permanent, cx, cz);
     c->view_lod = c->pred_lod = s->layout.coarsest;
     c->cls = TP__CLASS_NONE;
     return c;

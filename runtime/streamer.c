@@ -24,10 +24,15 @@ static tp_result resolve_options(const tp_streamer_options *in, int generated,
     *o = in ? *in : zero;
     const uint32_t known = TP_STREAMER_PREAD | TP_STREAMER_DETERMINISTIC |
                            TP_STREAMER_NO_PREDICTION | TP_STREAMER_VIRTUAL_CLOCK |
-                           TP_STREAMER_NO_MESHES | TP_STREAMER_NORMAL_PRIORITY;
+                           TP_STREAMER_NO_MESHES | TP_STREAMER_NORMAL_PRIORITY |
+                           TP_STREAMER_MMAP;
     if (o->flags & ~known)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: unknown flags 0x%x",
                              o->flags & ~known);
+    if ((o->flags & TP_STREAMER_MMAP) && ((o->flags & TP_STREAMER_PREAD) || o->read))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: TP_STREAMER_MMAP goes with neither "
+                             "TP_STREAMER_PREAD nor a read callback");
     if (o->reserved0)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: reserved0 is not 0");
     for (int i = 0; i < 7; i++)
@@ -176,7 +181,7 @@ static tp_result open_generated(tp_streamer *s, const tp_world_params *world)
     tp_result r = tp__page_source_open_world(&s->source, world);
     if (r != TP_OK)
         return r;
-    s->opt.flags &= ~TP_STREAMER_PREAD; /* nothing to read */
+    s->opt.flags &= ~(TP_STREAMER_PREAD | TP_STREAMER_MMAP); /* nothing to read */
     s->opt.read = NULL;
     plan(s, !(s->opt.flags & TP_STREAMER_NO_MESHES), (tp__region){0, 0, 0, 0});
     if ((r = alloc_scratch(s)) != TP_OK)

@@ -66,13 +66,13 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
         const tp__permanent *p = &s->permanent;
         v->lod = l->coarsest;
         v->edge = l->edge[l->coarsest];
-        v->height_codes = tp__permanent_heights(p, (uint64_t)pi);
-        v->biomes = tp__permanent_biomes(p, (uint64_t)pi);
-        v->source = tp__permanent_state_at(p, (uint64_t)pi) == TP__PERMANENT_REPAIRED
+        v->height_codes = tp__permanent_heights(p, pi);
+        v->biomes = tp__permanent_biomes(p, pi);
+        v->source = tp__permanent_state_at(p, pi) == TP__PERMANENT_REPAIRED
                         ? TP_STREAMER_SOURCE_REPAIRED
                         : TP_STREAMER_SOURCE_FILE;
         v->flags |= TP_CHUNK_VIEW_PERMANENT;
-        v->mesh = tp__permanent_mesh(p, (uint64_t)pi);
+        v->mesh = tp__permanent_mesh(p, pi);
     }
     if (v->lod > wanted)
         v->flags |= TP_CHUNK_VIEW_COARSER;
@@ -164,12 +164,9 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
         if (fn(user, &v))
             return calls;
     }
-    const tp__region *region = &s->layout.region;
-    for (uint64_t i = 0; i < tp__region_count(region); i++) {
-        if (tp__permanent_state_at(&s->permanent, i) == TP__PERMANENT_NONE)
-            continue;
-        int32_t cx, cz;
-        tp__region_chunk(region, i, &cx, &cz);
+    int32_t cx, cz;
+    for (int64_t i = tp__permanent_next(&s->permanent, -1, &cx, &cz); i >= 0;
+         i = tp__permanent_next(&s->permanent, i, &cx, &cz)) {
         const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
         if (c && tp__chunk_resident(c))
             continue; /* visited above at its better LOD */
@@ -194,7 +191,7 @@ tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
     uint32_t lod = b ? b->lod : 0;
     if (!h && pi >= 0) {
         lod = s->layout.coarsest;
-        h = tp__permanent_heights(&s->permanent, (uint64_t)pi);
+        h = tp__permanent_heights(&s->permanent, pi);
     }
     if (!h)
         return TP_ERR_NOT_FOUND;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "test_guard.h"
 #include "test_main.h"
 
 #include "terrapage/pagefile.h"
@@ -939,6 +940,77 @@ START_TEST(test_a_sparse_huge_region_costs_only_its_block_table)
     ck_assert_int_eq(tp_reader_find(r, -2047, -2048, TP_LAYER_HEIGHT, 0, &ref), TP_ERR_NOT_FOUND);
     ck_assert_int_eq(tp_reader_find(r, 2048, 0, TP_LAYER_HEIGHT, 0, &ref), TP_ERR_NOT_FOUND);
     tp_reader_close(r);
+    remove_tree(dir);
+    free(path);
+    free(dir);
+}
+END_TEST
+
+/* The tiles a sparse file stores are named by the block table, so a walk over them costs
+ * one entry per tile and a look only at the chunks of the stored ones; the far-edge
+ * tiles are clipped to the region. In every I/O mode. */
+START_TEST(test_tile_queries_name_the_stored_tiles_and_their_chunks)
+{
+    char *dir = make_temp_dir(), *path = path_in(dir, "tiles.tpk");
+    tp_file_desc d = make_desc(17, 3);
+    d.region_x0 = -2048;
+    d.region_z0 = -2048;
+    d.region_width = 4100;  /* 257 tiles, the last 4 chunks wide */
+    d.region_height = 4097; /* 257 tiles, the last 1 chunk high */
+    tp_writer *w = NULL;
+    ck_assert_int_eq(tp_writer_create(path, &d, &w), TP_OK);
+    uint16_t heights[17 * 17] = {0};
+    const int32_t at[3][2] = {{-2048, -2048}, {-2047, -2040}, {2051, 2048}};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(tp_writer_add_blob(w, at[i][0], at[i][1], TP_LAYER_HEIGHT, 0,
+                                            TP_ENCODING_RAW, heights, sizeof heights,
+                                            sizeof heights, 0), TP_OK);
+    ck_assert_int_eq(tp_writer_finish(w), TP_OK);
+
+    for (int m = 0; m < 2; m++) {
+        tp_reader_options o = {.flags = m ? TP_READER_PREAD : 0};
+        tp_reader *r = NULL;
+        ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
+        tp_tile_grid g;
+        tp_reader_tile_grid(r, &g);
+        ck_assert_uint_eq(g.tile_edge, 16);
+        ck_assert_uint_eq(g.tiles_x, 257);
+        ck_assert_uint_eq(g.tiles_z, 257);
+        ck_assert_uint_eq(g.tile_count, 257u * 257u);
+        ck_assert_uint_eq(g.present_count, 2);
+        ck_assert_uint_eq(g.reserved0, 0);
+
+        tp_tile_info t;
+        ck_assert_int_eq(tp_reader_tile(r, 0, &t), TP_OK);
+        ck_assert(t.cx0 == -2048 && t.cz0 == -2048 && t.width == 16 && t.height == 16);
+        ck_assert_int_eq(tp_reader_tile(r, 1, &t), TP_ERR_NOT_FOUND); /* described anyway */
+        ck_assert(t.cx0 == -2032 && t.cz0 == -2048 && t.width == 16 && t.height == 16);
+        ck_assert_int_eq(tp_reader_tile(r, g.tile_count - 1, &t), TP_OK);
+        ck_assert(t.cx0 == 2048 && t.cz0 == 2048 && t.width == 4 && t.height == 1);
+        ck_assert_int_eq(tp_reader_tile(r, 256, &t), TP_ERR_NOT_FOUND);
+        ck_assert(t.cx0 == 2048 && t.cz0 == -2048 && t.width == 4 && t.height == 16);
+        tp_tile_info untouched = {7, 7, 7, 7};
+        t = untouched;
+        ck_assert_int_eq(tp_reader_tile(r, g.tile_count, &t), TP_ERR_OUT_OF_RANGE);
+        ck_assert(t.cx0 == 7 && t.width == 7);
+
+        /* The walk of the header's example: every stored chunk, from 16·16 + 4 looks. */
+        uint64_t looked = 0, present = 0;
+        for (uint64_t k = 0; k < g.tile_count; k++) {
+            if (tp_reader_tile(r, k, &t) != TP_OK)
+                continue;
+            for (uint32_t z = 0; z < t.height; z++)
+                for (uint32_t x = 0; x < t.width; x++) {
+                    tp_chunk_bounds b;
+                    looked++;
+                    present += tp_reader_chunk_bounds(r, t.cx0 + (int32_t)x,
+                                                      t.cz0 + (int32_t)z, &b) == TP_OK;
+                }
+        }
+        ck_assert_uint_eq(looked, 16u * 16u + 4u);
+        ck_assert_uint_eq(present, 3);
+        tp_reader_close(r);
+    }
     remove_tree(dir);
     free(path);
     free(dir);
@@ -2146,6 +2218,52 @@ START_TEST(test_reader_refuses_io_options_that_do_not_go_together)
 }
 END_TEST
 
+/* Opens a path in one I/O mode in a guarded child: 0 when refused with TP_ERR_IO and a
+ * detail that names what the path is. */
+typedef struct refusal {
+    const char *path, *kind;
+    uint32_t flags;
+} refusal;
+
+static int open_is_refused(void *arg)
+{
+    const refusal *q = arg;
+    tp_reader_options o = {.flags = q->flags};
+    tp_reader *r = NULL;
+    tp_result res = tp_reader_open(q->path, &o, &r);
+    fprintf(stderr, "%s: %s\n", tp_result_string(res), tp_error_detail());
+    return res == TP_ERR_IO && r == NULL && strstr(tp_error_detail(), q->path) &&
+                   strstr(tp_error_detail(), q->kind) &&
+                   strstr(tp_error_detail(), "not a regular file")
+               ? 0
+               : 1;
+}
+
+/* A FIFO nobody writes to would block an open() for ever; the reader opens without
+ * blocking and refuses it (and directories, and devices) by what fstat() says, in both
+ * of its file modes. The child that tries is killed if it blocks, failing the test. */
+START_TEST(test_reader_refuses_a_fifo_or_directory_at_once_in_every_mode)
+{
+    char *dir = make_temp_dir(), *fifo = path_in(dir, "world.tpk");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    const refusal cases[] = {
+        {fifo, "a FIFO", 0},
+        {fifo, "a FIFO", TP_READER_PREAD},
+        {fifo, "a FIFO", TP_READER_PREAD | TP_READER_VERIFY_DIRECTORY},
+        {dir, "a directory", 0},
+        {"/dev/null", "a character device", TP_READER_PREAD},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[2048];
+        int status = guarded_call(open_is_refused, (void *)&cases[i], 30, out, sizeof out);
+        ck_assert_msg(status == 0, "case %zu (%s): %s", i, cases[i].path, out);
+    }
+    remove_tree(dir);
+    free(fifo);
+    free(dir);
+}
+END_TEST
+
 /* ---- names and shared rules --------------------------------------------------------- */
 
 START_TEST(test_layers_element_types_and_encodings_have_names_and_unknown_ids_none)
@@ -2214,6 +2332,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_reader_reads_the_committed_v1_0_file);
     tcase_add_test(tc, test_reader_reads_a_newer_minor_with_longer_records);
     tcase_add_test(tc, test_a_sparse_huge_region_costs_only_its_block_table);
+    tcase_add_test(tc, test_tile_queries_name_the_stored_tiles_and_their_chunks);
     tcase_add_test(tc, test_reader_finds_blobs_beyond_4_gib);
     tcase_add_test(tc, test_written_file_gets_permissions_from_the_umask);
     tcase_add_test(tc, test_reader_rejects_the_file_truncated_at_every_length);
@@ -2248,6 +2367,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_a_blob_changed_in_the_file_after_find_fails_its_checksum_in_load);
     tcase_add_test(tc, test_load_prefix_checks_the_blob_and_decodes_its_first_bytes);
     tcase_add_test(tc, test_reader_refuses_io_options_that_do_not_go_together);
+    tcase_add_test(tc, test_reader_refuses_a_fifo_or_directory_at_once_in_every_mode);
     tcase_add_test(tc, test_layers_element_types_and_encodings_have_names_and_unknown_ids_none);
     tcase_add_test(tc, test_grid_edges_must_be_a_power_of_two_plus_one);
     suite_add_tcase(s, tc);

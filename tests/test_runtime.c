@@ -17,6 +17,7 @@
 #include "terrapage/baker.h"
 #include "terrapage/mesh.h"
 #include "terrapage/runtime.h"
+#include "test_vast_region.h"
 
 #define SAMPLES 33u
 #define CHUNK_M 256.0
@@ -742,17 +743,21 @@ static int read_with_stdio(void *user, uint64_t offset, void *dst, size_t size)
     return pread(fileno(r->f), dst, size, (off_t)offset) == (ssize_t)size ? 0 : 1;
 }
 
-START_TEST(test_pread_and_read_callback_paths_give_the_mapped_bytes)
+/* pread is the default; TP_STREAMER_PREAD says the same; TP_STREAMER_MMAP maps the file;
+ * a callback reads everything. Every way gives the file's bytes. */
+START_TEST(test_pread_mmap_and_read_callback_paths_give_the_same_bytes)
 {
     file_reader fr = {fopen(g_world, "rb"), 0};
     ck_assert_ptr_nonnull(fr.f);
-    for (int mode = 0; mode < 3; mode++) {
+    const uint32_t flags[4] = {0, TP_STREAMER_PREAD, TP_STREAMER_MMAP, 0};
+    for (int mode = 0; mode < 4; mode++) {
         tp_streamer_options o = {0};
         o.view_distance_chunks = 2;
-        o.flags = TP_STREAMER_VIRTUAL_CLOCK | (mode == 1 ? TP_STREAMER_PREAD : 0);
-        if (mode == 2)
+        o.flags = TP_STREAMER_VIRTUAL_CLOCK | flags[mode];
+        if (mode == 3)
             o.read = read_with_stdio, o.read_user = &fr;
         tp_streamer *s = open_ok(g_world, &o);
+        ck_assert_int_eq(tp_reader_is_mapped(tp_streamer_reader(s)), (mode == 2));
         settle(s, centre_m(7), centre_m(7));
         tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
         tp_streamer_stats st;
@@ -763,6 +768,240 @@ START_TEST(test_pread_and_read_callback_paths_give_the_mapped_bytes)
     }
     ck_assert_int_gt(fr.calls, 0);
     fclose(fr.f);
+
+    /* The mapping goes with neither of the other ways. */
+    tp_streamer *s = NULL;
+    tp_streamer_options o = {0};
+    o.flags = TP_STREAMER_MMAP | TP_STREAMER_PREAD;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_INVALID_ARGUMENT);
+    o.flags = TP_STREAMER_MMAP;
+    o.read = read_with_stdio, o.read_user = &fr;
+    ck_assert_int_eq(tp_streamer_open(g_world, &o, &s), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
+/* ---- The file changing under the streamer ------------------------------------------------- */
+
+/* A private copy of the shared world, which a test may damage. */
+static void copy_world(const char *to)
+{
+    FILE *in = fopen(g_world, "rb"), *out = fopen(to, "wb");
+    ck_assert(in && out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Writes `size` bytes of `byte` at `offset` of the file, in place. */
+static void overwrite_in_place(const char *path, uint64_t offset, uint64_t size, int byte)
+{
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, (long)offset, SEEK_SET), 0);
+    for (uint64_t i = 0; i < size; i++)
+        ck_assert_int_ne(fputc(byte, f), EOF);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static void truncate_in_place(const char *path, uint64_t size)
+{
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(ftruncate(fileno(f), (off_t)size), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Deterministic updates at the centre of chunk (cx, cz): the pages handed out by one
+ * update are paged in at the next, so a few updates bring the view's fine LODs in. */
+static void stay_at(tp_streamer *s, int32_t cx, int32_t cz, int updates)
+{
+    for (int i = 0; i < updates; i++)
+        ck_assert_int_eq(tp_streamer_update(s, centre_m(cx), centre_m(cz), 1.0 / 60), TP_OK);
+}
+
+/* A game whose file is patched in place while it streams: with the default I/O (pread)
+ * the streamer keeps running. Pages whose bytes changed fail their checksum, pages the
+ * file no longer has fail their read; both are generated instead and counted, and every
+ * view still holds exactly the baked page. (With the mapping, the truncation would kill
+ * this process with SIGBUS, and Check would report the test as failed by the signal.) */
+START_TEST(test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regenerated)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/runtime-shrinking-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    copy_world(path);
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    tp_streamer *s = open_ok(path, &o);
+    uint64_t lod0_at, lod0_size, lod1_at, lod1_size;
+    ck_assert_int_eq(tp_reader_lod_section(tp_streamer_reader(s), 0, &lod0_at, &lod0_size), TP_OK);
+    ck_assert_int_eq(tp_reader_lod_section(tp_streamer_reader(s), 1, &lod1_at, &lod1_size), TP_OK);
+    ck_assert_uint_lt(lod1_at, lod0_at); /* coarse sections first */
+
+    tp_streamer_stats st;
+    stay_at(s, 3, 3, 8);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.fallbacks, 0);
+    ck_assert_uint_gt(st.page_ins_by_lod[0], 0);
+
+    /* Rewritten in place: every LOD-0 blob now holds other bytes. */
+    overwrite_in_place(path, lod0_at, lod0_size, 0xa5);
+    stay_at(s, 12, 12, 8);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_gt(st.checksum_failures, 0);
+    ck_assert_uint_eq(st.decode_failures, 0);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+
+    /* Truncated in place to its coarsest section: the finer LODs are gone. */
+    truncate_in_place(path, lod1_at);
+    stay_at(s, 3, 12, 8);
+    tp_streamer_stats after;
+    tp_streamer_get_stats(s, &after);
+    ck_assert_uint_gt(after.decode_failures, 0);
+    ck_assert_uint_eq(after.fallbacks, after.fallbacks_outside + after.checksum_failures +
+                                           after.decode_failures);
+    ck_assert_uint_eq(after.fallbacks_outside, 0);
+    ck_assert_uint_eq(after.in_view_missing_total, 0);
+    ck_assert_uint_gt(after.page_ins_by_lod[0], st.page_ins_by_lod[0]);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+
+    /* Even a file cut to nothing: the permanent coarsest LOD was read at open and stays. */
+    truncate_in_place(path, 0);
+    stay_at(s, 8, 8, 8);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_gt(st.decode_failures, after.decode_failures);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    tp_streamer_for_each(s, 0, check_visit, NULL);
+    tp_streamer_close(s);
+    remove(path);
+}
+END_TEST
+
+/* The same with worker threads: a truncation while pages are in flight. Waits on the
+ * statistics with a generous bound on updates, never on wall time. */
+START_TEST(test_a_file_truncated_under_streaming_workers_is_regenerated)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/runtime-cut-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    copy_world(path);
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.worker_threads = 2;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    tp_streamer *s = open_ok(path, &o);
+    uint64_t lod1_at, lod1_size;
+    ck_assert_int_eq(tp_reader_lod_section(tp_streamer_reader(s), 1, &lod1_at, &lod1_size), TP_OK);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(3), centre_m(3), 1.0 / 60), TP_OK);
+    truncate_in_place(path, lod1_at);
+    settle(s, centre_m(3), centre_m(3));
+    settle(s, centre_m(12), centre_m(12));
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_gt(st.decode_failures, 0);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    tp_streamer_close(s);
+    remove(path);
+}
+END_TEST
+
+/* ---- A vast declared region over a small file --------------------------------------------- */
+
+/* Counts what the streamer holds through its allocator, and refuses to go past a cap so
+ * that a streamer sizing arrays by the declared region fails at once instead of
+ * exhausting the machine. */
+typedef struct capped_allocator {
+    size_t outstanding, peak, cap;
+} capped_allocator;
+
+static void *capped_alloc(void *user, size_t size)
+{
+    capped_allocator *a = user;
+    if (size > a->cap - a->outstanding)
+        return NULL;
+    void *p = malloc(size);
+    if (p) {
+        a->outstanding += size;
+        a->peak = a->outstanding > a->peak ? a->outstanding : a->peak;
+    }
+    return p;
+}
+
+static void capped_free(void *user, void *p, size_t size)
+{
+    capped_allocator *a = user;
+    if (p)
+        a->outstanding -= size;
+    free(p);
+}
+
+/* Opens `path` with the capped allocator `a`. @return the bytes the streamer holds. */
+static size_t bytes_after_open(const char *path, capped_allocator *a, tp_streamer **out)
+{
+    *a = (capped_allocator){0, 0, (size_t)256 << 20};
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_DETERMINISTIC;
+    o.allocator = (tp_streamer_allocator){capped_alloc, capped_free, a};
+    *out = open_ok(path, &o);
+    return a->outstanding;
+}
+
+/* Counts the visited chunks of the baked 16 × 16 region. */
+static int count_baked_visit(void *user, const tp_chunk_view *v)
+{
+    uint64_t *n = user;
+    *n += v->cx >= 0 && v->cz >= 0 && v->cx < 16 && v->cz < 16;
+    return 0;
+}
+
+/* 8192 × 8192 chunks declared (2^26, 2^18 tiles) around the 16 × 16 baked ones: the
+ * streamer pays one pointer per declared tile beyond what the baked world costs it, and
+ * works as on the baked world. Sizing anything by the declared chunks would need at
+ * least 64 MiB per byte per chunk, far past the allocator's cap. */
+START_TEST(test_open_allocates_for_the_stored_tiles_not_the_declared_region)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/runtime-vast-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    write_vast_copy(g_world, path, 0, 0, 8192, 8192);
+    capped_allocator baked_mem, vast_mem;
+    tp_streamer *baked, *vast;
+    const size_t baked_bytes = bytes_after_open(g_world, &baked_mem, &baked);
+    const size_t vast_bytes = bytes_after_open(path, &vast_mem, &vast);
+    /* The baked world has one tile, the vast one 2^18, of which it stores the same one. */
+    const size_t more_tiles = (8192 / 16) * (8192 / 16) - 1;
+    ck_assert_msg(vast_bytes <= baked_bytes + more_tiles * sizeof(void *),
+                  "open allocated %zu bytes for the vast region, %zu for the baked one",
+                  vast_bytes, baked_bytes);
+    tp_streamer_stats a, b;
+    tp_streamer_get_stats(baked, &a);
+    tp_streamer_get_stats(vast, &b);
+    ck_assert_uint_eq(b.permanent_bytes, a.permanent_bytes + more_tiles * sizeof(void *));
+
+    /* Inside the baked tile it streams as the baked world; far out in the declared
+     * region every chunk is absent and generated. */
+    stay_at(vast, 8, 8, 6);
+    tp_streamer_for_each(vast, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    ck_assert_int_eq(tp_streamer_best_lod(vast, 5000, 5000), -1);
+    stay_at(vast, 5000, 5000, 6);
+    tp_streamer_get_stats(vast, &b);
+    ck_assert_uint_eq(b.in_view_missing, 0);
+    ck_assert_uint_ge(b.sync_generations, 49);
+    ck_assert_uint_gt(b.fallbacks_outside, 0);
+    ck_assert_uint_eq(b.checksum_failures + b.decode_failures, 0);
+    tp_streamer_for_each(vast, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    uint64_t n = 0;
+    tp_streamer_for_each(vast, 0, count_baked_visit, &n);
+    ck_assert_uint_eq(n, 256); /* the permanent LOD of every baked chunk, or better */
+    tp_streamer_close(vast);
+    tp_streamer_close(baked);
+    remove(path);
 }
 END_TEST
 
@@ -1148,7 +1387,10 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_a_generated_streamer_pages_in_fresh_generations_without_blocking_update);
     tcase_add_test(tc, test_a_generated_streamer_rejects_bad_parameters);
     tcase_add_test(tc, test_a_generated_streamer_holds_a_small_budget_on_every_update);
-    tcase_add_test(tc, test_pread_and_read_callback_paths_give_the_mapped_bytes);
+    tcase_add_test(tc, test_pread_mmap_and_read_callback_paths_give_the_same_bytes);
+    tcase_add_test(tc, test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regenerated);
+    tcase_add_test(tc, test_a_file_truncated_under_streaming_workers_is_regenerated);
+    tcase_add_test(tc, test_open_allocates_for_the_stored_tiles_not_the_declared_region);
     tcase_add_test(tc, test_a_camera_that_reverses_cancels_stale_work);
     tcase_add_test(tc, test_close_with_work_in_flight_is_safe);
     tcase_add_test(tc, test_views_released_on_another_thread_stay_intact_under_pressure);

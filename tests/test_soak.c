@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define TP_TEST_SUITE "soak"
+#include "test_guard.h"
 #include "test_main.h"
 #include "test_support.h"
 
@@ -472,6 +473,52 @@ START_TEST(test_soak_answers_help_and_rejects_bad_arguments_with_status_2)
 }
 END_TEST
 
+/* A FIFO as the page file or as the --path camera file is refused at once, naming the
+ * path and what it is; each soak runs in a child that alarm() kills should it block. */
+START_TEST(test_soak_refuses_a_fifo_as_world_or_camera_path_at_once)
+{
+    char world[512], fifo[512], out[8192];
+    tmp_path(world, sizeof world, "fifo-world.tpk");
+    tmp_path(fifo, sizeof fifo, "fifo");
+    bake_small(world);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int status = GUARDED_RUN(out, 30, tpt_cmd_soak, "soak", fifo, "--ticks", "4", "--no-pace",
+                             "-q");
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO"),
+                  "soak FIFO: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_soak, "soak", fifo, "--source", "generate",
+                         "--ticks", "4", "--no-pace", "-q");
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO"),
+                  "soak --source generate FIFO: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_soak, "soak", world, "--path", fifo, "--no-pace",
+                         "-q");
+    ck_assert_msg(status == 2 && strstr(out, "--path: ") && strstr(out, fifo) &&
+                      strstr(out, "is a FIFO, not a regular file"),
+                  "soak --path FIFO: status %d: %s", status, out);
+    unlink(fifo);
+    unlink(world);
+}
+END_TEST
+
+/* The soak reads the file with pread unless --mmap maps it, and says which. */
+START_TEST(test_soak_reads_with_pread_unless_asked_to_map)
+{
+    char world[512], out[16384];
+    tmp_path(world, sizeof world, "io.tpk");
+    bake_small(world);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--ticks", "8",
+                                  "--no-pace", "--json", "-"), 0);
+    ck_assert_msg(strstr(out, "\"io\": \"pread\""), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--ticks", "8",
+                                  "--no-pace", "--mmap", "--json", "-"), 0);
+    ck_assert_msg(strstr(out, "\"io\": \"mmap\""), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_bench_pagein, "pagein", world, "--chunks", "2",
+                                  "--runs", "1", "--mmap", "--json"), 0);
+    ck_assert_msg(strstr(out, "\"io\": \"mmap\""), "%s", out);
+    unlink(world);
+}
+END_TEST
+
 START_TEST(test_bench_pagein_compares_the_same_chunks_and_answers_help)
 {
     char world[512], out[8192];
@@ -508,6 +555,8 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_summary_counts_hitches_holes_deficits_teleport_recovery_and_memory);
     tcase_add_test(tc, test_soak_writes_json_with_the_required_keys_and_both_pictures);
     tcase_add_test(tc, test_soak_answers_help_and_rejects_bad_arguments_with_status_2);
+    tcase_add_test(tc, test_soak_refuses_a_fifo_as_world_or_camera_path_at_once);
+    tcase_add_test(tc, test_soak_reads_with_pread_unless_asked_to_map);
     tcase_add_test(tc, test_bench_pagein_compares_the_same_chunks_and_answers_help);
     suite_add_tcase(s, tc);
     return s;

@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #define TP_TEST_SUITE "tools"
+#include "test_guard.h"
 #include "test_main.h"
 #include "test_support.h"
+#include "test_vast_region.h"
 
 #include "cli_options.h"
 #include "commands.h"
@@ -764,6 +766,78 @@ START_TEST(test_inspection_commands_name_the_file_and_problem_for_a_non_page_fil
 }
 END_TEST
 
+/* A FIFO given as the page file: each command refuses it at once, naming the path and
+ * what it is, instead of blocking in open() until a writer appears (here: never). Each
+ * runs in a child that alarm() kills should it block. */
+START_TEST(test_inspection_commands_refuse_a_fifo_at_once)
+{
+    char fifo[512], out[8192];
+    tmp_path(fifo, sizeof fifo, "fifo.tpk");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int status = GUARDED_RUN(out, 30, tpt_cmd_verify, "verify", fifo);
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO, not a regular file"),
+                  "verify: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_verify, "verify", fifo, "--json");
+    ck_assert_msg(status == 1 && strstr(out, "\"ok\": false") && strstr(out, "FIFO"),
+                  "verify --json: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_info, "info", fifo);
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO"),
+                  "info: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_export, "export", fifo, "-q");
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO"),
+                  "export: status %d: %s", status, out);
+    status = GUARDED_RUN(out, 30, tpt_cmd_mesh, "mesh", fifo, "--chunk", "0,0");
+    ck_assert_msg(status == 1 && strstr(out, fifo) && strstr(out, "is a FIFO"),
+                  "mesh: status %d: %s", status, out);
+    unlink(fifo);
+}
+END_TEST
+
+/* The number after `"key": ` in a JSON text, or −1. */
+static long long json_count(const char *json, const char *key)
+{
+    char pattern[80];
+    snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+    const char *at = strstr(json, pattern);
+    return at ? strtoll(at + strlen(pattern), NULL, 10) : -1;
+}
+
+/* A small file declaring 8192 × 8192 chunks (2^26) of which it stores 4 × 4 in one tile:
+ * verify and info look at the chunks of the stored tile only (their --json says how many
+ * they visited), and report the rest of the region absent without a look. */
+START_TEST(test_verify_and_info_walk_only_the_stored_tiles_of_a_vast_region)
+{
+    tp_world_params w = world_with(3, 17);
+    char baked[512], vast[512];
+    static char out[65536];
+    tmp_path(baked, sizeof baked, "small.tpk");
+    tmp_path(vast, sizeof vast, "vast.tpk");
+    bake_small(baked, &w, (tpt_region){0, 0, 4, 4});
+    write_vast_copy(baked, vast, 0, 0, 8192, 8192);
+    const long long declared = 8192LL * 8192LL;
+
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", vast, "--json"), 0);
+    ck_assert_int_eq(json_count(out, "chunks"), declared);
+    ck_assert_int_eq(json_count(out, "chunks_visited"), 16 * 16);
+    ck_assert_int_eq(json_count(out, "chunks_present"), 16);
+    ck_assert_int_eq(json_count(out, "chunks_absent"), declared - 16);
+    /* 17 samples: height, biome and mesh at LODs 0 and 1, and the two climate grids. */
+    ck_assert_int_eq(json_count(out, "blobs_checked"), 16 * (3 * 2 + 2));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", vast), 0);
+    ck_assert_msg(strstr(out, ": OK: ") && strstr(out, ", 67108848 chunks of the region absent"),
+                  "%s", out);
+
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", vast, "--json"), 0);
+    ck_assert_int_eq(json_count(out, "chunks_visited"), 16 * 16);
+    ck_assert_int_eq(json_count(out, "chunks_present"), 16);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", vast), 0);
+    ck_assert_msg(strstr(out, "8192 x 8192 chunks") && strstr(out, "16 of 67108864 present"),
+                  "%s", out);
+    unlink(baked);
+    unlink(vast);
+}
+END_TEST
+
 /* ---- terrapage bake --------------------------------------------------------------- */
 
 START_TEST(test_bake_command_writes_a_file_that_info_and_verify_accept)
@@ -1094,6 +1168,8 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);
+    tcase_add_test(tc, test_inspection_commands_refuse_a_fifo_at_once);
+    tcase_add_test(tc, test_verify_and_info_walk_only_the_stored_tiles_of_a_vast_region);
     tcase_add_test(tc, test_bake_command_writes_a_file_that_info_and_verify_accept);
     tcase_add_test(tc, test_bake_command_answers_help_and_rejects_bad_arguments);
     tcase_add_test(tc, test_bake_command_into_a_missing_directory_fails_naming_the_path);

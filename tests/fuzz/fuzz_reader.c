@@ -53,6 +53,23 @@ static void exercise(const uint8_t *data, size_t size, int through_callback)
         uint64_t offset, bytes;
         (void)tp_reader_lod_section(r, k, &offset, &bytes);
     }
+    /* The tiles: one block-table entry each, so as many as the input can hold. Each lies
+     * inside the region, and the present ones are as many as the grid says. */
+    tp_tile_grid grid;
+    tp_reader_tile_grid(r, &grid);
+    uint64_t present = 0;
+    for (uint64_t t = 0; t < grid.tile_count; t++) {
+        tp_tile_info tile;
+        tp_result res = tp_reader_tile(r, t, &tile);
+        present += res == TP_OK;
+        int64_t dx = (int64_t)tile.cx0 - d->region_x0, dz = (int64_t)tile.cz0 - d->region_z0;
+        if ((res != TP_OK && res != TP_ERR_NOT_FOUND) || tile.width == 0 || tile.height == 0 ||
+            tile.width > grid.tile_edge || tile.height > grid.tile_edge || dx < 0 || dz < 0 ||
+            dx + tile.width > d->region_width || dz + tile.height > d->region_height)
+            abort();
+    }
+    if (present != grid.present_count)
+        abort();
     for (uint32_t z = 0; z < d->region_height && z < MAX_CHUNKS_PER_AXIS; z++)
         for (uint32_t x = 0; x < d->region_width && x < MAX_CHUNKS_PER_AXIS; x++) {
             int32_t cx = (int32_t)((int64_t)d->region_x0 + x);

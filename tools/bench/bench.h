@@ -37,9 +37,12 @@ int tpt_bench_pagein(int argc, char **argv);
 
 /*! tpt_bench_open_world() :
  *  Opens `path` for a benchmark, or, when path is NULL, bakes a 16 × 16-chunk region of
- *  the default world into /tmp first (the file is unlinked at once; the mapping stays).
+ *  the default world into /tmp first (the file is unlinked at once; the open reader keeps
+ *  it). `mapped` chooses the reader's mode: mmap (blob bytes in place, what
+ *  tp_reader_blob_bytes() needs) or pread (tpt_pagefile_open()).
  *  Prints "<command>: <problem>" and returns false on failure. */
-bool tpt_bench_open_world(const char *command, const char *path, tp_reader **out_reader);
+bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
+                          tp_reader **out_reader);
 
 /*! tpt_bench_median() : sorts v[0 … n−1] (n ≥ 1) and @return its median. */
 double tpt_bench_median(double *v, int n);

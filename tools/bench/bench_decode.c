@@ -21,26 +21,43 @@ typedef struct blob_set {
     size_t raw_total, stored_total, max_raw;
 } blob_set;
 
-/* Every blob of one layer at one LOD, found through the directory. */
+/* Appends one found blob. @return 0 when out of memory. */
+static int add_ref(blob_set *set, size_t *cap, const tp_blob_ref *ref)
+{
+    if (set->count == *cap) {
+        size_t n = *cap ? *cap * 2 : 256;
+        tp_blob_ref *refs = realloc(set->refs, n * sizeof *refs);
+        if (!refs)
+            return 0;
+        set->refs = refs, *cap = n;
+    }
+    set->refs[set->count++] = *ref;
+    set->raw_total += ref->raw_size;
+    set->stored_total += ref->stored_size;
+    set->max_raw = ref->raw_size > set->max_raw ? ref->raw_size : set->max_raw;
+    return 1;
+}
+
+/* Every blob of one layer at one LOD, found through the directory of the tiles the file
+ * stores (so the work follows the file, not the region its header declares). */
 static int collect(const tp_reader *r, uint32_t layer, uint32_t lod, blob_set *out)
 {
-    const tp_file_desc *d = tp_reader_desc(r);
-    size_t cap = (size_t)d->region_width * d->region_height;
     memset(out, 0, sizeof *out);
-    out->refs = malloc(cap * sizeof *out->refs);
-    if (!out->refs)
-        return 0;
-    for (uint32_t z = 0; z < d->region_height; z++) {
-        for (uint32_t x = 0; x < d->region_width; x++) {
-            tp_blob_ref ref;
-            if (tp_reader_find(r, d->region_x0 + (int32_t)x, d->region_z0 + (int32_t)z, layer,
-                               lod, &ref) != TP_OK)
-                continue;
-            out->refs[out->count++] = ref;
-            out->raw_total += ref.raw_size;
-            out->stored_total += ref.stored_size;
-            out->max_raw = ref.raw_size > out->max_raw ? ref.raw_size : out->max_raw;
-        }
+    size_t cap = 0;
+    tp_tile_grid grid;
+    tp_reader_tile_grid(r, &grid);
+    for (uint64_t t = 0; t < grid.tile_count; t++) {
+        tp_tile_info tile;
+        if (tp_reader_tile(r, t, &tile) != TP_OK)
+            continue;
+        for (uint32_t z = 0; z < tile.height; z++)
+            for (uint32_t x = 0; x < tile.width; x++) {
+                tp_blob_ref ref;
+                if (tp_reader_find(r, tile.cx0 + (int32_t)x, tile.cz0 + (int32_t)z, layer, lod,
+                                   &ref) == TP_OK &&
+                    !add_ref(out, &cap, &ref))
+                    return 0;
+            }
     }
     return 1;
 }
@@ -261,7 +278,9 @@ int tpt_bench_part_decode(int argc, char **argv, json_t **out_json)
     if (status != TPT_CLI_PROCEED)
         return status;
     tp_reader *r;
-    if (!tpt_bench_open_world(COMMAND, o.path, &r))
+    /* Mapped: the plain decode times tp_blob_decode() on the bytes in place
+     * (tp_reader_blob_bytes(), which only the mmap mode gives). */
+    if (!tpt_bench_open_world(COMMAND, o.path, true, &r))
         return TPT_EXIT_FAILURE;
     decode_figures f = {0};
     status = measure(&o, r, &f);

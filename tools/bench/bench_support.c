@@ -26,7 +26,8 @@ double tpt_bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-bool tpt_bench_open_world(const char *command, const char *path, tp_reader **out_reader)
+bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
+                          tp_reader **out_reader)
 {
     char made[256] = "";
     if (!path) {
@@ -40,9 +41,10 @@ bool tpt_bench_open_world(const char *command, const char *path, tp_reader **out
         }
         path = made;
     }
-    bool opened = tpt_pagefile_open(command, path, out_reader);
+    bool opened = mapped ? tpt_pagefile_open_mapped(command, path, out_reader)
+                         : tpt_pagefile_open(command, path, out_reader);
     if (made[0])
-        unlink(made); /* the mapping stays valid */
+        unlink(made); /* the mapping, or the reader's descriptor, keeps the file */
     return opened;
 }
 

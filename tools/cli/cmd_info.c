@@ -33,7 +33,10 @@ typedef struct info {
     const tp_file_desc *desc;
     uint64_t file_size;
     uint64_t chunks_present;
+    uint64_t chunks_visited;  /* records looked up: the chunks of the tiles stored */
     uint64_t directory_errors;
+    uint8_t *scratch;         /* stored bytes of a mesh blob (the reader's pread mode) */
+    size_t scratch_size;
     char first_error[768];
     char world_problem[512]; /* the file check's complaint, "" when the header agrees */
     lod_stats lods[TP_MAX_LAYERS][TP_MAX_LODS];
@@ -49,14 +52,17 @@ static void print_help(void)
            "raw bytes and the compression ratio (raw / stored); for the mesh layer also the\n"
            "surface triangles per chunk, the bytes stored per triangle and the mean and\n"
            "largest max-error the directory records. Reads the directory (and the 32-byte\n"
-           "header of each mesh); 'terrapage verify' checks the data itself.\n"
+           "header of each mesh) of the tiles the file stores, so the work follows the\n"
+           "file, not the region its header declares; 'terrapage verify' checks the data\n"
+           "itself.\n"
            "\n"
            "Options:\n"
            "      --json      print one JSON object instead of text (stable keys: file,\n"
            "                  file_size, format_version, seed, params_hash,\n"
            "                  generator_version, chunk_size_m, samples_per_edge,\n"
            "                  height_min_m, height_step_m, region, chunks_present,\n"
-           "                  lod_count, lod_sections, layers, totals, directory_errors;\n"
+           "                  chunks_visited, lod_count, lod_sections, layers, totals,\n"
+           "                  directory_errors;\n"
            "                  mesh LODs add triangles, vertices, mean_error_m,\n"
            "                  max_error_m, bytes_per_triangle)\n"
            "  -h, --help      show this help\n"
@@ -84,13 +90,30 @@ static void note_directory_error(info *in, tp_result res, int64_t cx, int64_t cz
     }
 }
 
+/* Room for `size` stored bytes in in->scratch; false when out of memory. */
+static bool scratch_for(info *in, size_t size)
+{
+    if (size <= in->scratch_size)
+        return true;
+    uint8_t *p = realloc(in->scratch, size);
+    if (!p)
+        return false;
+    in->scratch = p;
+    in->scratch_size = size;
+    return true;
+}
+
 /* A mesh blob's counts from its header alone (the first 32 bytes of the encoding, so an
  * LZ4 blob is only partly decompressed), and its recorded error. */
-static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats *s)
+static void add_mesh(const tp_reader *reader, info *in, const tp_blob_ref *ref, lod_stats *s)
 {
     uint8_t header[TP_MESH_BLOB_HEADER_SIZE];
-    bool got = ref->raw_size >= sizeof header &&
-               tp_reader_load_prefix(reader, ref, header, sizeof header, NULL, 0) == TP_OK;
+    /* Unmapped, the stored bytes are read (and checked) in a scratch buffer. */
+    const bool mapped = tp_reader_is_mapped(reader);
+    bool got = ref->raw_size >= sizeof header && (mapped || scratch_for(in, ref->stored_size)) &&
+               tp_reader_load_prefix(reader, ref, header, sizeof header,
+                                     mapped ? NULL : in->scratch,
+                                     mapped ? 0 : in->scratch_size) == TP_OK;
     /* Only the header is read, so its size check is against the recorded raw size. A
      * recorded error that is not a finite, non-negative number is damage too (and would
      * not print as JSON). */
@@ -108,45 +131,56 @@ static void add_mesh(const tp_reader *reader, const tp_blob_ref *ref, lod_stats 
     s->error_max_m = error_m > s->error_max_m ? error_m : s->error_max_m;
 }
 
-/* Walks the whole directory: every chunk of the region, every layer and LOD. */
-static void gather(const tp_reader *reader, info *in)
+/* One chunk's record: its blobs counted by layer and LOD. */
+static void gather_chunk(const tp_reader *reader, info *in, int32_t cx, int32_t cz)
 {
     const tp_file_desc *d = in->desc;
-    tpt_region region = tpt_pagefile_region(d);
-    for (int64_t cz = region.z0; cz < region.z1; cz++) {
-        for (int64_t cx = region.x0; cx < region.x1; cx++) {
-            tp_chunk_bounds bounds;
+    tp_chunk_bounds bounds;
+    in->chunks_visited++;
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_reader_chunk_bounds(reader, cx, cz, &bounds);
+    if (res == TP_ERR_NOT_FOUND)
+        return;
+    if (res != TP_OK) {
+        note_directory_error(in, res, cx, cz);
+        return;
+    }
+    in->chunks_present++;
+    for (uint32_t l = 0; l < d->layer_count; l++) {
+        for (uint32_t lod = 0; lod < d->layers[l].lod_count && lod < TP_MAX_LODS; lod++) {
+            tp_blob_ref ref;
             tpt_pagefile_clear_detail();
-            tp_result res = tp_reader_chunk_bounds(reader, (int32_t)cx, (int32_t)cz, &bounds);
+            res = tp_reader_find(reader, cx, cz, d->layers[l].layer_id, lod, &ref);
             if (res == TP_ERR_NOT_FOUND)
                 continue;
             if (res != TP_OK) {
                 note_directory_error(in, res, cx, cz);
                 continue;
             }
-            in->chunks_present++;
-            for (uint32_t l = 0; l < d->layer_count; l++) {
-                for (uint32_t lod = 0; lod < d->layers[l].lod_count && lod < TP_MAX_LODS; lod++) {
-                    tp_blob_ref ref;
-                    tpt_pagefile_clear_detail();
-                    res = tp_reader_find(reader, (int32_t)cx, (int32_t)cz, d->layers[l].layer_id,
-                                         lod, &ref);
-                    if (res == TP_ERR_NOT_FOUND)
-                        continue;
-                    if (res != TP_OK) {
-                        note_directory_error(in, res, cx, cz);
-                        continue;
-                    }
-                    lod_stats *s = &in->lods[l][lod];
-                    s->blobs++;
-                    s->stored += ref.stored_size;
-                    s->raw += ref.raw_size;
-                    s->encodings[encoding_slot(ref.encoding)]++;
-                    if (ref.layer_id == TP_LAYER_MESH)
-                        add_mesh(reader, &ref, s);
-                }
-            }
+            lod_stats *s = &in->lods[l][lod];
+            s->blobs++;
+            s->stored += ref.stored_size;
+            s->raw += ref.raw_size;
+            s->encodings[encoding_slot(ref.encoding)]++;
+            if (ref.layer_id == TP_LAYER_MESH)
+                add_mesh(reader, in, &ref, s);
         }
+    }
+}
+
+/* Walks the directory: every chunk of the tiles the file stores, every layer and LOD.
+ * A tile without a directory block holds no chunk, so it costs one block-table entry. */
+static void gather(const tp_reader *reader, info *in)
+{
+    tp_tile_grid grid;
+    tp_reader_tile_grid(reader, &grid);
+    for (uint64_t t = 0; t < grid.tile_count; t++) {
+        tp_tile_info tile;
+        if (tp_reader_tile(reader, t, &tile) != TP_OK)
+            continue;
+        for (uint32_t z = 0; z < tile.height; z++)
+            for (uint32_t x = 0; x < tile.width; x++)
+                gather_chunk(reader, in, tile.cx0 + (int32_t)x, tile.cz0 + (int32_t)z);
     }
 }
 
@@ -387,6 +421,7 @@ static json_t *info_json(const tp_reader *reader, const info *in)
                                   "width", tpt_json_u64(d->region_width),
                                   "height", tpt_json_u64(d->region_height)));
     json_object_set_new(o, "chunks_present", tpt_json_u64(in->chunks_present));
+    json_object_set_new(o, "chunks_visited", tpt_json_u64(in->chunks_visited));
     json_object_set_new(o, "lod_count", tpt_json_u64(d->lod_count));
     json_t *sections = json_array();
     for (uint32_t lod = 0; lod < d->lod_count; lod++) {
@@ -498,6 +533,7 @@ int tpt_cmd_info(int argc, char **argv)
                 path, in->world_problem);
         status = TPT_EXIT_FAILURE;
     }
+    free(in->scratch);
     free(in);
     tp_reader_close(reader);
     return status;

@@ -1,14 +1,17 @@
 /* cmd_verify.c — `terrapage verify`: every checksum, every blob decoded, every LOD checked.
  *
- * Opening checks the header and block table. Then every chunk of the region is visited
- * in parallel: its directory entry (checksummed on first touch), every blob of every
- * layer and LOD found and decoded (tp_reader_decode checks the blob's checksum and the
- * exact decoded size), and two consistency checks that cost nothing once the data is
+ * Opening checks the header and block table. Then every chunk of the tiles the file
+ * stores (those with a directory block; a tile without one holds no chunk, so the work
+ * follows the file, not the region its header declares) is visited in parallel: its
+ * directory entry (checksummed on first touch), every blob of every
+ * layer and LOD found and decoded (tp_reader_load checks the blob's checksum on the bytes
+ * it read and the exact decoded size), and two consistency checks that cost nothing once the data is
  * decoded: coarse LODs must equal LOD 0 at stride 2^k (the pyramid's defining property),
  * and the chunk's bounds record must match its LOD-0 heights.
  *
- * Chunks run in fixed-size batches; the problems of a batch are sorted before they are
- * kept, so the report lists the same problems in the same order for any thread count.
+ * Chunks run in fixed-size batches, tile by tile; the problems of a batch are sorted
+ * before they are kept, and the kept ones once more at the end, so the report lists the
+ * same problems in the same order (the region's, row by row) for any thread count.
  */
 #include <inttypes.h>
 #include <omp.h>
@@ -32,8 +35,9 @@ enum { OPT_HELP = 1, OPT_JSON, OPT_QUIET, OPT_THREADS };
 #define BATCH_CHUNKS 1024
 #define MAX_KEPT_PROBLEMS 10000  /* beyond this only the count grows */
 #define MAX_PRINTED_PROBLEMS 200 /* a broken file should not bury the summary */
-/* A decoded blob larger than this is reported instead of allocated: the reader bounds
- * grid blobs by the layer's edge, but a hostile file can still declare a large one. */
+/* A blob larger than this, decoded or stored, is reported instead of allocated: the
+ * reader bounds grid blobs by the layer's edge, but a hostile file can still declare a
+ * large one. */
 #define MAX_BLOB_BYTES (512u << 20)
 
 typedef struct problem {
@@ -57,6 +61,7 @@ typedef struct verifier {
     tpt_region region;
     /* Totals (updated with atomics from the workers). */
     uint64_t chunks_present, chunks_absent, blobs, stored, raw;
+    uint64_t chunks_visited; /* records looked up: the chunks of the stored tiles */
     uint64_t bad_count;
     problem_list kept;   /* sorted, at most MAX_KEPT_PROBLEMS */
     problem_list batch;  /* the current batch, unsorted */
@@ -65,6 +70,8 @@ typedef struct verifier {
 typedef struct worker_buffers {
     uint8_t *blob;       /* decode target, grown as needed */
     size_t blob_capacity;
+    uint8_t *stored;     /* the stored bytes, read and checked here (pread mode) */
+    size_t stored_capacity;
     uint8_t *lod0[TP_MAX_LAYERS]; /* each layer's LOD-0 grid, for the stride check */
     size_t lod0_capacity[TP_MAX_LAYERS];
     bool lod0_valid[TP_MAX_LAYERS];
@@ -75,7 +82,7 @@ static void print_help(void)
     printf("usage: terrapage verify FILE.tpk [--json] [--quiet]\n"
            "\n"
            "Checks a page file completely: the header and block-table checksums at open,\n"
-           "then for every chunk of the region its directory block checksum, and for every\n"
+           "then for every chunk the file stores its directory block checksum, and for every\n"
            "layer and LOD its blob's checksum and a full decode to the exact size. It also\n"
            "checks that each coarse LOD equals LOD 0 sampled at stride 2^k and that each\n"
            "chunk's bounds record matches its heights. Every problem is named as\n"
@@ -83,15 +90,18 @@ static void print_help(void)
            "\n"
            "Options:\n"
            "      --json         print one JSON object (file, ok, chunks, chunks_present,\n"
-           "                     chunks_absent, blobs_checked, stored_bytes, raw_bytes,\n"
-           "                     bad_count, bad: [{cx, cz, layer, lod, reason}], seconds)\n"
+           "                     chunks_absent, chunks_visited, blobs_checked,\n"
+           "                     stored_bytes, raw_bytes, bad_count,\n"
+           "                     bad: [{cx, cz, layer, lod, reason}], seconds)\n"
            "  -q, --quiet        print nothing unless something is wrong (no progress,\n"
            "                     no summary)\n"
            "  -j, --threads N    threads to use, 0 for all cores (default: 0)\n"
            "  -h, --help         show this help\n"
            "\n"
            "Chunks absent from a sparse file are counted, not reported: only a chunk\n"
-           "whose directory entry exists must have every blob.\n"
+           "whose directory entry exists must have every blob. Only the tiles of 16 x 16\n"
+           "chunks that have a directory block are walked (chunks_visited), so the time\n"
+           "follows what the file stores, not the region its header declares.\n"
            "\n"
            "Examples:\n"
            "  terrapage verify world.tpk\n"
@@ -233,19 +243,21 @@ static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uin
         add_problem(v, at->index, at->cx, at->cz, s, l, "%s", why);
         return;
     }
-    if (ref.raw_size > MAX_BLOB_BYTES) {
+    if (ref.raw_size > MAX_BLOB_BYTES || ref.stored_size > MAX_BLOB_BYTES) {
         add_problem(v, at->index, at->cx, at->cz, s, l,
-                    "declares %" PRIu32 " decoded bytes, more than this check allows",
-                    ref.raw_size);
+                    "declares %" PRIu32 " decoded bytes (%" PRIu32 " stored), more than this "
+                    "check allows", ref.raw_size, ref.stored_size);
         return;
     }
-    if (!grow(&wb->blob, &wb->blob_capacity, ref.raw_size ? ref.raw_size : 1)) {
+    if (!grow(&wb->blob, &wb->blob_capacity, ref.raw_size ? ref.raw_size : 1) ||
+        !grow(&wb->stored, &wb->stored_capacity, ref.stored_size ? ref.stored_size : 1)) {
         add_problem(v, at->index, at->cx, at->cz, s, l, "out of memory for %" PRIu32 " bytes",
                     ref.raw_size);
         return;
     }
     tpt_pagefile_clear_detail();
-    res = tp_reader_decode(v->reader, &ref, wb->blob, wb->blob_capacity);
+    res = tp_reader_load(v->reader, &ref, wb->blob, wb->blob_capacity, wb->stored,
+                         wb->stored_capacity);
     if (res != TP_OK) {
         tpt_pagefile_problem(res, v->path, why, sizeof why);
         add_problem(v, at->index, at->cx, at->cz, s, l, "%s", why);
@@ -305,11 +317,8 @@ static void verify_bounds(verifier *v, const worker_buffers *wb, const chunk_at 
                     (want.flags & TP_CHUNK_ALL_OCEAN) ? "every" : "not every");
 }
 
-static void verify_chunk(verifier *v, worker_buffers *wb, int64_t chunk_index)
+static void verify_chunk(verifier *v, worker_buffers *wb, const chunk_at at)
 {
-    const int64_t width = tpt_region_width(&v->region);
-    const chunk_at at = {chunk_index, (int32_t)(v->region.x0 + chunk_index % width),
-                         (int32_t)(v->region.z0 + chunk_index / width)};
     tp_chunk_bounds bounds;
     tpt_pagefile_clear_detail();
     tp_result res = tp_reader_chunk_bounds(v->reader, at.cx, at.cz, &bounds);
@@ -321,7 +330,7 @@ static void verify_chunk(verifier *v, worker_buffers *wb, int64_t chunk_index)
     if (res != TP_OK) {
         char why[640];
         tpt_pagefile_problem(res, v->path, why, sizeof why);
-        add_problem(v, chunk_index, at.cx, at.cz, -1, -1, "directory entry: %s", why);
+        add_problem(v, at.index, at.cx, at.cz, -1, -1, "directory entry: %s", why);
         return;
     }
 #pragma omp atomic
@@ -374,6 +383,7 @@ static json_t *verify_json(const verifier *v, double seconds, const char *open_e
     json_object_set_new(o, "chunks", tpt_json_u64(chunks));
     json_object_set_new(o, "chunks_present", tpt_json_u64(v->chunks_present));
     json_object_set_new(o, "chunks_absent", tpt_json_u64(v->chunks_absent));
+    json_object_set_new(o, "chunks_visited", tpt_json_u64(v->chunks_visited));
     json_object_set_new(o, "blobs_checked", tpt_json_u64(v->blobs));
     json_object_set_new(o, "stored_bytes", tpt_json_u64(v->stored));
     json_object_set_new(o, "raw_bytes", tpt_json_u64(v->raw));
@@ -470,33 +480,87 @@ static int parse_options(int argc, char **argv, verify_options *o)
     return TPT_CLI_PROCEED;
 }
 
-/* Every chunk of the region, in batches whose problems are sorted as they close.
+/* The walk over the chunks of the stored tiles, in tile order, each tile row by row. */
+typedef struct chunk_walk {
+    uint64_t tile, tile_count;
+    tp_tile_info info; /* of `tile` */
+    uint32_t next;     /* the tile's next chunk; info.width · info.height when done */
+} chunk_walk;
+
+/* Fills up to `max` chunks from where the walk is. @return how many (0 at the end). */
+static size_t next_batch(const verifier *v, chunk_walk *w, chunk_at *out, size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        if (w->next == w->info.width * w->info.height) {
+            if (w->tile == w->tile_count)
+                break;
+            w->next = tp_reader_tile(v->reader, w->tile++, &w->info) == TP_OK
+                          ? 0
+                          : w->info.width * w->info.height; /* stored nothing: skip */
+            continue;
+        }
+        const int32_t cx = w->info.cx0 + (int32_t)(w->next % w->info.width);
+        const int32_t cz = w->info.cz0 + (int32_t)(w->next / w->info.width);
+        w->next++;
+        out[n++] = (chunk_at){((int64_t)cz - v->region.z0) * tpt_region_width(&v->region) +
+                                  ((int64_t)cx - v->region.x0),
+                              cx, cz};
+    }
+    return n;
+}
+
+/* Chunks the walk will visit (every chunk of the stored tiles) and chunks of the tiles
+ * it skips (absent, without a look). One pass over the block table. */
+static void count_tiles(const verifier *v, uint64_t *out_visit, uint64_t *out_skipped)
+{
+    tp_tile_grid grid;
+    tp_reader_tile_grid(v->reader, &grid);
+    *out_visit = *out_skipped = 0;
+    for (uint64_t t = 0; t < grid.tile_count; t++) {
+        tp_tile_info tile;
+        tp_result res = tp_reader_tile(v->reader, t, &tile);
+        *(res == TP_OK ? out_visit : out_skipped) += (uint64_t)tile.width * tile.height;
+    }
+}
+
+/* Every chunk of the stored tiles, in batches whose problems are sorted as they close.
  * @return false when out of memory (reported). */
 static bool verify_region(verifier *v, const verify_options *o)
 {
-    const int64_t chunk_count = tpt_region_width(&v->region) * tpt_region_height(&v->region);
     const int nthreads = o->threads > 0 ? (int)o->threads : omp_get_max_threads();
     worker_buffers *buffers = calloc((size_t)nthreads, sizeof *buffers);
     if (!buffers) {
         fprintf(stderr, "%s: out of memory\n", COMMAND);
         return false;
     }
+    uint64_t visit, skipped;
+    count_tiles(v, &visit, &skipped);
+    v->chunks_absent = skipped;
+    tp_tile_grid grid;
+    tp_reader_tile_grid(v->reader, &grid);
+    chunk_walk walk = {.tile_count = grid.tile_count};
+    chunk_at batch[BATCH_CHUNKS];
     tpt_progress progress;
-    tpt_progress_begin(&progress, "verifying", "chunks", (uint64_t)chunk_count,
+    tpt_progress_begin(&progress, "verifying", "chunks", visit,
                        o->quiet ? TPT_PROGRESS_QUIET : TPT_PROGRESS_AUTO, stderr);
-    for (int64_t first = 0; first < chunk_count; first += BATCH_CHUNKS) {
-        int64_t last = first + BATCH_CHUNKS < chunk_count ? first + BATCH_CHUNKS : chunk_count;
+    for (size_t n; (n = next_batch(v, &walk, batch, BATCH_CHUNKS)) > 0;) {
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads)
-        for (int64_t k = first; k < last; k++) {
-            verify_chunk(v, &buffers[omp_get_thread_num()], k);
+        for (size_t k = 0; k < n; k++) {
+            verify_chunk(v, &buffers[omp_get_thread_num()], batch[k]);
             tpt_progress_add(&progress, 1);
         }
+        v->chunks_visited += n;
         close_batch(v);
     }
+    /* Batches follow the tiles; the report follows the region, row by row. */
+    if (v->kept.count)
+        qsort(v->kept.items, v->kept.count, sizeof *v->kept.items, compare_problems);
     /* The summary says it all: clear the bar without a second summary line. */
     tpt_progress_abandon(&progress);
     for (int i = 0; i < nthreads; i++) {
         free(buffers[i].blob);
+        free(buffers[i].stored);
         for (uint32_t l = 0; l < TP_MAX_LAYERS; l++)
             free(buffers[i].lod0[l]);
     }
@@ -514,7 +578,9 @@ int tpt_cmd_verify(int argc, char **argv)
     double start = tpt_progress_seconds();
     tp_reader *reader = NULL;
     tpt_pagefile_clear_detail();
-    tp_result res = tp_reader_open(o.path, NULL, &reader);
+    /* pread: a file that shrinks while it is checked gives problems, never SIGBUS. */
+    const tp_reader_options ro = {.flags = TP_READER_PREAD};
+    tp_result res = tp_reader_open(o.path, &ro, &reader);
     /* A header that contradicts the world it stores fails like a file that does not
      * open: its blobs may be intact, but they are not that world's (another generator
      * version is no contradiction: its baked blobs are still checked). */

@@ -42,10 +42,12 @@ void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t 
         snprintf(buf, buf_size, "%s (%s)", text, detail);
 }
 
-bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_reader)
+static bool open_with(const char *command, const char *path, uint32_t flags,
+                      tp_reader **out_reader)
 {
     tpt_pagefile_clear_detail();
-    tp_result res = tp_reader_open(path, NULL, out_reader);
+    const tp_reader_options o = {.flags = flags};
+    tp_result res = tp_reader_open(path, &o, out_reader);
     if (res == TP_OK)
         return true;
     char problem[768];
@@ -53,6 +55,16 @@ bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_re
     fprintf(stderr, "%s: %s: %s\n", command, path, problem);
     *out_reader = NULL;
     return false;
+}
+
+bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_reader)
+{
+    return open_with(command, path, TP_READER_PREAD, out_reader);
+}
+
+bool tpt_pagefile_open_mapped(const char *command, const char *path, tp_reader **out_reader)
+{
+    return open_with(command, path, 0, out_reader);
 }
 
 tpt_region tpt_pagefile_region(const tp_file_desc *desc)

@@ -35,9 +35,17 @@ void tpt_pagefile_clear_detail(void);
 void tpt_pagefile_problem(tp_result result, const char *path, char *buf, size_t buf_size);
 
 /*! tpt_pagefile_open() :
- *  Opens a page file, or prints "<command>: <path>: <problem>" and returns false (with
- *  *out_reader NULL). */
+ *  Opens a page file in the reader's pread mode (TP_READER_PREAD), or prints
+ *  "<command>: <path>: <problem>" and returns false (with *out_reader NULL). Nothing is
+ *  mapped, so a file truncated or rewritten while a tool reads it gives errors the tool
+ *  reports, never SIGBUS; a path that is not a regular file (a FIFO) is refused at once. */
 bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_reader);
+
+/*! tpt_pagefile_open_mapped() :
+ *  As tpt_pagefile_open(), but maps the file (the reader's default mode), for the tools
+ *  that need blob bytes in place (tp_reader_blob_bytes(): bench decode) or measure the
+ *  mapping (bench pagein --mmap). The file must not shrink while they run: SIGBUS. */
+bool tpt_pagefile_open_mapped(const char *command, const char *path, tp_reader **out_reader);
 
 /*! tpt_pagefile_layout() :
  *  The layout of a file's pages and the one check that its header agrees with the world

@@ -44,6 +44,7 @@ enum {
     OPT_QUIET,
     OPT_CSV,
     OPT_PIN,
+    OPT_MMAP,
 };
 
 #define COMMAND "terrapage soak"
@@ -98,6 +99,9 @@ static void print_help(void)
            "                        workers off it (Linux; needs 2 CPUs), as games pin\n"
            "                        their main thread: shows what the workers' wake-ups\n"
            "                        cost the game thread when they share a CPU\n"
+           "      --mmap            the streamer maps the file (TP_STREAMER_MMAP) instead of\n"
+           "                        reading it with pread, its default: to compare the two;\n"
+           "                        the file must then not shrink while the soak runs\n"
            "\n"
            "Output:\n"
            "      --json FILE       write the figures as JSON (- for stdout, no table)\n"
@@ -176,6 +180,7 @@ static bool take_option(tpt_cli *cli, int id, const char *value, tpt_soak_config
     case OPT_MAP: cfg->map = value; return true;
     case OPT_CSV: cfg->csv = value; return true;
     case OPT_PIN: cfg->pin = true; return true;
+    case OPT_MMAP: cfg->mapped = true; return true;
     case OPT_NO_PACE: cfg->pace = false; return true;
     case OPT_HZ: return tpt_cli_double(cli, value, 1.0, 1000.0, &cfg->hz);
     case OPT_HITCH: return tpt_cli_double(cli, value, 0.001, 10000.0, &cfg->hitch_ms);
@@ -243,7 +248,8 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
         {"map", 0, true, OPT_MAP},            {"no-pace", 0, false, OPT_NO_PACE},
         {"hz", 0, true, OPT_HZ},              {"hitch-ms", 0, true, OPT_HITCH},
         {"quiet", 'q', false, OPT_QUIET},     {"csv", 0, true, OPT_CSV},
-        {"pin", 0, false, OPT_PIN},           {0},
+        {"pin", 0, false, OPT_PIN},           {"mmap", 0, false, OPT_MMAP},
+        {0},
     };
     *cfg = (tpt_soak_config){.profile = TPT_SOAK_REFERENCE, .ticks = DEFAULT_TICKS, .seed = 1,
                              .view = 8, .hz = 60.0, .hitch_ms = 2.0, .pace = true};

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input_file.h"
+
 const char *const tpt_soak_profile_names[] = {"reference", "walk",     "sprint", "vehicle",
                                              "flight",    "teleport", NULL};
 
@@ -385,9 +387,9 @@ bool tpt_soak_path_parse(const char *name, const char *text, size_t size, tpt_so
 
 bool tpt_soak_path_load(const char *file, tpt_soak_path *out, char *err, size_t err_size)
 {
-    FILE *f = fopen(file, "rb");
+    FILE *f = tpt_input_open(file, err, err_size);
     if (!f)
-        return fail(err, err_size, "%s: %s", file, strerror(errno));
+        return false;
     char *text = NULL;
     size_t size = 0, cap = 0;
     for (;;) {

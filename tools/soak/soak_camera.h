@@ -124,7 +124,9 @@ void tpt_soak_path_position(const tpt_soak_path *path, double t_s, double *out_x
  *  Reads a CSV camera path: a header line (anything that is not three numbers, e.g.
  *  "t_s,x,z"), then one "t_s,x,z" row per line, numbers in seconds and metres, times
  *  strictly increasing, values within TPT_SOAK_PATH_MAX_T_S and TPT_SOAK_PATH_MAX_M.
- *  Blank lines, spaces around fields and CRLF endings are accepted.
+ *  Blank lines, spaces around fields and CRLF endings are accepted. A path that is not
+ *  a regular file (a FIFO, a directory, a device) is refused at once, without blocking
+ *  (tpt_input_open()).
  *  @return true with *out filled (free with tpt_soak_path_free()); false with `err`
  *  naming the file, the line and the problem ("path.csv:7: time 1.5 s is not after the
  *  previous row's 2 s"). */

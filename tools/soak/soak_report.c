@@ -81,6 +81,7 @@ static void add_setup(json_t *o, const tpt_soak_report *r)
     set(o, "hz", tpt_json_number(r->hz));
     set(o, "paced", json_boolean(r->paced));
     set(o, "pinned", json_boolean(r->pinned));
+    set(o, "io", r->io ? json_string(r->io) : json_null());
     set_u64(o, "view_distance", r->view_distance);
     set_u64(o, "view_chunks", r->view_chunks);
     set_u64(o, "worker_threads", r->stats.worker_threads);
@@ -260,12 +261,13 @@ static void print_header(FILE *out, const tpt_soak_report *r)
 {
     fprintf(out,
             "soak: %s, profile %s, seed %" PRIu64 ", %" PRIu64 " ticks at %g Hz (%s), view "
-            "%u (%u chunks), %u worker thread%s%s\n",
+            "%u (%u chunks), %u worker thread%s%s%s\n",
             r->file ? r->file : "no page file (generate)", r->profile, r->seed,
             r->summary.all.ticks, r->hz, r->paced ? "paced in real time" : "unpaced",
             r->view_distance, r->view_chunks, r->stats.worker_threads,
             r->stats.worker_threads == 1 ? "" : "s",
-            r->pinned ? ", game thread pinned to CPU 0" : "");
+            r->pinned ? ", game thread pinned to CPU 0" : "",
+            r->io && strcmp(r->io, "mmap") == 0 ? ", file mapped (--mmap)" : "");
 }
 /* One row of the cost table: avg / p50 / p99 / max over all ticks, then the last 100. */
 static void print_cost_row(FILE *out, const char *label, const tpt_soak_cost *all,

@@ -31,6 +31,8 @@ typedef struct tpt_soak_report {
     uint32_t view_chunks;
     bool paced;
     bool pinned;               /* --pin: game thread on CPU 0, workers elsewhere */
+    const char *io;            /* how the file was read: "pread" or "mmap" (NULL without
+                                  a file) */
     tpt_soak_summary summary;
     tp_streamer_stats stats;   /* the streamer's own statistics at the end */
     double wall_s;             /* the whole run, pacing included */

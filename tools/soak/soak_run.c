@@ -64,6 +64,8 @@ static void fill_options(const tpt_soak_config *cfg, tp_streamer_options *o)
      * ticks' own, or the predictor would see the camera move at absurd speeds. */
     if (!cfg->pace)
         o->flags |= TP_STREAMER_VIRTUAL_CLOCK;
+    if (cfg->mapped)
+        o->flags |= TP_STREAMER_MMAP;
 }
 
 static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **out)
@@ -363,6 +365,7 @@ static void describe_run(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     tpt_soak_report *rep = &run->report;
     rep->source = tpt_soak_source_names[source];
     rep->file = source == TPT_SOAK_SOURCE_FILE ? cfg->file : NULL;
+    rep->io = rep->file ? (cfg->mapped ? "mmap" : "pread") : NULL;
     rep->profile = cfg->profile_label;
     rep->seed = cfg->seed;
     rep->hz = cfg->hz;

@@ -46,6 +46,7 @@ typedef struct tpt_soak_config {
     uint32_t threads;          /* 0: the streamer's default */
     double hz, hitch_ms;
     bool pace, quiet, pin;
+    bool mapped;               /* --mmap: the streamer maps the file (TP_STREAMER_MMAP) */
     const char *json, *plot, *map, *csv; /* outputs, NULL when not asked for */
 } tpt_soak_config;
 

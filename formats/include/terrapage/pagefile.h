@@ -274,10 +274,31 @@ TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
  *    TP_ERR_CHECKSUM results, never a signal (a directory block already read keeps
  *    answering from memory: lookups find what the file held when it was first touched).
  *  - memory (tp_reader_open_memory()): as mmap, over the caller's bytes.
+ * A game whose files may be patched in place, and any tool, wants pread (the streamer's
+ * default, terrapage/runtime.h); mmap suits files that are only ever replaced by rename.
+ * In every mode a path that is not a regular file (a FIFO, a directory, a device) is
+ * refused by tp_reader_open() with TP_ERR_IO, at once: the open does not block.
  *
  * Memory: the reader keeps one pointer per tile of the region (8 bytes per 256 chunks),
  * plus, in the pread and callback modes, the header, the block table and each directory
- * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots). */
+ * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots).
+ * Both are bounded by the file: the block table stores 16 bytes per tile.
+ *
+ * Walking a file. A region may be declared far larger than what the file stores (a
+ * sparse world, or a hostile header over a small file): work that visits "every chunk"
+ * should visit the tiles tp_reader_tile() reports present, and the chunks of those, so
+ * that its time and memory follow the file rather than the declared region:
+ *
+ *   tp_tile_grid g;
+ *   tp_reader_tile_grid(r, &g);
+ *   for (uint64_t t = 0; t < g.tile_count; t++) {
+ *       tp_tile_info tile;
+ *       if (tp_reader_tile(r, t, &tile) != TP_OK)
+ *           continue;                                  // no chunk of it is stored
+ *       for (uint32_t z = 0; z < tile.height; z++)
+ *           for (uint32_t x = 0; x < tile.width; x++)
+ *               ... tp_reader_chunk_bounds(r, tile.cx0 + x, tile.cz0 + z, &b) ...
+ *   } */
 typedef struct tp_reader tp_reader;
 
 #define TP_READER_VERIFY_DIRECTORY 0x1u /* verify every directory block at open: O(chunks);
@@ -309,14 +330,16 @@ typedef struct tp_reader_options {
 } tp_reader_options;
 
 /*! tp_reader_open() :
- *  Opens `path` in the I/O mode `options` chooses (see above; NULL → defaults) and
+ *  Opens `path` in the I/O mode `options` chooses (see above; NULL → defaults), refusing
+ *  without blocking a path that is not a regular file, and
  *  validates the magic, version, every size and offset of the header, the header
  *  checksum and the block-table checksum. Cost does not depend on the number of chunks
  *  beyond hashing the block table (16 bytes per 16×16-chunk tile). In pread mode the
  *  file stays open until close; in callback mode `path` is a name only (may be NULL).
  *  @return TP_OK with *out_reader set; TP_ERR_INVALID_ARGUMENT for bad options (unknown
  *  flags, non-zero reserved fields, TP_READER_PREAD with read, file_size without read);
- *  TP_ERR_IO (errno text, or a failed read callback), TP_ERR_BAD_MAGIC,
+ *  TP_ERR_IO (errno text, a path that is not a regular file — the detail says what it
+ *  is, e.g. "is a FIFO, not a regular file" — or a failed read callback), TP_ERR_BAD_MAGIC,
  *  TP_ERR_UNSUPPORTED_VERSION, TP_ERR_UNSUPPORTED (unknown required flag, or a file too
  *  large to map), TP_ERR_TRUNCATED, TP_ERR_CHECKSUM, TP_ERR_CORRUPT,
  *  TP_ERR_OUT_OF_MEMORY. */
@@ -352,6 +375,38 @@ TP_API int tp_reader_is_mapped(const tp_reader *r);
  *  @return TP_OK, or TP_ERR_OUT_OF_RANGE if lod ≥ the file's LOD count. */
 TP_API tp_result tp_reader_lod_section(const tp_reader *r, uint32_t lod,
                                        uint64_t *out_offset, uint64_t *out_size);
+
+/* How the region is cut into tiles of tile_edge × tile_edge chunks, each tile with at
+ * most one directory block (FORMAT.md section 5). */
+typedef struct tp_tile_grid {
+    uint32_t tile_edge;     /* chunks per tile edge, a power of two (16 as written) */
+    uint32_t tiles_x;       /* tiles along +x: ⌈region_width / tile_edge⌉ */
+    uint32_t tiles_z;       /* tiles along +z: ⌈region_height / tile_edge⌉ */
+    uint32_t reserved0;     /* 0 */
+    uint64_t tile_count;    /* tiles_x · tiles_z; tile t is (t % tiles_x, t / tiles_x) */
+    uint64_t present_count; /* tiles with a directory block: the only ones holding chunks */
+} tp_tile_grid;
+
+/* One tile: the rectangle of chunks it covers. */
+typedef struct tp_tile_info {
+    int32_t cx0, cz0;       /* its first chunk (the region's origin + tile_edge · (tx, tz)) */
+    uint32_t width, height; /* its chunks along +x and +z: tile_edge, or fewer on the
+                               region's far edges */
+} tp_tile_info;
+
+/*! tp_reader_tile_grid() : fills *out_grid. O(1): the reader counted the present tiles
+ *  while it checked the block table at open. Any thread. */
+TP_API void tp_reader_tile_grid(const tp_reader *r, tp_tile_grid *out_grid);
+
+/*! tp_reader_tile() :
+ *  Describes tile `tile` (0 … tile_count − 1, row-major) and says whether the file stores
+ *  any chunk of it. O(1): reads the tile's block-table entry only (the directory block
+ *  itself is checked on first touch by the lookups). Any thread.
+ *  @return TP_OK, *out_tile set, for a tile with a directory block (its chunks may still
+ *  be absent one by one: tp_reader_chunk_bounds() says); TP_ERR_NOT_FOUND, *out_tile
+ *  set, for a tile without one (every chunk of it is absent); TP_ERR_OUT_OF_RANGE for
+ *  tile ≥ tile_count (*out_tile untouched). Sets no error detail. */
+TP_API tp_result tp_reader_tile(const tp_reader *r, uint64_t tile, tp_tile_info *out_tile);
 
 /* Where one blob lives, as found in the directory. */
 typedef struct tp_blob_ref {

@@ -68,13 +68,49 @@
  * for a frame or two, not for ever. The workers' fixed working memory (read and mesh
  * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
- * Open cost. tp_streamer_open() decodes the coarsest LOD of the whole baked region,
- * which touches every directory block once: about 2–3 µs and 250 B (590 B with meshes)
- * per chunk of the region's rectangle, absent chunks included — 5 ms for the default
- * 64 × 64 world, about 2 s and 600 MB for a million chunks. Worlds that large want the
- * coarsest LOD decoded lazily, by tiles; this version does not do that yet. The page-file
- * reader's own small allocations (its handle and directory-block flags) use malloc, not
- * the allocator callbacks.
+ * Open cost. tp_streamer_open() decodes the coarsest LOD of every chunk the file stores,
+ * which touches every directory block once: about 250 B (590 B with meshes) and 8–12 µs
+ * with pread (2–3 µs mapped) per chunk of each 16 × 16-chunk tile the file has a
+ * directory block for (absent chunks of such a tile included) — 35 ms (5 ms mapped) for
+ * the default 64 × 64 world, some seconds and 600 MB for a million chunks — plus 8 bytes
+ * per tile of the declared region, stored or not (the file itself stores 16 per tile).
+ * So time and memory follow what the file stores, never the region its header declares:
+ * a small file declaring a vast, empty region opens as quickly as its stored tiles
+ * allow. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
+ * read a section at a time; this version does not do that yet. The page-file reader's
+ * own allocations (its handle, a pointer per tile, and in the pread and callback modes
+ * the block table and the directory blocks it has read) use malloc, not the allocator
+ * callbacks.
+ *
+ * Reading the file. How blob bytes reach the workers is the caller's choice, and so is
+ * what happens when the file changes under an open streamer (a game patched in place, a
+ * tool that rewrites the file):
+ *  - pread (the default; TP_STREAMER_PREAD says the same): the reader keeps the file
+ *    open and reads each blob with pread() into the worker's own buffer, where its
+ *    checksum is checked on the very bytes decoded; directory blocks are read on first
+ *    touch and kept. Nothing is mapped, so a file truncated or rewritten in place never
+ *    raises a signal: a page whose bytes can no longer be read, or fail their checksum,
+ *    is generated instead (source REPAIRED, counted in fallbacks and in
+ *    decode_failures for a failed or short read, checksum_failures for changed bytes),
+ *    exactly as a damaged page is. What was read before the change stays as it was
+ *    read: the permanent coarsest LOD (decoded at open), resident pages, and directory
+ *    blocks already touched (a lookup answers from them, and the blob it points to then
+ *    fails its checksum if the file moved it). A file replaced by rename is not seen at
+ *    all: the streamer reads the file it opened until it is closed. The price is a
+ *    system call per blob, paid where pages are read: by the workers and at open (in
+ *    update() only in the deterministic mode, which runs the jobs there);
+ *    measured on a 2-core virtual machine with the file in the page cache, a page-in
+ *    cost 29–31 µs of CPU at LOD 0 and 7–8 µs at the coarsest LOD, against 24 µs and
+ *    under 1 µs through a freshly mapped file, and opening the default world took
+ *    34–49 ms against 4–7 ms.
+ *  - read callback (options.read): every byte through the caller; a failed read is a
+ *    failed page, generated instead (decode_failures), as above.
+ *  - mmap (TP_STREAMER_MMAP): the file is mapped and blobs are decoded in place. The file
+ *    must not be truncated or rewritten in place while the streamer is open: a worker
+ *    touching a page the file no longer has is killed by SIGBUS (the whole process with
+ *    it), which no check can turn into a fallback, and bytes rewritten between a blob's
+ *    checksum and its decode go unnoticed. Replacing the file by rename (as the baker
+ *    does) is safe in every mode.
  *
  * Thread rules. One thread — the game thread — opens, updates, queries, iterates, reads
  * statistics and closes a streamer. tp_streamer_release() may be called from any
@@ -103,10 +139,11 @@ typedef struct tp_streamer tp_streamer;
 /* ---- Options ------------------------------------------------------------------------ */
 
 /* Option flags. */
-#define TP_STREAMER_PREAD 0x1u         /* read blobs with pread() into each worker's read
-                                          buffer instead of touching the mapping (cheaper
-                                          per byte where first-touching mapped pages is
-                                          expensive) */
+#define TP_STREAMER_PREAD 0x1u         /* read the file with pread(): now the default
+                                          (see "Reading the file" above), so this flag
+                                          changes nothing; kept so that callers that set
+                                          it compile and behave as before. Refused with
+                                          TP_STREAMER_MMAP */
 #define TP_STREAMER_DETERMINISTIC 0x2u /* no worker threads; time is the sum of the frame_dt
                                           values passed to update(). Work handed out by one
                                           update() runs at the next update(), after that
@@ -128,6 +165,13 @@ typedef struct tp_streamer tp_streamer;
                                           machine with fewer free cores than threads the
                                           game thread preempts page-ins, never the reverse;
                                           where that is not possible it is skipped */
+#define TP_STREAMER_MMAP 0x40u         /* map the file and read blobs in place instead of
+                                          with pread(). Only for files that are replaced by
+                                          rename and never truncated or rewritten in place
+                                          while open: otherwise a worker touching a page
+                                          the file no longer has dies of SIGBUS (see
+                                          "Reading the file" above). Refused with `read`
+                                          or TP_STREAMER_PREAD */
 
 #define TP_STREAMER_MAX_BANDS 8u
 
@@ -146,9 +190,10 @@ typedef struct tp_streamer_allocator {
 
 /* File access callback: read exactly `size` bytes at `offset` of the page file into
  * `dst`, return 0 on success, non-zero on failure (the page then falls back to
- * generation and counts as a read failure). Called from worker threads, several at
- * once. When set, blob bytes come only through it; the directory is still read
- * through the reader's mapping. */
+ * generation and counts as a read failure). Called from the game thread at open and from
+ * worker threads, several at once. When set, every byte of the file comes through it
+ * (header, block table, directory blocks, blobs) and `path` only names the file in
+ * messages; nothing is opened or mapped. */
 typedef int (*tp_streamer_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
 
 /* Where a page's data came from. */
@@ -212,7 +257,8 @@ typedef struct tp_streamer_options {
                                        (tp_streamer_open_generated: 0 → never), negative →
                                        never (workers only) */
     tp_streamer_allocator allocator;
-    tp_streamer_read_fn read;       /* NULL → mmap, or pread with TP_STREAMER_PREAD */
+    tp_streamer_read_fn read;       /* NULL → pread (or the mapping with
+                                       TP_STREAMER_MMAP) */
     void *read_user;
     tp_streamer_event_fn on_event;  /* NULL → no events */
     void *event_user;
@@ -250,10 +296,11 @@ TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *o
  *  default here is "never", so update() never blocks; the deterministic mode generates
  *  them all in update(), as it runs every job there). Meshes are generated with every
  *  page (tp_mesh_generate_chunk_blob()) unless TP_STREAMER_NO_MESHES is set, as a file's
- *  would be paged in with it. TP_STREAMER_PREAD and `read` are
- *  ignored (nothing is read); tp_streamer_reader() returns NULL; tp_streamer_chunk_bounds()
- *  estimates from the resident LOD. `world` is resolved as tp_world_params_resolve() does
- *  (zero fields take defaults); it is copied. The default budget is 64 MiB.
+ *  would be paged in with it. TP_STREAMER_PREAD, TP_STREAMER_MMAP and `read` are ignored
+ *  (nothing is read; together they are refused as for a file); tp_streamer_reader()
+ *  returns NULL; tp_streamer_chunk_bounds() estimates from the resident LOD. `world` is
+ *  resolved as tp_world_params_resolve() does (zero fields take defaults); it is copied.
+ *  The default budget is 64 MiB.
  *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options or
  *  world parameters; TP_ERR_OUT_OF_RANGE when budget_bytes cannot hold one view of
  *  coarsest LODs and the pages in flight; TP_ERR_OUT_OF_MEMORY; TP_ERR_IO. */
