@@ -36,7 +36,7 @@
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_STRIDE, OPT_RUNS };
+enum { OPT_STRIDE = TPT_BENCH_OPT_PART };
 
 #define COMMAND "terrapage bench mesh"
 
@@ -124,36 +124,35 @@ static float grid_error(const uint16_t *full, uint32_t e0, uint32_t j, uint16_t 
 }
 
 typedef struct mesh_bench_options {
-    int64_t stride, runs;
-    bool json;
+    tpt_bench_options shared;
+    int64_t stride;
 } mesh_bench_options;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
 static int parse_options(int argc, char **argv, mesh_bench_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP}, {"json", 0, false, OPT_JSON},
-        {"stride", 0, true, OPT_STRIDE}, {"runs", 0, true, OPT_RUNS}, {0},
+        TPT_BENCH_OPTIONS,
+        {"stride", 0, true, OPT_STRIDE},
+        {0},
     };
+    static const tpt_bench_usage usage = {.max_runs = 100, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *o = (mesh_bench_options){.stride = 1, .runs = 1};
+    *o = (mesh_bench_options){.shared.runs = 1, .stride = 1};
     bool help = false;
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case OPT_HELP: help = true; break;
-        case OPT_JSON: o->json = true; break;
+        case TPT_BENCH_OPT_HELP: help = true; break; /* shown once the whole line is read */
         case OPT_STRIDE:
             if (!tpt_cli_int(&cli, value, 1, REGION_CHUNKS, &o->stride))
                 return TPT_EXIT_USAGE;
             break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 100, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
-        case TPT_CLI_POSITIONAL: return tpt_cli_error(&cli, "unexpected argument '%s'", value);
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     if (help) {
@@ -209,7 +208,7 @@ static bool bench_init(mesh_bench *b, const mesh_bench_options *o)
         b->strides++; /* grids of ≥ 3 samples per edge: strides 2^0 … 2^(strides−1) */
     b->per_axis = (uint32_t)((REGION_CHUNKS + o->stride - 1) / o->stride);
     b->chunks = b->per_axis * b->per_axis;
-    b->runs = (int)o->runs;
+    b->runs = (int)o->shared.runs;
     const uint32_t e0 = b->e0, ce = tp_world_climate_edge(w);
     const size_t grid = (size_t)e0 * e0;
     tp_mesh_build_bound(e0, &b->max_vertices, &b->max_indices);
@@ -430,7 +429,7 @@ static json_t *report_json(mesh_bench *b, const mesh_bench_options *o)
     return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i}, s:o, s:o, s:o}",
                      "chunks", (int)b->chunks,
                      "stride", (json_int_t)o->stride,
-                     "runs", (json_int_t)o->runs,
+                     "runs", (json_int_t)o->shared.runs,
                      "class_chunks",
                          "flat", (int)b->class_chunks[0],
                          "rolling", (int)b->class_chunks[1],
@@ -474,7 +473,7 @@ static void report_text(mesh_bench *b, const mesh_bench_options *o)
            "  ratio = regular-grid triangles at equal max error / mesh triangles\n"
            "  %3s %9s %9s %7s %7s %9s %9s %8s %6s %9s %9s\n",
            b->chunks, o->stride == 1 ? "all: stride " : "a uniform sample: stride ",
-           (long long)o->stride, (long long)o->runs, o->runs == 1 ? "" : "s", "LOD",
+           (long long)o->stride, (long long)o->shared.runs, o->shared.runs == 1 ? "" : "s", "LOD",
            "triangles", "grid@err", "ratio", "median", "mean err", "max err", "bytes", "B/tri",
            "build ms", "decode us");
     double all_build = 0.0;
@@ -510,7 +509,7 @@ int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json)
         return TPT_EXIT_FAILURE;
     }
     status = measure(b, &o);
-    if (status == TPT_EXIT_OK && o.json)
+    if (status == TPT_EXIT_OK && o.shared.json)
         status = tpt_bench_emit(report_json(b, &o), out_json);
     else if (status == TPT_EXIT_OK)
         report_text(b, &o);
