@@ -3,12 +3,16 @@
  * it is declared). */
 #include "terrapage/pagefile.h"
 
+/* One switch case per table entry. Every table's entries begin (name, value, text); the
+ * layer table's fourth field, the format minor that introduced the layer, is not part
+ * of its name. */
+#define NAME_CASE(name, value, text) case name: return text;
+#define LAYER_NAME_CASE(name, value, text, minor) NAME_CASE(name, value, text)
+
 const char *tp_layer_name(uint32_t layer_id)
 {
     switch (layer_id) {
-#define TP__LAYER_NAME(name, value, text, minor) case name: return text;
-        TP_LAYER_MAP(TP__LAYER_NAME)
-#undef TP__LAYER_NAME
+        TP_LAYER_MAP(LAYER_NAME_CASE)
     }
     return NULL;
 }
@@ -16,9 +20,7 @@ const char *tp_layer_name(uint32_t layer_id)
 const char *tp_elem_type_name(uint32_t elem_type)
 {
     switch (elem_type) {
-#define TP__ELEM_TYPE_NAME(name, value, text) case name: return text;
-        TP_ELEM_TYPE_MAP(TP__ELEM_TYPE_NAME)
-#undef TP__ELEM_TYPE_NAME
+        TP_ELEM_TYPE_MAP(NAME_CASE)
     }
     return NULL;
 }
@@ -26,9 +28,7 @@ const char *tp_elem_type_name(uint32_t elem_type)
 const char *tp_encoding_name(uint32_t encoding)
 {
     switch (encoding) {
-#define TP__ENCODING_NAME(name, value, text) case name: return text;
-        TP_ENCODING_MAP(TP__ENCODING_NAME)
-#undef TP__ENCODING_NAME
+        TP_ENCODING_MAP(NAME_CASE)
     }
     return NULL;
 }

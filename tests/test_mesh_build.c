@@ -261,6 +261,19 @@ static void assert_same_border(const tp_mesh *a, const tp_mesh *b, int along_x_a
     free(vb);
 }
 
+/* Builds the meshes of neighbouring chunks a and b from their grids and aprons (NULL for
+ * none) and checks their shared border with assert_same_border(): normals too when both
+ * have aprons. */
+static void assert_neighbours_share_border(const uint16_t *ga, const uint16_t *pa,
+                                           const uint16_t *gb, const uint16_t *pb, uint32_t e,
+                                           uint32_t lod, int along_x_axis)
+{
+    owned_mesh ma = build(ga, e, lod, pa, 0), mb = build(gb, e, lod, pb, 0);
+    assert_same_border(&ma.m, &mb.m, along_x_axis, pa && pb);
+    owned_free(&ma);
+    owned_free(&mb);
+}
+
 /* Height along a sorted border polyline at position `at` (0 … extent along the side). */
 static double polyline_at(const tp_mesh_vertex *v, uint32_t count, double at)
 {
@@ -559,15 +572,9 @@ START_TEST(test_same_lod_neighbours_share_border_vertices_on_synthetic_terrain)
                 int32_t ax = c, az = 2 * c + 1, bx = ax + (axis == 0), bz = az + (axis == 1);
                 uint16_t *ga = synth_grid(SYNTH, n0, ax, az, lod), *gb = synth_grid(SYNTH, n0, bx, bz, lod);
                 uint16_t *pa = synth_apron(SYNTH, n0, ax, az, lod), *pb = synth_apron(SYNTH, n0, bx, bz, lod);
-                owned_mesh ma = build(ga, e, lod, pa, 0), mb = build(gb, e, lod, pb, 0);
-                assert_same_border(&ma.m, &mb.m, axis == 0, 1);
+                assert_neighbours_share_border(ga, pa, gb, pb, e, lod, axis == 0);
                 /* Without aprons positions and heights still match. */
-                owned_mesh na = build(ga, e, lod, NULL, 0), nb = build(gb, e, lod, NULL, 0);
-                assert_same_border(&na.m, &nb.m, axis == 0, 0);
-                owned_free(&ma);
-                owned_free(&mb);
-                owned_free(&na);
-                owned_free(&nb);
+                assert_neighbours_share_border(ga, NULL, gb, NULL, e, lod, axis == 0);
                 free(ga);
                 free(gb);
                 free(pa);
@@ -588,10 +595,7 @@ START_TEST(test_same_lod_neighbours_share_border_vertices_on_the_default_world)
         int32_t bx = ax + (axis == 0), bz = az + (axis == 1);
         uint16_t *ga = world_grid(&w, ax, az, lod), *gb = world_grid(&w, bx, bz, lod);
         uint16_t *pa = world_apron(&w, ax, az, lod), *pb = world_apron(&w, bx, bz, lod);
-        owned_mesh ma = build(ga, e, lod, pa, 0), mb = build(gb, e, lod, pb, 0);
-        assert_same_border(&ma.m, &mb.m, axis == 0, 1);
-        owned_free(&ma);
-        owned_free(&mb);
+        assert_neighbours_share_border(ga, pa, gb, pb, e, lod, axis == 0);
         free(ga);
         free(gb);
         free(pa);

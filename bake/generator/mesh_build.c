@@ -212,6 +212,25 @@ static inline int64_t ceil_div(int64_t a, int64_t d)
     return -floor_div(-a, d);
 }
 
+/* The samples of one row under a triangle: the dx in [0, width] at which all three
+ * barycentric numerators w[k] + slope[k] · dx are ≥ 0, as [*out_lo, *out_hi] (empty when
+ * *out_lo > *out_hi). */
+static inline void row_span(const int64_t w[3], const int64_t slope[3], int64_t width,
+                            int64_t *out_lo, int64_t *out_hi)
+{
+    int64_t lo = 0, hi = width;
+    for (int k = 0; k < 3; k++) {
+        if (slope[k] > 0)
+            lo = ceil_div(-w[k], slope[k]) > lo ? ceil_div(-w[k], slope[k]) : lo;
+        else if (slope[k] < 0)
+            hi = floor_div(w[k], -slope[k]) < hi ? floor_div(w[k], -slope[k]) : hi;
+        else if (w[k] < 0)
+            hi = -1;
+    }
+    *out_lo = lo;
+    *out_hi = hi;
+}
+
 /* Does triangle (p0, p1, p2) — any shape, either winding — miss any grid sample it
  * covers (edges included) by more than the build error? Exact like exceeds(), for the
  * triangles near the border that a lifted point (below) bends out of right isosceles
@@ -242,15 +261,8 @@ static int exceeds_any(const builder *b, pt p0, pt p1, pt p2)
         const int64_t w1 = cross2(xmin - p0.x, z - p0.z, p2.x - p0.x, p2.z - p0.z);
         const int64_t w2 = cross2(p1.x - p0.x, p1.z - p0.z, xmin - p0.x, z - p0.z);
         const int64_t w[3] = {det - w1 - w2, w1, w2}, slope[3] = {a0, a1, a2};
-        int64_t lo = 0, hi = xmax - xmin;
-        for (int k = 0; k < 3; k++) { /* w[k] + slope[k] · dx ≥ 0 */
-            if (slope[k] > 0)
-                lo = ceil_div(-w[k], slope[k]) > lo ? ceil_div(-w[k], slope[k]) : lo;
-            else if (slope[k] < 0)
-                hi = floor_div(w[k], -slope[k]) < hi ? floor_div(w[k], -slope[k]) : hi;
-            else if (w[k] < 0)
-                hi = -1;
-        }
+        int64_t lo, hi;
+        row_span(w, slope, xmax - xmin, &lo, &hi);
         if (lo > hi)
             continue;
         int64_t pred = h0 * (w[0] + a0 * lo) + h1 * (w[1] + a1 * lo) + h2 * (w[2] + a2 * lo);
@@ -830,15 +842,8 @@ tp_result tp_mesh_max_error(const tp_mesh *mesh, const uint16_t *full, uint32_t 
             const int64_t w1 = cross2(x0 - x[0], pz - z[0], x[2] - x[0], z[2] - z[0]);
             const int64_t w2 = cross2(x[1] - x[0], z[1] - z[0], x0 - x[0], pz - z[0]);
             const int64_t w[3] = {det - w1 - w2, w1, w2}, slope[3] = {a0, a1, a2};
-            int64_t lo = 0, hi = x1 - x0;
-            for (int k = 0; k < 3; k++) {
-                if (slope[k] > 0)
-                    lo = ceil_div(-w[k], slope[k]) > lo ? ceil_div(-w[k], slope[k]) : lo;
-                else if (slope[k] < 0)
-                    hi = floor_div(w[k], -slope[k]) < hi ? floor_div(w[k], -slope[k]) : hi;
-                else if (w[k] < 0)
-                    hi = -1;
-            }
+            int64_t lo, hi;
+            row_span(w, slope, x1 - x0, &lo, &hi);
             int64_t plane = h[0] * (w[0] + a0 * lo) + h[1] * (w[1] + a1 * lo) + h[2] * (w[2] + a2 * lo);
             const uint16_t *row = full + (size_t)pz * full_edge + x0;
             for (int64_t dx = lo; dx <= hi; dx++) {

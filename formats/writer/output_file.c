@@ -45,28 +45,13 @@
 
 /* ---- paths ------------------------------------------------------------------------ */
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* The directory part of `path` ("." for a bare name, "/" for a name in the root). */
 static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return dup_string(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = 0;
-    }
-    return d;
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 static const char *base_of(const char *path)
@@ -114,7 +99,7 @@ static tp_result resolve(const char *path, char **out_target, struct stat *out_s
                          int *out_exists)
 {
     *out_target = NULL;
-    char *cur = dup_string(path);
+    char *cur = strdup(path);
     if (!cur)
         return TP_ERR_OUT_OF_MEMORY;
     for (int links = 0;; links++) {
@@ -148,7 +133,7 @@ static tp_result resolve(const char *path, char **out_target, struct stat *out_s
         link[n] = 0;
         char *next;
         if (link[0] == '/' || !strchr(cur, '/')) {
-            next = dup_string(link);
+            next = strdup(link);
         } else { /* relative to the link's own directory */
             char *dir = dir_of(cur);
             size_t size = dir ? strlen(dir) + 1 + (size_t)n + 1 : 0;
@@ -298,7 +283,7 @@ tp_result tp_output_open(const char *path, tp_output_file *out_file)
     if (r != TP_OK)
         return r;
     size_t temp_size = strlen(f->target) + TEMP_SUFFIX_MAX + 1;
-    f->path = dup_string(path);
+    f->path = strdup(path);
     f->temp = malloc(temp_size);
     if (!f->path || !f->temp) {
         release(f);

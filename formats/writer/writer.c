@@ -129,15 +129,6 @@ static tp_result fail_io(tp_writer *w, const char *what, int err)
     return r;
 }
 
-static char *dup_string(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* A nameless temporary file next to the destination: it vanishes with the process, so
  * a bake killed at any point before finish leaves nothing behind. */
 static int open_anonymous(const tp_writer *w)
@@ -278,7 +269,7 @@ tp_result tp_writer_create(const char *path, const tp_file_desc *desc, tp_writer
     for (uint32_t i = 0; i < TP_MAX_LODS; i++)
         w->sections[i].fd = -1;
     w->desc = *desc;
-    w->path = dup_string(path);
+    w->path = strdup(path);
     w->dir = dir;
     w->params = malloc(desc->params_blob_size ? desc->params_blob_size : 1);
     uint64_t tile = 1u << TP__TILE_SHIFT;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli_options.h"
 #include "terrapage/pagefile.h"
 
 /*! tpt_cmd_bench() : `terrapage bench [PART] [options]`; argv[0] is "bench". */
@@ -34,6 +35,46 @@ int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
 int tpt_bench_pagein(int argc, char **argv);
 
 /* ---- what the parts share -------------------------------------------------------------- */
+
+/* The options every part takes: -h/--help, --json and --runs N, and, for the parts that
+ * measure a page file, one FILE.tpk argument. A part's option table starts with
+ * TPT_BENCH_OPTIONS and numbers its own options from TPT_BENCH_OPT_PART; its parser
+ * handles its own ids and passes every other value of tpt_cli_next() to
+ * tpt_bench_option():
+ *
+ *   case OPT_LOD: ...; break;
+ *   default:
+ *       status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+ *       if (status != TPT_CLI_PROCEED)
+ *           return status;
+ */
+enum { TPT_BENCH_OPT_HELP = 1, TPT_BENCH_OPT_JSON, TPT_BENCH_OPT_RUNS, TPT_BENCH_OPT_PART };
+
+#define TPT_BENCH_OPTIONS                                                                  \
+    {"help", 'h', false, TPT_BENCH_OPT_HELP}, {"json", 0, false, TPT_BENCH_OPT_JSON},      \
+        {"runs", 0, true, TPT_BENCH_OPT_RUNS}
+
+/* What a part allows of the shared options. */
+typedef struct tpt_bench_usage {
+    int64_t max_runs;         /* --runs takes 1 … max_runs */
+    bool takes_file;          /* one FILE.tpk argument; otherwise no argument at all */
+    void (*print_help)(void); /* the part's --help */
+} tpt_bench_usage;
+
+/* The shared options' values. The part sets `runs` to its default before parsing. */
+typedef struct tpt_bench_options {
+    const char *path; /* the FILE.tpk argument; NULL when none was given */
+    int64_t runs;
+    bool json;
+} tpt_bench_options;
+
+/*! tpt_bench_option() :
+ *  Handles `id`, a value of tpt_cli_next() that is none of the part's own options:
+ *  TPT_CLI_ERROR (already reported), an argument, --help, --json or --runs.
+ *  @return TPT_CLI_PROCEED to go on parsing, or the status to exit with: TPT_EXIT_OK after
+ *  printing the help, TPT_EXIT_USAGE after reporting what was wrong. */
+int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const char *value,
+                     tpt_bench_options *o);
 
 /*! tpt_bench_open_world() :
  *  Opens `path` for a benchmark, or, when path is NULL, bakes a 16 × 16-chunk region of

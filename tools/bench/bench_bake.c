@@ -20,7 +20,7 @@
 #include "pagefile_open.h"
 #include "terrapage/baker.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_REGION, OPT_THREADS, OPT_NO_FULL, OPT_DIR };
+enum { OPT_REGION = TPT_BENCH_OPT_PART, OPT_THREADS, OPT_NO_FULL, OPT_DIR };
 
 #define COMMAND "terrapage bench bake"
 #define BAKED_LAYERS (TP_LAYER_MESH + 1) /* every layer the baker writes */
@@ -153,9 +153,10 @@ static void print_help(void)
 }
 
 typedef struct bake_bench_options {
-    int64_t runs, threads;
+    tpt_bench_options shared;
+    int64_t threads;
     tpt_region region;
-    bool json, full;
+    bool full;
     const char *dir;
 } bake_bench_options;
 
@@ -163,27 +164,23 @@ typedef struct bake_bench_options {
 static int parse_options(int argc, char **argv, bake_bench_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP},   {"json", 0, false, OPT_JSON},
-        {"runs", 0, true, OPT_RUNS},      {"region", 0, true, OPT_REGION},
-        {"threads", 'j', true, OPT_THREADS}, {"no-full", 0, false, OPT_NO_FULL},
-        {"dir", 0, true, OPT_DIR},        {0},
+        TPT_BENCH_OPTIONS,
+        {"region", 0, true, OPT_REGION},
+        {"threads", 'j', true, OPT_THREADS},
+        {"no-full", 0, false, OPT_NO_FULL},
+        {"dir", 0, true, OPT_DIR},
+        {0},
     };
+    static const tpt_bench_usage usage = {.max_runs = 100, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *o = (bake_bench_options){.runs = 3, .region = {-8, -8, 8, 8}, .full = true, .dir = "/tmp"};
+    *o = (bake_bench_options){.shared.runs = 3, .region = {-8, -8, 8, 8}, .full = true,
+                              .dir = "/tmp"};
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case TPT_CLI_POSITIONAL: return tpt_cli_error(&cli, "unexpected argument '%s'", value);
-        case OPT_HELP: print_help(); return TPT_EXIT_OK;
-        case OPT_JSON: o->json = true; break;
         case OPT_NO_FULL: o->full = false; break;
         case OPT_DIR: o->dir = value; break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 100, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
         case OPT_THREADS:
             if (!tpt_cli_int(&cli, value, 1, 1024, &o->threads))
                 return TPT_EXIT_USAGE;
@@ -192,6 +189,10 @@ static int parse_options(int argc, char **argv, bake_bench_options *o)
             if (!tpt_cli_region(&cli, value, &o->region))
                 return TPT_EXIT_USAGE;
             break;
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     return TPT_CLI_PROCEED;
@@ -214,14 +215,14 @@ static bool time_bakes(const bake_bench_options *o, const char *path, bake_figur
     double seconds[2][100];
     const uint32_t counts[2] = {1, f->all_threads};
     for (int t = 0; t < 2; t++) {
-        for (int r = 0; r < o->runs; r++) {
+        for (int r = 0; r < o->shared.runs; r++) {
             if (!timed_bake(path, &o->region, counts[t], &f->stats))
                 return false;
             seconds[t][r] = f->stats.seconds;
         }
     }
-    f->seconds_1 = tpt_bench_median(seconds[0], (int)o->runs);
-    f->seconds_all = tpt_bench_median(seconds[1], (int)o->runs);
+    f->seconds_1 = tpt_bench_median(seconds[0], (int)o->shared.runs);
+    f->seconds_all = tpt_bench_median(seconds[1], (int)o->shared.runs);
     const tpt_region default_region = TPT_DEFAULT_REGION;
     return !o->full || timed_bake(path, &default_region, f->all_threads, &f->full);
 }
@@ -261,7 +262,7 @@ static json_t *report_json(const bake_bench_options *o, const bake_figures *f)
         "{s:s, s:o, s:i, s:{s:o, s:o, s:i, s:o}}",
         "benchmark", "bake",
         "chunks", tpt_json_u64(f->chunks),
-        "runs", (int)o->runs,
+        "runs", (int)o->shared.runs,
         "chunks_per_s",
             "threads_1", tpt_json_real(chunks / f->seconds_1, 1),
             "threads_all", tpt_json_real(chunks / f->seconds_all, 1),
@@ -297,7 +298,7 @@ static void report_text(const bake_bench_options *o, const bake_figures *f)
     const height_sizes *hs = &f->heights;
     const tp_bake_stats *st = &f->stats;
     printf("bench bake: %llu chunks of the default world, median of %d bakes each\n",
-           (unsigned long long)f->chunks, (int)o->runs);
+           (unsigned long long)f->chunks, (int)o->shared.runs);
     printf("   1 thread         %8.1f chunks/s  (%.2f s)\n", chunks / s1, s1);
     printf("  %2u threads        %8.1f chunks/s  (%.2f s)   speed-up %.2fx\n", f->all_threads,
            chunks / sn, sn, s1 / sn);
@@ -340,7 +341,7 @@ int tpt_bench_part_bake(int argc, char **argv, json_t **out_json)
     status = measure(&o, &f);
     if (status != TPT_EXIT_OK)
         return status;
-    if (o.json)
+    if (o.shared.json)
         return tpt_bench_emit(report_json(&o, &f), out_json);
     report_text(&o, &f);
     return TPT_EXIT_OK;

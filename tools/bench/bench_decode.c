@@ -11,7 +11,7 @@
 #include "json_out.h"
 #include "progress.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_LOD };
+enum { OPT_LOD = TPT_BENCH_OPT_PART };
 
 #define COMMAND "terrapage bench decode"
 
@@ -98,41 +98,34 @@ static void print_help(void)
 }
 
 typedef struct decode_options {
-    const char *path; /* NULL: a bake of the default world */
-    int64_t runs, lod;
-    bool json;
+    tpt_bench_options shared; /* path NULL: a bake of the default world */
+    int64_t lod;
 } decode_options;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
 static int parse_options(int argc, char **argv, decode_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP}, {"json", 0, false, OPT_JSON},
-        {"runs", 0, true, OPT_RUNS},    {"lod", 0, true, OPT_LOD},
+        TPT_BENCH_OPTIONS,
+        {"lod", 0, true, OPT_LOD},
         {0},
     };
+    static const tpt_bench_usage usage = {
+        .max_runs = 1000, .takes_file = true, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *o = (decode_options){.runs = 15, .lod = 0};
+    *o = (decode_options){.shared.runs = 15, .lod = 0};
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case TPT_CLI_POSITIONAL:
-            if (o->path)
-                return tpt_cli_error(&cli, "unexpected argument '%s'", value);
-            o->path = value;
-            break;
-        case OPT_HELP: print_help(); return TPT_EXIT_OK;
-        case OPT_JSON: o->json = true; break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 1000, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
         case OPT_LOD:
             if (!tpt_cli_int(&cli, value, 0, TP_MAX_LODS - 1, &o->lod))
                 return TPT_EXIT_USAGE;
             break;
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     return TPT_CLI_PROCEED;
@@ -155,7 +148,7 @@ static bool compress_reference(const decode_options *o, const tp_reader *r,
         if (tp_reader_decode(r, ref, out, heights->max_raw) != TP_OK) {
             fprintf(stderr, "%s: %s: blob of chunk (%d, %d) does not decode; run "
                             "'terrapage verify'\n",
-                    COMMAND, o->path, ref->cx, ref->cz);
+                    COMMAND, o->shared.path, ref->cx, ref->cz);
             return false;
         }
         int bound = LZ4_compressBound((int)ref->raw_size);
@@ -178,7 +171,7 @@ static bool time_decodes(const decode_options *o, const tp_reader *r, const blob
                          const int *lz4_sizes, decode_figures *f)
 {
     double ours[1000], checked[1000], plain[1000], biome[1000];
-    for (int run = 0; run < o->runs; run++) {
+    for (int run = 0; run < o->shared.runs; run++) {
         ours[run] = decode_rate(r, heights, out, 0);
         checked[run] = decode_rate(r, heights, out, 1);
         biome[run] = biomes->count ? decode_rate(r, biomes, out, 0) : 0.0;
@@ -191,14 +184,14 @@ static bool time_decodes(const decode_options *o, const tp_reader *r, const blob
         plain[run] = (double)heights->raw_total / (tpt_progress_seconds() - t0) / 1e6;
         if (ours[run] < 0 || checked[run] < 0 || biome[run] < 0) {
             fprintf(stderr, "%s: %s: a blob does not decode; run 'terrapage verify'\n",
-                    COMMAND, o->path);
+                    COMMAND, o->shared.path);
             return false;
         }
     }
-    f->ours = tpt_bench_median(ours, (int)o->runs);
-    f->checked = tpt_bench_median(checked, (int)o->runs);
-    f->plain = tpt_bench_median(plain, (int)o->runs);
-    f->biome = tpt_bench_median(biome, (int)o->runs);
+    f->ours = tpt_bench_median(ours, (int)o->shared.runs);
+    f->checked = tpt_bench_median(checked, (int)o->shared.runs);
+    f->plain = tpt_bench_median(plain, (int)o->shared.runs);
+    f->biome = tpt_bench_median(biome, (int)o->shared.runs);
     return true;
 }
 
@@ -215,7 +208,8 @@ static int measure(const decode_options *o, const tp_reader *r, decode_figures *
         goto done;
     }
     if (heights.count == 0) {
-        fprintf(stderr, "%s: %s: no height blobs at LOD %d\n", COMMAND, o->path, (int)o->lod);
+        fprintf(stderr, "%s: %s: no height blobs at LOD %d\n", COMMAND, o->shared.path,
+                (int)o->lod);
         goto done;
     }
     out = malloc(heights.max_raw > biomes.max_raw ? heights.max_raw : biomes.max_raw);
@@ -261,7 +255,7 @@ static void report_text(const decode_options *o, const decode_figures *f)
 {
     printf("bench decode: %zu height grids at LOD %d (%.1f MiB decoded), one core, "
            "median of %d passes\n",
-           f->height_blobs, (int)o->lod, f->raw_bytes / 1048576.0, (int)o->runs);
+           f->height_blobs, (int)o->lod, f->raw_bytes / 1048576.0, (int)o->shared.runs);
     printf("  terrapage heights (LZ4 + unfilter)    %8.1f MB/s  from %5.2fx compressed\n",
            f->ours, (double)f->raw_bytes / f->stored_bytes);
     printf("  ... with the reader's XXH3 check      %8.1f MB/s\n", f->checked);
@@ -280,14 +274,14 @@ int tpt_bench_part_decode(int argc, char **argv, json_t **out_json)
     tp_reader *r;
     /* Mapped: the plain decode times tp_blob_decode() on the bytes in place
      * (tp_reader_blob_bytes(), which only the mmap mode gives). */
-    if (!tpt_bench_open_world(COMMAND, o.path, true, &r))
+    if (!tpt_bench_open_world(COMMAND, o.shared.path, true, &r))
         return TPT_EXIT_FAILURE;
     decode_figures f = {0};
     status = measure(&o, r, &f);
     tp_reader_close(r);
     if (status != TPT_EXIT_OK)
         return status;
-    if (o.json)
+    if (o.shared.json)
         return tpt_bench_emit(report_json(&o, &f), out_json);
     report_text(&o, &f);
     return TPT_EXIT_OK;

@@ -9,7 +9,7 @@
 #include "progress.h"
 #include "terrapage/world.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_CHUNKS };
+enum { OPT_CHUNKS = TPT_BENCH_OPT_PART };
 
 typedef struct gen_figures {
     double chunk_ms_median, chunk_ms_min;
@@ -172,38 +172,33 @@ static void print_help(void)
 }
 
 typedef struct gen_options {
-    int64_t runs, chunks;
-    bool json;
+    tpt_bench_options shared;
+    int64_t chunks;
 } gen_options;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
 static int parse_options(int argc, char **argv, gen_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP},
-        {"json", 0, false, OPT_JSON},
-        {"runs", 0, true, OPT_RUNS},
+        TPT_BENCH_OPTIONS,
         {"chunks", 0, true, OPT_CHUNKS},
         {0},
     };
+    static const tpt_bench_usage usage = {.max_runs = 1000, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, "terrapage bench gen", argc, argv);
-    *o = (gen_options){.runs = 9, .chunks = 32};
+    *o = (gen_options){.shared.runs = 9, .chunks = 32};
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case TPT_CLI_POSITIONAL: return tpt_cli_error(&cli, "unexpected argument '%s'", value);
-        case OPT_HELP: print_help(); return TPT_EXIT_OK;
-        case OPT_JSON: o->json = true; break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 1000, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
         case OPT_CHUNKS:
             if (!tpt_cli_int(&cli, value, 1, 100000, &o->chunks))
                 return TPT_EXIT_USAGE;
             break;
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     return TPT_CLI_PROCEED;
@@ -213,7 +208,7 @@ static json_t *report_json(const gen_options *o, const gen_figures *g)
 {
     return json_pack("{s:s, s:i, s:i, s:{s:o, s:o}, s:{s:o, s:o}, s:{s:o}, s:o}",
                      "benchmark", "gen",
-                     "runs", (int)o->runs,
+                     "runs", (int)o->shared.runs,
                      "chunks_per_run", (int)o->chunks,
                      "chunk_fields_ms",
                          "median", tpt_json_real(g->chunk_ms_median, 4),
@@ -228,7 +223,7 @@ static json_t *report_json(const gen_options *o, const gen_figures *g)
 
 static void report_text(const gen_options *o, const gen_figures *g)
 {
-    printf("bench gen: the generator on one core, median of %d runs\n", (int)o->runs);
+    printf("bench gen: the generator on one core, median of %d runs\n", (int)o->shared.runs);
     printf("  full chunk fields, 129x129 (heights, biomes, climate) %8.3f ms/chunk  (best %.3f)\n",
            g->chunk_ms_median, g->chunk_ms_min);
     printf("  plain fBm, 5 octaves, 257x257                         %8.2f M samples/s (best %.2f)\n",
@@ -248,11 +243,11 @@ int tpt_bench_part_gen(int argc, char **argv, json_t **out_json)
     tp_world_params world = {0};
     tp_world_params_resolve(&world, &world);
     gen_figures g;
-    status = bench_gen(&world, (int)o.runs, (int)o.chunks, &g);
+    status = bench_gen(&world, (int)o.shared.runs, (int)o.chunks, &g);
     if (status != TPT_EXIT_OK)
         return status;
     tpt_bench_sink += g.checksum;
-    if (o.json)
+    if (o.shared.json)
         return tpt_bench_emit(report_json(&o, &g), out_json);
     report_text(&o, &g);
     return TPT_EXIT_OK;

@@ -36,7 +36,7 @@
 #include "terrapage/pagefile.h"
 #include "terrapage/world.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_STRIDE, OPT_RUNS };
+enum { OPT_STRIDE = TPT_BENCH_OPT_PART };
 
 #define COMMAND "terrapage bench mesh"
 
@@ -58,6 +58,7 @@ typedef struct lod_figures {
     double *ratio;           /* per chunk */
     uint8_t *ratio_class;    /* per chunk */
     double *build_ms, *decode_us; /* per run */
+    double build_ms_median, decode_us_median;
 } lod_figures;
 
 static void print_help(void)
@@ -85,12 +86,6 @@ static void print_help(void)
            "  -h, --help       show this help\n");
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median of the per-chunk ratios of class `cls` (or of all, cls < 0); 0 when empty.
  * Sorts a copy into `tmp`. */
 static double ratio_median(const lod_figures *f, uint32_t count, int cls, double *tmp)
@@ -99,10 +94,7 @@ static double ratio_median(const lod_figures *f, uint32_t count, int cls, double
     for (uint32_t c = 0; c < count; c++)
         if (cls < 0 || f->ratio_class[c] == (uint8_t)cls)
             tmp[n++] = f->ratio[c];
-    if (!n)
-        return 0.0;
-    qsort(tmp, n, sizeof *tmp, compare_double);
-    return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
+    return n ? tpt_bench_median(tmp, (int)n) : 0.0;
 }
 
 /* Max error of the regular grid at stride 2^j against the LOD-0 grid. */
@@ -124,36 +116,35 @@ static float grid_error(const uint16_t *full, uint32_t e0, uint32_t j, uint16_t 
 }
 
 typedef struct mesh_bench_options {
-    int64_t stride, runs;
-    bool json;
+    tpt_bench_options shared;
+    int64_t stride;
 } mesh_bench_options;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
 static int parse_options(int argc, char **argv, mesh_bench_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP}, {"json", 0, false, OPT_JSON},
-        {"stride", 0, true, OPT_STRIDE}, {"runs", 0, true, OPT_RUNS}, {0},
+        TPT_BENCH_OPTIONS,
+        {"stride", 0, true, OPT_STRIDE},
+        {0},
     };
+    static const tpt_bench_usage usage = {.max_runs = 100, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *o = (mesh_bench_options){.stride = 1, .runs = 1};
+    *o = (mesh_bench_options){.shared.runs = 1, .stride = 1};
     bool help = false;
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case OPT_HELP: help = true; break;
-        case OPT_JSON: o->json = true; break;
+        case TPT_BENCH_OPT_HELP: help = true; break; /* shown once the whole line is read */
         case OPT_STRIDE:
             if (!tpt_cli_int(&cli, value, 1, REGION_CHUNKS, &o->stride))
                 return TPT_EXIT_USAGE;
             break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 100, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
-        case TPT_CLI_POSITIONAL: return tpt_cli_error(&cli, "unexpected argument '%s'", value);
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     if (help) {
@@ -178,6 +169,7 @@ typedef struct mesh_bench {
     void *scratch, *build_scratch;
     uint8_t *raw, *stored, *decoded;
     double *gen_ms;        /* per run */
+    double gen_ms_median, build_all_lods_ms;
     double *tmp;           /* per chunk, for medians */
     uint32_t class_chunks[CLASS_COUNT];
     lod_figures fig[TP_MAX_LODS];
@@ -209,7 +201,7 @@ static bool bench_init(mesh_bench *b, const mesh_bench_options *o)
         b->strides++; /* grids of ≥ 3 samples per edge: strides 2^0 … 2^(strides−1) */
     b->per_axis = (uint32_t)((REGION_CHUNKS + o->stride - 1) / o->stride);
     b->chunks = b->per_axis * b->per_axis;
-    b->runs = (int)o->runs;
+    b->runs = (int)o->shared.runs;
     const uint32_t e0 = b->e0, ce = tp_world_climate_edge(w);
     const size_t grid = (size_t)e0 * e0;
     tp_mesh_build_bound(e0, &b->max_vertices, &b->max_indices);
@@ -350,7 +342,8 @@ static bool measure_chunk(mesh_bench *b, int run, uint32_t c, int64_t stride)
     return true;
 }
 
-/* Every run over every chunk, then the per-chunk averages. @return an exit status. */
+/* Every run over every chunk, then the per-chunk averages and their medians over the
+ * runs. @return an exit status. */
 static int measure(mesh_bench *b, const mesh_bench_options *o)
 {
     tpt_progress progress;
@@ -374,6 +367,13 @@ static int measure(mesh_bench *b, const mesh_bench_options *o)
         }
         b->gen_ms[r] /= n;
     }
+    for (uint32_t k = 0; k < b->lods; k++) {
+        lod_figures *f = &b->fig[k];
+        f->build_ms_median = tpt_bench_median(f->build_ms, b->runs);
+        f->decode_us_median = tpt_bench_median(f->decode_us, b->runs);
+        b->build_all_lods_ms += f->build_ms_median;
+    }
+    b->gen_ms_median = tpt_bench_median(b->gen_ms, b->runs);
     return TPT_EXIT_OK;
 }
 
@@ -384,7 +384,7 @@ static double per_class_chunk(const mesh_bench *b, const lod_figures *f, int cls
     return b->class_chunks[cls] ? f->class_mesh[cls] / b->class_chunks[cls] : 0.0;
 }
 
-static json_t *report_lod_json(mesh_bench *b, uint32_t k, double build, double decode)
+static json_t *report_lod_json(mesh_bench *b, uint32_t k)
 {
     const lod_figures *f = &b->fig[k];
     const double n = (double)b->chunks;
@@ -413,32 +413,26 @@ static json_t *report_lod_json(mesh_bench *b, uint32_t k, double build, double d
         "raw_bytes_per_chunk", tpt_json_real(f->raw_bytes / n, 1),
         "stored_bytes_per_triangle",
         tpt_json_real(sum_ratio(f->stored_bytes, f->mesh_triangles), 4),
-        "build_ms_per_chunk", tpt_json_real(build, 4),
-        "decode_us_per_mesh", tpt_json_real(decode, 3));
+        "build_ms_per_chunk", tpt_json_real(f->build_ms_median, 4),
+        "decode_us_per_mesh", tpt_json_real(f->decode_us_median, 3));
 }
 
 static json_t *report_json(mesh_bench *b, const mesh_bench_options *o)
 {
     json_t *lods = json_array();
-    double all_build = 0.0;
-    for (uint32_t k = 0; k < b->lods; k++) {
-        double build = tpt_bench_median(b->fig[k].build_ms, b->runs);
-        double decode = tpt_bench_median(b->fig[k].decode_us, b->runs);
-        all_build += build;
-        json_array_append_new(lods, report_lod_json(b, k, build, decode));
-    }
+    for (uint32_t k = 0; k < b->lods; k++)
+        json_array_append_new(lods, report_lod_json(b, k));
     return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i}, s:o, s:o, s:o}",
                      "chunks", (int)b->chunks,
                      "stride", (json_int_t)o->stride,
-                     "runs", (json_int_t)o->runs,
+                     "runs", (json_int_t)o->shared.runs,
                      "class_chunks",
                          "flat", (int)b->class_chunks[0],
                          "rolling", (int)b->class_chunks[1],
                          "rough", (int)b->class_chunks[2],
-                     "generate_fields_ms",
-                     tpt_json_real(tpt_bench_median(b->gen_ms, b->runs), 4),
+                     "generate_fields_ms", tpt_json_real(b->gen_ms_median, 4),
                      "lods", lods,
-                     "build_all_lods_ms", tpt_json_real(all_build, 4));
+                     "build_all_lods_ms", tpt_json_real(b->build_all_lods_ms, 4));
 }
 
 /* The relief classes: ratio (median per chunk) and triangles per chunk, per LOD. */
@@ -474,24 +468,20 @@ static void report_text(mesh_bench *b, const mesh_bench_options *o)
            "  ratio = regular-grid triangles at equal max error / mesh triangles\n"
            "  %3s %9s %9s %7s %7s %9s %9s %8s %6s %9s %9s\n",
            b->chunks, o->stride == 1 ? "all: stride " : "a uniform sample: stride ",
-           (long long)o->stride, (long long)o->runs, o->runs == 1 ? "" : "s", "LOD",
+           (long long)o->stride, (long long)o->shared.runs, o->shared.runs == 1 ? "" : "s", "LOD",
            "triangles", "grid@err", "ratio", "median", "mean err", "max err", "bytes", "B/tri",
            "build ms", "decode us");
-    double all_build = 0.0;
     for (uint32_t k = 0; k < b->lods; k++) {
         const lod_figures *f = &b->fig[k];
-        double build = tpt_bench_median(b->fig[k].build_ms, b->runs);
-        double decode = tpt_bench_median(b->fig[k].decode_us, b->runs);
-        all_build += build;
         printf("  %3u %9.1f %9.1f %6.2fx %6.2fx %7.2f m %7.2f m %8.0f %6.2f %9.3f %9.2f\n", k,
                f->mesh_triangles / n, f->grid_triangles / n,
                sum_ratio(f->grid_triangles, f->mesh_triangles),
                ratio_median(f, b->chunks, -1, b->tmp), f->error_sum_m / n, f->max_error_m,
-               f->stored_bytes / n, sum_ratio(f->stored_bytes, f->mesh_triangles), build,
-               decode);
+               f->stored_bytes / n, sum_ratio(f->stored_bytes, f->mesh_triangles),
+               f->build_ms_median, f->decode_us_median);
     }
     printf("  all LODs: build %.3f ms per chunk; generating the chunk's fields: %.3f ms\n",
-           all_build, tpt_bench_median(b->gen_ms, b->runs));
+           b->build_all_lods_ms, b->gen_ms_median);
     report_classes_text(b);
 }
 
@@ -510,7 +500,7 @@ int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json)
         return TPT_EXIT_FAILURE;
     }
     status = measure(b, &o);
-    if (status == TPT_EXIT_OK && o.json)
+    if (status == TPT_EXIT_OK && o.shared.json)
         status = tpt_bench_emit(report_json(b, &o), out_json);
     else if (status == TPT_EXIT_OK)
         report_text(b, &o);

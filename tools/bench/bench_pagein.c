@@ -16,7 +16,7 @@
 #include "terrapage/mesh.h"
 #include "terrapage/page.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_RUNS, OPT_CHUNKS, OPT_LOD, OPT_NO_MESH, OPT_MMAP };
+enum { OPT_CHUNKS = TPT_BENCH_OPT_PART, OPT_LOD, OPT_NO_MESH, OPT_MMAP };
 
 #define COMMAND "terrapage bench pagein"
 
@@ -246,44 +246,32 @@ static void print_help(void)
 }
 
 typedef struct pagein_options {
-    const char *path; /* NULL: a bake of the default world */
-    int64_t runs, chunks, only_lod; /* only_lod −1: every LOD */
-    bool json, mesh, mapped;
+    tpt_bench_options shared; /* path NULL: a bake of the default world */
+    int64_t chunks, only_lod; /* only_lod −1: every LOD */
+    bool mesh, mapped;
 } pagein_options;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
 static int parse_options(int argc, char **argv, pagein_options *o)
 {
     static const tpt_cli_option options[] = {
-        {"help", 'h', false, OPT_HELP},
-        {"json", 0, false, OPT_JSON},
-        {"runs", 0, true, OPT_RUNS},
+        TPT_BENCH_OPTIONS,
         {"chunks", 0, true, OPT_CHUNKS},
         {"lod", 0, true, OPT_LOD},
         {"no-mesh", 0, false, OPT_NO_MESH},
         {"mmap", 0, false, OPT_MMAP},
         {0},
     };
+    static const tpt_bench_usage usage = {
+        .max_runs = 100, .takes_file = true, .print_help = print_help};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *o = (pagein_options){.runs = 5, .chunks = 48, .only_lod = -1, .mesh = true};
+    *o = (pagein_options){.shared.runs = 5, .chunks = 48, .only_lod = -1, .mesh = true};
     const char *value;
-    for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+    for (int id, status; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
-        case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
-        case TPT_CLI_POSITIONAL:
-            if (o->path)
-                return tpt_cli_error(&cli, "unexpected argument '%s'", value);
-            o->path = value;
-            break;
-        case OPT_HELP: print_help(); return TPT_EXIT_OK;
-        case OPT_JSON: o->json = true; break;
         case OPT_NO_MESH: o->mesh = false; break;
         case OPT_MMAP: o->mapped = true; break;
-        case OPT_RUNS:
-            if (!tpt_cli_int(&cli, value, 1, 100, &o->runs))
-                return TPT_EXIT_USAGE;
-            break;
         case OPT_CHUNKS:
             if (!tpt_cli_int(&cli, value, 1, 100000, &o->chunks))
                 return TPT_EXIT_USAGE;
@@ -292,6 +280,10 @@ static int parse_options(int argc, char **argv, pagein_options *o)
             if (!tpt_cli_int(&cli, value, 0, TP_MAX_LODS - 1, &o->only_lod))
                 return TPT_EXIT_USAGE;
             break;
+        default:
+            status = tpt_bench_option(&cli, &usage, id, value, &o->shared);
+            if (status != TPT_CLI_PROCEED)
+                return status;
         }
     }
     return TPT_CLI_PROCEED;
@@ -381,8 +373,8 @@ static int measure(const pagein_options *o, const tp_reader *r, const tp_page_la
         if (o->only_lod >= 0 && lod != (uint32_t)o->only_lod)
             continue;
         bool mesh = f->mesh; /* the file check saw meshes at every LOD */
-        if (!measure_lod(o->path, r, L, cxs, czs, (int)f->chunks, (int)o->runs, lod, mesh,
-                         &b, &f->lod[f->lods]))
+        if (!measure_lod(o->shared.path, r, L, cxs, czs, (int)f->chunks, (int)o->shared.runs,
+                         lod, mesh, &b, &f->lod[f->lods]))
             goto done;
         f->lods++;
     }
@@ -395,7 +387,7 @@ done:
 
 static const char *source_name(const pagein_options *o)
 {
-    return o->path ? o->path : "a 16x16-chunk bake of the default world";
+    return o->shared.path ? o->shared.path : "a 16x16-chunk bake of the default world";
 }
 
 static json_t *report_json(const pagein_options *o, const pagein_figures *f)
@@ -423,7 +415,7 @@ static json_t *report_json(const pagein_options *o, const pagein_figures *f)
                      "file", tpt_json_text(source_name(o)),
                      "io", o->mapped ? "mmap" : "pread",
                      "chunks", (int)f->chunks,
-                     "runs", (int)o->runs,
+                     "runs", (int)o->shared.runs,
                      "unit", "cpu_us_per_chunk",
                      "lods", lods);
 }
@@ -432,7 +424,7 @@ static void report_text(const pagein_options *o, const pagein_figures *f)
 {
     printf("bench pagein: %d chunks of %s, read with %s, CPU us per chunk on one core, "
            "median of %d runs (data in the page cache)\n",
-           (int)f->chunks, source_name(o), o->mapped ? "mmap" : "pread", (int)o->runs);
+           (int)f->chunks, source_name(o), o->mapped ? "mmap" : "pread", (int)o->shared.runs);
     printf("  %4s %5s %10s %10s %9s   %23s   %21s\n", "", "", "all layers", "", "",
            "grids only", "of it the mesh");
     printf("  %4s %5s %10s %10s %9s   %10s %12s   %10s %10s\n", "LOD", "edge", "file",
@@ -462,11 +454,11 @@ int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json)
     if (status != TPT_CLI_PROCEED)
         return status;
     tp_reader *r;
-    if (!tpt_bench_open_world(COMMAND, o.path, o.mapped, &r))
+    if (!tpt_bench_open_world(COMMAND, o.shared.path, o.mapped, &r))
         return TPT_EXIT_FAILURE;
     tp_page_layout layout;
-    if (!tpt_pagefile_layout(COMMAND, o.path, tp_reader_desc(r), "the comparison with generation",
-                             &layout)) {
+    if (!tpt_pagefile_layout(COMMAND, o.shared.path, tp_reader_desc(r),
+                             "the comparison with generation", &layout)) {
         tp_reader_close(r);
         return TPT_EXIT_FAILURE;
     }
@@ -474,14 +466,15 @@ int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json)
     if (o.only_lod >= (int64_t)lod_count) {
         tp_reader_close(r);
         const tpt_cli cli = {.command = COMMAND};
-        return tpt_cli_error(&cli, "--lod: %s has LODs 0 to %u", o.path, lod_count - 1);
+        return tpt_cli_error(&cli, "--lod: %s has LODs 0 to %u", o.shared.path,
+                             lod_count - 1);
     }
     pagein_figures f = {0};
     status = measure(&o, r, &layout, &f);
     tp_reader_close(r);
     if (status != TPT_EXIT_OK)
         return status;
-    if (o.json)
+    if (o.shared.json)
         return tpt_bench_emit(report_json(&o, &f), out_json);
     report_text(&o, &f);
     return TPT_EXIT_OK;

@@ -1,7 +1,8 @@
-/* bench_support.c — what every benchmark part uses: a world to measure, medians, and the
- * end of a JSON report. */
+/* bench_support.c — what every benchmark part uses: the options they all take, a world to
+ * measure, medians, and the end of a JSON report. */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -59,4 +60,24 @@ int tpt_bench_emit(json_t *figures, json_t **out_json)
         return TPT_EXIT_FAILURE;
     }
     return TPT_EXIT_OK;
+}
+
+int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const char *value,
+                     tpt_bench_options *o)
+{
+    switch (id) {
+    case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
+    case TPT_CLI_POSITIONAL:
+        if (!usage->takes_file || o->path)
+            return tpt_cli_error(cli, "unexpected argument '%s'", value);
+        o->path = value;
+        return TPT_CLI_PROCEED;
+    case TPT_BENCH_OPT_HELP: usage->print_help(); return TPT_EXIT_OK;
+    case TPT_BENCH_OPT_JSON: o->json = true; return TPT_CLI_PROCEED;
+    case TPT_BENCH_OPT_RUNS:
+        return tpt_cli_int(cli, value, 1, usage->max_runs, &o->runs) ? TPT_CLI_PROCEED
+                                                                     : TPT_EXIT_USAGE;
+    }
+    assert(!"an option of the part that its parser does not handle");
+    return TPT_CLI_PROCEED;
 }
