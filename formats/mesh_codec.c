@@ -69,7 +69,11 @@ static tp_result check_counts(uint32_t vertex_count, uint32_t index_count,
         index_count % 3u != 0 || skirt_index_start % 3u != 0 ||
         skirt_index_start > index_count || skirt_vertex_start > vertex_count ||
         (index_count > 0 && vertex_count == 0) || skirt_depth > 0xFFFFu)
-        return TP_ERR_CORRUPT;
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "mesh counts break the rules: %u vertices (skirts from %u), "
+                             "%u indices (skirts from %u), skirt depth %u",
+                             vertex_count, skirt_vertex_start, index_count, skirt_index_start,
+                             skirt_depth);
     return TP_OK;
 }
 
@@ -260,13 +264,18 @@ static int unfilter_indices(const uint8_t *in, uint16_t *idx, uint32_t m, uint32
 static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
 {
     if (size < TP_MESH_BLOB_HEADER_SIZE)
-        return TP_ERR_TRUNCATED;
+        return tp__error_set(TP_ERR_TRUNCATED, "mesh encoding of %zu bytes has no header",
+                             size);
     if (tp__le32(b) != MESH_MAGIC)
-        return TP_ERR_BAD_MAGIC;
+        return tp__error_set(TP_ERR_BAD_MAGIC, "mesh encoding without its magic TPMS");
     if (b[4] != TP_MESH_BLOB_VERSION)
-        return TP_ERR_UNSUPPORTED_VERSION;
+        return tp__error_set(TP_ERR_UNSUPPORTED_VERSION,
+                             "mesh encoding version %u (this build reads %u)", b[4],
+                             TP_MESH_BLOB_VERSION);
     if ((b[5] & ~FLAG_IMPLICIT_SKIRTS) || b[7] != 0 || b[6] > 15)
-        return TP_ERR_CORRUPT;
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "mesh header flags 0x%02x, xz shift %u, reserved byte %u",
+                             b[5], b[6], b[7]);
     h->flags = b[5];
     h->xz_shift = b[6];
     h->vertex_count = tp__le32(b + 8);
@@ -283,12 +292,13 @@ static tp_result read_header(const uint8_t *b, size_t size, blob_header *h)
     h->stored_vertices = implicit ? h->skirt_vertex_start : h->vertex_count;
     h->stored_indices = implicit ? h->skirt_index_start : h->index_count;
     /* The counts fix the size exactly (and check_counts keeps this far from overflow). */
-    if (size != TP_MESH_BLOB_HEADER_SIZE + (size_t)h->stored_vertices * 8u +
-                    (size_t)h->stored_indices * 2u)
-        return size < TP_MESH_BLOB_HEADER_SIZE + (size_t)h->stored_vertices * 8u +
-                          (size_t)h->stored_indices * 2u
-                   ? TP_ERR_TRUNCATED
-                   : TP_ERR_CORRUPT;
+    const size_t want = TP_MESH_BLOB_HEADER_SIZE + (size_t)h->stored_vertices * 8u +
+                        (size_t)h->stored_indices * 2u;
+    if (size != want)
+        return tp__error_set(size < want ? TP_ERR_TRUNCATED : TP_ERR_CORRUPT,
+                             "mesh encoding of %zu bytes, its counts (%u vertices, %u "
+                             "indices stored) make %zu",
+                             size, h->stored_vertices, h->stored_indices, want);
     return TP_OK;
 }
 
@@ -442,7 +452,7 @@ tp_result tp_mesh_decode_header(const void *encoded, size_t size, tp_mesh *out_i
 {
     if (!encoded || !out_info)
         return TP_ERR_INVALID_ARGUMENT;
-    blob_header h;
+    blob_header h = {0}; /* zeroed: the compiler cannot see that a failure returns early */
     tp_result r = read_header(encoded, size, &h);
     if (r != TP_OK)
         return r;
@@ -462,7 +472,7 @@ tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_v
     if (!encoded || !out_mesh)
         return TP_ERR_INVALID_ARGUMENT;
     memset(out_mesh, 0, sizeof *out_mesh);
-    blob_header h;
+    blob_header h = {0}; /* zeroed: the compiler cannot see that a failure returns early */
     tp_result r = read_header(encoded, size, &h);
     if (r != TP_OK)
         return r;
@@ -471,13 +481,18 @@ tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_v
     if ((h.vertex_count && !out_vertices) || (h.index_count && !out_indices))
         return TP_ERR_INVALID_ARGUMENT;
     const uint8_t *bytes = encoded;
-    if (encoding_checksum(bytes, size) != h.checksum)
-        return TP_ERR_CORRUPT;
+    const uint32_t checksum = encoding_checksum(bytes, size);
+    if (checksum != h.checksum)
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "mesh checksum mismatch (header %08x, bytes %08x)", h.checksum,
+                             checksum);
     const uint8_t *vbytes = bytes + TP_MESH_BLOB_HEADER_SIZE;
-    if (!unfilter_vertices(vbytes, out_vertices, h.stored_vertices, h.xz_shift) ||
-        !unfilter_indices(vbytes + (size_t)h.stored_vertices * 8u, out_indices, h.stored_indices,
+    if (!unfilter_vertices(vbytes, out_vertices, h.stored_vertices, h.xz_shift))
+        return tp__error_set(TP_ERR_CORRUPT, "mesh vertex position beyond 16 bits");
+    if (!unfilter_indices(vbytes + (size_t)h.stored_vertices * 8u, out_indices, h.stored_indices,
                           h.stored_vertices))
-        return TP_ERR_CORRUPT;
+        return tp__error_set(TP_ERR_CORRUPT, "mesh index not below its %u stored vertices",
+                             h.stored_vertices);
 
     tp_mesh m = {out_vertices, out_indices, h.stored_vertices, h.stored_indices,
                  h.stored_vertices, h.stored_indices, h.skirt_depth};
@@ -485,7 +500,10 @@ tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_v
         /* The rebuilt skirts must come out at exactly the recorded size. */
         if (tp_mesh_add_skirts(&m, h.vertex_count, h.index_count, h.skirt_depth) != TP_OK ||
             m.vertex_count != h.vertex_count || m.index_count != h.index_count)
-            return TP_ERR_CORRUPT;
+            return tp__error_set(TP_ERR_CORRUPT,
+                                 "mesh skirts rebuild to other counts than the header's "
+                                 "(%u vertices, %u indices)",
+                                 h.vertex_count, h.index_count);
     } else {
         m.skirt_vertex_start = h.skirt_vertex_start;
         m.skirt_index_start = h.skirt_index_start;

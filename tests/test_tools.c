@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #define TP_TEST_SUITE "tools"
 #include "test_guard.h"
@@ -29,6 +30,7 @@
 #include "progress.h"
 #include "render.h"
 #include "terrapage/baker.h"
+#include "terrapage/mesh_codec.h"
 #include "terrapage/pagefile.h"
 #include "pagefile_open.h"
 #include "terrapage/world.h"
@@ -707,6 +709,192 @@ START_TEST(test_verify_passes_a_good_file_and_names_each_corrupt_blob)
 }
 END_TEST
 
+/* ---- a mesh blob altered inside, its file resealed ----------------------------------
+ *
+ * The edits a damaged or hostile writer could make: the mesh encoding changed, then every
+ * checksum above it recomputed (the mesh's own unless the edit is to it, the blob's in its
+ * directory entry, the directory block's in the block table, the block table's), so only
+ * a full decode of the mesh finds them. Offsets are FORMAT.md's (5.1, 5.2, 12.2, 12.6). */
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* 12.6: low 32 bits of the body's XXH3, seeded with the XXH3 of header bytes 0 … 27. */
+static void reseal_mesh(uint8_t *mesh, size_t size)
+{
+    uint64_t seed = XXH3_64bits_withSeed(mesh, 28, 0x7470u);
+    put_le32(mesh + 28, (uint32_t)XXH3_64bits_withSeed(mesh + 32, size - 32, seed));
+}
+
+/* Every directory block's checksum in the block table, then the table's own. */
+static void reseal_directory(uint8_t *file)
+{
+    uint32_t shift = get_le32(file + 136), tile = 1u << shift;
+    uint32_t width = get_le32(file + 72), height = get_le32(file + 76);
+    uint64_t record = get_le32(file + 140) + (uint64_t)get_le32(file + 148) * get_le32(file + 144);
+    uint32_t tiles_x = (width + tile - 1) >> shift, tiles_z = (height + tile - 1) >> shift;
+    uint8_t *table = file + get_le64(file + 152);
+    for (uint32_t tz = 0; tz < tiles_z; tz++)
+        for (uint32_t tx = 0; tx < tiles_x; tx++) {
+            uint8_t *e = table + ((uint64_t)tz * tiles_x + tx) * 16;
+            uint64_t tw = width - tx * tile < tile ? width - tx * tile : tile;
+            uint64_t th = height - tz * tile < tile ? height - tz * tile : tile;
+            if (get_le64(e))
+                put_le64(e + 8, XXH3_64bits(file + get_le64(e), tw * th * record));
+        }
+    uint64_t n = (uint64_t)tiles_x * tiles_z * 16;
+    put_le64(table + n, XXH3_64bits(table, n));
+}
+
+/* Rewrites the mesh blob of (cx, cz) at `lod`: decoded, changed by `edit`, stored again
+ * in its own place (LZ4 at the first level whose output fits there; the edits keep the
+ * encoding's length, so one does) and the file resealed. */
+static void alter_mesh(const char *path, int32_t cx, int32_t cz, uint32_t lod,
+                       void (*edit)(uint8_t *mesh, size_t size))
+{
+    tp_reader *r;
+    ck_assert_int_eq(tp_reader_open(path, NULL, &r), TP_OK);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, cx, cz, TP_LAYER_MESH, lod, &ref), TP_OK);
+    uint8_t *mesh = malloc(ref.raw_size);
+    ck_assert_int_eq(tp_reader_decode(r, &ref, mesh, ref.raw_size), TP_OK);
+    tp_reader_close(r);
+    ck_assert_msg(mesh[5] & 1, "the edits expect a mesh with implicit skirts");
+    edit(mesh, ref.raw_size);
+
+    size_t cap = tp_blob_encode_bound(ref.raw_size), stored_size = SIZE_MAX;
+    uint8_t *stored = malloc(cap);
+    uint32_t encoding = 0;
+    for (int level = 1; level <= 12 && stored_size > ref.stored_size; level++)
+        ck_assert_int_eq(tp_blob_encode(TP_ELEM_BYTES, 0, mesh, ref.raw_size, level, stored, cap,
+                                        &stored_size, &encoding),
+                         TP_OK);
+    ck_assert_msg(stored_size <= ref.stored_size, "the altered mesh no longer fits its place");
+
+    size_t file_size;
+    uint8_t *file = read_file(path, &file_size);
+    memcpy(file + ref.offset, stored, stored_size);
+    /* Its directory entry: the only one with this blob's offset and checksum. */
+    uint8_t key[16];
+    put_le64(key, ref.offset);
+    put_le64(key + 8, ref.checksum);
+    uint64_t directory = get_le64(file + 160), directory_size = get_le64(file + 168);
+    uint8_t *entry = NULL;
+    for (uint64_t at = directory; at + 32 <= directory + directory_size; at += 8)
+        if (memcmp(file + at, key, sizeof key) == 0)
+            entry = file + at;
+    ck_assert_ptr_nonnull(entry);
+    put_le64(entry + 8, XXH3_64bits(stored, stored_size));
+    put_le32(entry + 16, (uint32_t)stored_size);
+    put_le32(entry + 24, encoding);
+    reseal_directory(file);
+    write_file(path, file, file_size);
+    free(file);
+    free(stored);
+    free(mesh);
+}
+
+static void set_xz_shift_beyond_15(uint8_t *mesh, size_t size)
+{
+    mesh[6] = 16;
+    reseal_mesh(mesh, size);
+}
+
+static void set_an_unknown_flag(uint8_t *mesh, size_t size)
+{
+    mesh[5] |= 0x2;
+    reseal_mesh(mesh, size);
+}
+
+/* With implicit skirts the stored part's size does not depend on the total counts, so
+ * the header still describes a mesh of this length. */
+static void add_a_triangle_to_the_index_count(uint8_t *mesh, size_t size)
+{
+    put_le32(mesh + 12, get_le32(mesh + 12) + 3);
+    reseal_mesh(mesh, size);
+}
+
+static void claim_the_most_vertices_a_mesh_may_have(uint8_t *mesh, size_t size)
+{
+    put_le32(mesh + 8, TP_MESH_MAX_VERTICES);
+    reseal_mesh(mesh, size);
+}
+
+static void flip_a_checksum_bit(uint8_t *mesh, size_t size)
+{
+    (void)size;
+    mesh[28] ^= 0x10;
+}
+
+START_TEST(test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_resealed_file)
+{
+    tp_world_params w = world_with(5, 33);
+    char tpk[512], out[65536], obj[512];
+    tmp_path(tpk, sizeof tpk, "mesh-verify.tpk");
+    tmp_path(obj, sizeof obj, "mesh-verify.obj");
+    bake_small(tpk, &w, (tpt_region){0, 0, 3, 2});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk), 0);
+
+    alter_mesh(tpk, 0, 0, 0, set_xz_shift_beyond_15);
+    alter_mesh(tpk, 1, 0, 1, set_an_unknown_flag);
+    alter_mesh(tpk, 2, 0, 2, add_a_triangle_to_the_index_count);
+    alter_mesh(tpk, 0, 1, 2, claim_the_most_vertices_a_mesh_may_have);
+    alter_mesh(tpk, 1, 1, 1, flip_a_checksum_bit);
+    /* Every blob is intact at the page-file level: the reader's checks all pass. */
+    tp_reader *r;
+    ck_assert_int_eq(tp_reader_open(tpk, NULL, &r), TP_OK);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, 1, 1, TP_LAYER_MESH, 1, &ref), TP_OK);
+    ck_assert_int_eq(tp_reader_verify_blob(r, &ref), TP_OK);
+    tp_reader_close(r);
+
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk, "-q", "-j", "2"), 1);
+    static const char *const expected[] = {
+        "chunk (0, 0) mesh LOD 0: corrupt or malformed data (mesh header flags 0x01, xz shift 16",
+        "chunk (1, 0) mesh LOD 1: corrupt or malformed data (mesh header flags 0x03,",
+        "chunk (2, 0) mesh LOD 2: corrupt or malformed data (mesh skirts rebuild to other counts",
+        "chunk (0, 1) mesh LOD 2: corrupt or malformed data (mesh of 65535 vertices",
+        "chunk (1, 1) mesh LOD 1: corrupt or malformed data (mesh checksum mismatch",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        ck_assert_msg(strstr(out, expected[i]), "no \"%s\" in:\n%s", expected[i], out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "--json"), 1);
+    ck_assert_msg(strstr(out, "\"bad_count\": 5,"), "%s", out);
+    ck_assert_msg(strstr(out, "{\"cx\": 1, \"cz\": 1, \"layer\": \"mesh\", \"lod\": 1, "
+                              "\"reason\": \"corrupt or malformed data (mesh checksum mismatch"),
+                  "%s", out);
+
+    /* `terrapage mesh` refuses the same blob for the same reason. */
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", tpk, "--chunk", "1,1", "--lod",
+                                  "1", "-o", obj),
+                     1);
+    ck_assert_msg(strstr(out, "chunk (1, 1) LOD 1: corrupt or malformed data (mesh checksum "
+                              "mismatch"),
+                  "%s", out);
+    unlink(obj);
+    unlink(tpk);
+}
+END_TEST
+
 /* FORMAT.md's reference file follows every rule the spec states and is a world of this
  * generator, so the complete check accepts it: the world check (the parameters resolve,
  * the header and layers agree with them), every blob of each present chunk, coarse LODs
@@ -906,15 +1094,29 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
     pid_t child = fork();
     ck_assert(child >= 0);
     if (child == 0) {
-        /* Big enough to take seconds: the signal arrives mid-bake. */
+        /* Ignored until the command installs its handler, so a signal that comes before
+         * (on a busy machine the child may not have got that far) is lost, not fatal.
+         * Big enough to take seconds: the first signal it catches arrives mid-bake. */
+        signal(SIGINT, SIG_IGN);
         int status = RUN(tpt_cmd_bake, "bake", "--region", "-64,-64,64,64", "--threads", "1",
                          "-q", "-o", tpk);
         _exit(status);
     }
-    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
-    ck_assert_int_eq(kill(child, SIGINT), 0);
+    /* Ctrl-C every 20 ms until the command stops: one of them comes once its handler is
+     * in place, however long the child takes to get there. */
     int status;
-    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    pid_t done = 0;
+    for (int i = 0; i < 60 * 50 && done == 0; i++) {
+        ck_assert_int_eq(kill(child, SIGINT), 0);
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+        done = waitpid(child, &status, WNOHANG);
+    }
+    if (done == 0) {
+        kill(child, SIGKILL);
+        ck_assert_int_eq(waitpid(child, &status, 0), child);
+        ck_abort_msg("the bake did not stop within a minute of Ctrl-C");
+    }
+    ck_assert_int_eq(done, child);
     ck_assert_msg(WIFEXITED(status), "the bake died of a signal instead of stopping");
     ck_assert_int_eq(WEXITSTATUS(status), 1);
     ck_assert(file_equals(tpk, previous, sizeof previous));
@@ -1165,6 +1367,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_reader_source_renders_the_same_images_as_the_generator_for_any_world);
     tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
+    tcase_add_test(tc, test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_resealed_file);
     tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);

@@ -1,8 +1,8 @@
 /* fuzz_reader.c — libFuzzer target for the page-file reader.
  *
  * Each input is opened as it is, and as a copy whose checksums have been recomputed
- * ("resealed"), the copy both in memory and through a read callback (the reader's
- * no-mapping path). Random mutations almost never keep XXH3 checksums valid, so
+ * ("resealed", reseal.h), the copy both in memory and through a read callback (the
+ * reader's no-mapping path). Random mutations almost never keep XXH3 checksums valid, so
  * without resealing the fuzzer would only ever test the checksum checks; resealed, it
  * reaches the header validation, the directory, the bounds checks of lookups and the
  * LZ4 and unfilter code on damaged data. */
@@ -10,15 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xxhash.h>
-
-#include "pagefile_internal.h"
+#include "reseal.h"
 #include "terrapage/pagefile.h"
 
 #define MAX_CHUNKS_PER_AXIS 48u
 #define MAX_DECODE_BYTES (64u << 20)       /* per blob */
 #define DECODE_BUDGET_BYTES (256ull << 20) /* per input, so one input cannot stall a run */
-#define RESEAL_BUDGET_ENTRIES (1u << 20)
 
 /* The read callback of the callback mode: the input, as a file of `size` bytes. */
 typedef struct input {
@@ -102,57 +99,6 @@ static void exercise(const uint8_t *data, size_t size, int through_callback)
     tp_reader_close(r);
 }
 
-static int inside(uint64_t offset, uint64_t n, uint64_t size)
-{
-    return offset <= size && n <= size - offset;
-}
-
-/* Recomputes blob, block, block-table and header checksums wherever the (possibly
- * mutated) fields point inside the buffer. Every access is bounds-checked here too. */
-static void reseal(uint8_t *f, size_t size)
-{
-    if (size < TP__H_FIXED_SIZE + 8)
-        return;
-    uint64_t header = tp__le32(f + TP__H_HEADER_SIZE);
-    uint64_t shift = tp__le32(f + TP__H_TILE_SHIFT);
-    uint64_t width = tp__le32(f + TP__H_REGION_WIDTH), height = tp__le32(f + TP__H_REGION_HEIGHT);
-    uint64_t bounds = tp__le32(f + TP__H_BOUNDS_SIZE), entry = tp__le32(f + TP__H_DIR_ENTRY_SIZE);
-    uint64_t slots = tp__le32(f + TP__H_SLOTS_PER_CHUNK);
-    uint64_t table = tp__le64(f + TP__H_BLOCK_TABLE_OFFSET);
-    if (shift <= 8 && width && height && entry >= TP__DIR_ENTRY_SIZE && entry <= 256 &&
-        bounds <= 256 && slots <= 256) {
-        uint64_t tile = 1ull << shift;
-        uint64_t tiles_x = (width + tile - 1) >> shift, tiles_z = (height + tile - 1) >> shift;
-        uint64_t record = bounds + slots * entry;
-        uint64_t budget = RESEAL_BUDGET_ENTRIES;
-        if (tiles_x * tiles_z <= 4096 && inside(table, tiles_x * tiles_z * 16 + 8, size)) {
-            for (uint64_t t = 0; t < tiles_x * tiles_z; t++) {
-                uint8_t *e = f + table + t * 16;
-                uint64_t tx = t % tiles_x, tz = t / tiles_x;
-                uint64_t tw = width - tx * tile < tile ? width - tx * tile : tile;
-                uint64_t th = height - tz * tile < tile ? height - tz * tile : tile;
-                uint64_t block = tp__le64(e), block_size = tw * th * record;
-                if (!block || !inside(block, block_size, size) || budget < tw * th * slots)
-                    continue;
-                budget -= tw * th * slots;
-                for (uint64_t c = 0; c < tw * th; c++)
-                    for (uint64_t s = 0; s < slots; s++) {
-                        uint8_t *de = f + block + c * record + bounds + s * entry;
-                        uint64_t at = tp__le64(de + TP__E_OFFSET);
-                        uint32_t n = tp__le32(de + TP__E_STORED_SIZE);
-                        if (n && inside(at, n, size))
-                            tp__put64(de + TP__E_CHECKSUM, XXH3_64bits(f + at, n));
-                    }
-                tp__put64(e + 8, XXH3_64bits(f + block, (size_t)block_size));
-            }
-            uint64_t n = tiles_x * tiles_z * 16;
-            tp__put64(f + table + n, XXH3_64bits(f + table, (size_t)n));
-        }
-    }
-    if (header >= 8 && header <= size)
-        tp__put64(f + header - 8, XXH3_64bits(f, (size_t)header - 8));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -161,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *copy = malloc(size ? size : 1);
     if (copy) {
         memcpy(copy, data, size);
-        reseal(copy, size);
+        tp_fuzz_reseal_file(copy, size);
         exercise(copy, size, 0);
         exercise(copy, size, 1);
         free(copy);

@@ -1,51 +1,64 @@
 #!/bin/sh
-# run.sh BUILD_DIR SECONDS — fuzz the page-file reader, then the mesh decoder, each for a
-# bounded time.
+# run.sh BUILD_DIR SECONDS [TARGET...] — runs each fuzz target for SECONDS seconds: the
+# page-file reader, the mesh decoder, then the tools' path through a page file (reader,
+# mesh, tools; all by default).
 #
-# Needs a build configured with -DTP_BUILD_FUZZ=ON (and clang available). Writes a fresh
-# seed corpus with make_seeds, adds the committed reference files, and runs fuzz_reader
-# for SECONDS seconds on a working corpus kept in BUILD_DIR/fuzz-corpus (so repeated runs
-# build on earlier ones); then fuzz_mesh likewise on seeds from make_mesh_seeds
-# (BUILD_DIR/fuzz-mesh-corpus), if it was built. Exits 0 when the target was not built, so CI can call it
-# unconditionally; otherwise with libFuzzer's status (non-zero on a crash, leak, timeout
-# or sanitizer report; the reproducer is left in BUILD_DIR/fuzz-artifacts).
+# Needs a build configured with -DTP_BUILD_FUZZ=ON (and clang available). Each target
+# starts from fresh seeds written by its seed maker (plus, for the page-file targets, the
+# committed reference files of tests/data/pagefile) and from its committed corpus,
+# tests/fuzz/corpus/TARGET.tar.xz (grown by grow-corpus.sh), unpacked into the build
+# directory and only read; what it finds goes to a working corpus,
+# BUILD_DIR/fuzz-TARGET-corpus, so repeated runs build on earlier ones. A target that was
+# not built is skipped, so CI can call this unconditionally. Exits with the first
+# non-zero libFuzzer status (a crash, leak, timeout or sanitizer report; the reproducer
+# is left in BUILD_DIR/fuzz-artifacts).
 set -eu
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS" >&2
+if [ $# -lt 2 ]; then
+    echo "usage: $0 BUILD_DIR SECONDS [reader|mesh|tools]..." >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
 seconds=$2
+shift 2
+targets=${*:-reader mesh tools}
 here=$(cd "$(dirname "$0")" && pwd)
-fuzzer=$build/tests/fuzz/fuzz_reader
-seeder=$build/tests/fuzz/make_seeds
-
-if [ ! -x "$fuzzer" ] || [ ! -x "$seeder" ]; then
-    echo "fuzz_reader not built in $build (configure with -DTP_BUILD_FUZZ=ON); skipping"
-    exit 0
-fi
-
-seeds=$build/fuzz-seeds
-corpus=$build/fuzz-corpus
 artifacts=$build/fuzz-artifacts
-mkdir -p "$seeds" "$corpus" "$artifacts"
-"$seeder" "$seeds"
-cp "$here"/../data/pagefile/*.tpk "$seeds"/
+mkdir -p "$artifacts"
 
-# One job on purpose: the fuzzer shares the machine with everything else in CI.
-"$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$seeds"
+# run_target NAME SEEDER [FILE...]: fuzz_NAME on the seeds of SEEDER, the FILEs and the
+# committed corpus.
+run_target() {
+    name=$1 seeder=$build/tests/fuzz/$2
+    shift 2
+    fuzzer=$build/tests/fuzz/fuzz_$name
+    if [ ! -x "$fuzzer" ] || [ ! -x "$seeder" ]; then
+        echo "fuzz_$name not built in $build (configure with -DTP_BUILD_FUZZ=ON); skipping"
+        return 0
+    fi
+    seeds=$build/fuzz-$name-seeds
+    corpus=$build/fuzz-$name-corpus
+    committed=$build/fuzz-$name-committed
+    rm -rf "$committed"
+    mkdir -p "$seeds" "$corpus" "$committed"
+    "$seeder" "$seeds"
+    if [ $# -gt 0 ]; then
+        cp "$@" "$seeds"/
+    fi
+    if [ -f "$here/corpus/$name.tar.xz" ]; then
+        tar -xJf "$here/corpus/$name.tar.xz" -C "$committed"
+    fi
+    echo "== fuzz_$name for $seconds s"
+    # One job on purpose: the fuzzer shares the machine with everything else in CI.
+    "$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
+        -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$seeds" "$committed"
+}
 
-mesh_fuzzer=$build/tests/fuzz/fuzz_mesh
-mesh_seeder=$build/tests/fuzz/make_mesh_seeds
-if [ ! -x "$mesh_fuzzer" ] || [ ! -x "$mesh_seeder" ]; then
-    echo "fuzz_mesh not built in $build; skipping"
-    exit 0
-fi
-mesh_seeds=$build/fuzz-mesh-seeds
-mesh_corpus=$build/fuzz-mesh-corpus
-mkdir -p "$mesh_seeds" "$mesh_corpus"
-"$mesh_seeder" "$mesh_seeds"
-exec "$mesh_fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$artifacts/" "$mesh_corpus" "$mesh_seeds"
+for target in $targets; do
+    case $target in
+    reader) run_target reader make_seeds "$here"/../data/pagefile/*.tpk ;;
+    mesh) run_target mesh make_mesh_seeds ;;
+    tools) run_target tools make_tools_seeds "$here"/../data/pagefile/*.tpk ;;
+    *) echo "$0: unknown target '$target'" >&2; exit 2 ;;
+    esac
+done

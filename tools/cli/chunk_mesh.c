@@ -20,19 +20,37 @@ void tpt_chunk_mesh_free(tpt_chunk_mesh *m)
     memset(m, 0, sizeof *m);
 }
 
-/* Decodes a mesh encoding into freshly allocated arrays. */
-static tp_result decode_into(const void *raw, size_t size, tpt_chunk_mesh *out)
+tp_result tpt_chunk_mesh_decode(const tp_page_layout *layout, uint32_t lod, const void *raw,
+                                size_t size, tpt_chunk_mesh *out)
 {
+    memset(out, 0, sizeof *out);
+    if (lod >= layout->lod_count)
+        return TP_ERR_INVALID_ARGUMENT;
     tp_mesh info;
     tp_result r = tp_mesh_decode_header(raw, size, &info);
     if (r != TP_OK)
         return r;
+    /* The header's counts size the arrays, so they must be ones this world's builder can
+     * make at this LOD: a damaged header must not have us allocate what it says. */
+    uint32_t max_vertices, max_indices;
+    tp_mesh_build_bound(layout->edge[lod], &max_vertices, &max_indices);
+    if (info.vertex_count > max_vertices || info.index_count > max_indices)
+        return tp__error_set(TP_ERR_CORRUPT,
+                             "mesh of %u vertices and %u indices, where this world's LOD %u "
+                             "meshes have at most %u and %u",
+                             info.vertex_count, info.index_count, lod, max_vertices,
+                             max_indices);
     out->vertices = malloc(sizeof *out->vertices * (info.vertex_count ? info.vertex_count : 1));
     out->indices = malloc(sizeof *out->indices * (info.index_count ? info.index_count : 1));
     if (!out->vertices || !out->indices)
-        return TP_ERR_OUT_OF_MEMORY;
-    return tp_mesh_decode(raw, size, out->vertices, info.vertex_count, out->indices,
-                          info.index_count, &out->mesh);
+        r = TP_ERR_OUT_OF_MEMORY;
+    else
+        r = tp_mesh_decode(raw, size, out->vertices, info.vertex_count, out->indices,
+                           info.index_count, &out->mesh);
+    out->raw_bytes = (uint32_t)size;
+    if (r != TP_OK)
+        tpt_chunk_mesh_free(out);
+    return r;
 }
 
 tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_page_layout *layout,
@@ -63,8 +81,14 @@ tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_page_layout *lay
         out->generated = true;
     }
     if (r == TP_OK) {
-        r = decode_into(raw, page.mesh_size, out);
-        out->raw_bytes = (uint32_t)page.mesh_size;
+        tpt_chunk_mesh decoded;
+        r = tpt_chunk_mesh_decode(&with_meshes, lod, raw, page.mesh_size, &decoded);
+        if (r == TP_OK) {
+            out->mesh = decoded.mesh;
+            out->vertices = decoded.vertices;
+            out->indices = decoded.indices;
+            out->raw_bytes = decoded.raw_bytes;
+        }
     }
     free(raw);
     free(scratch);

@@ -42,6 +42,19 @@ tp_result tpt_chunk_mesh_load(const tp_reader *reader, const tp_page_layout *lay
                               int32_t cx, int32_t cz, uint32_t lod, bool generate,
                               tpt_chunk_mesh *out);
 
+/*! tpt_chunk_mesh_decode() :
+ *  Decodes the mesh encoding `raw` (`size` bytes; a page file's TP_LAYER_MESH blob of LOD
+ *  `lod`, decoded) of a world whose pages `layout` describes into arrays allocated to its
+ *  header's counts, after checking those counts against what that world's builder makes
+ *  at that LOD (tp_mesh_build_bound of the LOD's edge), so a damaged header never sizes
+ *  an allocation. Sets mesh, vertices, indices and raw_bytes of *out (the rest 0).
+ *  Thread-safe; tp_error_detail() names what is wrong.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for lod out of the layout's range;
+ *  TP_ERR_CORRUPT for counts beyond the builder's; the errors of tp_mesh_decode();
+ *  TP_ERR_OUT_OF_MEMORY. On failure *out holds nothing to free. */
+tp_result tpt_chunk_mesh_decode(const tp_page_layout *layout, uint32_t lod, const void *raw,
+                                size_t size, tpt_chunk_mesh *out);
+
 /*! tpt_chunk_mesh_free() : frees the arrays; accepts a zeroed mesh. */
 void tpt_chunk_mesh_free(tpt_chunk_mesh *m);
 

@@ -7,7 +7,9 @@
  * layer and LOD found and decoded (tp_reader_load checks the blob's checksum on the bytes
  * it read and the exact decoded size), and two consistency checks that cost nothing once the data is
  * decoded: coarse LODs must equal LOD 0 at stride 2^k (the pyramid's defining property),
- * and the chunk's bounds record must match its LOD-0 heights.
+ * and the chunk's bounds record must match its LOD-0 heights. A mesh blob is decoded on
+ * to the mesh itself (FORMAT.md section 12: header, counts, checksum, indices, skirts),
+ * within what the world's builder makes at its LOD, as `terrapage mesh` would read it.
  *
  * Chunks run in fixed-size batches, tile by tile; the problems of a batch are sorted
  * before they are kept, and the kept ones once more at the end, so the report lists the
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunk_mesh.h"
 #include "cli_options.h"
 #include "commands.h"
 #include "json_out.h"
@@ -83,7 +86,8 @@ static void print_help(void)
            "\n"
            "Checks a page file completely: the header and block-table checksums at open,\n"
            "then for every chunk the file stores its directory block checksum, and for every\n"
-           "layer and LOD its blob's checksum and a full decode to the exact size. It also\n"
+           "layer and LOD its blob's checksum and a full decode to the exact size, each\n"
+           "mesh decoded down to its triangles (header, counts, checksum, indices). It also\n"
            "checks that each coarse LOD equals LOD 0 sampled at stride 2^k and that each\n"
            "chunk's bounds record matches its heights. Every problem is named as\n"
            "(chunk, layer, LOD) with the reason; the exit status is 1 if there is any.\n"
@@ -221,9 +225,27 @@ typedef struct chunk_at {
     int32_t cx, cz;
 } chunk_at;
 
-/* Checks one blob: found, decodable to its exact size, and (for grid layers with several
- * LODs) equal to LOD 0 at its stride. Adds what it read to *io_counts (blobs, stored,
- * raw). */
+/* A mesh blob, decoded: its encoding must give a mesh this world's builder could have
+ * made at this LOD (the checks of tpt_chunk_mesh_decode, which `terrapage mesh` and
+ * `export` read meshes with). */
+static void verify_mesh(verifier *v, const chunk_at *at, uint32_t slot, uint32_t lod,
+                        const uint8_t *raw, size_t size)
+{
+    tpt_chunk_mesh m;
+    tpt_pagefile_clear_detail();
+    tp_result res = tpt_chunk_mesh_decode(&v->layout, lod, raw, size, &m);
+    if (res != TP_OK) {
+        char why[640];
+        tpt_pagefile_problem(res, v->path, why, sizeof why);
+        add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod, "%s", why);
+        return;
+    }
+    tpt_chunk_mesh_free(&m);
+}
+
+/* Checks one blob: found, decodable to its exact size, a mesh down to its triangles, and
+ * (for grid layers with several LODs) equal to LOD 0 at its stride. Adds what it read to
+ * *io_counts (blobs, stored, raw). */
 static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uint32_t slot,
                         uint32_t lod, uint64_t io_counts[3])
 {
@@ -243,10 +265,19 @@ static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uin
         add_problem(v, at->index, at->cx, at->cz, s, l, "%s", why);
         return;
     }
+    const bool mesh = ld->layer_id == TP_LAYER_MESH;
+    const size_t mesh_capacity = mesh ? tp_page_mesh_capacity(&v->layout, lod) : 0;
     if (ref.raw_size > MAX_BLOB_BYTES || ref.stored_size > MAX_BLOB_BYTES) {
         add_problem(v, at->index, at->cx, at->cz, s, l,
                     "declares %" PRIu32 " decoded bytes (%" PRIu32 " stored), more than this "
                     "check allows", ref.raw_size, ref.stored_size);
+        return;
+    }
+    if (mesh && ref.raw_size > mesh_capacity) {
+        add_problem(v, at->index, at->cx, at->cz, s, l,
+                    "declares %" PRIu32 " decoded bytes, more than any mesh of this world "
+                    "at this LOD (%zu)",
+                    ref.raw_size, mesh_capacity);
         return;
     }
     if (!grow(&wb->blob, &wb->blob_capacity, ref.raw_size ? ref.raw_size : 1) ||
@@ -266,6 +297,10 @@ static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uin
     io_counts[0]++;
     io_counts[1] += ref.stored_size;
     io_counts[2] += ref.raw_size;
+    if (mesh) {
+        verify_mesh(v, at, slot, lod, wb->blob, ref.raw_size);
+        return;
+    }
 
     /* Pyramid check for grid layers with several LODs. */
     uint32_t elem = tp_elem_size(ld->elem_type);

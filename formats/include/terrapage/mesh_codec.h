@@ -159,7 +159,8 @@ TP_API tp_result tp_mesh_encode(const tp_mesh *mesh, void *out, size_t out_capac
  *  caller that has just the header may pass it with the encoding's full size. Any
  *  thread; allocates nothing.
  *  @return TP_OK; TP_ERR_TRUNCATED if size < TP_MESH_BLOB_HEADER_SIZE; TP_ERR_BAD_MAGIC;
- *  TP_ERR_UNSUPPORTED_VERSION; TP_ERR_CORRUPT; TP_ERR_INVALID_ARGUMENT. */
+ *  TP_ERR_UNSUPPORTED_VERSION; TP_ERR_CORRUPT; TP_ERR_INVALID_ARGUMENT. For the data's
+ *  faults tp_error_detail() names the field, e.g. "mesh header flags 0x02, …". */
 TP_API tp_result tp_mesh_decode_header(const void *encoded, size_t size, tp_mesh *out_info);
 
 /*! tp_mesh_decode() :
@@ -172,7 +173,8 @@ TP_API tp_result tp_mesh_decode_header(const void *encoded, size_t size, tp_mesh
  *  *out_mesh has zero counts and the arrays' contents are unspecified. Allocates nothing;
  *  any thread.
  *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if a capacity is below the encoding's count;
- *  the errors of tp_mesh_decode_header(); TP_ERR_CORRUPT for anything else that is wrong. */
+ *  the errors of tp_mesh_decode_header(); TP_ERR_CORRUPT for anything else that is wrong,
+ *  with tp_error_detail() saying what (e.g. "mesh checksum mismatch (…)"). */
 TP_API tp_result tp_mesh_decode(const void *encoded, size_t size, tp_mesh_vertex *out_vertices,
                                 uint32_t vertex_capacity, uint16_t *out_indices,
                                 uint32_t index_capacity, tp_mesh *out_mesh);
