@@ -1091,6 +1091,13 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
     fwrite(previous, 1, sizeof previous, f);
     fclose(f);
 
+    /* SIGINT is blocked across the fork: the child inherits the test runner's handler
+     * (which kills the whole test), so a Ctrl-C must not reach it before it has replaced
+     * that handler. */
+    sigset_t sigint, before;
+    sigemptyset(&sigint);
+    sigaddset(&sigint, SIGINT);
+    ck_assert_int_eq(sigprocmask(SIG_BLOCK, &sigint, &before), 0);
     pid_t child = fork();
     ck_assert(child >= 0);
     if (child == 0) {
@@ -1098,10 +1105,12 @@ START_TEST(test_interrupted_bake_command_keeps_the_previous_file)
          * (on a busy machine the child may not have got that far) is lost, not fatal.
          * Big enough to take seconds: the first signal it catches arrives mid-bake. */
         signal(SIGINT, SIG_IGN);
+        sigprocmask(SIG_SETMASK, &before, NULL);
         int status = RUN(tpt_cmd_bake, "bake", "--region", "-64,-64,64,64", "--threads", "1",
                          "-q", "-o", tpk);
         _exit(status);
     }
+    ck_assert_int_eq(sigprocmask(SIG_SETMASK, &before, NULL), 0);
     /* Ctrl-C every 20 ms until the command stops: one of them comes once its handler is
      * in place, however long the child takes to get there. */
     int status;
