@@ -93,4 +93,15 @@ static inline int guarded_command_run(void *arg)
                  &(guarded_command){fn, (char *[]){__VA_ARGS__, NULL}}, seconds, out,      \
                  sizeof out)
 
+/* A pid that no process has: a child that has exited and been reaped. */
+static inline pid_t dead_pid(void)
+{
+    pid_t child = fork();
+    ck_assert(child >= 0);
+    if (child == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(child, NULL, 0), child);
+    return child;
+}
+
 #endif /* TP_TEST_GUARD_H */

@@ -1717,17 +1717,6 @@ START_TEST(test_writer_refuses_a_name_too_long_for_its_temporary_up_front)
 }
 END_TEST
 
-/* A pid that no process has: a child that has exited and been reaped. */
-static pid_t dead_pid(void)
-{
-    pid_t child = fork();
-    ck_assert(child >= 0);
-    if (child == 0)
-        _exit(0);
-    ck_assert_int_eq(waitpid(child, NULL, 0), child);
-    return child;
-}
-
 START_TEST(test_stale_temporaries_of_dead_processes_go_and_live_ones_stay)
 {
     char *dir = make_temp_dir(), *path = path_in(dir, "world.tpk");

@@ -1249,17 +1249,6 @@ START_TEST(test_bake_command_keeps_the_cause_of_a_failure_with_a_long_path)
 }
 END_TEST
 
-/* A pid that no process has: a child that has exited and been reaped. */
-static pid_t dead_pid(void)
-{
-    pid_t child = fork();
-    ck_assert(child >= 0);
-    if (child == 0)
-        _exit(0);
-    ck_assert_int_eq(waitpid(child, NULL, 0), child);
-    return child;
-}
-
 START_TEST(test_bake_command_removes_only_the_temporaries_of_dead_processes)
 {
     char dir[512], path[600], stale[700], mine[700], parents[700];

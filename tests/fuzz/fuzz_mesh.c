@@ -66,14 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    exercise(data, size);
-    uint8_t *copy = malloc(size ? size : 1);
-    if (copy) {
-        memcpy(copy, data, size);
-        tp_fuzz_reseal_mesh(copy, size);
-        if (memcmp(copy, data, size) != 0)
-            exercise(copy, size);
-        free(copy);
-    }
+    tp_fuzz_as_is_and_resealed(data, size, exercise, tp_fuzz_reseal_mesh);
     return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <xxhash.h>
@@ -104,6 +105,23 @@ static inline void tp_fuzz_reseal_file(uint8_t *f, size_t size)
         tp__put64(f + TP__H_PARAMS_HASH, XXH3_64bits(f + params, (size_t)params_size));
     if (header >= 8 && header <= size)
         tp__put64(f + header - 8, XXH3_64bits(f, (size_t)header - 8));
+}
+
+/* Runs `exercise` on the input as it is, then on a resealed copy when resealing changed
+ * anything: the first finds what the checks catch, the second what lies behind them. */
+static inline void tp_fuzz_as_is_and_resealed(const uint8_t *data, size_t size,
+                                              void (*exercise)(const uint8_t *, size_t),
+                                              void (*reseal)(uint8_t *, size_t))
+{
+    exercise(data, size);
+    uint8_t *copy = malloc(size ? size : 1);
+    if (!copy)
+        return;
+    memcpy(copy, data, size);
+    reseal(copy, size);
+    if (memcmp(copy, data, size) != 0)
+        exercise(copy, size);
+    free(copy);
 }
 
 #endif /* TP_FUZZ_RESEAL_H */
