@@ -521,6 +521,22 @@ static void *walk_thread(void *arg)
     return NULL;
 }
 
+/* Four threads walk the whole file at once, touching every directory block first
+ * together; none may see a failure. */
+static void walk_on_four_threads(tp_reader *r)
+{
+    pthread_t threads[4];
+    walk_job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (walk_job){r, -1};
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, walk_thread, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(jobs[i].failures, 0);
+    }
+}
+
 START_TEST(test_concurrent_first_touch_of_directory_blocks_is_safe)
 {
     size_t size;
@@ -528,16 +544,7 @@ START_TEST(test_concurrent_first_touch_of_directory_blocks_is_safe)
     for (int round = 0; round < 20; round++) {
         tp_reader *r = NULL;
         ck_assert_int_eq(tp_reader_open_memory(data, size, &r), TP_OK);
-        pthread_t threads[4];
-        walk_job jobs[4];
-        for (int i = 0; i < 4; i++) {
-            jobs[i] = (walk_job){r, -1};
-            ck_assert_int_eq(pthread_create(&threads[i], NULL, walk_thread, &jobs[i]), 0);
-        }
-        for (int i = 0; i < 4; i++) {
-            pthread_join(threads[i], NULL);
-            ck_assert_int_eq(jobs[i].failures, 0);
-        }
+        walk_on_four_threads(r);
         tp_reader_close(r);
     }
     free(data);
@@ -1952,16 +1959,7 @@ START_TEST(test_concurrent_first_touch_in_pread_mode_keeps_one_copy_of_each_bloc
         tp_reader *r = NULL;
         tp_reader_options o = {.flags = TP_READER_PREAD};
         ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
-        pthread_t threads[4];
-        walk_job jobs[4];
-        for (int i = 0; i < 4; i++) {
-            jobs[i] = (walk_job){r, -1};
-            ck_assert_int_eq(pthread_create(&threads[i], NULL, walk_thread, &jobs[i]), 0);
-        }
-        for (int i = 0; i < 4; i++) {
-            pthread_join(threads[i], NULL);
-            ck_assert_int_eq(jobs[i].failures, 0);
-        }
+        walk_on_four_threads(r);
         tp_reader_close(r);
     }
     remove_tree(dir);
