@@ -84,9 +84,11 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
         return true;
     }
     /* Generate: the world of the file when one is named (so --compare meets the same
-     * terrain), else the default world. */
+     * terrain), else the world file's (--world), else the default world. */
     tp_world_params world = {0};
-    if (cfg->file) {
+    if (cfg->have_world) {
+        world = cfg->world;
+    } else if (cfg->file) {
         tp_reader *reader;
         if (!tpt_pagefile_open(COMMAND, cfg->file, &reader))
             return false;
