@@ -294,7 +294,7 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
         if (!tpt_world_file_load_or_report(COMMAND, saw.world_file, &wf))
             return TPT_EXIT_FAILURE;
         cfg->world = wf.world;
-        cfg->have_world = true;
+        cfg->world_file = saw.world_file;
     }
     if (saw.path_file)
         return load_path(&cli, saw.path_file, saw.ticks, cfg);

@@ -86,7 +86,7 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
     /* Generate: the world of the file when one is named (so --compare meets the same
      * terrain), else the world file's (--world), else the default world. */
     tp_world_params world = {0};
-    if (cfg->have_world) {
+    if (cfg->world_file) {
         world = cfg->world;
     } else if (cfg->file) {
         tp_reader *reader;
@@ -368,6 +368,7 @@ static void describe_run(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     rep->source = tpt_soak_source_names[source];
     rep->file = source == TPT_SOAK_SOURCE_FILE ? cfg->file : NULL;
     rep->io = rep->file ? (cfg->mapped ? "mmap" : "pread") : NULL;
+    rep->world_file = source == TPT_SOAK_SOURCE_GENERATE ? cfg->world_file : NULL;
     rep->profile = cfg->profile_label;
     rep->seed = cfg->seed;
     rep->hz = cfg->hz;

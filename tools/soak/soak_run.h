@@ -35,8 +35,8 @@ extern const char *const tpt_soak_source_names[];
 /* What `terrapage soak` was asked for (see its --help). */
 typedef struct tpt_soak_config {
     const char *file;          /* the page file; NULL with --source generate alone */
-    tp_world_params world;     /* with have_world: the world of --source generate (--world) */
-    bool have_world;
+    const char *world_file;    /* --world: the world file of --source generate, or NULL */
+    tp_world_params world;     /* with world_file: its world */
     int source;                /* TPT_SOAK_SOURCE_*; --compare runs both */
     bool compare;
     tpt_soak_profile profile;
