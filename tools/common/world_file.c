@@ -91,6 +91,12 @@ static const key_desc k_top_keys[] = {
 
 static const char *const k_region_keys[] = {"x0", "z0", "x1", "z1"};
 
+/* The most keys one mapping has (walk_mapping keeps one slot per key). */
+#define MAX_SECTION_KEYS 16
+_Static_assert(WORLD_KEY_COUNT <= MAX_SECTION_KEYS && BAKE_KEY_COUNT <= MAX_SECTION_KEYS &&
+                   TOP_KEY_COUNT <= MAX_SECTION_KEYS,
+               "walk_mapping's slots hold every key of a section");
+
 typedef struct section {
     const char *name; /* "" for the top level */
     const key_desc *keys;
@@ -403,7 +409,7 @@ static bool walk_mapping(const parse_ctx *c, const yaml_node_t *map, const char 
 {
     if (map->type != YAML_MAPPING_NODE)
         return fail_type(c, map, path, "a mapping (key: value lines)");
-    const yaml_node_t *seen[16] = {0};
+    const yaml_node_t *seen[MAX_SECTION_KEYS] = {0};
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         const yaml_node_t *key = yaml_document_get_node(c->doc, p->key);
@@ -515,7 +521,7 @@ static bool take_top_pair(const parse_ctx *c, void *user, size_t index, const ch
                           const yaml_node_t *value)
 {
     tpt_world_file *wf = user;
-    const char *names[16];
+    const char *names[MAX_SECTION_KEYS];
     int64_t version;
     switch (index) {
     case 0:
@@ -546,7 +552,7 @@ static bool parse_document(const parse_ctx *c, tpt_world_file *wf)
     if (!root)
         return fail_at(c, NULL, NULL, "the file holds no world (it is empty; 'terrapage "
                                       "init' writes a documented default)");
-    const char *names[16];
+    const char *names[MAX_SECTION_KEYS];
     section_names(&k_sections[0], names);
     /* The generator's fields are gathered unresolved, so only the keys given are set
      * and the library's resolve supplies the rest. */
