@@ -475,7 +475,20 @@ START_TEST(test_preview_and_export_draw_the_world_file_and_its_region)
                      0);
     ck_assert(files_identical(p1, p3));
 
+    /* --seed and --region beside --world override the file's. */
+    write_text(other, "world:\n  seed: 12\n  samples_per_edge: 17\n  relief_m: 900\n"
+                      "bake:\n  region_chunks: {x0: 0, z0: 0, x1: 2, z1: 1}\n");
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--world", other, "--layer", "height",
+                         "--lod", "0", "-q", "-o", p2),
+                     0);
+    ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--seed", "12", "--region", "0,0,2,1",
+                         "--world", yaml, "--layer", "height", "--lod", "0", "-q", "-o", p3),
+                     0);
+    ck_assert(files_identical(p2, p3));
+    ck_assert(!files_identical(p1, p3));
+
     /* A world file of another world is refused, naming the key that differs. */
+    write_text(other, "world:\n  seed: 11\n  samples_per_edge: 17\n  relief_m: 901\n");
     ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", part, "--world", other,
                                   "--fallback", "-q", "-o", p3),
                      1);
