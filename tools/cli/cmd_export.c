@@ -47,7 +47,7 @@ static void print_help(void)
            "                        The picture is at the finest LOD that fits 2049 pixels.\n"
            "                        Needs the mesh layer (or --fallback).\n");
     tpt_image_print_option_help(stdout, "STEM-LAYER.png, e.g. world-hillshade.png",
-                               "the whole baked region");
+                               "--world's region, else the whole baked one");
     printf("\n"
            "Examples:\n"
            "  terrapage export world.tpk\n"

@@ -28,8 +28,7 @@ static void print_help(void)
            "  -s, --seed N          world seed, decimal or 0x hex; 0 selects the default\n"
            "                        (default: 42)\n");
     tpt_image_print_option_help(stdout, "preview-LAYER.png, e.g. preview-hillshade.png",
-                               "the world file's, else -32,-32,32,32, the 64 x 64 chunks\n"
-                               "                        around the origin");
+                               "the world file's region, else -32,-32,32,32");
     printf("\n"
            "Examples:\n"
            "  terrapage preview\n"
