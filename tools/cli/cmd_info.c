@@ -12,8 +12,9 @@
 #include "pagefile_open.h"
 #include "terrapage/mesh_codec.h"
 #include "units.h"
+#include "world_file.h"
 
-enum { OPT_HELP = 1, OPT_JSON };
+enum { OPT_HELP = 1, OPT_JSON, OPT_WORLD };
 
 #define COMMAND "terrapage info"
 
@@ -44,7 +45,7 @@ typedef struct info {
 
 static void print_help(void)
 {
-    printf("usage: terrapage info FILE.tpk [--json]\n"
+    printf("usage: terrapage info FILE.tpk [--json | --world]\n"
            "\n"
            "Describes a page file: the world parameters it was baked from (seed, parameter\n"
            "hash, generator version, chunk size, samples per edge, height quantisation),\n"
@@ -65,13 +66,18 @@ static void print_help(void)
            "                  directory_errors;\n"
            "                  mesh LODs add triangles, vertices, mean_error_m,\n"
            "                  max_error_m, bytes_per_triangle)\n"
+           "      --world     print instead the world file (YAML) that reproduces the page\n"
+           "                  file: 'terrapage bake --world' on it writes the same file\n"
+           "                  byte for byte when it was baked at the default compression\n"
+           "                  level (page files do not record the level)\n"
            "  -h, --help      show this help\n"
            "\n"
            "Regions are printed as X0,Z0,X1,Z1 in chunks, half-open (X0 <= x < X1).\n"
            "\n"
            "Examples:\n"
            "  terrapage info world.tpk\n"
-           "  terrapage info world.tpk --json | python3 -m json.tool\n");
+           "  terrapage info world.tpk --json | python3 -m json.tool\n"
+           "  terrapage info world.tpk --world > world.yaml\n");
 }
 
 static unsigned encoding_slot(uint32_t encoding)
@@ -454,23 +460,26 @@ static json_t *info_json(const tp_reader *reader, const info *in)
 /* ---- the command ------------------------------------------------------------------- */
 
 /* @return TPT_CLI_PROCEED with *out_path set, or the status to exit with. */
-static int parse_options(int argc, char **argv, const char **out_path, bool *out_json)
+static int parse_options(int argc, char **argv, const char **out_path, bool *out_json,
+                         bool *out_world)
 {
     static const tpt_cli_option options[] = {
         {"help", 'h', false, OPT_HELP},
         {"json", 0, false, OPT_JSON},
+        {"world", 0, false, OPT_WORLD},
         {0},
     };
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
     const char *path = NULL, *value;
     bool help = false;
-    *out_json = false;
+    *out_json = *out_world = false;
     for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
         case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
         case OPT_HELP: help = true; break;
         case OPT_JSON: *out_json = true; break;
+        case OPT_WORLD: *out_world = true; break;
         case TPT_CLI_POSITIONAL:
             if (path)
                 return tpt_cli_error(&cli, "one page file at a time (got '%s' and '%s')", path,
@@ -485,20 +494,48 @@ static int parse_options(int argc, char **argv, const char **out_path, bool *out
     }
     if (!path)
         return tpt_cli_error(&cli, "which page file? (e.g. terrapage info world.tpk)");
+    if (*out_json && *out_world)
+        return tpt_cli_error(&cli, "--json and --world exclude each other");
     *out_path = path;
     return TPT_CLI_PROCEED;
+}
+
+/* `info --world`: the world file whose bake gives this page file. A file of another
+ * generator version is refused: this generator would bake other terrain from it. */
+static int print_world_file(const char *path, const tp_reader *reader)
+{
+    const tp_file_desc *desc = tp_reader_desc(reader);
+    tp_page_layout layout;
+    if (!tpt_pagefile_layout(COMMAND, path, desc, "--world", &layout))
+        return TPT_EXIT_FAILURE;
+    tpt_world_file wf;
+    tpt_world_file_defaults(&wf);
+    wf.world = layout.world;
+    wf.region = tpt_pagefile_region(desc);
+    wf.meshes = tp_file_desc_layer(desc, TP_LAYER_MESH) != NULL;
+    if (!tpt_world_file_write(stdout, &wf, path)) {
+        fprintf(stderr, "%s: could not write the world file to the standard output\n",
+                COMMAND);
+        return TPT_EXIT_FAILURE;
+    }
+    return TPT_EXIT_OK;
 }
 
 int tpt_cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
-    bool json = false;
-    int status = parse_options(argc, argv, &path, &json);
+    bool json = false, world_file = false;
+    int status = parse_options(argc, argv, &path, &json, &world_file);
     if (status != TPT_CLI_PROCEED)
         return status;
     tp_reader *reader;
     if (!tpt_pagefile_open(COMMAND, path, &reader))
         return TPT_EXIT_FAILURE;
+    if (world_file) {
+        status = print_world_file(path, reader);
+        tp_reader_close(reader);
+        return status;
+    }
     info *in = calloc(1, sizeof *in);
     if (!in) {
         tp_reader_close(reader);

@@ -76,6 +76,7 @@ static void add_setup(json_t *o, const tpt_soak_report *r)
 {
     set(o, "source", tpt_json_text(r->source));
     set(o, "file", tpt_json_text(r->file));
+    set(o, "world_file", tpt_json_text(r->world_file));
     set(o, "profile", tpt_json_text(r->profile));
     set_u64(o, "seed", r->seed);
     set(o, "hz", tpt_json_number(r->hz));

@@ -84,9 +84,11 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
         return true;
     }
     /* Generate: the world of the file when one is named (so --compare meets the same
-     * terrain), else the default world. */
+     * terrain), else the world file's (--world), else the default world. */
     tp_world_params world = {0};
-    if (cfg->file) {
+    if (cfg->world_file) {
+        world = cfg->world;
+    } else if (cfg->file) {
         tp_reader *reader;
         if (!tpt_pagefile_open(COMMAND, cfg->file, &reader))
             return false;
@@ -366,6 +368,7 @@ static void describe_run(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     rep->source = tpt_soak_source_names[source];
     rep->file = source == TPT_SOAK_SOURCE_FILE ? cfg->file : NULL;
     rep->io = rep->file ? (cfg->mapped ? "mmap" : "pread") : NULL;
+    rep->world_file = source == TPT_SOAK_SOURCE_GENERATE ? cfg->world_file : NULL;
     rep->profile = cfg->profile_label;
     rep->seed = cfg->seed;
     rep->hz = cfg->hz;
