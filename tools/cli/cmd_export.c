@@ -249,7 +249,7 @@ int tpt_cmd_export(int argc, char **argv)
     tp_page_layout layout;
     tpt_region region = a.image.have_region ? a.image.region : tpt_pagefile_region(desc);
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
+    if (tpt_pagefile_layout(COMMAND, a.path, reader, a.fallback ? "--fallback" : NULL, &layout) &&
         check_region(&a, desc, &region))
         status = a.wireframe ? export_wireframe(&a, reader, &layout, &region)
                              : export_image(&a, reader, &layout, &region);

@@ -38,7 +38,7 @@ typedef struct info {
     uint8_t *scratch;         /* stored bytes of a mesh blob (the reader's pread mode) */
     size_t scratch_size;
     char first_error[768];
-    char world_problem[512]; /* the file check's complaint, "" when the header agrees */
+    char world_problem[768]; /* the world checks' complaint, "" when the file is its world */
     lod_stats lods[TP_MAX_LAYERS][TP_MAX_LODS];
 } info;
 
@@ -415,9 +415,9 @@ static json_t *info_json(const tp_reader *reader, const info *in)
         return NULL;
     tpt_region region = tpt_pagefile_region(d);
     json_object_set_new(o, "region",
-                        json_pack("{s:i, s:i, s:i, s:i, s:o, s:o}",
+                        json_pack("{s:i, s:i, s:I, s:I, s:o, s:o}",
                                   "x0", (int)region.x0, "z0", (int)region.z0,
-                                  "x1", (int)region.x1, "z1", (int)region.z1,
+                                  "x1", (json_int_t)region.x1, "z1", (json_int_t)region.z1,
                                   "width", tpt_json_u64(d->region_width),
                                   "height", tpt_json_u64(d->region_height)));
     json_object_set_new(o, "chunks_present", tpt_json_u64(in->chunks_present));
@@ -508,13 +508,14 @@ int tpt_cmd_info(int argc, char **argv)
     in->path = path;
     in->desc = tp_reader_desc(reader);
     in->file_size = tp_reader_file_size(reader);
-    /* The one check that the header agrees with the world it stores; another generator
+    /* The checks that the file stores the world its header describes (the header against
+     * its parameters, a few coarsest pages against generation); another generator
      * version is no contradiction (the text says so beside the version). */
     tp_page_layout layout;
     tpt_pagefile_clear_detail();
-    tp_result world = tp_page_layout_from_file(in->desc, &layout);
+    tp_result world = tpt_pagefile_world(reader, &layout);
     if (world != TP_OK && world != TP_ERR_UNSUPPORTED_VERSION)
-        snprintf(in->world_problem, sizeof in->world_problem, "%s", tp_error_detail());
+        tpt_pagefile_world_problem(world, in->world_problem, sizeof in->world_problem);
     gather(reader, in);
     status = TPT_EXIT_OK;
     if (json && !tpt_json_write(stdout, info_json(reader, in), TPT_JSON_LINES)) {
@@ -529,8 +530,7 @@ int tpt_cmd_info(int argc, char **argv)
         status = TPT_EXIT_FAILURE;
     }
     if (in->world_problem[0]) {
-        fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", COMMAND,
-                path, in->world_problem);
+        fprintf(stderr, "%s: %s: %s\n", COMMAND, path, in->world_problem);
         status = TPT_EXIT_FAILURE;
     }
     free(in->scratch);

@@ -31,7 +31,7 @@
 #include "progress.h"
 #include "units.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_QUIET, OPT_THREADS };
+enum { OPT_HELP = 1, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DEEP };
 
 #define COMMAND "terrapage verify"
 
@@ -62,9 +62,13 @@ typedef struct verifier {
     const tp_file_desc *desc;
     tp_page_layout layout; /* the file's pages (its header agrees with its world) */
     tpt_region region;
+    uint32_t first_compared_lod; /* pages compared with generation: this LOD and coarser
+                                    (the coarsest only, or 0 with --deep); lod_count when
+                                    none can be (another generator version) */
     /* Totals (updated with atomics from the workers). */
     uint64_t chunks_present, chunks_absent, blobs, stored, raw;
     uint64_t chunks_visited; /* records looked up: the chunks of the stored tiles */
+    uint64_t pages_compared; /* pages found equal to generation, or not */
     uint64_t bad_count;
     problem_list kept;   /* sorted, at most MAX_KEPT_PROBLEMS */
     problem_list batch;  /* the current batch, unsorted */
@@ -78,24 +82,47 @@ typedef struct worker_buffers {
     uint8_t *lod0[TP_MAX_LAYERS]; /* each layer's LOD-0 grid, for the stride check */
     size_t lod0_capacity[TP_MAX_LAYERS];
     bool lod0_valid[TP_MAX_LAYERS];
+    void *check;         /* tp_page_check()'s scratch, for the finest LOD compared */
+    size_t check_size;
 } worker_buffers;
 
 static void print_help(void)
 {
-    printf("usage: terrapage verify FILE.tpk [--json] [--quiet]\n"
+    printf("usage: terrapage verify FILE.tpk [--deep] [--json] [--quiet]\n"
            "\n"
            "Checks a page file completely: the header and block-table checksums at open,\n"
-           "then for every chunk the file stores its directory block checksum, and for every\n"
-           "layer and LOD its blob's checksum and a full decode to the exact size, each\n"
-           "mesh decoded down to its triangles (header, counts, checksum, indices). It also\n"
-           "checks that each coarse LOD equals LOD 0 sampled at stride 2^k and that each\n"
-           "chunk's bounds record matches its heights. Every problem is named as\n"
-           "(chunk, layer, LOD) with the reason; the exit status is 1 if there is any.\n"
+           "that the header agrees with the world parameters it stores, and that the first\n"
+           "few stored chunks' coarsest pages are what the generator makes (the checks the\n"
+           "runtime makes at open). Then for every chunk the file stores its directory\n"
+           "block checksum, and for every layer and LOD its blob's checksum and a full\n"
+           "decode to the exact size, each mesh decoded down to its triangles (header,\n"
+           "counts, checksum, indices). It also checks that each coarse LOD equals LOD 0\n"
+           "sampled at stride 2^k, that each chunk's bounds record matches its heights,\n"
+           "and compares each chunk's coarsest-LOD page (heights, biomes, its climate,\n"
+           "mesh) bit for bit with generation. Every problem is named as (chunk, layer,\n"
+           "LOD) with the reason; the exit status is 1 if there is any.\n"
+           "\n"
+           "What each level catches:\n"
+           "  checksums and decodes   damage: flipped bits, truncation, torn writes\n"
+           "  header vs parameters    a header edited to contradict its world (seed, sizes,\n"
+           "                          quantisation, params hash, generator version)\n"
+           "  stride and bounds       a LOD or bounds record inconsistent with LOD 0\n"
+           "  coarsest page vs        a moved region origin, and blobs of one chunk filed\n"
+           "    generation (default)  under another (a resealed splice of heights, biomes,\n"
+           "                          climate, or of the coarsest mesh); about as cheap\n"
+           "                          as the decode itself\n"
+           "  every page vs           --deep: also a finer mesh filed under another\n"
+           "    generation (--deep)   chunk, or any page that is not the generator's;\n"
+           "                          costs what baking the world costs\n"
+           "A file of another generator version gets every check but the comparisons\n"
+           "with generation (this build cannot make its pages).\n"
            "\n"
            "Options:\n"
+           "      --deep         compare every page of every LOD with generation, not only\n"
+           "                     the coarsest (regenerates the world: as slow as a bake)\n"
            "      --json         print one JSON object (file, ok, chunks, chunks_present,\n"
            "                     chunks_absent, chunks_visited, blobs_checked,\n"
-           "                     stored_bytes, raw_bytes, bad_count,\n"
+           "                     pages_compared, stored_bytes, raw_bytes, bad_count,\n"
            "                     bad: [{cx, cz, layer, lod, reason}], seconds)\n"
            "  -q, --quiet        print nothing unless something is wrong (no progress,\n"
            "                     no summary)\n"
@@ -109,7 +136,8 @@ static void print_help(void)
            "\n"
            "Examples:\n"
            "  terrapage verify world.tpk\n"
-           "  terrapage verify world.tpk --json > report.json\n");
+           "  terrapage verify world.tpk --json > report.json\n"
+           "  terrapage verify world.tpk --deep\n");
 }
 
 /* ---- problems ---------------------------------------------------------------------- */
@@ -352,6 +380,45 @@ static void verify_bounds(verifier *v, const worker_buffers *wb, const chunk_at 
                     (want.flags & TP_CHUNK_ALL_OCEAN) ? "every" : "not every");
 }
 
+/* The layer-table slot of a layer (the file check saw that every page part has one). */
+static int32_t layer_slot(const verifier *v, uint32_t layer_id)
+{
+    for (uint32_t slot = 0; slot < v->desc->layer_count; slot++)
+        if (v->desc->layers[slot].layer_id == layer_id)
+            return (int32_t)slot;
+    return -1;
+}
+
+/* The page at `lod` must be the one generation makes for this chunk, or its blobs belong
+ * to another chunk or another world. Blobs that cannot be read were reported above.
+ * @return false when a problem was added. */
+static bool verify_page(verifier *v, worker_buffers *wb, const chunk_at *at, uint32_t lod)
+{
+    tp_page_part differing;
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_page_check(&v->layout, v->reader, at->cx, at->cz, lod, wb->check,
+                                  wb->check_size, &differing);
+    if (res == TP_OK || res == TP_ERR_WORLD_MISMATCH) {
+#pragma omp atomic
+        v->pages_compared++;
+    }
+    if (res == TP_OK || res == TP_ERR_NOT_FOUND || res == TP_ERR_CHECKSUM ||
+        res == TP_ERR_CORRUPT || res == TP_ERR_IO)
+        return true;
+    if (res != TP_ERR_WORLD_MISMATCH) {
+        char why[640];
+        tpt_pagefile_problem(res, v->path, why, sizeof why);
+        add_problem(v, at->index, at->cx, at->cz, -1, (int32_t)lod,
+                    "could not be compared with generation: %s", why);
+        return false;
+    }
+    /* The detail is "chunk (cx, cz) <layer> LOD <k>: <what>": the problem names the rest. */
+    const char *detail = tp_error_detail(), *what = strstr(detail, ": ");
+    add_problem(v, at->index, at->cx, at->cz, layer_slot(v, differing.layer_id),
+                (int32_t)differing.stored_lod, "%s", what ? what + 2 : detail);
+    return false;
+}
+
 static void verify_chunk(verifier *v, worker_buffers *wb, const chunk_at at)
 {
     tp_chunk_bounds bounds;
@@ -379,6 +446,11 @@ static void verify_chunk(verifier *v, worker_buffers *wb, const chunk_at at)
             verify_blob(v, wb, &at, slot, lod, counts);
         verify_bounds(v, wb, &at, slot, &bounds);
     }
+    /* Coarsest first, the default's one page; a chunk is reported once (its climate is
+     * part of every page, so it would differ at each LOD). */
+    for (uint32_t lod = v->layout.lod_count; lod-- > v->first_compared_lod;)
+        if (!verify_page(v, wb, &at, lod))
+            break;
 #pragma omp atomic
     v->blobs += counts[0];
 #pragma omp atomic
@@ -420,6 +492,7 @@ static json_t *verify_json(const verifier *v, double seconds, const char *open_e
     json_object_set_new(o, "chunks_absent", tpt_json_u64(v->chunks_absent));
     json_object_set_new(o, "chunks_visited", tpt_json_u64(v->chunks_visited));
     json_object_set_new(o, "blobs_checked", tpt_json_u64(v->blobs));
+    json_object_set_new(o, "pages_compared", tpt_json_u64(v->pages_compared));
     json_object_set_new(o, "stored_bytes", tpt_json_u64(v->stored));
     json_object_set_new(o, "raw_bytes", tpt_json_u64(v->raw));
     json_object_set_new(o, "bad_count", tpt_json_u64(v->bad_count));
@@ -462,6 +535,11 @@ static void print_text(const verifier *v, double seconds, bool quiet)
            v->bad_count);
     if (v->chunks_absent)
         printf(", %" PRIu64 " chunks of the region absent", v->chunks_absent);
+    if (v->first_compared_lod < v->layout.lod_count)
+        printf(", %" PRIu64 " %s compared with generation", v->pages_compared,
+               v->first_compared_lod == 0 ? "pages of every LOD" : "coarsest pages");
+    else
+        printf(", no page compared with generation (another generator version)");
     printf(", %.1f s\n", seconds);
 }
 
@@ -470,6 +548,7 @@ static void print_text(const verifier *v, double seconds, bool quiet)
 typedef struct verify_options {
     const char *path;
     bool json, quiet;
+    bool deep;       /* every page compared with generation, not only the coarsest */
     int64_t threads; /* 0: all cores */
 } verify_options;
 
@@ -481,6 +560,7 @@ static int parse_options(int argc, char **argv, verify_options *o)
         {"json", 0, false, OPT_JSON},
         {"quiet", 'q', false, OPT_QUIET},
         {"threads", 'j', true, OPT_THREADS},
+        {"deep", 0, false, OPT_DEEP},
         {0},
     };
     tpt_cli cli;
@@ -494,6 +574,7 @@ static int parse_options(int argc, char **argv, verify_options *o)
         case OPT_HELP: help = true; break;
         case OPT_JSON: o->json = true; break;
         case OPT_QUIET: o->quiet = true; break;
+        case OPT_DEEP: o->deep = true; break;
         case OPT_THREADS:
             if (!tpt_cli_int(&cli, value, 0, 1024, &o->threads))
                 return TPT_EXIT_USAGE;
@@ -559,6 +640,18 @@ static void count_tiles(const verifier *v, uint64_t *out_visit, uint64_t *out_sk
     }
 }
 
+static void free_buffers(worker_buffers *buffers, int nthreads)
+{
+    for (int i = 0; i < nthreads; i++) {
+        free(buffers[i].blob);
+        free(buffers[i].stored);
+        for (uint32_t l = 0; l < TP_MAX_LAYERS; l++)
+            free(buffers[i].lod0[l]);
+        free(buffers[i].check);
+    }
+    free(buffers);
+}
+
 /* Every chunk of the stored tiles, in batches whose problems are sorted as they close.
  * @return false when out of memory (reported). */
 static bool verify_region(verifier *v, const verify_options *o)
@@ -568,6 +661,18 @@ static bool verify_region(verifier *v, const verify_options *o)
     if (!buffers) {
         fprintf(stderr, "%s: out of memory\n", COMMAND);
         return false;
+    }
+    const size_t check_size = v->first_compared_lod < v->layout.lod_count
+                                  ? tp_page_check_scratch_size(&v->layout, v->first_compared_lod)
+                                  : 0;
+    for (int i = 0; i < nthreads; i++) {
+        buffers[i].check_size = check_size;
+        buffers[i].check = check_size ? malloc(check_size) : NULL;
+        if (check_size && !buffers[i].check) {
+            fprintf(stderr, "%s: out of memory\n", COMMAND);
+            free_buffers(buffers, nthreads);
+            return false;
+        }
     }
     uint64_t visit, skipped;
     count_tiles(v, &visit, &skipped);
@@ -593,13 +698,7 @@ static bool verify_region(verifier *v, const verify_options *o)
         qsort(v->kept.items, v->kept.count, sizeof *v->kept.items, compare_problems);
     /* The summary says it all: clear the bar without a second summary line. */
     tpt_progress_abandon(&progress);
-    for (int i = 0; i < nthreads; i++) {
-        free(buffers[i].blob);
-        free(buffers[i].stored);
-        for (uint32_t l = 0; l < TP_MAX_LAYERS; l++)
-            free(buffers[i].lod0[l]);
-    }
-    free(buffers);
+    free_buffers(buffers, nthreads);
     return true;
 }
 
@@ -616,11 +715,14 @@ int tpt_cmd_verify(int argc, char **argv)
     /* pread: a file that shrinks while it is checked gives problems, never SIGBUS. */
     const tp_reader_options ro = {.flags = TP_READER_PREAD};
     tp_result res = tp_reader_open(o.path, &ro, &reader);
-    /* A header that contradicts the world it stores fails like a file that does not
-     * open: its blobs may be intact, but they are not that world's (another generator
-     * version is no contradiction: its baked blobs are still checked). */
+    /* A header that contradicts the world it stores, or whose first pages are not that
+     * world's, fails like a file that does not open: its blobs may be intact, but they
+     * are not that world's (another generator version is no contradiction: its baked
+     * blobs are still checked, only not against generation). */
     if (res == TP_OK) {
-        res = tp_page_layout_from_file(tp_reader_desc(reader), &v.layout);
+        res = tpt_pagefile_world(reader, &v.layout);
+        v.first_compared_lod = res == TP_OK ? (o.deep ? 0u : v.layout.lod_count - 1u)
+                                            : v.layout.lod_count;
         if (res == TP_ERR_UNSUPPORTED_VERSION)
             res = TP_OK;
     }

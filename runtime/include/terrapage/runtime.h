@@ -273,12 +273,19 @@ typedef struct tp_streamer_options {
 
 /*! tp_streamer_open() :
  *  Opens the page file at `path` (tp_reader_open()), checks that its world parameters
- *  are this generator's (so fallback pages equal baked ones), decodes the coarsest LOD of
- *  every baked chunk, and starts the worker threads. `options` may be NULL.
+ *  are this generator's (so fallback pages equal baked ones) and that its pages are
+ *  that world's: the coarsest-LOD page of at most TP_PAGE_CHECK_FILE_PAGES stored
+ *  chunks, the first in file order that read soundly, is compared bit for bit with
+ *  generation (tp_page_check_file(), terrapage/page.h) — a constant cost of a few
+ *  coarse pages (tens of microseconds each) whatever the world's size, which catches a
+ *  header whose region origin was moved. It then decodes the coarsest LOD of every baked
+ *  chunk and starts the worker threads. `options` may be NULL.
  *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options;
  *  TP_ERR_OUT_OF_RANGE when budget_bytes is too small (tp_error_detail() says how much
  *  is needed); TP_ERR_UNSUPPORTED_VERSION for a file written by another generator
- *  version; TP_ERR_CORRUPT for unreadable world parameters; any tp_reader_open() error;
+ *  version; TP_ERR_CORRUPT for unreadable world parameters or a header that disagrees
+ *  with them; TP_ERR_WORLD_MISMATCH when a compared page is not the page generated for
+ *  its chunk (tp_error_detail() names it); any tp_reader_open() error;
  *  TP_ERR_OUT_OF_MEMORY; TP_ERR_IO (threads could not start). */
 TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
                                   tp_streamer **out_streamer);
