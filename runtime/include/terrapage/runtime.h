@@ -76,7 +76,11 @@
  * per tile of the declared region, stored or not (the file itself stores 16 per tile).
  * So time and memory follow what the file stores, never the region its header declares:
  * a small file declaring a vast, empty region opens as quickly as its stored tiles
- * allow. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
+ * allow. Before that, the content check reads and generates the coarsest pages of at
+ * most TP_PAGE_CHECK_FILE_PAGES (4) chunks, looking at no more than
+ * TP_PAGE_CHECK_FILE_LOOKUPS (64) chunk records — a constant cost, whatever the world's
+ * size: about 1 ms on the default world (0.97–1.08 ms median over 3 runs of 15, on a
+ * loaded 2-core virtual machine), 12 KiB of scratch from the allocator, freed at once. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
  * read a section at a time; this version does not do that yet. The page-file reader's
  * own allocations (its handle, a pointer per tile, and in the pread and callback modes
  * the block table and the directory blocks it has read) use malloc, not the allocator
