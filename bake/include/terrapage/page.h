@@ -4,6 +4,9 @@
  *
  *   tp_page_layout layout;                          // from a file: the world check
  *   if (tp_page_layout_from_file(tp_reader_desc(reader), &layout) != TP_OK) ...;
+ *   size_t n = tp_page_check_scratch_size(&layout, layout.lod_count - 1);
+ *   if (tp_page_check_file(&layout, reader, scratch, n, NULL) != TP_OK) ...;
+ *                                                   // its first pages are that world's
  *
  *   tp_page page = {0};                             // ask for the parts you want
  *   page.heights = heights;                         // edge(lod)² codes
