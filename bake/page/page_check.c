@@ -12,9 +12,10 @@
  * tp_page_generate() of that page, so comparing the two finds any such lie.
  *
  * Cost: at the coarsest LOD (9 samples per edge, a small climate grid, a mesh of a few
- * dozen triangles) a read and a generation take tens of microseconds, so the check at
+ * dozen triangles) a read and a generation take 0.25–0.8 ms on the default world (the
+ * terrain and climate noise dominates, most of all the climate grid's), so the check at
  * open compares a constant handful of pages, and `terrapage verify` can afford one per
- * stored chunk. Generating LOD 0 costs what baking the chunk costs: that is the deep
+ * stored chunk (it takes about three times as long with it). Generating LOD 0 costs what baking the chunk costs: that is the deep
  * check's price, paid only when asked.
  *
  * A blob that fails its checksum or does not decode is damage, not a contradiction: the

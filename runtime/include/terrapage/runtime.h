@@ -281,9 +281,9 @@ typedef struct tp_streamer_options {
  *  that world's: the coarsest-LOD page of at most TP_PAGE_CHECK_FILE_PAGES stored
  *  chunks, the first in file order that read soundly, is compared bit for bit with
  *  generation (tp_page_check_file(), terrapage/page.h) — a constant cost of a few
- *  coarse pages (tens of microseconds each) whatever the world's size, which catches a
- *  header whose region origin was moved. It then decodes the coarsest LOD of every baked
- *  chunk and starts the worker threads. `options` may be NULL.
+ *  coarse pages (about 1 ms for the four, see "Open cost") whatever the world's size,
+ *  which catches a header whose region origin was moved. It then decodes the coarsest
+ *  LOD of every baked chunk and starts the worker threads. `options` may be NULL.
  *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options;
  *  TP_ERR_OUT_OF_RANGE when budget_bytes is too small (tp_error_detail() says how much
  *  is needed); TP_ERR_UNSUPPORTED_VERSION for a file written by another generator
