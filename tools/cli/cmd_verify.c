@@ -10,6 +10,10 @@
  * and the chunk's bounds record must match its LOD-0 heights. A mesh blob is decoded on
  * to the mesh itself (FORMAT.md section 12: header, counts, checksum, indices, skirts),
  * within what the world's builder makes at its LOD, as `terrapage mesh` would read it.
+ * Last, the chunk's coarsest page (every page with --deep) is compared with generation
+ * (tp_page_check): the only witness of blobs filed under the wrong chunk, which every
+ * checksum and decoder above accepts. At open, the file must pass the world checks every
+ * tool and the runtime make (tpt_pagefile_world).
  *
  * Chunks run in fixed-size batches, tile by tile; the problems of a batch are sorted
  * before they are kept, and the kept ones once more at the end, so the report lists the
