@@ -9,7 +9,8 @@
  * decoded: coarse LODs must equal LOD 0 at stride 2^k (the pyramid's defining property),
  * and the chunk's bounds record must match its LOD-0 heights. A mesh blob is decoded on
  * to the mesh itself (FORMAT.md section 12: header, counts, checksum, indices, skirts),
- * within what the world's builder makes at its LOD, as `terrapage mesh` would read it.
+ * within what the world's builder makes at its LOD, as `terrapage mesh` would read it,
+ * and its surface vertices must be the chunk's LOD-0 samples (position and height).
  * Last, the chunk's coarsest page (every page with --deep) is compared with generation
  * (tp_page_check): the only witness of blobs filed under the wrong chunk, which every
  * checksum and decoder above accepts. At open, the file must pass the world checks every
@@ -102,22 +103,26 @@ static void print_help(void)
            "decode to the exact size, each mesh decoded down to its triangles (header,\n"
            "counts, checksum, indices). It also checks that each coarse LOD equals LOD 0\n"
            "sampled at stride 2^k, that each chunk's bounds record matches its heights,\n"
-           "and compares each chunk's coarsest-LOD page (heights, biomes, its climate,\n"
-           "mesh) bit for bit with generation. Every problem is named as (chunk, layer,\n"
-           "LOD) with the reason; the exit status is 1 if there is any.\n"
+           "that every mesh vertex is one of the chunk's height samples, and compares each\n"
+           "chunk's coarsest-LOD page (heights, biomes, its climate, mesh) bit for bit\n"
+           "with generation. Every problem is named as (chunk, layer, LOD) with the\n"
+           "reason; the exit status is 1 if there is any.\n"
            "\n"
            "What each level catches:\n"
            "  checksums and decodes   damage: flipped bits, truncation, torn writes\n"
            "  header vs parameters    a header edited to contradict its world (seed, sizes,\n"
            "                          quantisation, params hash, generator version)\n"
-           "  stride and bounds       a LOD or bounds record inconsistent with LOD 0\n"
+           "  stride, bounds, mesh    a LOD, bounds record or mesh (at any LOD) that is\n"
+           "    on heights            not on the chunk's LOD-0 heights: e.g. another\n"
+           "                          chunk's, filed under this one\n"
            "  coarsest page vs        a moved region origin, and blobs of one chunk filed\n"
            "    generation (default)  under another (a resealed splice of heights, biomes,\n"
-           "                          climate, or of the coarsest mesh); verify takes\n"
-           "                          about 3x as long as without it\n"
-           "  every page vs           --deep: also a finer mesh filed under another\n"
-           "    generation (--deep)   chunk, or any page that is not the generator's;\n"
-           "                          costs what baking the world costs\n"
+           "                          climate or meshes); verify takes about 3x as long\n"
+           "                          as without it\n"
+           "  every page vs           --deep: also any finer page that is not exactly\n"
+           "    generation (--deep)   what the generator makes (a mesh on the right\n"
+           "                          heights but built otherwise); costs what baking\n"
+           "                          the world costs\n"
            "A file of another generator version gets every check but the comparisons\n"
            "with generation (this build cannot make its pages).\n"
            "\n"
@@ -257,11 +262,52 @@ typedef struct chunk_at {
     int32_t cx, cz;
 } chunk_at;
 
+/* The layer-table slot of a layer (the file check saw that every page part has one). */
+static int32_t layer_slot(const verifier *v, uint32_t layer_id)
+{
+    for (uint32_t slot = 0; slot < v->desc->layer_count; slot++)
+        if (v->desc->layers[slot].layer_id == layer_id)
+            return (int32_t)slot;
+    return -1;
+}
+
+/* Every surface vertex of a chunk's mesh is one of its LOD-0 samples, at that sample's
+ * position (TP_MESH_XZ_EXTENT) and height code: the builder only picks samples. A mesh
+ * that is not on its chunk's heights (another chunk's, filed under this one) shows at
+ * its first vertex, at no cost beside the decode. */
+static void verify_mesh_on_heights(verifier *v, const worker_buffers *wb, const chunk_at *at,
+                                   uint32_t slot, uint32_t lod, const tp_mesh *mesh)
+{
+    const int32_t height_slot = layer_slot(v, TP_LAYER_HEIGHT);
+    if (height_slot < 0 || !wb->lod0_valid[height_slot])
+        return; /* no heights to hold it to (their problem is reported) */
+    const uint32_t edge0 = v->layout.edge[0];
+    const uint32_t step = TP_MESH_XZ_EXTENT / (edge0 - 1u);
+    const uint16_t *heights = (const uint16_t *)(const void *)wb->lod0[height_slot];
+    for (uint32_t k = 0; k < mesh->skirt_vertex_start; k++) {
+        const tp_mesh_vertex *p = &mesh->vertices[k];
+        const uint32_t i = p->x / step, j = p->z / step;
+        if (p->x % step || p->z % step || i >= edge0 || j >= edge0) {
+            add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod,
+                        "vertex %u at (%u, %u) is not on a sample of the chunk's grid", k,
+                        p->x, p->z);
+            return;
+        }
+        if (p->h != heights[(size_t)j * edge0 + i]) {
+            add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod,
+                        "vertex %u has height code %u where the chunk's sample (%u, %u) has "
+                        "%u: the mesh is not on this chunk's heights",
+                        k, p->h, i, j, heights[(size_t)j * edge0 + i]);
+            return;
+        }
+    }
+}
+
 /* A mesh blob, decoded: its encoding must give a mesh this world's builder could have
  * made at this LOD (the checks of tpt_chunk_mesh_decode, which `terrapage mesh` and
- * `export` read meshes with). */
-static void verify_mesh(verifier *v, const chunk_at *at, uint32_t slot, uint32_t lod,
-                        const uint8_t *raw, size_t size)
+ * `export` read meshes with), and lie on the chunk's heights. */
+static void verify_mesh(verifier *v, const worker_buffers *wb, const chunk_at *at,
+                        uint32_t slot, uint32_t lod, const uint8_t *raw, size_t size)
 {
     tpt_chunk_mesh m;
     tpt_pagefile_clear_detail();
@@ -272,6 +318,7 @@ static void verify_mesh(verifier *v, const chunk_at *at, uint32_t slot, uint32_t
         add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod, "%s", why);
         return;
     }
+    verify_mesh_on_heights(v, wb, at, slot, lod, &m.mesh);
     tpt_chunk_mesh_free(&m);
 }
 
@@ -330,7 +377,7 @@ static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uin
     io_counts[1] += ref.stored_size;
     io_counts[2] += ref.raw_size;
     if (mesh) {
-        verify_mesh(v, at, slot, lod, wb->blob, ref.raw_size);
+        verify_mesh(v, wb, at, slot, lod, wb->blob, ref.raw_size);
         return;
     }
 
@@ -382,15 +429,6 @@ static void verify_bounds(verifier *v, const worker_buffers *wb, const chunk_at 
                     "bounds record %s ALL_OCEAN, but %s LOD-0 sample is below sea level",
                     (bounds->flags & TP_CHUNK_ALL_OCEAN) ? "sets" : "lacks",
                     (want.flags & TP_CHUNK_ALL_OCEAN) ? "every" : "not every");
-}
-
-/* The layer-table slot of a layer (the file check saw that every page part has one). */
-static int32_t layer_slot(const verifier *v, uint32_t layer_id)
-{
-    for (uint32_t slot = 0; slot < v->desc->layer_count; slot++)
-        if (v->desc->layers[slot].layer_id == layer_id)
-            return (int32_t)slot;
-    return -1;
 }
 
 /* The page at `lod` must be the one generation makes for this chunk, or its blobs belong
