@@ -43,6 +43,17 @@ tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
     /* The file must have been baked by this generator with these parameters, or its
      * fallback pages (and meshes) would differ from its own. */
     r = tp_page_layout_from_file(d, &src->page);
+    /* And its pages must be that world's where the header can lie unseen (a moved
+     * region origin): a few coarsest pages compared with generation, a constant cost. */
+    if (r == TP_OK) {
+        const size_t size = tp_page_check_scratch_size(&src->page, src->page.lod_count - 1u);
+        void *scratch = tp__alloc(&o->allocator, size);
+        if (!scratch)
+            return tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: %zu bytes to check its pages",
+                                 path, size);
+        r = tp_page_check_file(&src->page, src->reader, scratch, size, NULL);
+        tp__free(&o->allocator, scratch, size);
+    }
     if (r != TP_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", tp_error_detail());

@@ -61,7 +61,8 @@ void tp__page_source_init(tp__page_source *src);
 
 /* Opens the page file at `path` with the options' way of reading (pread unless the
  * options give a callback or TP_STREAMER_MMAP) and checks that its world is this generator's (the one file check,
- * tp_page_layout_from_file); reports whether it holds meshes and which chunks it bakes.
+ * tp_page_layout_from_file) and that its first few stored pages are that world's
+ * (tp_page_check_file); reports whether it holds meshes and which chunks it bakes.
  * Errors carry a detail naming the file. */
 tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
                                     const tp_streamer_options *o, int *out_has_meshes,

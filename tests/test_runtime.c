@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "test_main.h"
 
@@ -829,6 +830,40 @@ static void truncate_in_place(const char *path, uint64_t size)
     ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A header whose region origin was moved (its checksum recomputed) passes every check of
+ * the header; the streamer must still refuse to stream the wrong world. */
+START_TEST(test_open_refuses_a_file_whose_region_origin_was_moved)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.moved-%ld", g_world, (long)getpid());
+    copy_world(path);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    uint8_t header[4096];
+    ck_assert_uint_eq(fread(header, 1, sizeof header, f), sizeof header);
+    uint32_t x0, size;
+    memcpy(&x0, header + 64, 4); /* FORMAT.md 5.1, little-endian as the suite's host */
+    memcpy(&size, header + 12, 4);
+    ck_assert_uint_le(size, sizeof header);
+    x0 += 262144u;
+    memcpy(header + 64, &x0, 4);
+    const uint64_t sum = XXH3_64bits(header, size - 8);
+    memcpy(header + size - 8, &sum, 8);
+    rewind(f);
+    ck_assert_uint_eq(fwrite(header, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(path, NULL, &s), TP_ERR_WORLD_MISMATCH);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(tp_error_detail(), path) &&
+                      strstr(tp_error_detail(), "chunk (262144, 0) height LOD 2: differs from "
+                                                "the page generated for this chunk"),
+                  "%s", tp_error_detail());
+    remove(path);
+}
+END_TEST
+
 /* Deterministic updates at the centre of chunk (cx, cz): the pages handed out by one
  * update are paged in at the next, so a few updates bring the view's fine LODs in. */
 static void stay_at(tp_streamer *s, int32_t cx, int32_t cz, int updates)
@@ -1392,6 +1427,7 @@ Suite *tp_test_suite(void)
     tcase_add_unchecked_fixture(tc, setup_worlds, remove_worlds);
     tcase_add_test(tc, test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident);
     tcase_add_test(tc, test_open_rejects_bad_options_with_a_reason);
+    tcase_add_test(tc, test_open_refuses_a_file_whose_region_origin_was_moved);
     tcase_add_test(tc, test_lod_follows_the_bands_nearest_first);
     tcase_add_test(tc, test_for_each_visits_the_view_and_everything_resident);
     tcase_add_test(tc, test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport);

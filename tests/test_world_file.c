@@ -201,7 +201,7 @@ START_TEST(test_values_out_of_range_say_the_allowed_range)
     EXPECT_REFUSED("bake:\n  region_chunks: {x0: 0, z0: 0, x1: 2}\n", "missing z1");
     EXPECT_REFUSED("bake:\n  region_chunks: {x0: 0, z0: 0, x1: 100000, z1: 100000}\n",
                    "more than the");
-    EXPECT_REFUSED("bake:\n  region_chunks: {x0: 0, z0: 0, x1: 2147483648, z1: 1}\n",
+    EXPECT_REFUSED("bake:\n  region_chunks: {x0: 0, z0: 0, x1: 2147483649, z1: 1}\n",
                    "bake.region_chunks.x1", "out of range");
     /* A 0 that the parameters would read as "the default" is refused, not changed. */
     EXPECT_REFUSED("world:\n  temperature_origin_c: 0\n", "world.temperature_origin_c",

@@ -457,7 +457,7 @@ int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json)
     if (!tpt_bench_open_world(COMMAND, o.shared.path, o.mapped, &r))
         return TPT_EXIT_FAILURE;
     tp_page_layout layout;
-    if (!tpt_pagefile_layout(COMMAND, o.shared.path, tp_reader_desc(r),
+    if (!tpt_pagefile_layout(COMMAND, o.shared.path, r,
                              "the comparison with generation", &layout)) {
         tp_reader_close(r);
         return TPT_EXIT_FAILURE;

@@ -290,7 +290,7 @@ int tpt_cmd_export(int argc, char **argv)
                         : a.have_world      ? a.world.region
                                             : tpt_pagefile_region(desc);
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
+    if (tpt_pagefile_layout(COMMAND, a.path, reader, a.fallback ? "--fallback" : NULL, &layout) &&
         check_world(&a, a.world_path, &layout) && check_region(&a, desc, &region))
         status = a.wireframe ? export_wireframe(&a, reader, &layout, &region)
                              : export_image(&a, reader, &layout, &region);

@@ -39,7 +39,7 @@ typedef struct info {
     uint8_t *scratch;         /* stored bytes of a mesh blob (the reader's pread mode) */
     size_t scratch_size;
     char first_error[768];
-    char world_problem[512]; /* the file check's complaint, "" when the header agrees */
+    char world_problem[768]; /* the world checks' complaint, "" when the file is its world */
     lod_stats lods[TP_MAX_LAYERS][TP_MAX_LODS];
 } info;
 
@@ -54,8 +54,11 @@ static void print_help(void)
            "surface triangles per chunk, the bytes stored per triangle and the mean and\n"
            "largest max-error the directory records. Reads the directory (and the 32-byte\n"
            "header of each mesh) of the tiles the file stores, so the work follows the\n"
-           "file, not the region its header declares; 'terrapage verify' checks the data\n"
-           "itself.\n"
+           "file, not the region its header declares. Like every command that reads a page\n"
+           "file, it first checks that the file is the world its header describes (the\n"
+           "header against its parameters, the first few coarsest pages against the\n"
+           "generator), and exits with status 1 after the description if not;\n"
+           "'terrapage verify' checks the data itself.\n"
            "\n"
            "Options:\n"
            "      --json      print one JSON object instead of text (stable keys: file,\n"
@@ -421,9 +424,9 @@ static json_t *info_json(const tp_reader *reader, const info *in)
         return NULL;
     tpt_region region = tpt_pagefile_region(d);
     json_object_set_new(o, "region",
-                        json_pack("{s:i, s:i, s:i, s:i, s:o, s:o}",
+                        json_pack("{s:i, s:i, s:I, s:I, s:o, s:o}",
                                   "x0", (int)region.x0, "z0", (int)region.z0,
-                                  "x1", (int)region.x1, "z1", (int)region.z1,
+                                  "x1", (json_int_t)region.x1, "z1", (json_int_t)region.z1,
                                   "width", tpt_json_u64(d->region_width),
                                   "height", tpt_json_u64(d->region_height)));
     json_object_set_new(o, "chunks_present", tpt_json_u64(in->chunks_present));
@@ -506,7 +509,7 @@ static int print_world_file(const char *path, const tp_reader *reader)
 {
     const tp_file_desc *desc = tp_reader_desc(reader);
     tp_page_layout layout;
-    if (!tpt_pagefile_layout(COMMAND, path, desc, "--world", &layout))
+    if (!tpt_pagefile_layout(COMMAND, path, reader, "--world", &layout))
         return TPT_EXIT_FAILURE;
     tpt_world_file wf;
     tpt_world_file_defaults(&wf);
@@ -545,13 +548,14 @@ int tpt_cmd_info(int argc, char **argv)
     in->path = path;
     in->desc = tp_reader_desc(reader);
     in->file_size = tp_reader_file_size(reader);
-    /* The one check that the header agrees with the world it stores; another generator
+    /* The checks that the file stores the world its header describes (the header against
+     * its parameters, a few coarsest pages against generation); another generator
      * version is no contradiction (the text says so beside the version). */
     tp_page_layout layout;
     tpt_pagefile_clear_detail();
-    tp_result world = tp_page_layout_from_file(in->desc, &layout);
+    tp_result world = tpt_pagefile_world(reader, &layout);
     if (world != TP_OK && world != TP_ERR_UNSUPPORTED_VERSION)
-        snprintf(in->world_problem, sizeof in->world_problem, "%s", tp_error_detail());
+        tpt_pagefile_world_problem(world, in->world_problem, sizeof in->world_problem);
     gather(reader, in);
     status = TPT_EXIT_OK;
     if (json && !tpt_json_write(stdout, info_json(reader, in), TPT_JSON_LINES)) {
@@ -566,8 +570,7 @@ int tpt_cmd_info(int argc, char **argv)
         status = TPT_EXIT_FAILURE;
     }
     if (in->world_problem[0]) {
-        fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", COMMAND,
-                path, in->world_problem);
+        fprintf(stderr, "%s: %s: %s\n", COMMAND, path, in->world_problem);
         status = TPT_EXIT_FAILURE;
     }
     free(in->scratch);

@@ -462,7 +462,9 @@ static bool take_region_pair(const parse_ctx *c, void *user, size_t index, const
 {
     region_parse *r = user;
     r->have[index] = true;
-    return take_int(c, value, path, INT32_MIN, INT32_MAX, &r->v[index]);
+    /* x0 and z0 are chunk indices; x1 and z1 are one past the last, so may be 2^31. */
+    int64_t max = index < 2 ? INT32_MAX : (int64_t)INT32_MAX + 1;
+    return take_int(c, value, path, INT32_MIN, max, &r->v[index]);
 }
 
 static bool take_region(const parse_ctx *c, const yaml_node_t *node, const char *path,
@@ -482,7 +484,7 @@ static bool take_region(const parse_ctx *c, const yaml_node_t *node, const char 
     if (chunks > TP_BAKE_MAX_CHUNKS)
         return fail_at(c, node, path, "%" PRIu64 " chunks is more than the %llu one bake "
                                       "takes", chunks, (unsigned long long)TP_BAKE_MAX_CHUNKS);
-    *out = (tpt_region){(int32_t)r.v[0], (int32_t)r.v[1], (int32_t)r.v[2], (int32_t)r.v[3]};
+    *out = (tpt_region){(int32_t)r.v[0], (int32_t)r.v[1], r.v[2], r.v[3]};
     return true;
 }
 
@@ -788,8 +790,8 @@ bool tpt_world_file_write(FILE *out, const tpt_world_file *wf, const char *origi
     }
     fprintf(out, "\n# What 'terrapage bake' writes of that world.\nbake:\n");
     const tpt_region *r = &wf->region;
-    snprintf(value, sizeof value, "{x0: %" PRId32 ", z0: %" PRId32 ", x1: %" PRId32
-                                  ", z1: %" PRId32 "}", r->x0, r->z0, r->x1, r->z1);
+    snprintf(value, sizeof value, "{x0: %" PRId32 ", z0: %" PRId32 ", x1: %" PRId64
+                                  ", z1: %" PRId64 "}", r->x0, r->z0, r->x1, r->z1);
     put_key(out, "region_chunks", value, k_bake_keys[0].meaning);
     put_key(out, "meshes", wf->meshes ? "true" : "false", k_bake_keys[1].meaning);
     snprintf(value, sizeof value, "%d", wf->compression_level);

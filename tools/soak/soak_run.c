@@ -93,7 +93,7 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
         if (!tpt_pagefile_open(COMMAND, cfg->file, &reader))
             return false;
         tp_page_layout layout;
-        bool ok = tpt_pagefile_layout(COMMAND, cfg->file, tp_reader_desc(reader),
+        bool ok = tpt_pagefile_layout(COMMAND, cfg->file, reader,
                                       "--source generate", &layout);
         tp_reader_close(reader);
         if (!ok)
