@@ -9,9 +9,10 @@
  *      itself (a few hundred bytes, a few microseconds), so a camera that lands anywhere
  *      in the region sees no hole; it generates the others within its time budget,
  *   2. in view and coarser than its band asks, nearest first,
- *   3. along the predicted path, soonest first, then nearest to the path point; and the
- *      coarsest LOD of the view square around the path's end, so that the view moves
- *      onto pages the workers already decoded.
+ *   3. along the predicted path, soonest first, then nearest to the path point; then the
+ *      coarsest LOD of the view square around the path's end and of a margin around the
+ *      view, so that the view moves (or jumps a little) onto pages the workers already
+ *      decoded.
  * Nothing is decoded at open: the coarsest LOD is a page like the others, kept while
  * the camera stays near and evicted when it is far (eviction.c). */
 #include <math.h>
@@ -21,6 +22,12 @@
 #include "internal.h"
 
 #define CLASS_KEY 1e12  /* keys: class · CLASS_KEY + metres (or seconds · 1e7 + metres) */
+
+/* Around the view, a margin this many chunks wide has its coarsest LOD read ahead by the
+ * workers, so that a jump of up to that many chunks (500 m with 256 m chunks: the
+ * reference soak's) lands on a view that is already there instead of one update() must
+ * read itself. */
+#define MARGIN_CHUNKS 2
 
 void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
 {
@@ -127,6 +134,43 @@ static int want_view(tp_streamer *s)
     return 1;
 }
 
+/* The margin around the view square (inside the baked region: reads, never
+ * generations). Walked when the view has moved or some of it was still missing, so a
+ * complete margin costs an update nothing. */
+static int want_margin(tp_streamer *s)
+{
+    tp__schedule *sched = &s->schedule;
+    const int32_t vcx = s->frame.view_cx, vcz = s->frame.view_cz;
+    if (sched->margin_complete && sched->margin_cx == vcx && sched->margin_cz == vcz)
+        return 1;
+    const int32_t v = (int32_t)s->opt.view_distance_chunks, r = v + MARGIN_CHUNKS;
+    const double key = TP__CLASS_PREDICTED * CLASS_KEY + s->opt.prediction_horizon_s * 1e7;
+    int complete = 1;
+    for (int32_t dz = -r; dz <= r; dz++)
+        for (int32_t dx = -r; dx <= r; dx++) {
+            if (dz >= -v && dz <= v && dx == -v)
+                dx = v + 1; /* the view square itself: want_view's */
+            if (dx > r)
+                break;
+            int32_t cx = vcx + dx, cz = vcz + dz;
+            if (tp__region_index(&s->layout.region, cx, cz) < 0)
+                continue;
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+            if (c && c->coarse)
+                continue;
+            complete = 0;
+            if (c && c->stamp == s->frame.update)
+                continue; /* the prediction asks already */
+            if (!c && !(c = track(s, cx, cz)))
+                return 0;
+            want(s, c, TP__CLASS_PREDICTED,
+                 key + chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z));
+        }
+    sched->margin_cx = vcx, sched->margin_cz = vcz;
+    sched->margin_complete = complete;
+    return 1;
+}
+
 static int want_predicted(tp_streamer *s)
 {
     if (s->opt.flags & TP_STREAMER_NO_PREDICTION)
@@ -169,10 +213,17 @@ static int want_predicted(tp_streamer *s)
     }
     /* The coarsest LOD of the chunks that will enter the view, before they do: read
      * (or generated) by the workers, so update() seldom has any to make itself. Skipped
-     * while the path ends in the camera's own chunk (the view square already asks). */
+     * while the path ends in the camera's own chunk (the view square asks already), and
+     * while it ends within the margin of a view inside the region (want_margin() asks). */
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
     int32_t hcx = chunk_of(s, xs[n - 1]), hcz = chunk_of(s, zs[n - 1]);
-    if (hcx == s->frame.view_cx && hcz == s->frame.view_cz)
+    const tp__region *rg = &l->region;
+    const int inside = hcx - v >= rg->x0 && hcz - v >= rg->z0 &&
+                       (int64_t)hcx + v < (int64_t)rg->x0 + rg->width &&
+                       (int64_t)hcz + v < (int64_t)rg->z0 + rg->height;
+    if ((hcx == s->frame.view_cx && hcz == s->frame.view_cz) ||
+        (inside && abs(hcx - s->frame.view_cx) <= MARGIN_CHUNKS &&
+         abs(hcz - s->frame.view_cz) <= MARGIN_CHUNKS))
         return 1;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
@@ -201,7 +252,7 @@ int tp__wants(tp_streamer *s)
         c->key = 4 * CLASS_KEY;
     }
     sched->pred_x = s->frame.cam_x, sched->pred_z = s->frame.cam_z;
-    int ok = want_view(s) && want_predicted(s);
+    int ok = want_view(s) && want_predicted(s) && want_margin(s);
     /* Eviction order: distance from where the camera is going. */
     for (uint32_t i = 0; i < t->live_count; i++) {
         tp__chunk *c = t->live[i];
