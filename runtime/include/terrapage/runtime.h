@@ -79,14 +79,16 @@
  * Open cost. tp_streamer_open() reads the file's header, world parameters and block
  * table (16 bytes per 16 × 16-chunk tile), decodes no page and allocates the same for
  * any world: measured on a 2-core virtual machine (loaded, with the file in the page
- * cache), 0.05–0.5 ms and 11 KiB of the streamer's own allocations (scratch, pools,
- * tables) for 4 K, 65 K and 1 M chunks alike (`terrapage bench scale`). A directory
- * block is read and checksummed on its first use, by whichever thread first needs a
- * chunk of its tile. The cost moves to the update that lands the camera on a view it
- * has no data for (the first one, and each teleport): it reads the coarsest LOD of every
- * baked chunk of the view, 289 of them with the default view distance, plus the
- * directory blocks of up to four tiles it has not touched yet — about 2–3 ms with pread
- * on that machine (two or three system calls per chunk) and 0.5 ms mapped. The page-file
+ * cache), 0.03–0.10 ms with pread for 4 K, 65 K and 1 M chunks alike, and 11 KiB of the
+ * streamer's own allocations (scratch, pools, tables; 3.4 MiB for the default world,
+ * whose meshes need staging for each page-in in flight) (`terrapage bench scale`). A
+ * directory block is read and checksummed on its first use, by whichever thread first
+ * needs a chunk of its tile. The cost moves to the update that lands the camera on a
+ * view it has no data for (the first one, and a teleport beyond the margin the workers
+ * read ahead): it reads the coarsest LOD of every baked chunk of the view, 289 of them
+ * with the default view distance, plus the directory blocks of the tiles it has not
+ * touched yet — 2.1–2.2 ms of CPU with pread on that machine with meshes (three system
+ * calls per chunk), 1.3–2.2 ms without, 0.5–1.1 ms mapped. The page-file
  * reader's own allocations (its handle, a pointer per tile, and in the pread and
  * callback modes the block table and the directory blocks it has read) use malloc, not
  * the allocator callbacks.
