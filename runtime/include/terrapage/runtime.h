@@ -38,9 +38,10 @@
  * for a baked chunk that has none yet — a camera that teleports, or the first update —
  * update() reads it from the file itself, whatever the time, so the update that lands
  * the camera anywhere in the baked region leaves no hole. Ahead of the camera the
- * workers read the coarsest LOD of the view around the predicted position (velocity in
- * m/s times prediction_horizon_s) before it gets there, so a moving camera seldom leaves
- * update() any to read. Finer LODs are paged in nearest first by worker threads, then
+ * workers read the coarsest LOD of a margin two chunks wide around the view and of the
+ * view around the predicted position (velocity in m/s times prediction_horizon_s), so a
+ * moving camera, or one that jumps a few hundred metres, seldom leaves update() any to
+ * read. Finer LODs are paged in nearest first by worker threads, then
  * the chunks along the predicted path are prefetched. Chunks outside the baked region,
  * absent from the file or whose page fails its checksum are generated with
  * tp_generate_chunk() — the bytes the baker would have written — coarsest LOD first;
