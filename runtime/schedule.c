@@ -64,8 +64,9 @@ static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x,
     return sqrt(dx * dx + dz * dz);
 }
 
-/* LOD k for distances inside band k; the coarsest beyond the last band, and for bands past the file's LOD count. A chunk that
- * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
+/* LOD k for distances inside band k; the coarsest beyond the last band, and for bands
+ * past the file's LOD count. A chunk that already holds a finer LOD keeps it until it is
+ * hysteresis metres past that band. */
 static uint32_t view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
     uint32_t lod = s->layout.coarsest;
@@ -222,8 +223,8 @@ static int want_predicted(tp_streamer *s)
                        (int64_t)hcx + v < (int64_t)rg->x0 + rg->width &&
                        (int64_t)hcz + v < (int64_t)rg->z0 + rg->height;
     if ((hcx == s->frame.view_cx && hcz == s->frame.view_cz) ||
-        (inside && abs(hcx - s->frame.view_cx) <= MARGIN_CHUNKS &&
-         abs(hcz - s->frame.view_cz) <= MARGIN_CHUNKS))
+        (inside && llabs((long long)hcx - s->frame.view_cx) <= MARGIN_CHUNKS &&
+         llabs((long long)hcz - s->frame.view_cz) <= MARGIN_CHUNKS))
         return 1;
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {

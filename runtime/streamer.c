@@ -1,6 +1,7 @@
 /* streamer.c — the streamer's life: options, open (the source, then the workers; no
  * page is decoded at open), the per-frame update that runs every other part in turn,
- * statistics and close. What each step does lives in the file named for it (internal.h has the map). */
+ * statistics and close. What each step does lives in the file named for it (internal.h
+ * has the map). */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
