@@ -1,7 +1,8 @@
 /* budget.h — the accounting of decoded memory against budget_bytes.
  *
- * held_bytes is every decoded byte the streamer owns: the mesh staging of the jobs, published blocks, blocks pinned after being replaced
- * (retired), blocks handed to workers, and pooled blocks and meshes kept for reuse.
+ * held_bytes is every decoded byte the streamer owns: the mesh staging of the jobs,
+ * published blocks, blocks pinned after being replaced (retired), blocks handed to
+ * workers, and pooled blocks and meshes kept for reuse.
  * Nothing is allocated unless held_bytes plus the new allocation fits (eviction.c makes
  * room first), so the budget holds by construction, not by a cleanup pass that might
  * come too late. The pools (block_pool.c, mesh_pool.c) are the only writers. */

@@ -105,8 +105,8 @@
  *    is generated instead (source REPAIRED, counted in fallbacks and in
  *    decode_failures for a failed or short read, checksum_failures for changed bytes),
  *    exactly as a damaged page is. What was read before the change stays as it was
- *    read: resident pages, and directory blocks already touched (a lookup answers from them, and the blob it points to then
- *    fails its checksum if the file moved it). A file replaced by rename is not seen at
+ *    read: resident pages, and directory blocks already touched (a lookup answers from
+ *    them, and the blob it points to then fails its checksum if the file moved it). A file replaced by rename is not seen at
  *    all: the streamer reads the file it opened until it is closed. The price is a
  *    system call per blob, paid where pages are read: by the workers, and by update()
  *    for the coarsest LOD of a view it lands on without data (and for every page in the
