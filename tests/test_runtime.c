@@ -687,7 +687,7 @@ START_TEST(test_a_generated_streamer_pages_in_fresh_generations_without_blocking
     ck_assert_msg(r == TP_OK, "open: %s", tp_error_detail());
     ck_assert_ptr_null(tp_streamer_reader(s));
     ck_assert_uint_eq(tp_streamer_world(s)->samples_per_edge, SAMPLES);
-    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), -1); /* nothing permanent */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), -1); /* nothing before an update */
 
     /* The first update hands everything to the workers and generates nothing itself. */
     double x = centre_m(3), z = centre_m(5);
@@ -900,7 +900,8 @@ START_TEST(test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regen
     ck_assert_uint_gt(after.page_ins_by_lod[0], st.page_ins_by_lod[0]);
     tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
 
-    /* Even a file cut to nothing: the permanent coarsest LOD was read at open and stays. */
+    /* Even a file cut to nothing: what was read stays, and what no longer can be read,
+     * the coarsest LOD of a view included, is generated in the same update. */
     truncate_in_place(path, 0);
     stay_at(s, 8, 8, 8);
     tp_streamer_get_stats(s, &st);
