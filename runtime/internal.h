@@ -11,7 +11,6 @@
  *   layout      layout.h        layout.c       sizes by LOD, the baked rectangle, meshes on
  *   source      page_in.h       page_in.c      the page file and the world pages come from
  *   scratch     page_in.h       page_in.c      the game thread's page-in working memory
- *   permanent   permanent.h     permanent.c    the region's permanent coarsest LOD
  *   budget      budget.h        budget.h       held and resident bytes against the limit
  *                                              (the pools account through it)
  *   meshes      mesh_pool.h     mesh_pool.c    pooled meshes by size class
@@ -32,7 +31,7 @@
  *   schedule.c, view.c                 what is wanted and handed out; what is seen
  *   publish.c                          what arrives
  *   eviction.c                         what leaves
- *   permanent.c, workers.c, jobs.c     the permanent LOD, the threads, the jobs
+ *   workers.c, jobs.c                  the threads, the jobs
  *   page_in.c                          reading or generating one page
  *   block_pool.c                       grid blocks (their meshes go back to mesh_pool)
  *   mesh_pool.c, chunk_table.c, events.c, predictor.c, frame.c
@@ -55,7 +54,6 @@
 #include "layout.h"
 #include "mesh_pool.h"
 #include "page_in.h"
-#include "permanent.h"
 #include "predictor.h"
 #include "publish.h"
 #include "schedule.h"
@@ -69,7 +67,6 @@ struct tp_streamer {
     tp__layout layout;
     tp__page_source source;
     tp__scratch scratch;
-    tp__permanent permanent;
     tp__budget budget;
     tp__mesh_pool meshes;
     tp__block_pool blocks;

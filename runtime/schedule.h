@@ -28,6 +28,8 @@ typedef struct tp__schedule {
     uint32_t view_count;    /* (2 · view distance + 1)² */
     uint32_t band_count;    /* LOD bands given in the options */
     double pred_x, pred_z;  /* where the camera is going (eviction order) */
+    int32_t margin_cx, margin_cz; /* the view chunk the margin was last walked around */
+    int margin_complete;    /* … and every baked chunk of it had its coarsest LOD */
 } tp__schedule;
 
 /* Sizes from the options (view square, LOD bands); no allocation. */

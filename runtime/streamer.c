@@ -1,6 +1,7 @@
-/* streamer.c — the streamer's life: options, open (the permanent coarsest LOD, then the
- * workers), the per-frame update that runs every other part in turn, statistics and
- * close. What each step does lives in the file named for it (internal.h has the map). */
+/* streamer.c — the streamer's life: options, open (the source, then the workers; no
+ * page is decoded at open), the per-frame update that runs every other part in turn,
+ * statistics and close. What each step does lives in the file named for it (internal.h
+ * has the map). */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 
 #include "internal.h"
 
-#define DEFAULT_BUDGET_EXTRA (64ull << 20)
+#define DEFAULT_BUDGET (64ull << 20)
 #define PREDICTOR_SMOOTHING_S 0.25 /* time constant of the camera's velocity filter */
 
 /* The view keeps its 0.1.0 size and layout: the mesh took one of its reserved pointers. */
@@ -113,29 +114,29 @@ static void plan(tp_streamer *s, int meshes, tp__region region)
         s->opt.teleport_distance_m = s->opt.view_distance_chunks * s->layout.chunk_m * 0.5;
 }
 
-/* What follows the permanent LOD: the budget check, the job table and the workers.
- * `what` names the file (or the generated world) in errors. */
+/* What follows opening the source: the budget check, the job table and the workers.
+ * Nothing is decoded here, whatever the size of the world: the coarsest LOD is paged in
+ * like any other page, ahead of the camera (schedule.c). `what` names the file (or the
+ * generated world) in errors. */
 static tp_result start_streaming(tp_streamer *s, const char *what)
 {
-    /* The budget must hold the permanent LOD, one view of generated coarsest LODs (a
-     * camera entirely outside the region) and every page that can be in flight. */
-    const uint64_t permanent = s->permanent.bytes, stage = tp__jobs_staging_bytes(&s->jobs);
+    /* The budget must hold one view of coarsest LODs (update() makes them for a camera
+     * that lands anywhere) and every page that can be in flight. */
+    const uint64_t stage = tp__jobs_staging_bytes(&s->jobs);
     const uint32_t coarsest = s->layout.coarsest;
-    uint64_t need = permanent +
-                    (uint64_t)s->schedule.view_count *
+    uint64_t need = (uint64_t)s->schedule.view_count *
                         (tp__block_bytes(&s->blocks, coarsest) + s->meshes.coarsest_max) +
                     (uint64_t)s->jobs.count * tp__block_bytes(&s->blocks, 0) + stage;
     if (s->opt.budget_bytes == 0)
-        s->opt.budget_bytes = permanent + DEFAULT_BUDGET_EXTRA > need
-                                  ? permanent + DEFAULT_BUDGET_EXTRA : need;
+        s->opt.budget_bytes = DEFAULT_BUDGET > need ? DEFAULT_BUDGET : need;
     if (s->opt.budget_bytes < need)
         return tp__error_set(TP_ERR_OUT_OF_RANGE,
                              "%s: a budget of %llu bytes is too small; this world and view "
-                             "need at least %llu (%llu for the coarsest LOD of the region)",
+                             "need at least %llu",
                              what, (unsigned long long)s->opt.budget_bytes,
-                             (unsigned long long)need, (unsigned long long)permanent);
+                             (unsigned long long)need);
     /* The staging of the jobs is decoded data in flight, so it counts from the start. */
-    tp__budget_init(&s->budget, s->opt.budget_bytes, permanent, stage);
+    tp__budget_init(&s->budget, s->opt.budget_bytes, stage);
     tp__stats_resident(&s->stats, s->budget.resident_bytes);
 
     tp_result r = tp__schedule_alloc(&s->schedule, &s->opt.allocator);
@@ -169,8 +170,6 @@ static tp_result open_file(tp_streamer *s, const char *path)
     plan(s, has_meshes && !(s->opt.flags & TP_STREAMER_NO_MESHES), region);
     if ((r = alloc_scratch(s)) != TP_OK)
         return r;
-    if ((r = tp__permanent_load(&s->permanent, &s->source, &s->scratch, &s->stats)) != TP_OK)
-        return r;
     return start_streaming(s, path);
 }
 
@@ -194,7 +193,6 @@ static void init_parts(tp_streamer *s)
 {
     const tp_streamer_allocator *mem = &s->opt.allocator;
     tp__page_source_init(&s->source);
-    tp__permanent_init(&s->permanent, mem, &s->layout);
     tp__mesh_pool_init(&s->meshes, mem, &s->budget);
     tp__block_pool_init(&s->blocks, mem, &s->budget, &s->meshes, &s->layout);
     tp__chunk_table_init(&s->chunks, mem);
@@ -270,7 +268,6 @@ void tp_streamer_close(tp_streamer *s)
     tp__chunk_table_free(&s->chunks);
     tp__eviction_free(&s->eviction, mem);
     tp__schedule_free(&s->schedule, mem);
-    tp__permanent_free(&s->permanent);
     tp__scratch_free(mem, &s->scratch);
     tp__page_source_close(&s->source);
     tp_streamer_allocator a = s->opt.allocator;
@@ -318,6 +315,7 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     r = tp__dispatch(s, frame_dt_s);
     if (r != TP_OK)
         res = r;
+    tp__evict_far(s);
     tp__sweep(s);
     tp__block_pool_trim(&s->blocks, s->budget.limit_bytes);
 
@@ -354,7 +352,7 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     assert(s && out_stats);
     tp__stats_fill(&s->stats, out_stats);
     out_stats->budget_bytes = s->budget.limit_bytes;
-    out_stats->permanent_bytes = s->permanent.bytes;
+    out_stats->permanent_bytes = 0; /* nothing is resident for good */
     out_stats->held_bytes = s->budget.held_bytes;
     out_stats->resident_bytes = s->budget.resident_bytes;
     out_stats->pinned_views = tp__views_pinned(&s->views);
@@ -366,7 +364,7 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->worker_threads = s->workers.thread_count;
     out_stats->velocity_x_m_s = s->predictor.vx;
     out_stats->velocity_z_m_s = s->predictor.vz;
-    out_stats->mesh_bytes = s->budget.mesh_bytes + s->permanent.arena_bytes;
+    out_stats->mesh_bytes = s->budget.mesh_bytes;
     out_stats->scratch_bytes =
         tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers);
 }

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli_options.h"
@@ -29,6 +30,7 @@ int tpt_bench_part_bake(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_scale(int argc, char **argv, json_t **out_json);
 
 /*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
  *  `terrapage soak --compare` ends with it. */
@@ -75,6 +77,12 @@ typedef struct tpt_bench_options {
  *  printing the help, TPT_EXIT_USAGE after reporting what was wrong. */
 int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const char *value,
                      tpt_bench_options *o);
+
+/*! tpt_bench_bake_small_world() :
+ *  Bakes a 16 × 16-chunk region of the default world into a file of /tmp named after the
+ *  process, its name in path[0 … path_cap − 1] (the caller removes it). Prints
+ *  "<command>: <problem>" and returns false on failure. */
+bool tpt_bench_bake_small_world(const char *command, char *path, size_t path_cap);
 
 /*! tpt_bench_open_world() :
  *  Opens `path` for a benchmark, or, when path is NULL, bakes a 16 × 16-chunk region of

@@ -89,7 +89,7 @@ static void print_help(void)
            "Streamer:\n"
            "      --view N          view distance in chunks: the (2N+1)^2 square (default: 8)\n"
            "      --budget-mb N     decoded-memory budget in MiB (default: the streamer's,\n"
-           "                        the permanent coarsest LOD + 64 MiB)\n"
+           "                        64 MiB)\n"
            "  -j, --threads N       worker threads (default: the streamer's, cores - 1)\n"
            "      --source S        file (default) or generate: no page file, every chunk\n"
            "                        generated on demand by the workers, as the engine\n"

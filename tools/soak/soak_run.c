@@ -15,6 +15,7 @@
 
 #include "cli_options.h"
 #include "pagefile_open.h"
+#include "process_memory.h"
 #include "soak_os.h"
 #include "terrapage/runtime.h"
 
@@ -317,7 +318,7 @@ static bool tick_once(ticker *t, uint64_t tick)
     rec->move = tick ? t->cam.last_move : TPT_SOAK_MOVE_NONE;
     rec->resident_bytes = st.resident_bytes;
     rec->held_bytes = st.held_bytes;
-    rec->rss_bytes = tpt_soak_rss_bytes();
+    rec->rss_bytes = tpt_process_rss_bytes();
     rec->x_m = t->cam.x;
     rec->z_m = t->cam.z;
     if (t->run->have_map)

@@ -33,25 +33,33 @@
  * beyond the last band); a chunk that has a finer LOD keeps it until it is more than
  * lod_hysteresis_m beyond that LOD's band, so a camera on a band edge does not flicker.
  *
- * Never a hole. At open the coarsest LOD of every baked chunk is decoded and stays
- * resident for the streamer's life (about 250 bytes per chunk for the default world,
- * 590 with its mesh), so every baked chunk in view always has some LOD, mesh included.
- * Finer LODs are paged in nearest first by worker threads, then the chunks along the
- * predicted path (velocity in m/s times prediction_horizon_s) are prefetched. Chunks
- * outside the baked region, absent from the file or whose page fails its checksum are
- * generated with tp_generate_chunk() — the bytes the baker would have written —
- * coarsest LOD first; update() generates the coarsest LOD of such chunks itself only
- * within sync_generate_budget_ms and leaves the rest to the workers at top priority
- * (the stats count what was missing meanwhile).
+ * Never a hole. Every chunk in view has some LOD, mesh included: its coarsest LOD
+ * (about 250 bytes per chunk for the default world, 590 with its mesh) comes first, and
+ * for a baked chunk that has none yet — a camera that teleports, or the first update —
+ * update() reads it from the file itself, whatever the time, so the update that lands
+ * the camera anywhere in the baked region leaves no hole. Ahead of the camera the
+ * workers read the coarsest LOD of a margin two chunks wide around the view and of the
+ * view around the predicted position (velocity in m/s times prediction_horizon_s), so a
+ * moving camera, or one that jumps a few hundred metres, seldom leaves update() any to
+ * read. Finer LODs are paged in nearest first by worker threads, then
+ * the chunks along the predicted path are prefetched. Chunks outside the baked region,
+ * absent from the file or whose page fails its checksum are generated with
+ * tp_generate_chunk() — the bytes the baker would have written — coarsest LOD first;
+ * update() generates the coarsest LOD of such chunks itself only within
+ * sync_generate_budget_ms and leaves the rest to the workers at top priority (the stats
+ * count what was missing meanwhile). The coarsest LOD is a page like the others: it
+ * counts against the budget, and with everything else a chunk holds it is evicted once
+ * the chunk is neither in view nor predicted and more than two view distances from the
+ * camera's chunk (or earlier, when the budget needs the room).
  *
  * Meshes. When the file has the mesh layer (FORMAT.md section 12) and
  * TP_STREAMER_NO_MESHES is not set, every resident LOD holds that LOD's mesh, decoded on
  * a worker, and a view's mesh always matches its heights' LOD. A generated page gets its
  * mesh from tp_mesh_generate_chunk_blob(), the function the baker ran, so it is the mesh
- * the file holds (or would hold), bit for bit. The permanent coarsest LOD carries its
- * mesh too (measured on the default world: about 340 bytes more per chunk, 0.5 µs more
- * per chunk at open), because a chunk drawn without a mesh would be the hole this streamer
- * exists to prevent, and beyond the last band most of the view is drawn at that LOD.
+ * the file holds (or would hold), bit for bit. The coarsest LOD carries its mesh too
+ * (measured on the default world: about 340 bytes more per chunk), because a chunk drawn
+ * without a mesh would be the hole this streamer exists to prevent, and beyond the last
+ * band most of the view is drawn at that LOD.
  *
  * Memory. Every decoded byte the streamer holds (resident, in flight, pooled for reuse
  * and pinned by callers; meshes included, and each page-in slot's staging for the
@@ -60,31 +68,35 @@
  * camera position and not wanted, then downgrades wanted chunks to a coarser LOD
  * rather than dropping them. Without meshes a downgrade subsamples the resident grid,
  * which gives exactly the coarser page at once (source DERIVED). A coarser mesh is not a
- * subsample of the finer one, so with meshes a downgrade falls to the coarsest LOD (the
- * one always there, with its mesh) and the LOD in between is paged in again when there
+ * subsample of the finer one, so with meshes a downgrade falls to the coarsest LOD (a
+ * chunk gets a finer LOD only after it, so it is there, with its mesh) and the LOD in
+ * between is paged in again when there
  * is room; likewise a chunk the camera moves away from keeps its finer LOD on screen
  * until the coarser page it now wants has arrived, unless that is the coarsest. Data a
  * caller has pinned is never freed under it; it keeps counting until released, so pin
  * for a frame or two, not for ever. The workers' fixed working memory (read and mesh
  * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
- * Open cost. tp_streamer_open() decodes the coarsest LOD of every chunk the file stores,
- * which touches every directory block once: about 250 B (590 B with meshes) and 8–12 µs
- * with pread (2–3 µs mapped) per chunk of each 16 × 16-chunk tile the file has a
- * directory block for (absent chunks of such a tile included) — 35 ms (5 ms mapped) for
- * the default 64 × 64 world, some seconds and 600 MB for a million chunks — plus 8 bytes
- * per tile of the declared region, stored or not (the file itself stores 16 per tile).
- * So time and memory follow what the file stores, never the region its header declares:
- * a small file declaring a vast, empty region opens as quickly as its stored tiles
- * allow. Before that, the content check reads and generates the coarsest pages of at
- * most TP_PAGE_CHECK_FILE_PAGES (4) chunks, looking at no more than
- * TP_PAGE_CHECK_FILE_LOOKUPS (64) chunk records — a constant cost, whatever the world's
- * size: about 1 ms on the default world (0.97–1.08 ms median over 3 runs of 15, on a
- * loaded 2-core virtual machine), 12 KiB of scratch from the allocator, freed at once. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
- * read a section at a time; this version does not do that yet. The page-file reader's
- * own allocations (its handle, a pointer per tile, and in the pread and callback modes
- * the block table and the directory blocks it has read) use malloc, not the allocator
- * callbacks.
+ * Open cost. tp_streamer_open() reads the file's header, world parameters and block
+ * table (16 bytes per 16 × 16-chunk tile) and decodes no page of the world for streaming;
+ * what it allocates is the same for any world. It also runs the content check: the
+ * coarsest-LOD pages of at most TP_PAGE_CHECK_FILE_PAGES (4) chunks, looking at no more
+ * than TP_PAGE_CHECK_FILE_LOOKUPS (64) chunk records, are read and compared with
+ * generation (12 KiB of scratch from the allocator, freed at once) — a constant cost of
+ * about 1 ms on the default world. Without that check open took 0.03–0.10 ms with pread
+ * for 4 K, 65 K and 1 M chunks alike, and 11 KiB of the streamer's own allocations
+ * (scratch, pools, tables; 3.4 MiB for the default world, whose meshes need staging for
+ * each page-in in flight), measured on a loaded 2-core virtual machine with the file in
+ * the page cache (`terrapage bench scale`). A directory block is read and checksummed on
+ * its first use, by whichever thread first needs a chunk of its tile. The cost of the
+ * view moves to the update that lands the camera on a view it has no data for (the first
+ * one, and a teleport beyond the margin the workers read ahead): it reads the coarsest
+ * LOD of every baked chunk of the view, 289 of them with the default view distance, plus
+ * the directory blocks of the tiles it has not touched yet — 2.1–2.2 ms of CPU with pread
+ * on that machine with meshes (three system calls per chunk), 1.3–2.2 ms without,
+ * 0.5–1.1 ms mapped. The page-file reader's own allocations (its handle, a pointer per
+ * tile, and in the pread and callback modes the block table and the directory blocks it
+ * has read) use malloc, not the allocator callbacks.
  *
  * Reading the file. How blob bytes reach the workers is the caller's choice, and so is
  * what happens when the file changes under an open streamer (a game patched in place, a
@@ -97,16 +109,15 @@
  *    is generated instead (source REPAIRED, counted in fallbacks and in
  *    decode_failures for a failed or short read, checksum_failures for changed bytes),
  *    exactly as a damaged page is. What was read before the change stays as it was
- *    read: the permanent coarsest LOD (decoded at open), resident pages, and directory
- *    blocks already touched (a lookup answers from them, and the blob it points to then
- *    fails its checksum if the file moved it). A file replaced by rename is not seen at
+ *    read: resident pages, and directory blocks already touched (a lookup answers from
+ *    them, and the blob it points to then fails its checksum if the file moved it). A file replaced by rename is not seen at
  *    all: the streamer reads the file it opened until it is closed. The price is a
- *    system call per blob, paid where pages are read: by the workers and at open (in
- *    update() only in the deterministic mode, which runs the jobs there);
- *    measured on a 2-core virtual machine with the file in the page cache, a page-in
- *    cost 29–31 µs of CPU at LOD 0 and 7–8 µs at the coarsest LOD, against 24 µs and
- *    under 1 µs through a freshly mapped file, and opening the default world took
- *    34–49 ms against 4–7 ms.
+ *    system call per blob, paid where pages are read: by the workers, and by update()
+ *    for the coarsest LOD of a view it lands on without data (and for every page in the
+ *    deterministic mode, which runs the jobs there); measured on a 2-core virtual
+ *    machine with the file in the page cache, a page-in cost 29–31 µs of CPU at LOD 0
+ *    and 7–8 µs at the coarsest LOD, against 24 µs and under 1 µs through a freshly
+ *    mapped file.
  *  - read callback (options.read): every byte through the caller; a failed read is a
  *    failed page, generated instead (decode_failures), as above.
  *  - mmap (TP_STREAMER_MMAP): the file is mapped and blobs are decoded in place. The file
@@ -194,8 +205,9 @@ typedef struct tp_streamer_allocator {
 
 /* File access callback: read exactly `size` bytes at `offset` of the page file into
  * `dst`, return 0 on success, non-zero on failure (the page then falls back to
- * generation and counts as a read failure). Called from the game thread at open and from
- * worker threads, several at once. When set, every byte of the file comes through it
+ * generation and counts as a read failure). Called from the game thread (at open, and
+ * in update() for the coarsest LOD of a view without data) and from worker threads,
+ * several at once. When set, every byte of the file comes through it
  * (header, block table, directory blocks, blobs) and `path` only names the file in
  * messages; nothing is opened or mapped. */
 typedef int (*tp_streamer_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
@@ -249,17 +261,18 @@ typedef struct tp_streamer_options {
                                        the predictor (so does one faster than
                                        teleport_speed_m_s); 0 → view distance · chunk
                                        size / 2 */
-    uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → the
-                                       resident coarsest LOD + 64 MiB. Open fails with
+    uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → 64 MiB
+                                       (or the least that works, if more). Open fails with
                                        TP_ERR_OUT_OF_RANGE if it cannot hold the coarsest
-                                       LOD of the region and of one view, and the pages
-                                       (and mesh staging) of max_in_flight page-ins */
+                                       LOD of one view, and the pages (and mesh staging)
+                                       of max_in_flight page-ins */
     uint32_t worker_threads;        /* 0 → cores − 1, at least 1 */
     uint32_t reserved0;             /* must be 0 */
     double sync_generate_budget_ms; /* time update() may spend generating the coarsest LOD
                                        of in-view chunks that have none; 0 → 1 ms
                                        (tp_streamer_open_generated: 0 → never), negative →
-                                       never (workers only) */
+                                       never (workers only). Reading the coarsest LOD of
+                                       a baked chunk is not limited by it */
     tp_streamer_allocator allocator;
     tp_streamer_read_fn read;       /* NULL → pread (or the mapping with
                                        TP_STREAMER_MMAP) */
@@ -276,14 +289,15 @@ typedef struct tp_streamer_options {
 /* ---- Lifetime ----------------------------------------------------------------------- */
 
 /*! tp_streamer_open() :
- *  Opens the page file at `path` (tp_reader_open()), checks that its world parameters
- *  are this generator's (so fallback pages equal baked ones) and that its pages are
- *  that world's: the coarsest-LOD page of at most TP_PAGE_CHECK_FILE_PAGES stored
- *  chunks, the first in file order that read soundly, is compared bit for bit with
- *  generation (tp_page_check_file(), terrapage/page.h) — a constant cost of a few
- *  coarse pages (about 1 ms for the four, see "Open cost") whatever the world's size,
- *  which catches a header whose region origin was moved. It then decodes the coarsest
- *  LOD of every baked chunk and starts the worker threads. `options` may be NULL.
+ *  Opens the page file at `path` (tp_reader_open(): the header and the block table),
+ *  checks that its world parameters are this generator's (so fallback pages equal baked
+ *  ones) and that its pages are that world's: the coarsest-LOD page of at most
+ *  TP_PAGE_CHECK_FILE_PAGES stored chunks, the first in file order that read soundly, is
+ *  compared bit for bit with generation (tp_page_check_file(), terrapage/page.h) — a
+ *  constant cost of a few coarse pages whatever the world's size, which catches a header
+ *  whose region origin was moved. It then starts the worker threads. Decodes no page for
+ *  streaming: time and memory are the same for any size of world (see "Open cost"
+ *  above). `options` may be NULL.
  *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options;
  *  TP_ERR_OUT_OF_RANGE when budget_bytes is too small (tp_error_detail() says how much
  *  is needed); TP_ERR_UNSUPPORTED_VERSION for a file written by another generator
@@ -298,9 +312,9 @@ TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *o
  *  A streamer with no page file: every page of every chunk is generated on demand with
  *  tp_generate_chunk() by the same worker threads, scheduler, budget and statistics as
  *  tp_streamer_open() uses — the on-demand design a baked file replaces, kept so the two
- *  can be compared on equal terms. There is no permanent coarsest LOD: each chunk gets
- *  its coarsest LOD first (top priority while in view), then finer ones, exactly as a
- *  chunk outside a file's baked region does. Every page counts as a fallback (source
+ *  can be compared on equal terms. Nothing is read: each chunk gets its coarsest LOD
+ *  first, generated (top priority while in view), then finer ones, exactly as a chunk
+ *  outside a file's baked region does. Every page counts as a fallback (source
  *  TP_STREAMER_SOURCE_GENERATED, fallbacks_outside), and a chunk in view stays without
  *  any LOD until a worker has made one (in_view_missing says how many): update() does
  *  not generate anything itself unless sync_generate_budget_ms is set positive (its
@@ -357,7 +371,9 @@ TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
 /* View flags. */
 #define TP_CHUNK_VIEW_IN_VIEW 0x1u     /* the chunk is in the current view square */
 #define TP_CHUNK_VIEW_COARSER 0x2u     /* lod is coarser than wanted_lod (still loading) */
-#define TP_CHUNK_VIEW_PERMANENT 0x4u   /* the region's coarsest LOD, resident for ever */
+#define TP_CHUNK_VIEW_PERMANENT 0x4u   /* never set since no LOD is resident for ever (the
+                                          coarsest is paged like the others); kept so
+                                          code that tests it still builds */
 
 /* Mesh flags. */
 #define TP_CHUNK_MESH_ERROR_ESTIMATED 0x1u /* max_error_m is the LOD's default promise
@@ -392,9 +408,9 @@ typedef struct tp_chunk_view {
     const uint16_t *precipitation_mm; /* climate_edge² values, or NULL */
     uint32_t climate_edge;            /* 0 when the climate is not resident: it travels
                                          with every LOD finer than the coarsest and with
-                                         pages the workers generate, not with the
-                                         permanent coarsest nor with a coarsest LOD that
-                                         update() generated itself (it costs half the time) */
+                                         pages the workers read or generate, not with a
+                                         coarsest LOD that update() read or generated
+                                         itself (it costs half the time) */
     uint32_t source;                  /* tp_streamer_source of the heights and biomes */
     uint32_t wanted_lod;              /* the LOD the streamer aims for (coarsest if the
                                          chunk is neither in view nor predicted) */
@@ -433,7 +449,7 @@ typedef int (*tp_streamer_visit_fn)(void *user, const tp_chunk_view *view);
 /*! tp_streamer_for_each() :
  *  Calls `fn` for every chunk with a resident LOD (with TP_STREAMER_VISIT_IN_VIEW: for
  *  every such chunk of the view, row by row from the view's −x, −z corner; without it,
- *  in no particular order, the region's permanent coarsest LOD included).
+ *  in no particular order).
  *  @return the number of calls made. */
 TP_API uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
                                      void *user);
@@ -493,10 +509,10 @@ typedef struct tp_streamer_stats {
     uint64_t held_bytes;              /* everything counted against the budget (current) */
     uint64_t resident_bytes;          /* published pages, pinned ones included (current) */
     uint64_t resident_bytes_peak;
-    uint64_t permanent_bytes;         /* the region's coarsest LOD */
+    uint64_t permanent_bytes;         /* 0: nothing is resident for ever (the coarsest LOD
+                                         is paged, counted in resident_bytes) */
     uint64_t pinned_views;            /* views acquired and not released (current) */
-    uint32_t resident_chunks;         /* chunks with a LOD finer than the permanent one or
-                                         a generated one (current) */
+    uint32_t resident_chunks;         /* chunks with any resident LOD (current) */
     /* Scheduling (current). */
     uint32_t queue_depth;             /* pages wanted and not yet handed out */
     uint32_t in_flight;               /* pages handed to workers */
@@ -515,7 +531,7 @@ typedef struct tp_streamer_stats {
     /* Predictor (current). */
     double velocity_x_m_s, velocity_z_m_s;
     /* Meshes and working memory (current). */
-    uint64_t mesh_bytes;              /* of resident_bytes: the meshes (permanent included) */
+    uint64_t mesh_bytes;              /* of resident_bytes: the meshes */
     uint64_t scratch_bytes;           /* fixed working memory outside the budget: each
                                          worker's read, mesh-decode and mesh-build buffers
                                          and the game thread's */
