@@ -7,7 +7,9 @@
  * own file writes it; every other file reads it or calls those functions:
  *
  *   part        header          owner          what it holds
- *   opt         runtime.h       streamer.c     the resolved options (read-only after open)
+ *   opt         runtime.h       options.c      the resolved options (changed only at the
+ *                                              start of an update, by a pending change)
+ *   change      options.h       options.c      a change of options waiting for the update
  *   layout      layout.h        layout.c       sizes by LOD, the baked rectangle, meshes on
  *   source      page_in.h       page_in.c      the page file and the world pages come from
  *   scratch     page_in.h       page_in.c      the game thread's page-in working memory
@@ -54,6 +56,7 @@
 #include "jobs.h"
 #include "layout.h"
 #include "mesh_pool.h"
+#include "options.h"
 #include "page_in.h"
 #include "permanent.h"
 #include "predictor.h"
@@ -66,6 +69,7 @@
 
 struct tp_streamer {
     tp_streamer_options opt;
+    tp__options_change change;
     tp__layout layout;
     tp__page_source source;
     tp__scratch scratch;

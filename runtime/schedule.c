@@ -24,6 +24,14 @@ void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
         sched->band_count++;
 }
 
+void tp__schedule_resize(tp__schedule *sched, const tp_streamer_options *o,
+                         tp__chunk **missing, const tp_streamer_allocator *mem)
+{
+    tp__free(mem, sched->missing, sched->view_count * sizeof *sched->missing);
+    tp__schedule_plan(sched, o);
+    sched->missing = missing;
+}
+
 tp_result tp__schedule_alloc(tp__schedule *sched, const tp_streamer_allocator *mem)
 {
     sched->missing = tp__alloc(mem, sched->view_count * sizeof *sched->missing);
@@ -397,13 +405,16 @@ static int build_requests(tp_streamer *s)
     return 1;
 }
 
-tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
+tp_result tp__dispatch(tp_streamer *s)
 {
     if (!build_requests(s))
         return TP_ERR_OUT_OF_MEMORY;
     const tp__schedule *sched = &s->schedule;
-    double frame_s = s->frame.frame_time_s >= 0.0 ? s->frame.frame_time_s : frame_dt_s;
-    int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
+    /* Only the game's own report of its work says a frame is slow: the time between
+     * updates includes the wait for vsync, so a 60 Hz game that reports nothing would
+     * look slow (16.7 ms) on every frame and stream throttled for ever. */
+    int slow = s->frame.frame_time_s >= 0.0 &&
+               s->frame.frame_time_s * 1e3 > s->opt.throttle_frame_ms;
     uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;

@@ -6,7 +6,8 @@
  *       fprintf(stderr, "%s\n", tp_error_detail());
  *
  *   for (;;) {                           // once per frame, on the game thread
- *       tp_streamer_set_frame_time(s, last_frame_work_seconds);   // optional: throttle
+ *       tp_streamer_set_frame_time(s, last_frame_work_seconds);   // optional: throttles
+ *                                        // page-ins while the game's own work is slow
  *       tp_streamer_update(s, camera_x_m, camera_z_m, frame_seconds);
  *       tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, draw_chunk, renderer);
  *   }
@@ -239,7 +240,10 @@ typedef struct tp_streamer_options {
                                        negative → none */
     uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8 */
     uint32_t throttled_in_flight;   /* … while the frame is slow; 0 → 2 */
-    double throttle_frame_ms;       /* frame_dt above this throttles; 0 → 10 ms */
+    double throttle_frame_ms;       /* a frame whose work, as reported with
+                                       tp_streamer_set_frame_time(), took longer than
+                                       this throttles; 0 → 10 ms. Nothing reported →
+                                       never throttled */
     double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s; at most 60 s */
     double teleport_distance_m;     /* a jump longer than this between two updates resets
                                        the predictor (so does one faster than
@@ -315,6 +319,33 @@ TP_API tp_result tp_streamer_open_generated(const tp_world_params *world,
  *  must have been released (asserted). */
 TP_API void tp_streamer_close(tp_streamer *s);
 
+/* ---- Changing options --------------------------------------------------------------- */
+
+/*! tp_streamer_get_options() :
+ *  Fills *out_options with the options in force — resolved, so every default is filled
+ *  in — or, after tp_streamer_set_options(), with those the next update() puts in force.
+ *  Game thread. */
+TP_API void tp_streamer_get_options(const tp_streamer *s, tp_streamer_options *out_options);
+
+/*! tp_streamer_set_options() :
+ *  Changes the options of an open streamer, from the next update() on (read them with
+ *  tp_streamer_get_options(), change fields, pass them back; a 0 field takes its default
+ *  as at open). Between the call and that update the streamer runs on the old values;
+ *  a second call before it replaces the first. Game thread, between updates.
+ *  Can change: view_distance_chunks, lod_band_m, lod_hysteresis_m, throttled_in_flight,
+ *  throttle_frame_ms, prediction_horizon_s, teleport_distance_m, teleport_speed_m_s,
+ *  sync_generate_budget_ms, budget_bytes, on_event and event_user, and the flag
+ *  TP_STREAMER_NO_PREDICTION (a flight mode: wider view, longer prediction). A lower
+ *  budget is made room for in that update, least wanted data first, as for a page-in;
+ *  data a caller has pinned stays (and counts) until released.
+ *  Fixed at open: the other flags, max_in_flight, worker_threads, allocator, read and
+ *  read_user.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a value tp_streamer_open() would refuse or
+ *  a change of a fixed field (tp_error_detail() names it; nothing changes);
+ *  TP_ERR_OUT_OF_RANGE when budget_bytes cannot hold the new view (as at open);
+ *  TP_ERR_OUT_OF_MEMORY. On failure the options stay as they were. */
+TP_API tp_result tp_streamer_set_options(tp_streamer *s, const tp_streamer_options *options);
+
 /* ---- Per frame ---------------------------------------------------------------------- */
 
 /*! tp_streamer_update() :
@@ -324,8 +355,8 @@ TP_API void tp_streamer_close(tp_streamer *s);
  *  longer wanted, evicts or downgrades to stay within the budget, and hands new work to
  *  the workers in one batch (one wake-up). `frame_dt_s` is the duration of the previous
  *  frame in seconds: the step of the virtual clock (deterministic mode,
- *  TP_STREAMER_VIRTUAL_CLOCK) and, unless tp_streamer_set_frame_time() reports the
- *  frame's work time, the input of the throttle.
+ *  TP_STREAMER_VIRTUAL_CLOCK); the throttle never looks at it (it includes the wait for
+ *  vsync), only at what tp_streamer_set_frame_time() reports.
  *  @return TP_OK; TP_ERR_OUT_OF_MEMORY if the allocator failed (nothing is lost; the
  *  work is tried again next frame); TP_ERR_INVALID_ARGUMENT for a non-finite position,
  *  one beyond TP_STREAMER_MAX_CHUNK_INDEX chunks from the origin, or a negative
@@ -334,11 +365,13 @@ TP_API tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m,
                                     double frame_dt_s);
 
 /*! tp_streamer_set_frame_time() :
- *  Reports how long the game's last frame took to compute (its work, without the wait
- *  for vsync), in seconds. While it exceeds throttle_frame_ms, at most
- *  throttled_in_flight pages are in flight. A game locked to 60 Hz has frames of
- *  16.7 ms whatever its load, so it should report its work time here; once called, the
- *  streamer uses the last reported value instead of update()'s frame_dt_s. */
+ *  Optional. Reports how long the game's last frame took to compute (its work, without
+ *  the wait for vsync), in seconds. While the last value reported exceeds
+ *  throttle_frame_ms, at most throttled_in_flight pages are in flight, so a game under
+ *  load leaves its cores to itself. A game that never calls it is never throttled and
+ *  streams at max_in_flight (the time between updates cannot tell work from the wait
+ *  for vsync: every 60 Hz frame lasts 16.7 ms). Report 0 to lift a throttle. Negative
+ *  or non-finite values are ignored. */
 TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
 
 /* ---- Queries ------------------------------------------------------------------------ */
