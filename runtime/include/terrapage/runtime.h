@@ -13,7 +13,8 @@
  *   }
  *
  *   static int draw_chunk(void *renderer, const tp_chunk_view *v) {
- *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m()),
+ *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m();
+ *       // axes, row order and handedness: "Conventions" below),
  *       // v->biomes likewise; v->mesh->geometry: that LOD's triangle mesh, decoded
  *       // (vertex and 16-bit index arrays ready to upload). Valid during the call.
  *       // To keep them longer:
@@ -27,6 +28,37 @@
  *   tp_streamer_stats st;
  *   tp_streamer_get_stats(s, &st);       // page-ins, fallbacks, budget, LOD deficits …
  *   tp_streamer_close(s);                // safe with work in flight
+ *
+ * Conventions (stated here once; the README shows them per engine).
+ *  - World: metres. x grows east, z grows north, y (height) grows up. Chunk (cx, cz)
+ *    covers x in [cx·S, (cx+1)·S) and z in [cz·S, (cz+1)·S), S = chunk_size_m of
+ *    tp_streamer_world(); a point (x, z) lies in chunk (floor(x / S), floor(z / S)).
+ *  - Grids (height_codes, biomes, the climate): edge² values, row-major: value (i, j) at
+ *    index j·edge + i, the column i counting east (+x), the row j counting north (+z).
+ *    Sample (i, j) sits at (cx·S + i·S/(edge − 1), cz·S + j·S/(edge − 1)): row 0 is the
+ *    chunk's south edge, column 0 its west edge, and the last row and column are the
+ *    first of the north and east neighbours (shared, equal samples).
+ *  - Meshes: vertex (x, z, h) is at world (cx·S + x·S/32768, tp_height_code_to_m(h),
+ *    cz·S + z·S/32768) (TP_MESH_XZ_EXTENT = 32768); its decoded normal has (east, up,
+ *    north) components. The frame (x east, y up, z north) is LEFT-handed, like Unity's
+ *    and Direct3D's. Seen from above, north up, every surface triangle (a, b, c) runs
+ *    clockwise; its normal, (b − a) × (c − a) computed component by component, points
+ *    up (positive y).
+ *  - In an engine (p = the world position above, n = the normal, as (x, y, z)):
+ *      left-handed, y up (Unity, Direct3D; front faces clockwise): position p, normal n,
+ *        indices as stored.
+ *      right-handed, y up (OpenGL; front faces counter-clockwise by default): position
+ *        (p.x, p.y, −p.z) and normal (n.x, n.y, −n.z), so that north is −z (the default
+ *        camera's forward) with east on its right; the triangles still run clockwise on
+ *        screen, so reverse each (swap its second and third index) or set
+ *        glFrontFace(GL_CW). Using p unchanged instead shows the world mirrored (east to
+ *        the left of north) with counter-clockwise triangles.
+ *      z up, left-handed (Unreal: X forward, Y right, Z up, centimetres): position
+ *        100 · (p.z, p.x, p.y), normal (n.z, n.x, n.y): X north, Y east, Z up. The
+ *        mapping keeps the triangles clockwise seen from above, the front faces of
+ *        Unreal's renderer as of Direct3D's; indices as stored.
+ *    Positions of a large world lose precision in 32-bit floats far from the origin:
+ *    subtract a camera-near origin in double before converting.
  *
  * What it does. The camera's view is the (2·view_distance + 1)² square of chunks around
  * the chunk under the camera. Each chunk in view wants the LOD of the band its distance
@@ -378,7 +410,11 @@ TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
 
 /* View flags. */
 #define TP_CHUNK_VIEW_IN_VIEW 0x1u     /* the chunk is in the current view square */
-#define TP_CHUNK_VIEW_COARSER 0x2u     /* lod is coarser than wanted_lod (still loading) */
+#define TP_CHUNK_VIEW_COARSER 0x2u     /* "coarser than wanted": lod > wanted_lod, i.e.
+                                          coarser than the view asks for at the chunk's
+                                          distance (still loading). The one definition:
+                                          the statistics' in_view_coarser counts exactly
+                                          the chunks of the view with this flag */
 #define TP_CHUNK_VIEW_PERMANENT 0x4u   /* the region's coarsest LOD, resident for ever */
 
 /* Mesh flags. */
@@ -418,8 +454,9 @@ typedef struct tp_chunk_view {
                                          permanent coarsest nor with a coarsest LOD that
                                          update() generated itself (it costs half the time) */
     uint32_t source;                  /* tp_streamer_source of the heights and biomes */
-    uint32_t wanted_lod;              /* the LOD the streamer aims for (coarsest if the
-                                         chunk is neither in view nor predicted) */
+    uint32_t wanted_lod;              /* the LOD the view asks for at the chunk's distance
+                                         (its band; coarsest out of view). The prediction
+                                         may already be fetching a finer one */
     uint32_t flags;                   /* TP_CHUNK_VIEW_* */
     const tp_chunk_mesh *mesh;        /* the mesh of the same LOD, valid as long as the
                                          arrays above; NULL with TP_STREAMER_NO_MESHES, for
@@ -527,7 +564,8 @@ typedef struct tp_streamer_stats {
     /* Coverage of the view (current, and summed over all updates). */
     uint32_t in_view_chunks;
     uint32_t in_view_missing;         /* in view with no resident LOD at all */
-    uint32_t in_view_coarser;         /* in view with a LOD coarser than wanted */
+    uint32_t in_view_coarser;         /* in view and coarser than wanted: exactly the
+                                         chunks TP_CHUNK_VIEW_COARSER flags */
     uint32_t reserved0;
     uint64_t in_view_missing_total;
     uint64_t in_view_coarser_total;
