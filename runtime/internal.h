@@ -26,12 +26,13 @@
  *   predictor   predictor.h     predictor.c    camera velocity
  *   frame       frame.h         frame.c        update index, clock, camera
  *   views       view.h          view.c         views acquired and not released
+ *   queries     query.h         query.c        the triangle grids of height and ray queries
  *   events      events.h        events.c       the event callback
  *   stats       stats.h         stats.c        the counters
  *
  * Layers, top down; a file calls only files below it, never back up:
  *   streamer.c                         open, close, the order of an update
- *   schedule.c, view.c                 what is wanted and handed out; what is seen
+ *   schedule.c, view.c, query.c        what is wanted and handed out; what is seen
  *   publish.c                          what arrives
  *   eviction.c                         what leaves
  *   permanent.c, workers.c, jobs.c     the permanent LOD, the threads, the jobs
@@ -61,6 +62,7 @@
 #include "permanent.h"
 #include "predictor.h"
 #include "publish.h"
+#include "query.h"
 #include "schedule.h"
 #include "stats.h"
 #include "terrapage/runtime.h"
@@ -85,6 +87,7 @@ struct tp_streamer {
     tp__predictor predictor;
     tp__frame frame;
     tp__views views;
+    tp__query_cache queries;
     tp__events events;
     tp__stats stats;
 };

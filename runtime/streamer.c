@@ -104,6 +104,7 @@ static void init_parts(tp_streamer *s)
     tp__chunk_table_init(&s->chunks, mem);
     tp__jobs_init(&s->jobs, mem);
     tp__views_init(&s->views);
+    tp__query_cache_init(&s->queries, mem);
     tp__events_init(&s->events, s->opt.on_event, s->opt.event_user, &s->stats);
 }
 
@@ -175,6 +176,7 @@ void tp_streamer_close(tp_streamer *s)
     tp__eviction_free(&s->eviction, mem);
     tp__schedule_free(&s->schedule, mem);
     tp__options_change_free(s);
+    tp__query_cache_free(&s->queries);
     tp__permanent_free(&s->permanent);
     tp__scratch_free(mem, &s->scratch);
     tp__page_source_close(&s->source);
@@ -280,5 +282,6 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->velocity_z_m_s = s->predictor.vz;
     out_stats->mesh_bytes = s->budget.mesh_bytes + s->permanent.arena_bytes;
     out_stats->scratch_bytes =
-        tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers);
+        tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers) +
+        s->queries.bytes;
 }

@@ -82,6 +82,22 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     return b;
 }
 
+const tp_chunk_mesh *tp__view_mesh(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   uint32_t *out_lod)
+{
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+    const tp__block *b = c ? tp__chunk_resident(c) : NULL;
+    if (b) {
+        *out_lod = b->lod;
+        return b->mesh ? &b->mesh->pub : NULL;
+    }
+    int64_t pi = tp__permanent_index(&s->permanent, cx, cz);
+    if (pi < 0)
+        return NULL;
+    *out_lod = s->layout.coarsest;
+    return tp__permanent_mesh(&s->permanent, pi);
+}
+
 void tp__view_coverage(tp_streamer *s)
 {
     const int32_t v = (int32_t)s->opt.view_distance_chunks;

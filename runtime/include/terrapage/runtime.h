@@ -518,6 +518,61 @@ TP_API const tp_world_params *tp_streamer_world(const tp_streamer *s);
  *  of tp_streamer_open_generated(). */
 TP_API const tp_reader *tp_streamer_reader(const tp_streamer *s);
 
+/* ---- Surface queries: heights and rays ------------------------------------------------ */
+
+/* Where a query met the surface that is drawn: the surface triangles of a chunk's mesh
+ * at its best resident LOD (the mesh tp_streamer_for_each() shows; skirts excluded). */
+typedef struct tp_surface_hit {
+    double position_m[3];   /* world metres (x east, y up, z north: see Conventions) */
+    double normal[3];       /* unit normal of the triangle (its face, not the vertex
+                               normals), pointing up: y > 0 */
+    double distance_m;      /* tp_streamer_raycast(): from the origin to the hit; 0
+                               for tp_streamer_height_at() */
+    int32_t cx, cz;         /* the chunk whose mesh it is */
+    uint32_t lod;           /* the LOD of that mesh */
+    uint32_t triangle;      /* which surface triangle: indices 3·triangle … 3·triangle + 2
+                               of the chunk's mesh */
+    uint32_t reserved[2];
+} tp_surface_hit;
+
+/* Longest ray tp_streamer_raycast() takes, in chunk lengths (its work grows with it). */
+#define TP_STREAMER_MAX_RAY_CHUNKS 4096u
+
+/*! tp_streamer_height_at() :
+ *  The height and normal of the drawn surface over world point (x_m, z_m): the chunk's
+ *  mesh at its best resident LOD, interpolated barycentrically on the surface triangle
+ *  that contains the point (a point on a shared edge or vertex gets the same height from
+ *  either side, up to rounding). So a character placed there stands on what is shown,
+ *  which differs from the finer grid by up to the mesh's max_error_m. The point belongs
+ *  to chunk (floor(x_m / S), floor(z_m / S)). Costs about a microsecond (grids of the
+ *  triangles are built the first time a query touches a chunk's LOD, then cached: see
+ *  scratch_bytes). Thread rules: the game thread, between updates, like for_each();
+ *  the answer describes the data of the last update() and changes with it.
+ *  @return TP_OK with *out_hit filled (distance_m 0); TP_ERR_NOT_FOUND when the chunk
+ *  has no resident LOD, or no mesh (TP_STREAMER_NO_MESHES, a file without meshes);
+ *  TP_ERR_INVALID_ARGUMENT for a non-finite position or one beyond
+ *  TP_STREAMER_MAX_CHUNK_INDEX chunks; TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_streamer_height_at(tp_streamer *s, double x_m, double z_m,
+                                       tp_surface_hit *out_hit);
+
+/*! tp_streamer_raycast() :
+ *  The nearest point where the ray origin_m + t · direction (world metres; direction
+ *  need not be unit length; 0 ≤ t ≤ max_distance_m, in metres along it) meets the drawn
+ *  surface, from above or below: the surface triangles of the resident meshes at their
+ *  best LOD, chunks without a resident mesh being passed through. Chunks and then cells
+ *  of each chunk are walked in the order the ray crosses them, skipping those whose
+ *  height range it misses, and the walk stops at the first hit, so a ray costs a few
+ *  microseconds plus a little per chunk crossed. Where neighbours are drawn at different
+ *  LODs the surfaces meet through skirts, which rays ignore: a grazing ray can pass
+ *  through that vertical gap. Thread rules as for tp_streamer_height_at().
+ *  @return TP_OK with *out_hit filled; TP_ERR_NOT_FOUND when nothing is hit;
+ *  TP_ERR_INVALID_ARGUMENT for a zero or non-finite direction, a non-finite origin,
+ *  one beyond TP_STREAMER_MAX_CHUNK_INDEX chunks, or a max_distance_m that is negative,
+ *  not finite or over TP_STREAMER_MAX_RAY_CHUNKS chunk lengths; TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_streamer_raycast(tp_streamer *s, const double origin_m[3],
+                                     const double direction[3], double max_distance_m,
+                                     tp_surface_hit *out_hit);
+
 /* ---- Statistics --------------------------------------------------------------------- */
 
 /* Page-in latency buckets: bucket 0 is below 64 µs, bucket k covers
@@ -577,8 +632,9 @@ typedef struct tp_streamer_stats {
     /* Meshes and working memory (current). */
     uint64_t mesh_bytes;              /* of resident_bytes: the meshes (permanent included) */
     uint64_t scratch_bytes;           /* fixed working memory outside the budget: each
-                                         worker's read, mesh-decode and mesh-build buffers
-                                         and the game thread's */
+                                         worker's read, mesh-decode and mesh-build buffers,
+                                         the game thread's, and the triangle grids of the
+                                         surface queries (at most 64 meshes' worth) */
     uint64_t reserved[6];
 } tp_streamer_stats;
 
