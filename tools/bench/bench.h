@@ -29,6 +29,7 @@ int tpt_bench_part_bake(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_query(int argc, char **argv, json_t **out_json);
 
 /*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
  *  `terrapage soak --compare` ends with it. */
@@ -84,6 +85,17 @@ int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const c
  *  Prints "<command>: <problem>" and returns false on failure. */
 bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
                           tp_reader **out_reader);
+
+/*! tpt_bench_bake_default() :
+ *  Bakes a 16 × 16-chunk region of the default world (chunks −8 … 7) to
+ *  /tmp/terrapage-bench-PID.tpk, its path in out_path; the caller unlinks it (once
+ *  opened, the open file keeps it). Prints "<command>: <problem>" and returns false on
+ *  failure. */
+bool tpt_bench_bake_default(const char *command, char *out_path, size_t size);
+
+/*! tpt_bench_thread_cpu_s() : CPU time of the calling thread, seconds: what measured
+ *  work costs, whatever else the machine is doing. */
+double tpt_bench_thread_cpu_s(void);
 
 /*! tpt_bench_median() : sorts v[0 … n−1] (n ≥ 1) and @return its median. */
 double tpt_bench_median(double *v, int n);

@@ -22,6 +22,8 @@ static const bench_part parts[] = {
      tpt_bench_part_pagein},
     {"mesh", "triangles vs the regular grid, bytes per triangle, build and decode time",
      tpt_bench_part_mesh},
+    {"query", "height queries and ray casts on the streamed meshes: CPU us each",
+     tpt_bench_part_query},
 };
 #define PART_COUNT (sizeof parts / sizeof parts[0])
 
