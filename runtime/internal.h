@@ -27,12 +27,14 @@
  *   frame       frame.h         frame.c        update index, clock, camera
  *   views       view.h          view.c         views acquired and not released
  *   queries     query.h         query.c        the triangle grids of height and ray queries
+ *   warm        warm.h          warm.c         destinations warmed ahead of the camera
  *   events      events.h        events.c       the event callback
  *   stats       stats.h         stats.c        the counters
  *
  * Layers, top down; a file calls only files below it, never back up:
  *   streamer.c                         open, close, the order of an update
- *   schedule.c, view.c, query.c        what is wanted and handed out; what is seen
+ *   schedule.c, view.c, query.c,       what is wanted and handed out; what is seen;
+ *   warm.c                             destinations wanted ahead of the camera
  *   publish.c                          what arrives
  *   eviction.c                         what leaves
  *   permanent.c, workers.c, jobs.c     the permanent LOD, the threads, the jobs
@@ -67,6 +69,7 @@
 #include "stats.h"
 #include "terrapage/runtime.h"
 #include "view.h"
+#include "warm.h"
 #include "workers.h"
 
 struct tp_streamer {
@@ -88,6 +91,7 @@ struct tp_streamer {
     tp__frame frame;
     tp__views views;
     tp__query_cache queries;
+    tp__warm warm;
     tp__events events;
     tp__stats stats;
 };

@@ -49,7 +49,8 @@ void tp__schedule_free(tp__schedule *sched, const tp_streamer_allocator *mem)
 }
 
 /* Distance from (x, z) to the nearest point of chunk (cx, cz). */
-static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+double tp__schedule_chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x,
+                               double z)
 {
     const double size = s->layout.chunk_m;
     double x0 = (double)cx * size, z0 = (double)cz * size;
@@ -61,7 +62,7 @@ static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x,
 /* LOD k for distances inside band k; the coarsest (the permanent LOD) beyond the last
  * band, and for bands past the file's LOD count. A chunk that
  * already holds a finer LOD keeps it until it is hysteresis metres past that band. */
-static uint32_t view_lod(const tp_streamer *s, double dist_m, int finest_held)
+uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
     uint32_t lod = s->layout.coarsest;
     for (uint32_t k = 0; k < s->schedule.band_count && k < s->layout.coarsest; k++)
@@ -117,9 +118,9 @@ static int want_view(tp_streamer *s)
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
-            double d = chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
+            double d = tp__schedule_chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            uint32_t lod = view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
+            uint32_t lod = tp__schedule_view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c) {
                 if (lod == s->layout.coarsest && tp__permanent_has(&s->permanent, cx, cz))
                     continue; /* satisfied by the permanent LOD: nothing to track */
@@ -159,10 +160,10 @@ static int want_predicted(tp_streamer *s)
         for (int32_t dz = -r; dz <= r; dz++)
             for (int32_t dx = -r; dx <= r; dx++) {
                 int32_t cx = pcx + dx, cz = pcz + dz;
-                double d = chunk_dist(s, cx, cz, xs[i], zs[i]);
+                double d = tp__schedule_chunk_dist(s, cx, cz, xs[i], zs[i]);
                 if (d >= reach)
                     continue;
-                uint32_t lod = view_lod(s, d, -1);
+                uint32_t lod = tp__schedule_view_lod(s, d, -1);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
                 if (c && c->stamp == s->frame.update && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
@@ -194,10 +195,39 @@ static int want_predicted(tp_streamer *s)
                 continue;
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
-            double d = chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
+            double d = tp__schedule_chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
             want(s, c, TP__CLASS_PREDICTED,
                  TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
         }
+    return 1;
+}
+
+/* Warm destinations (warm.c): each view square as if the camera stood there, at the
+ * urgency of the predicted path's first point (after the view, before what the path
+ * needs later), nearest to the destination first; chunks without a LOD get their
+ * coarsest first, as build_requests() does for any chunk. */
+static int want_warm(tp_streamer *s)
+{
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    for (uint32_t i = 0; i < s->warm.count; i++) {
+        const tp__warm_dest *w = &s->warm.dest[i];
+        for (int32_t dz = -v; dz <= v; dz++)
+            for (int32_t dx = -v; dx <= v; dx++) {
+                int32_t cx = w->cx + dx, cz = w->cz + dz;
+                double d = tp__schedule_chunk_dist(s, cx, cz, w->x_m, w->z_m);
+                uint32_t lod = tp__schedule_view_lod(s, d, -1);
+                tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+                if (!c) {
+                    if (lod == s->layout.coarsest && tp__permanent_has(&s->permanent, cx, cz))
+                        continue; /* satisfied by the permanent LOD */
+                    if (!(c = track(s, cx, cz)))
+                        return 0;
+                }
+                want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + d);
+                if (lod < c->pred_lod)
+                    c->pred_lod = lod;
+            }
+    }
     return 1;
 }
 
@@ -213,7 +243,7 @@ int tp__wants(tp_streamer *s)
         c->key = 4 * CLASS_KEY;
     }
     sched->pred_x = s->frame.cam_x, sched->pred_z = s->frame.cam_z;
-    int ok = want_view(s) && want_predicted(s);
+    int ok = want_view(s) && want_predicted(s) && want_warm(s);
     /* Eviction order: distance from where the camera is going. */
     for (uint32_t i = 0; i < t->live_count; i++) {
         tp__chunk *c = t->live[i];

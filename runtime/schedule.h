@@ -43,6 +43,13 @@ void tp__schedule_resize(tp__schedule *sc, const tp_streamer_options *o, tp__chu
 
 void tp__schedule_free(tp__schedule *sc, const tp_streamer_allocator *mem);
 
+/* Distance from (x, z) to the nearest point of chunk (cx, cz), metres. */
+double tp__schedule_chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z);
+
+/* The LOD the view asks for at dist_m from the camera (LOD bands; a chunk holding
+ * finest_held ≥ 0 keeps it within the hysteresis; −1: none held). */
+uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_held);
+
 /* In the order update() calls them: */
 int tp__wants(tp_streamer *s);                              /* 0: out of memory */
 void tp__cancel_stale(tp_streamer *s);

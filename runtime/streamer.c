@@ -210,6 +210,7 @@ tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double fram
     tp_result res = TP_OK;
 
     tp__block_retired_collect(&s->blocks);
+    tp__warm_arrived(&s->warm, s->frame.view_cx, s->frame.view_cz);
     if (tp__predictor_update(&s->predictor, x_m, z_m, s->frame.clock_s))
         tp__emit(&s->events, TP_STREAMER_EVENT_TELEPORT, 0, 0, 0, 0, 0, 0);
     if (!tp__wants(s))

@@ -518,6 +518,57 @@ TP_API const tp_world_params *tp_streamer_world(const tp_streamer *s);
  *  of tp_streamer_open_generated(). */
 TP_API const tp_reader *tp_streamer_reader(const tp_streamer *s);
 
+/* ---- Warm destinations --------------------------------------------------------------- */
+
+/* Destinations that can be warm at once. */
+#define TP_STREAMER_MAX_WARM 4u
+
+/* How ready the view around a point is: what a camera arriving there now would see. */
+typedef struct tp_streamer_ready {
+    uint32_t chunks;   /* chunks of the view square around the point */
+    uint32_t missing;  /* … with no resident LOD: holes */
+    uint32_t coarser;  /* … coarser than wanted (as TP_CHUNK_VIEW_COARSER defines it,
+                          for a camera at the point; without hysteresis) */
+    uint32_t ready;    /* 1 when missing and coarser are both 0 */
+    uint32_t reserved[4];
+} tp_streamer_ready;
+
+/*! tp_streamer_warm() :
+ *  Asks, ahead of time, for the view around world point (x_m, z_m) — a teleport target,
+ *  a spawn point: from the next update() on, every chunk of the view square around it
+ *  is wanted at the LOD its distance from the point asks for, as if the camera stood
+ *  there, after the camera's own view and before what the predicted path needs later.
+ *  Outside the baked region the workers generate the coarsest LOD of each chunk first.
+ *  The destination stays warm until the camera's chunk is the destination's (the view
+ *  then takes over), or until tp_streamer_warm_cancel(). Warming a point in the chunk of
+ *  a destination already warm moves that destination. Its pages count against the
+ *  budget like any other; they never evict what the camera's view shows. Typical use,
+ *  behind a loading screen:
+ *
+ *      tp_streamer_warm(s, x, z);
+ *      do { tp_streamer_update(s, old_x, old_z, dt); draw_loading_screen(); }
+ *      while (tp_streamer_readiness(s, x, z, &r) == TP_OK && !r.ready);
+ *      // then move the camera to (x, z): no hole, every LOD as wanted
+ *
+ *  Game thread, between updates.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a non-finite position or one beyond
+ *  TP_STREAMER_MAX_CHUNK_INDEX chunks; TP_ERR_OUT_OF_RANGE when TP_STREAMER_MAX_WARM
+ *  destinations are warm already. */
+TP_API tp_result tp_streamer_warm(tp_streamer *s, double x_m, double z_m);
+
+/*! tp_streamer_warm_cancel() :
+ *  Stops warming the destination in the chunk of (x_m, z_m), if any; what it brought
+ *  stays until the budget needs the room. Game thread. */
+TP_API void tp_streamer_warm_cancel(tp_streamer *s, double x_m, double z_m);
+
+/*! tp_streamer_readiness() :
+ *  How ready the view around (x_m, z_m) is now (warm or not): *out_ready counts the
+ *  chunks of its view square that have no resident LOD and those coarser than a camera
+ *  there would want. Costs a hash lookup per chunk of the square. Game thread.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a position tp_streamer_warm() refuses. */
+TP_API tp_result tp_streamer_readiness(const tp_streamer *s, double x_m, double z_m,
+                                       tp_streamer_ready *out_ready);
+
 /* ---- Surface queries: heights and rays ------------------------------------------------ */
 
 /* Where a query met the surface that is drawn: the surface triangles of a chunk's mesh
