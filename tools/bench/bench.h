@@ -30,6 +30,7 @@ int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_query(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_teleport(int argc, char **argv, json_t **out_json);
 
 /*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
  *  `terrapage soak --compare` ends with it. */

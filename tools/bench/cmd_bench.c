@@ -24,6 +24,8 @@ static const bench_part parts[] = {
      tpt_bench_part_mesh},
     {"query", "height queries and ray casts on the streamed meshes: CPU us each",
      tpt_bench_part_query},
+    {"teleport", "frames with holes after a jump outside the region, cold and warmed",
+     tpt_bench_part_teleport},
 };
 #define PART_COUNT (sizeof parts / sizeof parts[0])
 
