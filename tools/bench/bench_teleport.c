@@ -4,7 +4,7 @@
  * screen" (tp_streamer_warm() and tp_streamer_readiness()). Real worker threads and real
  * 60 Hz frames, as a game runs them: this is about what a player sees, so it counts
  * frames, and the figures vary with the machine's load. */
-#define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 
 #include <math.h>
 #include <stddef.h>
@@ -18,6 +18,7 @@
 #include "cli_options.h"
 #include "json_out.h"
 #include "pagefile_open.h"
+#include "progress.h"
 #include "terrapage/runtime.h"
 
 enum { OPT_TRIALS = TPT_BENCH_OPT_PART };
@@ -84,13 +85,6 @@ static int parse_options(int argc, char **argv, teleport_options *o)
     return TPT_CLI_PROCEED;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* One 60 Hz frame: update, then sleep to the frame's end (the wait for vsync). */
 typedef struct pacer {
     double next_s;
@@ -104,12 +98,12 @@ static bool frame(tp_streamer *s, pacer *p, double x, double z, tp_streamer_stat
     }
     tp_streamer_get_stats(s, st);
     p->next_s += FRAME_S;
-    double wait = p->next_s - now_s();
+    double wait = p->next_s - tpt_progress_seconds();
     if (wait > 0.0) {
         struct timespec ts = {(time_t)wait, (long)((wait - floor(wait)) * 1e9)};
         nanosleep(&ts, NULL);
     } else {
-        p->next_s = now_s(); /* late: no catching up */
+        p->next_s = tpt_progress_seconds(); /* late: no catching up */
     }
     return true;
 }
@@ -131,7 +125,7 @@ static bool open_settled(const char *path, double x, double z, tp_streamer **s, 
         fprintf(stderr, "%s: %s: %s\n", COMMAND, path, problem);
         return false;
     }
-    p->next_s = now_s();
+    p->next_s = tpt_progress_seconds();
     tp_streamer_stats st;
     for (int i = 0; i < MAX_FRAMES; i++) {
         if (!frame(*s, p, x, z, &st))
@@ -199,13 +193,20 @@ static int measure(const teleport_options *o, const char *path, teleport_figures
     const double east = (d->region_x0 + (double)d->region_width + JUMP_CHUNKS) * size;
     tp_reader_close(reader);
     f->trials = (int)o->trials;
+    tpt_progress progress;
+    tpt_progress_begin(&progress, "teleport", "jumps", 2 * (uint64_t)f->trials,
+                       TPT_PROGRESS_AUTO, stderr);
     for (int i = 0; i < f->trials; i++) {
         /* Destinations in a column beyond the east edge, far apart. */
         double x = east + 0.5 * size, z = hz + (double)(i * 3 * JUMP_CHUNKS) * size;
         if (!run_trial(path, hx, hz, x, z, false, &f->cold[i]) ||
-            !run_trial(path, hx, hz, x, z, true, &f->warm[i]))
+            !run_trial(path, hx, hz, x, z, true, &f->warm[i])) {
+            tpt_progress_abandon(&progress);
             return TPT_EXIT_FAILURE;
+        }
+        tpt_progress_update(&progress, 2 * (uint64_t)(i + 1));
     }
+    tpt_progress_end(&progress);
     return TPT_EXIT_OK;
 }
 
