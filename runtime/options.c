@@ -102,7 +102,7 @@ uint64_t tp__options_budget_need(const tp_streamer *s, uint32_t view_count)
     return s->permanent.bytes +
            (uint64_t)view_count *
                (tp__block_bytes(&s->blocks, coarsest) + s->meshes.coarsest_max) +
-           (uint64_t)s->jobs.count * tp__block_bytes(&s->blocks, 0) +
+           (uint64_t)s->jobs.full_count * tp__block_bytes(&s->blocks, 0) +
            tp__jobs_staging_bytes(&s->jobs);
 }
 

@@ -29,7 +29,9 @@ tp_result tp__options_resolve(const tp_streamer_options *in, int generated,
 
 /* The least budget_bytes a streamer can run with for a view of view_count chunks: the
  * permanent LOD, one view of generated coarsest LODs (a camera entirely outside the
- * region) and every page that can be in flight. Needs the planned pools and jobs. */
+ * region), the page of every full job and the staging of every job (a coarse job's tiny
+ * page needs no such guarantee: without room it waits). Needs the planned pools and
+ * jobs. */
 uint64_t tp__options_budget_need(const tp_streamer *s, uint32_t view_count);
 
 /* Resolves o->budget_bytes (0 → the default) against the need of a view of view_count

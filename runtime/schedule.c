@@ -449,8 +449,17 @@ tp_result tp__dispatch(tp_streamer *s)
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;
     tp_result res = TP_OK;
-    for (uint32_t i = 0; i < sched->req_count && s->jobs.in_flight < limit; i++) {
+    for (uint32_t i = 0; i < sched->req_count; i++) {
         const tp__request *r = &sched->req[i];
+        /* A page of the coarsest LOD may take one of the small coarse jobs (jobs.h),
+         * beyond the limit of full jobs; while throttled, every job counts. */
+        const int coarse = !slow && r->lod == s->layout.coarsest && s->jobs.free_coarse;
+        const int full = slow ? s->jobs.in_flight < limit : s->jobs.in_flight_full < limit;
+        if (!coarse && !full) {
+            if (slow || !s->jobs.free_coarse)
+                break; /* nothing left to hand out with */
+            continue;  /* only coarse jobs left: for a coarsest page further down */
+        }
         /* Room for it (and for a mesh as large as the largest seen at its LOD), taking
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
@@ -461,7 +470,7 @@ tp_result tp__dispatch(tp_streamer *s)
             res = TP_ERR_OUT_OF_MEMORY;
             break;
         }
-        tp__job *job = tp__jobs_take(&s->jobs);
+        tp__job *job = tp__jobs_take(&s->jobs, coarse);
         job->chunk = r->chunk;
         job->cx = r->chunk->cx, job->cz = r->chunk->cz;
         job->lod = r->lod, job->slot = r->slot;

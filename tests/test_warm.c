@@ -90,6 +90,29 @@ START_TEST(test_an_unwarmed_jump_outside_the_region_arrives_coarser_than_wanted)
 }
 END_TEST
 
+START_TEST(test_the_coarsest_lods_of_a_destination_go_out_many_at_a_time_beyond_the_full_jobs)
+{
+    /* The 289 coarsest LODs of a view beyond the region are tiny pages: they must not
+     * wait for the 8 full jobs (36 updates); the small coarse jobs take them in a few. */
+    tp_streamer *s = open_settled_at_home();
+    tp_streamer_options o;
+    tp_streamer_get_options(s, &o);
+    ck_assert_int_eq(tp_streamer_warm(s, AWAY_X, AWAY_Z), TP_OK);
+    tp_streamer_ready r = {0};
+    int updates = 0;
+    uint32_t most_in_flight = 0;
+    do {
+        tp_streamer_stats st = update_ok(s, HOME_X, HOME_Z);
+        most_in_flight = st.in_flight > most_in_flight ? st.in_flight : most_in_flight;
+        ck_assert_int_eq(tp_streamer_readiness(s, AWAY_X, AWAY_Z, &r), TP_OK);
+        updates++;
+    } while (r.missing > 0 && updates < 100);
+    ck_assert_msg(updates <= 6, "%d updates until no hole at the destination", updates);
+    ck_assert_uint_gt(most_in_flight, o.max_in_flight);
+    tp_streamer_close(s);
+}
+END_TEST
+
 START_TEST(test_warm_destinations_are_limited_moved_cancelled_and_dropped_on_arrival)
 {
     tp_streamer *s = open_settled_at_home();
@@ -149,6 +172,7 @@ Suite *tp_test_suite(void)
     tcase_add_unchecked_fixture(tc, setup_world, remove_world);
     tcase_add_test(tc, test_a_warmed_destination_outside_the_region_shows_no_hole_and_no_deficit_on_arrival);
     tcase_add_test(tc, test_an_unwarmed_jump_outside_the_region_arrives_coarser_than_wanted);
+    tcase_add_test(tc, test_the_coarsest_lods_of_a_destination_go_out_many_at_a_time_beyond_the_full_jobs);
     tcase_add_test(tc, test_warm_destinations_are_limited_moved_cancelled_and_dropped_on_arrival);
     tcase_add_test(tc, test_readiness_of_the_camera_spot_agrees_with_the_statistics_once_settled);
     suite_add_tcase(s, tc);

@@ -270,7 +270,10 @@ typedef struct tp_streamer_options {
                                        first 0 ends the list; all 0 → 256, 512, 1024 m */
     double lod_hysteresis_m;        /* keep a finer LOD this far past its band; 0 → 32 m,
                                        negative → none */
-    uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8 */
+    uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8. Up
+                                       to 64 more may be in flight for the coarsest LOD
+                                       of chunks that have none (outside the baked
+                                       region): tiny pages, with staging of their own */
     uint32_t throttled_in_flight;   /* … while the frame is slow; 0 → 2 */
     double throttle_frame_ms;       /* a frame whose work, as reported with
                                        tp_streamer_set_frame_time(), took longer than
@@ -664,7 +667,8 @@ typedef struct tp_streamer_stats {
                                          a generated one (current) */
     /* Scheduling (current). */
     uint32_t queue_depth;             /* pages wanted and not yet handed out */
-    uint32_t in_flight;               /* pages handed to workers */
+    uint32_t in_flight;               /* pages handed to workers (coarsest-LOD pages
+                                         beyond max_in_flight included) */
     uint32_t in_flight_limit;         /* max_in_flight, or throttled_in_flight */
     uint32_t worker_threads;          /* 0 in deterministic mode */
     /* Coverage of the view (current, and summed over all updates). */
