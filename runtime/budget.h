@@ -28,6 +28,13 @@ static inline void tp__budget_init(tp__budget *b, uint64_t limit_bytes, uint64_t
     b->mesh_bytes = 0;
 }
 
+/* The options changed the limit. A lower one may be below what is held for a while:
+ * nothing new fits until room is made (streamer.c makes it in the next update). */
+static inline void tp__budget_set_limit(tp__budget *b, uint64_t limit_bytes)
+{
+    b->limit_bytes = limit_bytes;
+}
+
 /* 1 when `bytes` more can be held within the budget. */
 static inline int tp__budget_fits(const tp__budget *b, uint64_t bytes)
 {

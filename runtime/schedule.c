@@ -38,6 +38,14 @@ void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
         sched->band_count++;
 }
 
+void tp__schedule_resize(tp__schedule *sched, const tp_streamer_options *o,
+                         tp__chunk **missing, const tp_streamer_allocator *mem)
+{
+    tp__free(mem, sched->missing, sched->view_count * sizeof *sched->missing);
+    tp__schedule_plan(sched, o);
+    sched->missing = missing;
+}
+
 tp_result tp__schedule_alloc(tp__schedule *sched, const tp_streamer_allocator *mem)
 {
     sched->missing = tp__alloc(mem, sched->view_count * sizeof *sched->missing);
@@ -55,7 +63,8 @@ void tp__schedule_free(tp__schedule *sched, const tp_streamer_allocator *mem)
 }
 
 /* Distance from (x, z) to the nearest point of chunk (cx, cz). */
-static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z)
+double tp__schedule_chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x,
+                               double z)
 {
     const double size = s->layout.chunk_m;
     double x0 = (double)cx * size, z0 = (double)cz * size;
@@ -67,7 +76,7 @@ static double chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x,
 /* LOD k for distances inside band k; the coarsest beyond the last band, and for bands
  * past the file's LOD count. A chunk that already holds a finer LOD keeps it until it is
  * hysteresis metres past that band. */
-static uint32_t view_lod(const tp_streamer *s, double dist_m, int finest_held)
+uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_held)
 {
     uint32_t lod = s->layout.coarsest;
     for (uint32_t k = 0; k < s->schedule.band_count && k < s->layout.coarsest; k++)
@@ -122,9 +131,9 @@ static int want_view(tp_streamer *s)
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
-            double d = chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
+            double d = tp__schedule_chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            uint32_t lod = view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
+            uint32_t lod = tp__schedule_view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
             want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
@@ -165,7 +174,7 @@ static int want_margin(tp_streamer *s)
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
             want(s, c, TP__CLASS_PREDICTED,
-                 key + chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z));
+                 key + tp__schedule_chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z));
         }
     sched->margin_cx = vcx, sched->margin_cz = vcz;
     sched->margin_complete = complete;
@@ -197,10 +206,10 @@ static int want_predicted(tp_streamer *s)
         for (int32_t dz = -r; dz <= r; dz++)
             for (int32_t dx = -r; dx <= r; dx++) {
                 int32_t cx = pcx + dx, cz = pcz + dz;
-                double d = chunk_dist(s, cx, cz, xs[i], zs[i]);
+                double d = tp__schedule_chunk_dist(s, cx, cz, xs[i], zs[i]);
                 if (d >= reach)
                     continue;
-                uint32_t lod = view_lod(s, d, -1);
+                uint32_t lod = tp__schedule_view_lod(s, d, -1);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
                 if (c && c->stamp == s->frame.update && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
@@ -234,10 +243,35 @@ static int want_predicted(tp_streamer *s)
                 continue;
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
-            double d = chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
+            double d = tp__schedule_chunk_dist(s, cx, cz, xs[n - 1], zs[n - 1]);
             want(s, c, TP__CLASS_PREDICTED,
                  TP__CLASS_PREDICTED * CLASS_KEY + ts[n - 1] * 1e7 + d);
         }
+    return 1;
+}
+
+/* Warm destinations (warm.c): each view square as if the camera stood there, at the
+ * urgency of the predicted path's first point (after the view, before what the path
+ * needs later), nearest to the destination first; chunks without a LOD get their
+ * coarsest first, as build_requests() does for any chunk. */
+static int want_warm(tp_streamer *s)
+{
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    for (uint32_t i = 0; i < s->warm.count; i++) {
+        const tp__warm_dest *w = &s->warm.dest[i];
+        for (int32_t dz = -v; dz <= v; dz++)
+            for (int32_t dx = -v; dx <= v; dx++) {
+                int32_t cx = w->cx + dx, cz = w->cz + dz;
+                double d = tp__schedule_chunk_dist(s, cx, cz, w->x_m, w->z_m);
+                uint32_t lod = tp__schedule_view_lod(s, d, -1);
+                tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+                if (!c && !(c = track(s, cx, cz)))
+                    return 0;
+                want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + d);
+                if (lod < c->pred_lod)
+                    c->pred_lod = lod;
+            }
+    }
     return 1;
 }
 
@@ -253,7 +287,7 @@ int tp__wants(tp_streamer *s)
         c->key = 4 * CLASS_KEY;
     }
     sched->pred_x = s->frame.cam_x, sched->pred_z = s->frame.cam_z;
-    int ok = want_view(s) && want_predicted(s) && want_margin(s);
+    int ok = want_view(s) && want_predicted(s) && want_margin(s) && want_warm(s);
     /* Eviction order: distance from where the camera is going. */
     for (uint32_t i = 0; i < t->live_count; i++) {
         tp__chunk *c = t->live[i];
@@ -483,19 +517,31 @@ static int build_requests(tp_streamer *s)
     return 1;
 }
 
-tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
+tp_result tp__dispatch(tp_streamer *s)
 {
     if (!build_requests(s))
         return TP_ERR_OUT_OF_MEMORY;
     const tp__schedule *sched = &s->schedule;
-    double frame_s = s->frame.frame_time_s >= 0.0 ? s->frame.frame_time_s : frame_dt_s;
-    int slow = frame_s * 1e3 > s->opt.throttle_frame_ms;
+    /* Only the game's own report of its work says a frame is slow: the time between
+     * updates includes the wait for vsync, so a 60 Hz game that reports nothing would
+     * look slow (16.7 ms) on every frame and stream throttled for ever. */
+    int slow = s->frame.frame_time_s >= 0.0 &&
+               s->frame.frame_time_s * 1e3 > s->opt.throttle_frame_ms;
     uint32_t limit = slow ? s->opt.throttled_in_flight : s->opt.max_in_flight;
     tp__job *head = NULL, *tail = NULL;
     uint32_t handed = 0;
     tp_result res = TP_OK;
-    for (uint32_t i = 0; i < sched->req_count && s->jobs.in_flight < limit; i++) {
+    for (uint32_t i = 0; i < sched->req_count; i++) {
         const tp__request *r = &sched->req[i];
+        /* A page of the coarsest LOD may take one of the small coarse jobs (jobs.h),
+         * beyond the limit of full jobs; while throttled, every job counts. */
+        const int coarse = !slow && r->lod == s->layout.coarsest && s->jobs.free_coarse;
+        const int full = slow ? s->jobs.in_flight < limit : s->jobs.in_flight_full < limit;
+        if (!coarse && !full) {
+            if (slow || !s->jobs.free_coarse)
+                break; /* nothing left to hand out with */
+            continue;  /* only coarse jobs left: for a coarsest page further down */
+        }
         /* Room for it (and for a mesh as large as the largest seen at its LOD), taking
          * only from less urgent chunks; if there is none, a smaller, less urgent page may
          * still fit in what is free. */
@@ -506,7 +552,7 @@ tp_result tp__dispatch(tp_streamer *s, double frame_dt_s)
             res = TP_ERR_OUT_OF_MEMORY;
             break;
         }
-        tp__job *job = tp__jobs_take(&s->jobs);
+        tp__job *job = tp__jobs_take(&s->jobs, coarse);
         job->chunk = r->chunk;
         job->cx = r->chunk->cx, job->cz = r->chunk->cz;
         job->lod = r->lod, job->slot = r->slot;

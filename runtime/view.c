@@ -42,8 +42,11 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     *found = b != NULL;
     if (!*found)
         return NULL;
+    /* "Coarser than wanted" has one definition, shared with the statistics
+     * (tp__view_coverage): coarser than the LOD the view asks for at the chunk's
+     * distance. What the prediction prefetches is not wanted on screen yet. */
     int fresh = c && c->stamp == s->frame.update;
-    uint32_t wanted = fresh ? tp__chunk_target_lod(c) : l->coarsest;
+    uint32_t wanted = fresh ? c->view_lod : l->coarsest;
     v->wanted_lod = wanted;
     if (in_view_square(s, cx, cz))
         v->flags |= TP_CHUNK_VIEW_IN_VIEW;
@@ -63,6 +66,17 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     return b;
 }
 
+const tp_chunk_mesh *tp__view_mesh(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   uint32_t *out_lod)
+{
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+    const tp__block *b = c ? tp__chunk_resident(c) : NULL;
+    if (!b)
+        return NULL;
+    *out_lod = b->lod;
+    return b->mesh ? &b->mesh->pub : NULL;
+}
+
 void tp__view_coverage(tp_streamer *s)
 {
     const int32_t v = (int32_t)s->opt.view_distance_chunks;
@@ -75,7 +89,7 @@ void tp__view_coverage(tp_streamer *s)
             if (best < 0)
                 missing++;
             else if (c && c->stamp == s->frame.update && (uint32_t)best > c->view_lod)
-                coarser++;
+                coarser++; /* the definition of TP_CHUNK_VIEW_COARSER (describe()) */
         }
     tp__stats_coverage(&s->stats, s->schedule.view_count, missing, coarser);
 }

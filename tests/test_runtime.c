@@ -1055,7 +1055,9 @@ START_TEST(test_coarse_pages_are_evicted_far_away_and_read_again_on_return)
             ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), -1);
     tp_streamer_get_stats(s, &st);
     ck_assert_uint_le(st.held_bytes, st.budget_bytes);
-    ck_assert_uint_eq(st.resident_chunks, 25);
+    /* What is held is the view (11 … 15) and the 2-chunk margin read ahead around it,
+     * clipped to the 16 × 16 world: chunks 9 … 15, 7 × 7 of them. */
+    ck_assert_uint_eq(st.resident_chunks, 49);
 
     /* Back: the first update reads the view again, from the file. */
     const uint64_t before = lod_page_ins(s, 2);

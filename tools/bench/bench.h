@@ -30,7 +30,9 @@ int tpt_bench_part_bake(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_query(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_scale(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_teleport(int argc, char **argv, json_t **out_json);
 
 /*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
  *  `terrapage soak --compare` ends with it. */
@@ -92,6 +94,10 @@ bool tpt_bench_bake_small_world(const char *command, char *path, size_t path_cap
  *  Prints "<command>: <problem>" and returns false on failure. */
 bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
                           tp_reader **out_reader);
+
+/*! tpt_bench_thread_cpu_s() : CPU time of the calling thread, seconds: what measured
+ *  work costs, whatever else the machine is doing. */
+double tpt_bench_thread_cpu_s(void);
 
 /*! tpt_bench_median() : sorts v[0 … n−1] (n ≥ 1) and @return its median. */
 double tpt_bench_median(double *v, int n);

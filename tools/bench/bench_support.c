@@ -1,10 +1,11 @@
 /* bench_support.c — what every benchmark part uses: the options they all take, a world to
  * measure, medians, and the end of a JSON report. */
-#define _POSIX_C_SOURCE 200809L /* getpid */
+#define _POSIX_C_SOURCE 200809L /* getpid, CLOCK_THREAD_CPUTIME_ID */
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -25,6 +26,13 @@ double tpt_bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, compare_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double tpt_bench_thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 bool tpt_bench_bake_small_world(const char *command, char *path, size_t path_cap)

@@ -22,8 +22,12 @@ static const bench_part parts[] = {
      tpt_bench_part_pagein},
     {"mesh", "triangles vs the regular grid, bytes per triangle, build and decode time",
      tpt_bench_part_mesh},
+    {"query", "height queries and ray casts on the streamed meshes: CPU us each",
+     tpt_bench_part_query},
     {"scale", "runtime open time and memory, and the teleport tick, for each FILE",
      tpt_bench_part_scale},
+    {"teleport", "frames with holes after a jump outside the region, cold and warmed",
+     tpt_bench_part_teleport},
 };
 #define PART_COUNT (sizeof parts / sizeof parts[0])
 
