@@ -1,0 +1,240 @@
+/* test_greedy_mesh.c — the greedy-insertion yardstick of `terrapage bench mesh`: it
+ * triangulates the square properly (no gaps, no overlaps, Delaunay), stops exactly at
+ * the error it is given as the one evaluator measures it, spends nothing on a plane,
+ * inserts the worst sample first, and says when a coarse grid cannot reach the error.
+ * Built only with the tools (tests/CMakeLists.txt). */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "terrapage/mesh.h"
+
+#define TP_TEST_SUITE "greedy-mesh"
+#include "test_main.h"
+
+#include "greedy_mesh.h"
+
+/* Rough, reproducible heights: a hash of (x, z) plus a slope, in 0 … 4095 codes. */
+static uint16_t *rough_grid(uint32_t e, uint32_t seed)
+{
+    uint16_t *h = malloc(sizeof *h * e * e);
+    ck_assert(h);
+    for (uint32_t z = 0; z < e; z++)
+        for (uint32_t x = 0; x < e; x++) {
+            uint32_t v = (x * 73856093u) ^ (z * 19349663u) ^ (seed * 83492791u);
+            v ^= v >> 13, v *= 0x5bd1e995u, v ^= v >> 15;
+            h[z * e + x] = (uint16_t)(1000 + 7 * x + 3 * z + (v & 511u));
+        }
+    return h;
+}
+
+/* The full grid at stride 2^k. */
+static uint16_t *coarse_grid(const uint16_t *full, uint32_t e0, uint32_t k)
+{
+    const uint32_t e = ((e0 - 1) >> k) + 1;
+    uint16_t *h = malloc(sizeof *h * e * e);
+    ck_assert(h);
+    for (uint32_t z = 0; z < e; z++)
+        for (uint32_t x = 0; x < e; x++)
+            h[z * e + x] = full[(size_t)(z << k) * e0 + (x << k)];
+    return h;
+}
+
+static float measured_m(const tp_mesh *m, const uint16_t *full, uint32_t e0)
+{
+    float err = -1.0f;
+    ck_assert_int_eq(tp_mesh_max_error(m, full, e0, &err), TP_OK);
+    return err;
+}
+
+/* Vertex v of m in full-grid units. */
+static void grid_xz(const tp_mesh *m, uint32_t v, unsigned shift, int64_t *x, int64_t *z)
+{
+    *x = m->vertices[v].x >> shift;
+    *z = m->vertices[v].z >> shift;
+}
+
+/* The triangles tile the square [0, n]² of the full grid: all wound alike, none flat,
+ * their areas sum to the square's, and every edge is either on the square's border or
+ * shared, the other way round, by exactly one other triangle; and across every shared
+ * edge the far vertex is not strictly inside the circle (Delaunay). */
+static void assert_delaunay_tiling(const tp_mesh *m, uint32_t e0)
+{
+    ck_assert_int_eq(tp_mesh_validate(m), TP_OK);
+    unsigned shift = 0;
+    while ((32768u >> shift) > e0 - 1)
+        shift++;
+    const int64_t n = (int64_t)e0 - 1;
+    const uint32_t tris = m->index_count / 3;
+    int64_t area2 = 0;
+    for (uint32_t t = 0; t < tris; t++) {
+        int64_t x[3], z[3];
+        for (int k = 0; k < 3; k++)
+            grid_xz(m, m->indices[3 * t + (uint32_t)k], shift, &x[k], &z[k]);
+        int64_t det = (x[1] - x[0]) * (z[2] - z[0]) - (z[1] - z[0]) * (x[2] - x[0]);
+        ck_assert_msg(det > 0, "triangle %u is flat or wound the other way", t);
+        area2 += det;
+        for (int k = 0; k < 3; k++) {
+            const uint16_t a = m->indices[3 * t + (uint32_t)k];
+            const uint16_t b = m->indices[3 * t + (uint32_t)(k + 1) % 3];
+            const uint16_t c = m->indices[3 * t + (uint32_t)(k + 2) % 3];
+            int64_t ax, az, bx, bz;
+            grid_xz(m, a, shift, &ax, &az);
+            grid_xz(m, b, shift, &bx, &bz);
+            int twins = 0;
+            for (uint32_t u = 0; u < tris; u++)
+                for (int j = 0; j < 3; j++)
+                    if (m->indices[3 * u + (uint32_t)j] == b &&
+                        m->indices[3 * u + (uint32_t)(j + 1) % 3] == a) {
+                        twins++;
+                        /* d, the far vertex, against the circle through a, b, c */
+                        int64_t cx, cz, dx, dz;
+                        grid_xz(m, c, shift, &cx, &cz);
+                        grid_xz(m, m->indices[3 * u + (uint32_t)(j + 2) % 3], shift, &dx, &dz);
+                        const int64_t adx = ax - dx, adz = az - dz, bdx = bx - dx, bdz = bz - dz;
+                        const int64_t cdx = cx - dx, cdz = cz - dz;
+                        const int64_t incircle =
+                            (adx * adx + adz * adz) * (bdx * cdz - cdx * bdz) -
+                            (bdx * bdx + bdz * bdz) * (adx * cdz - cdx * adz) +
+                            (cdx * cdx + cdz * cdz) * (adx * bdz - bdx * adz);
+                        ck_assert_msg(incircle <= 0, "edge %u-%u is not Delaunay", a, b);
+                    }
+            const int on_border = (ax == bx && (ax == 0 || ax == n)) || (az == bz && (az == 0 || az == n));
+            ck_assert_int_eq(twins, on_border ? 0 : 1);
+        }
+    }
+    ck_assert_int_eq(area2, 2 * n * n);
+}
+
+START_TEST(test_greedy_spends_two_triangles_on_a_plane)
+{
+    const uint32_t e = 33;
+    uint16_t *h = malloc(sizeof *h * e * e);
+    ck_assert(h);
+    for (uint32_t z = 0; z < e; z++)
+        for (uint32_t x = 0; x < e; x++)
+            h[z * e + x] = (uint16_t)(500 + 9 * x + 4 * z);
+    tpt_greedy_mesher *g = tpt_greedy_create(e);
+    ck_assert(g);
+    tp_mesh m;
+    bool reached = false;
+    ck_assert_int_eq(tpt_greedy_build(g, h, e, h, e, 0.0, &m, &reached), TP_OK);
+    ck_assert(reached);
+    ck_assert_uint_eq(m.vertex_count, 4);
+    ck_assert_uint_eq(m.index_count, 6);
+    ck_assert_float_eq(measured_m(&m, h, e), 0.0f);
+    assert_delaunay_tiling(&m, e);
+    tpt_greedy_free(g);
+    free(h);
+}
+END_TEST
+
+START_TEST(test_greedy_stops_at_the_first_mesh_within_the_error)
+{
+    const uint32_t e = 33;
+    uint16_t *h = rough_grid(e, 1);
+    tpt_greedy_mesher *g = tpt_greedy_create(65);
+    ck_assert(g);
+    tp_mesh m;
+    bool reached = false;
+    /* The two triangles of the square miss the rough grid by some error E: asked for E,
+     * nothing is inserted; asked for a little less, the worst sample goes in first. */
+    ck_assert_int_eq(tpt_greedy_build(g, h, e, h, e, 1e9, &m, &reached), TP_OK);
+    ck_assert(reached);
+    ck_assert_uint_eq(m.index_count, 6);
+    const float two_triangles_m = measured_m(&m, h, e);
+    ck_assert_float_gt(two_triangles_m, 1.0f);
+    ck_assert_int_eq(tpt_greedy_build(g, h, e, h, e, two_triangles_m, &m, &reached), TP_OK);
+    ck_assert(reached);
+    ck_assert_uint_eq(m.vertex_count, 4);
+    ck_assert_int_eq(tpt_greedy_build(g, h, e, h, e, two_triangles_m * 0.999, &m, &reached), TP_OK);
+    ck_assert(reached);
+    ck_assert_uint_gt(m.vertex_count, 4);
+    ck_assert_float_le(measured_m(&m, h, e), (float)(two_triangles_m * 0.999));
+
+    /* Every error on the way: within it, and a prefix of the same sequence, so a
+     * larger error never costs more triangles. */
+    uint32_t last_tris = 0;
+    for (double err_m = 40.0; err_m >= 0.0; err_m = err_m > 0.1 ? err_m * 0.7 : -1.0) {
+        err_m = err_m > 0.1 ? err_m : 0.0;
+        ck_assert_int_eq(tpt_greedy_build(g, h, e, h, e, err_m, &m, &reached), TP_OK);
+        ck_assert(reached);
+        ck_assert_float_le(measured_m(&m, h, e), (float)err_m);
+        ck_assert_uint_ge(m.index_count / 3, last_tris);
+        last_tris = m.index_count / 3;
+        assert_delaunay_tiling(&m, e);
+    }
+    /* At 0 every sample off a plane is a vertex: the surface is the grid's. */
+    ck_assert_float_eq(measured_m(&m, h, e), 0.0f);
+    tpt_greedy_free(g);
+    free(h);
+}
+END_TEST
+
+START_TEST(test_greedy_on_a_coarse_grid_is_held_to_the_full_grid)
+{
+    const uint32_t e0 = 33, k = 2, e = ((e0 - 1) >> k) + 1;
+    uint16_t *full = rough_grid(e0, 2);
+    uint16_t *lod = coarse_grid(full, e0, k);
+    tpt_greedy_mesher *g = tpt_greedy_create(e0);
+    ck_assert(g);
+    tp_mesh m;
+    bool reached = false;
+    /* The whole LOD grid as a mesh: greedy insertion down to 0 on its own grid. Its
+     * error against the full grid is what no mesh of these samples can beat by much. */
+    ck_assert_int_eq(tpt_greedy_build(g, lod, e, lod, e, 0.0, &m, &reached), TP_OK);
+    ck_assert(reached);
+    /* Held to the full grid, a generous error is reached, measured on the full grid and
+     * with vertices in its coordinates... */
+    ck_assert_int_eq(tpt_greedy_build(g, lod, e, full, e0, 40.0, &m, &reached), TP_OK);
+    ck_assert(reached);
+    ck_assert_float_le(measured_m(&m, full, e0), 40.0f);
+    assert_delaunay_tiling(&m, e0);
+    for (uint32_t v = 0; v < m.vertex_count; v++) {
+        ck_assert_uint_eq(m.vertices[v].x % (1024u << k), 0);
+        const uint32_t x = m.vertices[v].x / 1024u, z = m.vertices[v].z / 1024u;
+        ck_assert_uint_eq(m.vertices[v].h, full[z * e0 + x]);
+    }
+    /* ...while an error below what the coarse samples can see is not, and says so. */
+    ck_assert_int_eq(tpt_greedy_build(g, lod, e, full, e0, 0.0, &m, &reached), TP_OK);
+    ck_assert(!reached);
+    ck_assert_float_gt(measured_m(&m, full, e0), 0.0f);
+    assert_delaunay_tiling(&m, e0);
+    tpt_greedy_free(g);
+    free(lod);
+    free(full);
+}
+END_TEST
+
+START_TEST(test_greedy_refuses_bad_arguments)
+{
+    uint16_t h[9 * 9] = {0};
+    tp_mesh m;
+    bool reached;
+    ck_assert_ptr_null(tpt_greedy_create(2));
+    ck_assert_ptr_null(tpt_greedy_create(10));
+    ck_assert_ptr_null(tpt_greedy_create(257));
+    tpt_greedy_mesher *g = tpt_greedy_create(9);
+    ck_assert(g);
+    ck_assert_int_eq(tpt_greedy_build(g, h, 17, h, 17, 1.0, &m, &reached), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_greedy_build(g, h, 8, h, 8, 1.0, &m, &reached), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_greedy_build(g, h, 9, h, 5, 1.0, &m, &reached), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_greedy_build(g, h, 9, h, 9, -1.0, &m, &reached), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_greedy_build(g, NULL, 9, h, 9, 1.0, &m, &reached), TP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tpt_greedy_build(g, h, 9, h, 9, 1.0, &m, &reached), TP_OK);
+    tpt_greedy_free(g);
+    tpt_greedy_free(NULL);
+}
+END_TEST
+
+Suite *tp_test_suite(void)
+{
+    Suite *s = suite_create("greedy_mesh");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_greedy_spends_two_triangles_on_a_plane);
+    tcase_add_test(tc, test_greedy_stops_at_the_first_mesh_within_the_error);
+    tcase_add_test(tc, test_greedy_on_a_coarse_grid_is_held_to_the_full_grid);
+    tcase_add_test(tc, test_greedy_refuses_bad_arguments);
+    suite_add_tcase(s, tc);
+    return s;
+}
