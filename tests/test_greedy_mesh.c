@@ -1,13 +1,16 @@
 /* test_greedy_mesh.c — the greedy-insertion yardstick of `terrapage bench mesh`: it
  * triangulates the square properly (no gaps, no overlaps, Delaunay), stops exactly at
  * the error it is given as the one evaluator measures it, spends nothing on a plane,
- * inserts the worst sample first, and says when a coarse grid cannot reach the error.
+ * inserts the worst sample first, and says when a coarse grid cannot reach the error;
+ * and the chunk meshes of the default world come within 1.15x of it.
  * Built only with the tools (tests/CMakeLists.txt). */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "terrapage/mesh.h"
+#include "terrapage/world.h"
 
 #define TP_TEST_SUITE "greedy-mesh"
 #include "test_main.h"
@@ -206,6 +209,61 @@ START_TEST(test_greedy_on_a_coarse_grid_is_held_to_the_full_grid)
 }
 END_TEST
 
+START_TEST(test_chunk_meshes_are_within_1_15x_of_greedy_insertion_at_equal_error)
+{
+    /* The rule of `terrapage bench mesh` on a sample of the default world (36 chunks,
+     * every 12th in x and z): per chunk and LOD, the chunk mesh as the baker builds it
+     * (default options), its exact max error E against the LOD-0 heights, and greedy
+     * insertion on the same LOD grid run down to E by the same evaluator. Summed over the
+     * chunks, the chunk meshes — with their seams fixed by the border samples alone —
+     * need at most 1.15x the unconstrained reference's triangles at every LOD. */
+    tp_world_params w = {0};
+    ck_assert_int_eq(tp_world_params_resolve(&w, &w), TP_OK);
+    const uint32_t lods = tp_world_lod_count(&w), e0 = tp_world_lod_edge(&w, 0);
+    uint32_t max_v, max_i;
+    tp_mesh_build_bound(e0, &max_v, &max_i);
+    uint16_t *full = malloc(sizeof *full * e0 * e0);
+    tp_mesh_vertex *v = malloc(sizeof *v * max_v);
+    uint16_t *ix = malloc(sizeof *ix * max_i);
+    void *scratch = malloc(tp_mesh_build_scratch_size(e0));
+    tpt_greedy_mesher *g = tpt_greedy_create(e0);
+    ck_assert(full && v && ix && scratch && g);
+    double mesh_tris[16] = {0}, greedy_tris[16] = {0};
+    for (int32_t cz = -30; cz < 32; cz += 12)
+        for (int32_t cx = -31; cx < 32; cx += 12) {
+            tp_chunk_fields fields = {0};
+            fields.height_codes = full;
+            ck_assert_int_eq(tp_generate_chunk(&w, cx, cz, 0, &fields), TP_OK);
+            for (uint32_t lod = 0; lod < lods; lod++) {
+                const uint32_t e = tp_world_lod_edge(&w, lod);
+                uint16_t *grid = coarse_grid(full, e0, lod);
+                tp_mesh_build_options o = {0};
+                o.lod = lod;
+                o.lod_count = lods;
+                o.chunk_size_m = w.chunk_size_m;
+                o.flags = TP_MESH_BUILD_NO_SKIRTS;
+                tp_mesh m, ref;
+                ck_assert_int_eq(tp_mesh_build(grid, e, &o, scratch, tp_mesh_build_scratch_size(e),
+                                               v, max_v, ix, max_i, &m), TP_OK);
+                const float err = measured_m(&m, full, e0);
+                mesh_tris[lod] += m.index_count / 3;
+                bool reached;
+                ck_assert_int_eq(tpt_greedy_build(g, grid, e, full, e0, err, &ref, &reached), TP_OK);
+                greedy_tris[lod] += ref.index_count / 3;
+                free(grid);
+            }
+        }
+    for (uint32_t lod = 0; lod < lods; lod++) {
+        printf("greedy lod %u: chunk meshes %.0f triangles, greedy insertion %.0f: %.3fx\n", lod,
+               mesh_tris[lod], greedy_tris[lod], mesh_tris[lod] / greedy_tris[lod]);
+        ck_assert_msg(mesh_tris[lod] <= 1.15 * greedy_tris[lod], "LOD %u: %.3fx", lod,
+                      mesh_tris[lod] / greedy_tris[lod]);
+    }
+    tpt_greedy_free(g);
+    free(scratch), free(ix), free(v), free(full);
+}
+END_TEST
+
 START_TEST(test_greedy_refuses_bad_arguments)
 {
     uint16_t h[9 * 9] = {0};
@@ -234,6 +292,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_greedy_spends_two_triangles_on_a_plane);
     tcase_add_test(tc, test_greedy_stops_at_the_first_mesh_within_the_error);
     tcase_add_test(tc, test_greedy_on_a_coarse_grid_is_held_to_the_full_grid);
+    tcase_add_test(tc, test_chunk_meshes_are_within_1_15x_of_greedy_insertion_at_equal_error);
     tcase_add_test(tc, test_greedy_refuses_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
