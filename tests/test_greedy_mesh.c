@@ -289,6 +289,7 @@ Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("greedy_mesh");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300); /* the brute-force tiling checks are slow under sanitizers */
     tcase_add_test(tc, test_greedy_spends_two_triangles_on_a_plane);
     tcase_add_test(tc, test_greedy_stops_at_the_first_mesh_within_the_error);
     tcase_add_test(tc, test_greedy_on_a_coarse_grid_is_held_to_the_full_grid);
