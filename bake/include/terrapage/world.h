@@ -40,8 +40,8 @@ extern "C" {
 /* Bumped whenever any generated value changes — fields or meshes (tp_mesh.h builds from
  * them, and the runtime's fallback rebuilds them) — so page files from an older generator
  * are recognised (the page file records it) and never mixed with fresh fallback data.
- * 3: hierarchical mesh borders. */
-#define TP_GENERATOR_VERSION 3u
+ * 3: hierarchical mesh borders. 4: greedy-insertion meshes (Delaunay, exact seams). */
+#define TP_GENERATOR_VERSION 4u
 
 /* Heights are stored as u16 codes: metres = TP_HEIGHT_MIN_M + code · TP_HEIGHT_STEP_M.
  * The generator clamps to this range and rounds to the step itself, so quantisation is
