@@ -34,9 +34,14 @@ extern "C" {
 /* On-disk format version (independent of the library version). A reader rejects a file
  * whose major differs from its own and reads any minor, ignoring what it does not know
  * wherever FORMAT.md marks a field as ignorable. The writer records the lowest minor
- * whose additions the file uses: 1.1 only when it holds a mesh layer, else 1.0. */
+ * whose additions the file uses: 1.2 for a shard of a sharded bake (a shard record),
+ * else 1.1 when the file holds a mesh layer, else 1.0. */
 #define TP_PAGEFILE_VERSION_MAJOR 1u
-#define TP_PAGEFILE_VERSION_MINOR 1u
+#define TP_PAGEFILE_VERSION_MINOR 2u
+
+/* Optional header flags (FORMAT.md 4.1). */
+#define TP_FILE_SHARD 0x1u /* format 1.2: the file is one shard of a sharded bake and its
+                              header ends with a shard record (FORMAT.md section 13) */
 
 /* Layer ids: X(name, value, text, minor), `minor` being the format minor that introduced
  * the layer (FORMAT.md, section 7). Ids are never reused; new layers get new ids.
@@ -171,7 +176,15 @@ typedef struct tp_file_desc {
     uint32_t layer_count;         /* 1 … TP_MAX_LAYERS */
     uint32_t version_major;       /* set by the reader; ignored by the writer */
     uint32_t version_minor;       /* set by the reader; ignored by the writer */
-    uint32_t reserved[5];         /* must be 0 */
+    uint32_t shard_count;         /* 0: a whole file. 1 … 65536: the file is shard
+                                     shard_index of a bake split into shard_count
+                                     (FORMAT.md section 13): it declares the whole
+                                     region and stores only that shard's tiles */
+    uint32_t shard_index;         /* < shard_count; 0 when shard_count is 0 */
+    int32_t shard_level;          /* a shard's compression level (its shard record): a
+                                     merge refuses shards of different levels; 0 when
+                                     shard_count is 0 */
+    uint32_t reserved[2];         /* must be 0 */
     tp_layer_desc layers[TP_MAX_LAYERS];
 } tp_file_desc;
 
