@@ -619,6 +619,17 @@ tp_result tp_reader_open(const char *path, const tp_reader_options *options,
     return finish_open(r, open_common(r, actual, options->flags), out_reader);
 }
 
+void tp_reader_release_tile(tp_reader *r, uint64_t tile)
+{
+    assert(r);
+    if (tile >= (uint64_t)r->tiles_x * r->tiles_z)
+        return;
+    const uint8_t *block = atomic_exchange_explicit(&r->blocks[tile], NULL,
+                                                    memory_order_acq_rel);
+    if (block && block != k_bad_block && !r->base)
+        free((void *)block);
+}
+
 void tp_reader_close(tp_reader *r)
 {
     if (!r)

@@ -421,6 +421,15 @@ TP_API void tp_reader_tile_grid(const tp_reader *r, tp_tile_grid *out_grid);
  *  tile ≥ tile_count (*out_tile untouched). Sets no error detail. */
 TP_API tp_result tp_reader_tile(const tp_reader *r, uint64_t tile, tp_tile_info *out_tile);
 
+/*! tp_reader_release_tile() :
+ *  Forgets tile `tile`'s directory block: in pread and callback modes frees the copy the
+ *  lookups keep, so a walk over a large file that is done with a tile can hold its memory
+ *  to the tiles in use; the next lookup in the tile reads and checks the block again.
+ *  Tiles out of range are ignored. Not thread-safe for that tile: call it only when no
+ *  other thread may be looking up a chunk of the tile (tp_blob_ref values already found
+ *  stay valid: they are copies). */
+TP_API void tp_reader_release_tile(tp_reader *r, uint64_t tile);
+
 /* Where one blob lives, as found in the directory. */
 typedef struct tp_blob_ref {
     uint64_t offset;      /* byte offset in the file */
