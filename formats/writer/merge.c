@@ -28,12 +28,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "pagefile_internal.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/shard.h"
 #include "terrapage/writer.h"
 
 #define PROGRESS_CHUNKS 1024u
+/* Blob checks read each shard section through a window of this size: a shard's blobs lie
+ * in ascending order in each section, so one read serves many small blobs. */
+#define CHECK_WINDOW_SIZE (256u << 10)
+
+/* What one section's check has read: bytes [at, at + len) of the shard file. */
+typedef struct read_window {
+    uint8_t *buf;
+    uint64_t at, len;
+} read_window;
 
 typedef struct shard_file {
     const char *path;
@@ -50,6 +61,7 @@ typedef struct merge_state {
     tp_shard_range *ranges;
     tp_writer *writer;
     tp_merge_stats *stats;
+    read_window windows[TP_MAX_LODS]; /* blob checks, per LOD section of the shard walked */
     int cancelled;
 } merge_state;
 
@@ -218,6 +230,67 @@ static void sort_blobs(tp_blob_ref *refs, uint32_t n)
     }
 }
 
+static int read_fully(int fd, uint8_t *buf, uint64_t size, uint64_t at)
+{
+    while (size) {
+        ssize_t n = pread(fd, buf, size < (1u << 30) ? (size_t)size : (1u << 30), (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        buf += n;
+        at += (uint64_t)n;
+        size -= (uint64_t)n;
+    }
+    return 0;
+}
+
+/* Checks a blob's stored bytes against its checksum, as tp_reader_verify_blob() does, but
+ * reading the shard's section through a window instead of one read per blob (which made
+ * the check of small blobs cost a system call each). The reader has already checked that
+ * the blob lies inside its section, hence inside the file the header declares. */
+static tp_result check_blob(merge_state *m, const shard_file *f, const tp_blob_ref *ref)
+{
+    read_window *w = &m->windows[ref->lod];
+    uint64_t size = ref->stored_size;
+    const uint8_t *bytes;
+    uint8_t *big = NULL;
+    int err = 0;
+    if (size > CHECK_WINDOW_SIZE) {
+        big = malloc((size_t)size);
+        if (!big)
+            return TP_ERR_OUT_OF_MEMORY;
+        err = read_fully(f->fd, big, size, ref->offset);
+        bytes = big;
+    } else {
+        if (ref->offset < w->at || ref->offset + size > w->at + w->len) {
+            struct stat st;
+            uint64_t want = CHECK_WINDOW_SIZE;
+            if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size > ref->offset &&
+                (uint64_t)st.st_size - ref->offset < want)
+                want = (uint64_t)st.st_size - ref->offset;
+            w->len = 0;
+            err = want < size ? EIO : read_fully(f->fd, w->buf, want, ref->offset);
+            if (!err) {
+                w->at = ref->offset;
+                w->len = want;
+            }
+        }
+        bytes = w->buf + (ref->offset - w->at);
+    }
+    tp_result r = TP_OK;
+    if (err)
+        r = tp__error_set(TP_ERR_IO, "%s: reading the blob of chunk (%d, %d) layer %u LOD %u: "
+                          "%s", f->path, (int)ref->cx, (int)ref->cz, ref->layer_id, ref->lod,
+                          strerror(err));
+    else if (XXH3_64bits(bytes, (size_t)size) != ref->checksum)
+        r = tp__error_set(TP_ERR_CHECKSUM, "%s: the blob of chunk (%d, %d) layer %u LOD %u "
+                          "fails its checksum", f->path, (int)ref->cx, (int)ref->cz,
+                          ref->layer_id, ref->lod);
+    free(big);
+    return r;
+}
+
 static tp_result chunk_problem(const shard_file *f, int32_t cx, int32_t cz, tp_result r,
                                const char *what)
 {
@@ -255,7 +328,7 @@ static tp_result merge_chunk(merge_state *m, const shard_file *f, int32_t cx, in
                                  (int)cz, ref->layer_id, ref->lod);
         section_end[ref->lod] = ref->offset + ref->stored_size;
         if (!(m->options->flags & TP_MERGE_NO_BLOB_CHECK) &&
-            (r = tp_reader_verify_blob(f->reader, ref)) != TP_OK)
+            (r = check_blob(m, f, ref)) != TP_OK)
             return r;
         r = tp_writer_add_blob_copy(m->writer, cx, cz, ref->layer_id, ref->lod, ref->encoding,
                                     f->fd, ref->offset, ref->stored_size, ref->checksum,
@@ -275,6 +348,8 @@ static tp_result merge_shard(merge_state *m, uint32_t s, uint64_t total)
     const shard_file *f = m->by_index[s];
     const tp_file_desc *d = m->desc;
     uint64_t section_end[TP_MAX_LODS] = {0};
+    for (uint32_t k = 0; k < TP_MAX_LODS; k++)
+        m->windows[k].len = 0; /* another file */
     tp_morton_walk walk;
     tp_morton_walk_init(&walk, d->region_width, d->region_height, m->ranges[s].key_begin,
                         m->ranges[s].key_end);
@@ -363,8 +438,15 @@ tp_result tp_merge(const char *const *shards, size_t shard_count, const char *pa
 
     merge_state m = {.options = o, .file_count = shard_count, .stats = stats};
     m.files = calloc(shard_count, sizeof *m.files);
-    if (!m.files)
+    int ok = m.files != NULL;
+    for (uint32_t k = 0; k < TP_MAX_LODS; k++)
+        ok = ok && (m.windows[k].buf = malloc(CHECK_WINDOW_SIZE)) != NULL;
+    if (!ok) {
+        for (uint32_t k = 0; k < TP_MAX_LODS; k++)
+            free(m.windows[k].buf);
+        free(m.files);
         return TP_ERR_OUT_OF_MEMORY;
+    }
     for (size_t i = 0; i < shard_count; i++)
         m.files[i] = (shard_file){shards[i], NULL, -1};
     r = merge_all(&m, path);
@@ -388,6 +470,8 @@ tp_result tp_merge(const char *const *shards, size_t shard_count, const char *pa
         if (m.files[i].fd >= 0)
             close(m.files[i].fd);
     }
+    for (uint32_t k = 0; k < TP_MAX_LODS; k++)
+        free(m.windows[k].buf);
     free(m.ranges);
     free(m.by_index);
     free(m.files);
