@@ -295,7 +295,8 @@ TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
  * Memory: the reader keeps one pointer per tile of the region (8 bytes per 256 chunks),
  * plus, in the pread and callback modes, the header, the block table and each directory
  * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots).
- * Both are bounded by the file: the block table stores 16 bytes per tile.
+ * Both are bounded by the file: the block table stores 16 bytes per tile. A walk over a
+ * large file can give back the blocks it is done with (tp_reader_release_tile()).
  *
  * Walking a file. A region may be declared far larger than what the file stores (a
  * sparse world, or a hostile header over a small file): work that visits "every chunk"
