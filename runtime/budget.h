@@ -1,8 +1,8 @@
 /* budget.h — the accounting of decoded memory against budget_bytes.
  *
- * held_bytes is every decoded byte the streamer owns: the permanent coarsest LOD, the
- * mesh staging of the jobs, published blocks, blocks pinned after being replaced
- * (retired), blocks handed to workers, and pooled blocks and meshes kept for reuse.
+ * held_bytes is every decoded byte the streamer owns: the mesh staging of the jobs,
+ * published blocks, blocks pinned after being replaced (retired), blocks handed to
+ * workers, and pooled blocks and meshes kept for reuse.
  * Nothing is allocated unless held_bytes plus the new allocation fits (eviction.c makes
  * room first), so the budget holds by construction, not by a cleanup pass that might
  * come too late. The pools (block_pool.c, mesh_pool.c) are the only writers. */
@@ -14,19 +14,25 @@
 typedef struct tp__budget {
     uint64_t limit_bytes;       /* budget_bytes, resolved */
     uint64_t held_bytes;        /* everything counted against the budget */
-    uint64_t resident_bytes;    /* permanent + published + retired */
+    uint64_t resident_bytes;    /* published + retired */
     uint64_t mesh_bytes;        /* of resident_bytes: the meshes of published blocks */
 } tp__budget;
 
-/* At open: the limit, and what is held from the start (the permanent LOD, resident for
- * good, and the jobs' staging). */
-static inline void tp__budget_init(tp__budget *b, uint64_t limit_bytes,
-                                   uint64_t permanent_bytes, uint64_t staging_bytes)
+/* At open: the limit, and what is held from the start (the jobs' staging; nothing is
+ * resident yet). */
+static inline void tp__budget_init(tp__budget *b, uint64_t limit_bytes, uint64_t staging_bytes)
 {
     b->limit_bytes = limit_bytes;
-    b->held_bytes = permanent_bytes + staging_bytes;
-    b->resident_bytes = permanent_bytes;
+    b->held_bytes = staging_bytes;
+    b->resident_bytes = 0;
     b->mesh_bytes = 0;
+}
+
+/* The options changed the limit. A lower one may be below what is held for a while:
+ * nothing new fits until room is made (streamer.c makes it in the next update). */
+static inline void tp__budget_set_limit(tp__budget *b, uint64_t limit_bytes)
+{
+    b->limit_bytes = limit_bytes;
 }
 
 /* 1 when `bytes` more can be held within the budget. */

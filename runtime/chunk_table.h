@@ -2,8 +2,7 @@
  * to an entry, a dense list of the live entries for the per-update passes, and the
  * slabs the entries come from.
  *
- * A baked chunk whose coarsest LOD is permanent needs an entry only while it wants or
- * holds something finer; every other chunk gets one while it is wanted or holds data.
+ * A chunk gets an entry while it is wanted or holds data.
  * chunk_table.c owns the entries' existence (add, find, remove); their fields belong to
  * the files named beside them. Game thread only. */
 #ifndef TP_RUNTIME_CHUNK_TABLE_H
@@ -16,19 +15,16 @@
 struct tp__block;
 struct tp__job;
 
-/* A chunk's two kinds of data, and of work: its coarsest LOD (when not permanent) and
- * the best LOD finer than that. A chunk has at most one job per slot in flight. */
+/* A chunk's two kinds of data, and of work: its coarsest LOD and the best LOD finer
+ * than that. A chunk has at most one job per slot in flight. */
 enum { TP__SLOT_COARSE = 0, TP__SLOT_FINE = 1, TP__SLOT_COUNT = 2 };
 
 typedef struct tp__chunk {
     /* Identity (chunk_table.c). */
     int32_t cx, cz;
     uint32_t live_index;         /* position in the live list */
-    int64_t permanent_index;     /* the chunk's permanent coarsest LOD (permanent.h), or
-                                    −1 when it has none (schedule.c sets it when the
-                                    entry is made) */
     /* What it holds (publish.c installs, eviction.c lowers and evicts). */
-    struct tp__block *coarse;    /* generated coarsest LOD (chunks without a permanent one) */
+    struct tp__block *coarse;    /* the coarsest LOD, read or generated */
     struct tp__block *fine;      /* the best LOD finer than the coarsest, if any */
     uint32_t fine_lod;           /* fine->lod, kept here because following the pointer to a
                                     block costs a cache and TLB miss per chunk per frame */
@@ -87,17 +83,16 @@ static inline uint32_t tp__chunk_target_lod(const tp__chunk *c)
     return c->view_lod < c->pred_lod ? c->view_lod : c->pred_lod;
 }
 
-/* The block of the chunk's best resident LOD; NULL when it holds none (it may still
- * have the permanent one). */
+/* The block of the chunk's best resident LOD; NULL when it holds none. */
 static inline struct tp__block *tp__chunk_resident(const tp__chunk *c)
 {
     return c->fine ? c->fine : c->coarse;
 }
 
-/* 1 when the chunk has its coarsest LOD: generated, or permanent. */
+/* 1 when the chunk has its coarsest LOD. */
 static inline int tp__chunk_has_coarsest(const tp__chunk *c)
 {
-    return c->coarse != NULL || c->permanent_index >= 0;
+    return c->coarse != NULL;
 }
 
 /* The best LOD the chunk has resident, or −1. */

@@ -9,6 +9,12 @@ void tp__events_init(tp__events *ev, tp_streamer_event_fn fn, void *user, tp__st
     ev->stats = stats;
 }
 
+void tp__events_set_callback(tp__events *ev, tp_streamer_event_fn fn, void *user)
+{
+    ev->fn = fn;
+    ev->user = user;
+}
+
 void tp__events_begin_update(tp__events *ev, uint64_t update)
 {
     ev->update = update;

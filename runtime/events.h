@@ -17,6 +17,9 @@ typedef struct tp__events {
 
 void tp__events_init(tp__events *ev, tp_streamer_event_fn fn, void *user, tp__stats *stats);
 
+/* The options changed the callback. */
+void tp__events_set_callback(tp__events *ev, tp_streamer_event_fn fn, void *user);
+
 /* The events that follow belong to update number `update`. */
 void tp__events_begin_update(tp__events *ev, uint64_t update);
 

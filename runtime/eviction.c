@@ -4,7 +4,8 @@
  * Victims are ordered by tier — 0: not wanted at all, 1: holds a finer LOD than it
  * wants, 2: wanted — then farthest from where the camera is going first. A request only
  * takes from chunks less urgent than itself, so work for the view never evicts what the
- * view is showing to prefetch something further out. */
+ * view is showing to prefetch something further out. Apart from the budget, what a chunk
+ * the camera has left far behind holds is evicted every update, coarsest LOD included. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,31 @@ void tp__lower_overshoot(tp_streamer *s)
         if (c->fine_lod < target &&
             atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
             chunk_lower(s, c, target);
+    }
+}
+
+/* What a chunk holds is kept within this many view distances of the camera's chunk (a
+ * camera that turns back finds it), and evicted beyond, coarsest LOD included: every
+ * tracked chunk costs every update a little time, so the table must follow the camera,
+ * not its history. */
+#define KEEP_VIEWS 2
+
+void tp__evict_far(tp_streamer *s)
+{
+    const int64_t keep = (int64_t)KEEP_VIEWS * s->opt.view_distance_chunks;
+    const tp__chunk_table *t = &s->chunks;
+    for (uint32_t i = 0; i < t->live_count; i++) {
+        tp__chunk *c = t->live[i];
+        if (c->stamp == s->frame.update || (!c->coarse && !c->fine) ||
+            (llabs((long long)c->cx - s->frame.view_cx) <= keep &&
+             llabs((long long)c->cz - s->frame.view_cz) <= keep))
+            continue;
+        /* Pinned data stays until its release. */
+        if (c->fine && atomic_load_explicit(&c->fine->pins, memory_order_acquire) == 0)
+            evict_fine(s, c);
+        if (c->coarse && !c->fine &&
+            atomic_load_explicit(&c->coarse->pins, memory_order_acquire) == 0)
+            take_out(s, c, &c->coarse, TP_STREAMER_EVENT_EVICT, 0);
     }
 }
 

@@ -1,6 +1,7 @@
 /* eviction.h — making room within the budget: pooled memory first, then chunks,
  * least wanted first (the victim list), by evicting their finer LOD or lowering it.
- * Also the pass that lowers in-view chunks holding more detail than they want.
+ * Also the passes that lower in-view chunks holding more detail than they want and that
+ * evict chunks left far behind.
  * Game thread only; works on the whole streamer (internal.h). */
 #ifndef TP_RUNTIME_EVICTION_H
 #define TP_RUNTIME_EVICTION_H
@@ -30,6 +31,10 @@ void tp__eviction_restart(tp__eviction *ev);
 
 /* Lowers in-view chunks that hold a finer LOD than they want (see eviction.c). */
 void tp__lower_overshoot(tp_streamer *s);
+
+/* Evicts what chunks that are not wanted and lie more than two view distances from the
+ * camera's chunk hold, coarsest LOD included (see eviction.c). */
+void tp__evict_far(tp_streamer *s);
 
 void tp__eviction_free(tp__eviction *ev, const tp_streamer_allocator *mem);
 

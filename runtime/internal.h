@@ -7,11 +7,12 @@
  * own file writes it; every other file reads it or calls those functions:
  *
  *   part        header          owner          what it holds
- *   opt         runtime.h       streamer.c     the resolved options (read-only after open)
+ *   opt         runtime.h       options.c      the resolved options (changed only at the
+ *                                              start of an update, by a pending change)
+ *   change      options.h       options.c      a change of options waiting for the update
  *   layout      layout.h        layout.c       sizes by LOD, the baked rectangle, meshes on
  *   source      page_in.h       page_in.c      the page file and the world pages come from
  *   scratch     page_in.h       page_in.c      the game thread's page-in working memory
- *   permanent   permanent.h     permanent.c    the region's permanent coarsest LOD
  *   budget      budget.h        budget.h       held and resident bytes against the limit
  *                                              (the pools account through it)
  *   meshes      mesh_pool.h     mesh_pool.c    pooled meshes by size class
@@ -24,15 +25,18 @@
  *   predictor   predictor.h     predictor.c    camera velocity
  *   frame       frame.h         frame.c        update index, clock, camera
  *   views       view.h          view.c         views acquired and not released
+ *   queries     query.h         query.c        the triangle grids of height and ray queries
+ *   warm        warm.h          warm.c         destinations warmed ahead of the camera
  *   events      events.h        events.c       the event callback
  *   stats       stats.h         stats.c        the counters
  *
  * Layers, top down; a file calls only files below it, never back up:
  *   streamer.c                         open, close, the order of an update
- *   schedule.c, view.c                 what is wanted and handed out; what is seen
+ *   schedule.c, view.c, query.c,       what is wanted and handed out; what is seen;
+ *   warm.c                             destinations wanted ahead of the camera
  *   publish.c                          what arrives
  *   eviction.c                         what leaves
- *   permanent.c, workers.c, jobs.c     the permanent LOD, the threads, the jobs
+ *   workers.c, jobs.c                  the threads, the jobs
  *   page_in.c                          reading or generating one page
  *   block_pool.c                       grid blocks (their meshes go back to mesh_pool)
  *   mesh_pool.c, chunk_table.c, events.c, predictor.c, frame.c
@@ -54,22 +58,24 @@
 #include "jobs.h"
 #include "layout.h"
 #include "mesh_pool.h"
+#include "options.h"
 #include "page_in.h"
-#include "permanent.h"
 #include "predictor.h"
 #include "publish.h"
+#include "query.h"
 #include "schedule.h"
 #include "stats.h"
 #include "terrapage/runtime.h"
 #include "view.h"
+#include "warm.h"
 #include "workers.h"
 
 struct tp_streamer {
     tp_streamer_options opt;
+    tp__options_change change;
     tp__layout layout;
     tp__page_source source;
     tp__scratch scratch;
-    tp__permanent permanent;
     tp__budget budget;
     tp__mesh_pool meshes;
     tp__block_pool blocks;
@@ -81,6 +87,8 @@ struct tp_streamer {
     tp__predictor predictor;
     tp__frame frame;
     tp__views views;
+    tp__query_cache queries;
+    tp__warm warm;
     tp__events events;
     tp__stats stats;
 };

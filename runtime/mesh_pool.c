@@ -101,7 +101,7 @@ tp__mesh *tp__mesh_get(tp__mesh_pool *mp, uint32_t vertex_count, uint32_t index_
 
 void tp__mesh_put(tp__mesh_pool *mp, tp__mesh *m)
 {
-    if (!m || m->cls == TP__MESH_PERMANENT)
+    if (!m)
         return;
     m->next = mp->free[m->cls];
     mp->free[m->cls] = m;

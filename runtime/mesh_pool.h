@@ -3,8 +3,7 @@
  * Meshes vary in size (a flat chunk's LOD 0 has a few hundred vertices, a rough one a
  * few thousand), so they live apart from the fixed-size grid blocks, in allocations
  * rounded up to size classes (four per octave: at most 19% slack) and pooled by class.
- * The arrays follow the header in the same allocation. The permanent LOD's meshes use
- * the same record in an arena of their own (permanent.c). Game thread only. */
+ * The arrays follow the header in the same allocation. Game thread only. */
 #ifndef TP_RUNTIME_MESH_POOL_H
 #define TP_RUNTIME_MESH_POOL_H
 
@@ -19,11 +18,10 @@ typedef struct tp__mesh {
     tp_chunk_mesh pub;      /* what views point at; its arrays point below */
     struct tp__mesh *next;  /* pool free list */
     size_t bytes;           /* allocation size, counted against the budget */
-    uint32_t cls;           /* size class; TP__MESH_PERMANENT for the region's arena */
+    uint32_t cls;           /* size class */
 } tp__mesh;
 
 #define TP__MESH_CLASSES 96u
-#define TP__MESH_PERMANENT 0xFFFFFFFFu
 
 typedef struct tp__mesh_pool {
     tp__mesh *free[TP__MESH_CLASSES];
@@ -44,7 +42,7 @@ void tp__mesh_pool_plan(tp__mesh_pool *mp, const tp__layout *l, const size_t *bl
 /* The allocation size (and *out_cls, its class) of a mesh with these counts. */
 size_t tp__mesh_bytes_for(uint32_t vertex_count, uint32_t index_count, uint32_t *out_cls);
 
-/* The unrounded size of a mesh record with these counts (the arena's). */
+/* The unrounded size of a mesh record with these counts. */
 size_t tp__mesh_record_bytes(uint32_t vertex_count, uint32_t index_count);
 
 /* Points m's arrays at the memory after its header, for these counts. */

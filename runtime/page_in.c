@@ -43,6 +43,17 @@ tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
     /* The file must have been baked by this generator with these parameters, or its
      * fallback pages (and meshes) would differ from its own. */
     r = tp_page_layout_from_file(d, &src->page);
+    /* And its pages must be that world's where the header can lie unseen (a moved
+     * region origin): a few coarsest pages compared with generation, a constant cost. */
+    if (r == TP_OK) {
+        const size_t size = tp_page_check_scratch_size(&src->page, src->page.lod_count - 1u);
+        void *scratch = tp__alloc(&o->allocator, size);
+        if (!scratch)
+            return tp__error_set(TP_ERR_OUT_OF_MEMORY, "%s: %zu bytes to check its pages",
+                                 path, size);
+        r = tp_page_check_file(&src->page, src->reader, scratch, size, NULL);
+        tp__free(&o->allocator, scratch, size);
+    }
     if (r != TP_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", tp_error_detail());
@@ -73,20 +84,6 @@ void tp__page_source_close(tp__page_source *src)
 {
     tp_reader_close(src->reader);
     tp__page_source_init(src);
-}
-
-void tp__page_source_tile_grid(const tp__page_source *src, tp_tile_grid *out_grid)
-{
-    if (src->reader)
-        tp_reader_tile_grid(src->reader, out_grid);
-    else
-        memset(out_grid, 0, sizeof *out_grid);
-}
-
-tp_result tp__page_source_tile(const tp__page_source *src, uint64_t tile,
-                               tp_tile_info *out_tile)
-{
-    return src->reader ? tp_reader_tile(src->reader, tile, out_tile) : TP_ERR_OUT_OF_RANGE;
 }
 
 tp_result tp__page_source_bounds(const tp__page_source *src, int32_t cx, int32_t cz,
@@ -127,9 +124,8 @@ void tp__page_in(const tp__page_source *src, tp__job *job, const tp__scratch *sc
 
     tp_page page = {.heights = b->heights, .biomes = b->biomes, .temperature_cc = b->temperature,
                     .precipitation_mm = b->precipitation, .mesh = l->meshes ? sc->mesh_raw : NULL};
-    /* A coarse job is a chunk the file lacks at its coarsest LOD: it is never read. */
     tp_result r = TP_ERR_NOT_FOUND;
-    if (job->slot == TP__SLOT_FINE && tp__region_index(&l->region, job->cx, job->cz) >= 0) {
+    if (tp__region_index(&l->region, job->cx, job->cz) >= 0) {
         r = tp_page_read(&src->page, src->reader, job->cx, job->cz, lod, sc->page,
                          sc->page_bytes, &page);
         job->bytes_read = page.bytes_read;
@@ -163,7 +159,7 @@ void tp__page_in(const tp__page_source *src, tp__job *job, const tp__scratch *sc
 
 /* ---- The coarsest LOD on the game thread ------------------------------------------------ */
 
-/* The page's mesh as the permanent level and update() take it. */
+/* The page's mesh as update() takes it. */
 static void mesh_out(const tp_page *page, tp__mesh_raw *out_mesh)
 {
     *out_mesh = (tp__mesh_raw){page->mesh, page->mesh_size, page->mesh_error_m,

@@ -8,12 +8,11 @@
  *   tp__scratch      one thread's fixed working memory for page-ins
  *   tp__page_in()                  a job's page, into the job's block (a worker, or the
  *                                  game thread in the deterministic mode)
- *   tp__page_read_coarsest()       the permanent coarsest LOD of a baked chunk, at open
- *   tp__page_generate_coarsest()   a coarsest LOD generated on the game thread (at open
- *                                  for a damaged page, and in update())
+ *   tp__page_read_coarsest()       the coarsest LOD of a baked chunk, read on the game
+ *                                  thread (update() fills a view the camera lands in)
+ *   tp__page_generate_coarsest()   a coarsest LOD generated on the game thread (in
+ *                                  update(), for a chunk absent or damaged)
  *   tp__page_source_bounds()       the file's bounds record of a chunk
- *   tp__page_source_tile_grid(), tp__page_source_tile()
- *                                  the file's tiles, and which of them it stores
  * No other file reads the page file or calls the generator. */
 #ifndef TP_RUNTIME_PAGE_IN_H
 #define TP_RUNTIME_PAGE_IN_H
@@ -37,7 +36,7 @@ typedef struct tp__page_source {
 } tp__page_source;
 
 /* Working memory of one thread that turns jobs into pages (a worker, or the game
- * thread at open, in the deterministic mode and for update()'s coarsest LODs). Fixed
+ * thread in the deterministic mode and for update()'s coarsest LODs). Fixed
  * size, allocated once; not decoded data, so outside the budget (stats scratch_bytes). */
 typedef struct tp__scratch {
     void *page;             /* tp_page_scratch_size(): pread and callback reads, and the
@@ -61,7 +60,8 @@ void tp__page_source_init(tp__page_source *src);
 
 /* Opens the page file at `path` with the options' way of reading (pread unless the
  * options give a callback or TP_STREAMER_MMAP) and checks that its world is this generator's (the one file check,
- * tp_page_layout_from_file); reports whether it holds meshes and which chunks it bakes.
+ * tp_page_layout_from_file) and that its first few stored pages are that world's
+ * (tp_page_check_file); reports whether it holds meshes and which chunks it bakes.
  * Errors carry a detail naming the file. */
 tp_result tp__page_source_open_file(tp__page_source *src, const char *path,
                                     const tp_streamer_options *o, int *out_has_meshes,
@@ -76,14 +76,6 @@ void tp__page_source_bind(tp__page_source *src, const tp__layout *layout);
 
 void tp__page_source_close(tp__page_source *src);
 
-/* The file's tiling (all zero without a file). */
-void tp__page_source_tile_grid(const tp__page_source *src, tp_tile_grid *out_grid);
-
-/* Tile `tile` of the file's tiling: TP_OK when the file stores chunks of it,
- * TP_ERR_NOT_FOUND when not, TP_ERR_OUT_OF_RANGE past the last (or without a file). */
-tp_result tp__page_source_tile(const tp__page_source *src, uint64_t tile,
-                               tp_tile_info *out_tile);
-
 /* The file's bounds record of (cx, cz); TP_ERR_NOT_FOUND when the file has none (or
  * there is no file). */
 tp_result tp__page_source_bounds(const tp__page_source *src, int32_t cx, int32_t cz,
@@ -92,7 +84,7 @@ tp_result tp__page_source_bounds(const tp__page_source *src, int32_t cx, int32_t
 /* ---- Working memory ------------------------------------------------------------------ */
 
 /* for_jobs: sized for any page (a worker, or the game thread in the deterministic
- * mode); otherwise for the coarsest LOD only (open and update()'s own generation). */
+ * mode); otherwise for the coarsest LOD only (update()'s own reads and generation). */
 tp_result tp__scratch_alloc(const tp__page_source *src, const tp_streamer_allocator *mem,
                             tp__scratch *sc, int for_jobs);
 void tp__scratch_free(const tp_streamer_allocator *mem, tp__scratch *sc);

@@ -14,6 +14,12 @@ void tp__predictor_init(tp__predictor *p, double teleport_m, double teleport_spe
     p->smoothing_s = smoothing_s;
 }
 
+void tp__predictor_set_limits(tp__predictor *p, double teleport_m, double teleport_speed_m_s)
+{
+    p->teleport_m = teleport_m;
+    p->teleport_speed_m_s = teleport_speed_m_s;
+}
+
 int tp__predictor_update(tp__predictor *p, double x, double z, double t)
 {
     if (!p->valid) {

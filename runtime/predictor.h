@@ -19,6 +19,9 @@ typedef struct tp__predictor {
 void tp__predictor_init(tp__predictor *p, double teleport_m, double teleport_speed_m_s,
                         double smoothing_s);
 
+/* The options changed: new teleport limits (the velocity is kept). */
+void tp__predictor_set_limits(tp__predictor *p, double teleport_m, double teleport_speed_m_s);
+
 /* Returns 1 when the move was a teleport (and the predictor was reset). */
 int tp__predictor_update(tp__predictor *p, double x, double z, double t);
 

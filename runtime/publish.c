@@ -85,8 +85,8 @@ void tp__publish_finished(tp_streamer *s, tp__job *list)
     }
 }
 
-/* Decodes a generated mesh encoding straight into an allocation of its size (room was
- * made for the largest coarsest mesh). Returns 0 only when the allocator fails; an
+/* Decodes a mesh encoding update() read or generated straight into an allocation of its
+ * size (room was made for the largest coarsest mesh). Returns 0 only when the allocator fails; an
  * encoding that does not decode leaves the block without a mesh. */
 static int attach_generated_mesh(tp_streamer *s, tp__block *b, const tp__mesh_raw *raw)
 {
@@ -104,8 +104,9 @@ static int attach_generated_mesh(tp_streamer *s, tp__block *b, const tp__mesh_ra
     return 1;
 }
 
-tp_result tp__publish_generated(tp_streamer *s, tp__chunk *c, tp__block *b,
-                                const tp__mesh_raw *mesh)
+tp_result tp__publish_coarsest(tp_streamer *s, tp__chunk *c, tp__block *b,
+                               const tp__mesh_raw *mesh, uint32_t source, tp_result cause,
+                               uint64_t bytes_read)
 {
     const uint32_t coarsest = s->layout.coarsest;
     if (mesh && !attach_generated_mesh(s, b, mesh)) {
@@ -114,13 +115,15 @@ tp_result tp__publish_generated(tp_streamer *s, tp__chunk *c, tp__block *b,
     }
     b->has_climate = 0;
     b->cx = c->cx, b->cz = c->cz, b->lod = coarsest;
-    b->source = TP_STREAMER_SOURCE_GENERATED;
+    b->source = source;
     install(s, c, TP__SLOT_COARSE, b);
-    tp__stats_sync_generation(&s->stats);
-    tp__stats_fallback(&s->stats, TP_ERR_NOT_FOUND);
-    tp__stats_page(&s->stats, 0,
+    if (source != TP_STREAMER_SOURCE_FILE) {
+        tp__stats_sync_generation(&s->stats);
+        tp__stats_fallback(&s->stats, cause);
+    }
+    tp__stats_page(&s->stats, bytes_read,
                    tp__grid_bytes(&s->layout, coarsest) + (b->mesh ? b->mesh->bytes : 0));
-    tp__emit(&s->events, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, coarsest, 0,
-             TP_STREAMER_SOURCE_GENERATED, tp__block_total(b));
+    tp__emit(&s->events, TP_STREAMER_EVENT_PAGE_IN, c->cx, c->cz, coarsest, 0, source,
+             tp__block_total(b));
     return TP_OK;
 }

@@ -28,6 +28,8 @@ typedef struct tp__schedule {
     uint32_t view_count;    /* (2 · view distance + 1)² */
     uint32_t band_count;    /* LOD bands given in the options */
     double pred_x, pred_z;  /* where the camera is going (eviction order) */
+    int32_t margin_cx, margin_cz; /* the view chunk the margin was last walked around */
+    int margin_complete;    /* … and every baked chunk of it had its coarsest LOD */
 } tp__schedule;
 
 /* Sizes from the options (view square, LOD bands); no allocation. */
@@ -36,13 +38,25 @@ void tp__schedule_plan(tp__schedule *sc, const tp_streamer_options *o);
 /* Allocates the planned arrays. TP_ERR_OUT_OF_MEMORY (with a detail) when it fails. */
 tp_result tp__schedule_alloc(tp__schedule *sc, const tp_streamer_allocator *mem);
 
+/* The view's size changed (tp_streamer_set_options()): plans anew and takes `missing`,
+ * allocated for the new view, in place of the old array (freed). */
+void tp__schedule_resize(tp__schedule *sc, const tp_streamer_options *o, tp__chunk **missing,
+                         const tp_streamer_allocator *mem);
+
 void tp__schedule_free(tp__schedule *sc, const tp_streamer_allocator *mem);
+
+/* Distance from (x, z) to the nearest point of chunk (cx, cz), metres. */
+double tp__schedule_chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double z);
+
+/* The LOD the view asks for at dist_m from the camera (LOD bands; a chunk holding
+ * finest_held ≥ 0 keeps it within the hysteresis; −1: none held). */
+uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_held);
 
 /* In the order update() calls them: */
 int tp__wants(tp_streamer *s);                              /* 0: out of memory */
 void tp__cancel_stale(tp_streamer *s);
 tp_result tp__sync_coarse(tp_streamer *s, double update_start_s);
-tp_result tp__dispatch(tp_streamer *s, double frame_dt_s);
+tp_result tp__dispatch(tp_streamer *s);
 void tp__sweep(tp_streamer *s);
 
 #endif /* TP_RUNTIME_SCHEDULE_H */

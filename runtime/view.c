@@ -1,5 +1,5 @@
 /* view.c — what callers see of the resident data: a chunk's best resident LOD described
- * as a tp_chunk_view (a block of its own, or the permanent coarsest LOD), pinned or not,
+ * as a tp_chunk_view (the block that holds it), pinned or not,
  * and the walks over the view square and over everything resident. */
 #include <assert.h>
 #include <stdlib.h>
@@ -17,12 +17,10 @@ uint64_t tp__views_pinned(const tp__views *v)
     return atomic_load_explicit(&v->pinned, memory_order_relaxed);
 }
 
-/* The best resident LOD of (cx, cz) (c: its entry, or NULL), or −1. */
-static int best_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz)
+/* The best resident LOD of a chunk (c: its entry, or NULL), or −1. */
+static int best_lod(const tp_streamer *s, const tp__chunk *c)
 {
-    if (c)
-        return tp__chunk_best_lod(c, s->layout.coarsest);
-    return tp__permanent_has(&s->permanent, cx, cz) ? (int)s->layout.coarsest : -1;
+    return c ? tp__chunk_best_lod(c, s->layout.coarsest) : -1;
 }
 
 static int in_view_square(const tp_streamer *s, int32_t cx, int32_t cz)
@@ -32,8 +30,8 @@ static int in_view_square(const tp_streamer *s, int32_t cx, int32_t cz)
            llabs((long long)cz - s->frame.view_cz) <= v;
 }
 
-/* Describes the best resident LOD of a chunk; returns the block, NULL for the permanent
- * LOD, and sets *found. */
+/* Describes the best resident LOD of a chunk; returns its block (NULL when it has
+ * none) and sets *found. */
 static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
                            tp_chunk_view *v, int *found)
 {
@@ -41,42 +39,42 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     memset(v, 0, sizeof *v);
     v->cx = cx, v->cz = cz;
     tp__block *b = c ? tp__chunk_resident(c) : NULL;
-    int64_t pi = b ? -1 : tp__permanent_index(&s->permanent, cx, cz);
-    *found = b != NULL || pi >= 0;
+    *found = b != NULL;
     if (!*found)
         return NULL;
+    /* "Coarser than wanted" has one definition, shared with the statistics
+     * (tp__view_coverage): coarser than the LOD the view asks for at the chunk's
+     * distance. What the prediction prefetches is not wanted on screen yet. */
     int fresh = c && c->stamp == s->frame.update;
-    uint32_t wanted = fresh ? tp__chunk_target_lod(c) : l->coarsest;
+    uint32_t wanted = fresh ? c->view_lod : l->coarsest;
     v->wanted_lod = wanted;
     if (in_view_square(s, cx, cz))
         v->flags |= TP_CHUNK_VIEW_IN_VIEW;
-    if (b) {
-        v->lod = b->lod;
-        v->edge = l->edge[b->lod];
-        v->height_codes = b->heights;
-        v->biomes = b->biomes;
-        if (b->has_climate) {
-            v->temperature_cc = b->temperature;
-            v->precipitation_mm = b->precipitation;
-            v->climate_edge = l->climate_edge;
-        }
-        v->source = b->source;
-        v->mesh = b->mesh ? &b->mesh->pub : NULL;
-    } else {
-        const tp__permanent *p = &s->permanent;
-        v->lod = l->coarsest;
-        v->edge = l->edge[l->coarsest];
-        v->height_codes = tp__permanent_heights(p, pi);
-        v->biomes = tp__permanent_biomes(p, pi);
-        v->source = tp__permanent_state_at(p, pi) == TP__PERMANENT_REPAIRED
-                        ? TP_STREAMER_SOURCE_REPAIRED
-                        : TP_STREAMER_SOURCE_FILE;
-        v->flags |= TP_CHUNK_VIEW_PERMANENT;
-        v->mesh = tp__permanent_mesh(p, pi);
+    v->lod = b->lod;
+    v->edge = l->edge[b->lod];
+    v->height_codes = b->heights;
+    v->biomes = b->biomes;
+    if (b->has_climate) {
+        v->temperature_cc = b->temperature;
+        v->precipitation_mm = b->precipitation;
+        v->climate_edge = l->climate_edge;
     }
+    v->source = b->source;
+    v->mesh = b->mesh ? &b->mesh->pub : NULL;
     if (v->lod > wanted)
         v->flags |= TP_CHUNK_VIEW_COARSER;
     return b;
+}
+
+const tp_chunk_mesh *tp__view_mesh(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   uint32_t *out_lod)
+{
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+    const tp__block *b = c ? tp__chunk_resident(c) : NULL;
+    if (!b)
+        return NULL;
+    *out_lod = b->lod;
+    return b->mesh ? &b->mesh->pub : NULL;
 }
 
 void tp__view_coverage(tp_streamer *s)
@@ -87,11 +85,11 @@ void tp__view_coverage(tp_streamer *s)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            int best = best_lod(s, c, cx, cz);
+            int best = best_lod(s, c);
             if (best < 0)
                 missing++;
             else if (c && c->stamp == s->frame.update && (uint32_t)best > c->view_lod)
-                coarser++;
+                coarser++; /* the definition of TP_CHUNK_VIEW_COARSER (describe()) */
         }
     tp__stats_coverage(&s->stats, s->schedule.view_count, missing, coarser);
 }
@@ -129,7 +127,7 @@ void tp_streamer_release(tp_streamer *s, tp_chunk_view *view)
 int tp_streamer_best_lod(const tp_streamer *s, int32_t cx, int32_t cz)
 {
     assert(s);
-    return best_lod(s, tp__chunk_find(&s->chunks, cx, cz), cx, cz);
+    return best_lod(s, tp__chunk_find(&s->chunks, cx, cz));
 }
 
 uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
@@ -164,17 +162,6 @@ uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_
         if (fn(user, &v))
             return calls;
     }
-    int32_t cx, cz;
-    for (int64_t i = tp__permanent_next(&s->permanent, -1, &cx, &cz); i >= 0;
-         i = tp__permanent_next(&s->permanent, i, &cx, &cz)) {
-        const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-        if (c && tp__chunk_resident(c))
-            continue; /* visited above at its better LOD */
-        describe(s, c, cx, cz, &v, &found);
-        calls++;
-        if (fn(user, &v))
-            return calls;
-    }
     return calls;
 }
 
@@ -182,20 +169,13 @@ tp_result tp_streamer_chunk_bounds(const tp_streamer *s, int32_t cx, int32_t cz,
                                    tp_chunk_bounds *out_bounds)
 {
     assert(s && out_bounds);
-    int64_t pi = tp__permanent_index(&s->permanent, cx, cz);
-    if (pi >= 0 && tp__page_source_bounds(&s->source, cx, cz, out_bounds) == TP_OK)
+    if (tp__page_source_bounds(&s->source, cx, cz, out_bounds) == TP_OK)
         return TP_OK;
     const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
     const tp__block *b = c ? tp__chunk_resident(c) : NULL;
-    const uint16_t *h = b ? b->heights : NULL;
-    uint32_t lod = b ? b->lod : 0;
-    if (!h && pi >= 0) {
-        lod = s->layout.coarsest;
-        h = tp__permanent_heights(&s->permanent, pi);
-    }
-    if (!h)
+    if (!b)
         return TP_ERR_NOT_FOUND;
-    *out_bounds = tp_page_bounds(&s->source.page, lod, h);
+    *out_bounds = tp_page_bounds(&s->source.page, b->lod, b->heights);
     out_bounds->flags = TP_CHUNK_BOUNDS_ESTIMATED; /* from a coarser grid, perhaps */
     return TP_OK;
 }

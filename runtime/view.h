@@ -19,6 +19,12 @@ void tp__views_init(tp__views *v);
 /* Views acquired and not released now. */
 uint64_t tp__views_pinned(const tp__views *v);
 
+/* The mesh of (cx, cz) at its best resident LOD — the one for_each() shows — and that
+ * LOD; NULL when the chunk has none resident or its LOD has no mesh. No pin: valid until
+ * the next update(). */
+const tp_chunk_mesh *tp__view_mesh(const tp_streamer *s, int32_t cx, int32_t cz,
+                                   uint32_t *out_lod);
+
 /* Counts, in the statistics, the chunks of the view square with no LOD and those
  * coarser than wanted. */
 void tp__view_coverage(tp_streamer *s);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1 of the README: installs what is missing, builds Release, and runs the default
-# pipeline on the default world (seed 42, 64 x 64 chunks around the origin): bake it into
+# pipeline on the default world (seed 42, 64 x 64 chunks around the origin): write its
+# world file (out/world.yaml, kept if it exists, so an edited one is baked), bake it into
 # out/world.tpk, describe and verify the file, export pictures of it into out/, and stream
 # it with the reference soak test.
 set -euo pipefail
@@ -13,8 +14,10 @@ cmake --build build/release -j "$jobs"
 tp=build/release/tools/terrapage
 mkdir -p out
 
+echo "== world file"
+[ -e out/world.yaml ] || "$tp" init out/world.yaml
 echo "== bake"
-"$tp" bake -o out/world.tpk
+"$tp" bake --world out/world.yaml -o out/world.tpk
 echo "== info"
 "$tp" info out/world.tpk
 echo "== verify"
@@ -25,4 +28,5 @@ for layer in height biome temperature precipitation hillshade; do
 done
 echo "== stream (the reference soak test: 1024 ticks at 60 Hz, about 17 s)"
 "$tp" soak out/world.tpk --plot out/soak-timeline.png --map out/soak-map.png --json out/soak.json
-echo "the baked world is out/world.tpk; pictures of it and of the soak test are in out/"
+echo "the baked world is out/world.tpk, baked from out/world.yaml; pictures of it and of the"
+echo "soak test are in out/"

@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config liblz4-dev libxxhash-dev libpng-dev check
           clang libclang-rt-14-dev libomp-dev
           xz-utils # the fuzzers' committed corpora (tests/fuzz/corpus/*.tar.xz)
-          # the terrapage command only (never libterrapage): JSON output, the soak pictures
-          libjansson-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
+          # the terrapage command only (never libterrapage): JSON output, world files, the
+          # soak pictures
+          libjansson-dev libyaml-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -87,7 +87,7 @@ echo "== install check"
 bash examples/check-install.sh build/test
 
 if command -v clang >/dev/null 2>&1; then
-  echo "== fuzzing the reader, the mesh decoder and the tools' page-file path (bounded)"
+  echo "== fuzzing the reader, the mesh decoder, the tools' page-file path and world files (bounded)"
   cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DTP_BUILD_FUZZ=ON \
         -DTP_BUILD_TOOLS=OFF >/dev/null
   cmake --build build/fuzz -j "$jobs"

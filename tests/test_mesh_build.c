@@ -304,6 +304,25 @@ START_TEST(test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod)
 }
 END_TEST
 
+START_TEST(test_mesh_is_a_delaunay_tiling_at_every_lod)
+{
+    /* Greedy insertion keeps the triangulation Delaunay (border edges aside, which
+     * never flip and have no far side): across every interior edge, the far vertex is
+     * not inside the circle through the triangle. */
+    const uint32_t n0 = 64;
+    for (int t = 0; t < 3; t++)
+        for (uint32_t lod = 0; lod <= 3; lod++)
+            for (int32_t c = -1; c <= 1; c++) {
+                uint32_t e = (n0 >> lod) + 1;
+                uint16_t *g = synth_grid((terrain)t, n0, c, 2 - c, lod);
+                owned_mesh om = build(g, e, lod, NULL, 0);
+                assert_delaunay_tiling(&om.m, 1);
+                owned_free(&om);
+                free(g);
+            }
+}
+END_TEST
+
 START_TEST(test_flat_and_planar_chunks_need_few_triangles)
 {
     for (int t = FLAT; t <= PLANE; t++)
@@ -340,7 +359,8 @@ static uint16_t *flat_bordered_grid(uint32_t e, int32_t c, int plane_border)
 START_TEST(test_straight_borders_keep_only_corners_over_a_rough_interior)
 {
     /* The interior needs vertices next to every side, which the border rule leaves
-     * out: they go one sample inside. The mesh must still tile the square without
+     * out: the interior triangulation must reach the straight border with vertices one
+     * sample inside or further. The mesh must still tile the square without
      * T-junctions, keep the build error everywhere, and have nothing on the border
      * but the corners. */
     const double errors[] = {0.0625, 0.5, 3.0};
@@ -1042,6 +1062,7 @@ Suite *tp_test_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mesh_is_a_conforming_up_facing_triangulation_at_every_lod);
+    tcase_add_test(tc, test_mesh_is_a_delaunay_tiling_at_every_lod);
     tcase_add_test(tc, test_flat_and_planar_chunks_need_few_triangles);
     tcase_add_test(tc, test_straight_borders_keep_only_corners_over_a_rough_interior);
     tcase_add_test(tc, test_regular_grid_flag_keeps_every_sample);

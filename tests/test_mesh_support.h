@@ -128,6 +128,71 @@ static inline void assert_meshes_equal(const tp_mesh *a, const tp_mesh *b)
     ck_assert_mem_eq(a->indices, b->indices, sizeof *a->indices * a->index_count);
 }
 
+/* ---- triangulations ----------------------------------------------------------------- */
+
+/* Vertex v of m in units of its grid (positions divided by `step`). */
+static inline void grid_xz(const tp_mesh *m, uint32_t v, uint32_t step, int64_t *x, int64_t *z)
+{
+    *x = m->vertices[v].x / step;
+    *z = m->vertices[v].z / step;
+}
+
+/* The surface triangles of m tile the chunk's square: all wound alike (clockwise in
+ * (x, z) when `clockwise`, as the builder winds them to face up), none flat, their
+ * areas summing to the square's, and every edge either on the square's border or
+ * shared, the other way round, by exactly one other triangle; and across every shared
+ * edge the far vertex is not strictly inside the circle through the triangle (Delaunay).
+ * Brute force: for meshes of a few thousand triangles. */
+static inline void assert_delaunay_tiling(const tp_mesh *m, int clockwise)
+{
+    ck_assert_int_eq(tp_mesh_validate(m), TP_OK);
+    uint32_t bits = 0;
+    for (uint32_t v = 0; v < m->skirt_vertex_start; v++)
+        bits |= m->vertices[v].x | m->vertices[v].z;
+    const uint32_t step = bits ? bits & (0u - bits) : EXTENT; /* the grid's spacing */
+    const int64_t n = EXTENT / step;
+    const uint32_t tris = m->skirt_index_start / 3;
+    const uint16_t *ix = m->indices;
+    int64_t area2 = 0;
+    for (uint32_t t = 0; t < tris; t++) {
+        int64_t x[3], z[3];
+        for (int k = 0; k < 3; k++)
+            grid_xz(m, ix[3 * t + (uint32_t)k], step, &x[k], &z[k]);
+        int64_t det = (x[1] - x[0]) * (z[2] - z[0]) - (z[1] - z[0]) * (x[2] - x[0]);
+        det = clockwise ? -det : det;
+        ck_assert_msg(det > 0, "triangle %u is flat or wound the other way", t);
+        area2 += det;
+        for (int k = 0; k < 3; k++) {
+            const uint16_t a = ix[3 * t + (uint32_t)k], b = ix[3 * t + (uint32_t)(k + 1) % 3];
+            const uint16_t c = ix[3 * t + (uint32_t)(k + 2) % 3];
+            int64_t ax, az, bx, bz, cx, cz;
+            grid_xz(m, a, step, &ax, &az);
+            grid_xz(m, b, step, &bx, &bz);
+            grid_xz(m, c, step, &cx, &cz);
+            int twins = 0;
+            for (uint32_t u = 0; u < tris; u++)
+                for (int j = 0; j < 3; j++) {
+                    if (ix[3 * u + (uint32_t)j] != b || ix[3 * u + (uint32_t)(j + 1) % 3] != a)
+                        continue;
+                    twins++;
+                    /* d, the far vertex, against the circle through a, b, c */
+                    int64_t dx, dz;
+                    grid_xz(m, ix[3 * u + (uint32_t)(j + 2) % 3], step, &dx, &dz);
+                    const int64_t adx = ax - dx, adz = az - dz, bdx = bx - dx, bdz = bz - dz;
+                    const int64_t cdx = cx - dx, cdz = cz - dz;
+                    int64_t incircle = (adx * adx + adz * adz) * (bdx * cdz - cdx * bdz) -
+                                       (bdx * bdx + bdz * bdz) * (adx * cdz - cdx * adz) +
+                                       (cdx * cdx + cdz * cdz) * (adx * bdz - bdx * adz);
+                    incircle = clockwise ? -incircle : incircle;
+                    ck_assert_msg(incircle <= 0, "edge %u-%u is not Delaunay", a, b);
+                }
+            const int on_border = (ax == bx && (ax == 0 || ax == n)) || (az == bz && (az == 0 || az == n));
+            ck_assert_int_eq(twins, on_border ? 0 : 1);
+        }
+    }
+    ck_assert_int_eq(area2, 2 * n * n);
+}
+
 /* Decoding damaged bytes either fails with a result code or yields a mesh that passes
  * validation — and, when `expect` is given, equals it (the checksum lets nothing else
  * through). It never reads or writes out of bounds (the sanitizer build checks that). */

@@ -338,6 +338,93 @@ START_TEST(test_a_page_part_list_follows_the_buffers_asked_for)
 }
 END_TEST
 
+/* ---- the content check --------------------------------------------------------------- */
+
+/* The fixture's bytes with the region origin moved by `dx` chunks, header re-signed
+ * (FORMAT.md 5.1: region_x0 at 64, the checksum in the header's last 8 bytes). */
+static uint8_t *moved_fixture(int32_t dx, size_t *out_size)
+{
+    uint8_t *f = read_file(g_path, out_size);
+    uint32_t x0, header;
+    memcpy(&x0, f + 64, 4);
+    x0 += (uint32_t)dx;
+    memcpy(f + 64, &x0, 4);
+    memcpy(&header, f + 12, 4);
+    uint64_t sum = XXH3_64bits(f, header - 8);
+    memcpy(f + header - 8, &sum, 8); /* little-endian host, as the suite assumes */
+    return f;
+}
+
+START_TEST(test_the_content_check_finds_pages_of_another_chunk_and_passes_over_damage)
+{
+    tp_page_layout L;
+    tp_reader *r = open_fixture(&L);
+    const uint32_t coarsest = L.lod_count - 1;
+    size_t size = tp_page_check_scratch_size(&L, 0);
+    ck_assert_uint_ge(size, tp_page_check_scratch_size(&L, coarsest));
+    ck_assert_uint_eq(tp_page_check_scratch_size(&L, L.lod_count), 0);
+    void *scratch = malloc(size);
+    ck_assert_ptr_nonnull(scratch);
+
+    /* A sound file: every page of every LOD is generation's; the sample compares four. */
+    uint32_t compared = 0;
+    ck_assert_int_eq(tp_page_check_file(&L, r, scratch, size, &compared), TP_OK);
+    ck_assert_uint_eq(compared, TP_PAGE_CHECK_FILE_PAGES);
+    for (int32_t cz = Z0; cz < Z0 + H; cz++)
+        for (int32_t cx = X0; cx < X0 + W; cx++)
+            for (uint32_t lod = 0; lod < L.lod_count; lod++)
+                ck_assert_int_eq(tp_page_check(&L, r, cx, cz, lod, scratch, size, NULL), TP_OK);
+    ck_assert_int_eq(tp_page_check(&L, r, X0 + W, Z0, coarsest, scratch, size, NULL),
+                     TP_ERR_NOT_FOUND);
+    ck_assert_int_eq(tp_page_check(&L, r, X0, Z0, coarsest, scratch,
+                                   tp_page_check_scratch_size(&L, coarsest) - 1, NULL),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    tp_page_layout other = L;
+    other.generator_version++;
+    ck_assert_int_eq(tp_page_check(&L, r, X0, Z0, coarsest, scratch, size, NULL), TP_OK);
+    ck_assert_int_eq(tp_page_check(&other, r, X0, Z0, coarsest, scratch, size, NULL),
+                     TP_ERR_UNSUPPORTED_VERSION);
+    ck_assert_int_eq(tp_page_check_file(&other, r, scratch, size, &compared), TP_OK);
+    ck_assert_uint_eq(compared, 0);
+
+    /* Damage in the first chunk's coarsest heights: passed over, not a contradiction. */
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, X0, Z0, TP_LAYER_HEIGHT, coarsest, &ref), TP_OK);
+    tp_reader_close(r);
+    size_t file_size;
+    uint8_t *bytes = read_file(g_path, &file_size);
+    bytes[ref.offset + ref.stored_size / 2] ^= 0x40;
+    ck_assert_int_eq(tp_reader_open_memory(bytes, file_size, &r), TP_OK);
+    ck_assert_int_eq(tp_page_check(&L, r, X0, Z0, coarsest, scratch, size, NULL),
+                     TP_ERR_CHECKSUM);
+    ck_assert_int_eq(tp_page_check_file(&L, r, scratch, size, &compared), TP_OK);
+    ck_assert_uint_eq(compared, TP_PAGE_CHECK_FILE_PAGES);
+    tp_reader_close(r);
+    free(bytes);
+
+    /* The origin moved by one chunk: the header check cannot see it, the pages can. */
+    bytes = moved_fixture(1, &file_size);
+    ck_assert_int_eq(tp_reader_open_memory(bytes, file_size, &r), TP_OK);
+    tp_page_layout moved;
+    ck_assert_int_eq(tp_page_layout_from_file(tp_reader_desc(r), &moved), TP_OK);
+    ck_assert_int_eq(tp_page_check_file(&moved, r, scratch, size, &compared),
+                     TP_ERR_WORLD_MISMATCH);
+    ck_assert_uint_eq(compared, 1);
+    char want[128];
+    snprintf(want, sizeof want, "chunk (%d, %d) height LOD %u: differs from the page generated",
+             X0 + 1, Z0, coarsest);
+    ck_assert_msg(strstr(tp_error_detail(), want), "%s", tp_error_detail());
+    tp_page_part part;
+    ck_assert_int_eq(tp_page_check(&moved, r, X0 + 1, Z0, 0, scratch, size, &part),
+                     TP_ERR_WORLD_MISMATCH);
+    ck_assert_uint_eq(part.layer_id, TP_LAYER_HEIGHT);
+    ck_assert_uint_eq(part.stored_lod, 0);
+    tp_reader_close(r);
+    free(bytes);
+    free(scratch);
+}
+END_TEST
+
 Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("page");
@@ -352,6 +439,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_read_or_generate_says_where_each_page_came_from);
     tcase_add_test(tc, test_page_bounds_are_the_bounds_record_the_baker_writes);
     tcase_add_test(tc, test_a_page_part_list_follows_the_buffers_asked_for);
+    tcase_add_test(tc, test_the_content_check_finds_pages_of_another_chunk_and_passes_over_damage);
     suite_add_tcase(s, tc);
     return s;
 }

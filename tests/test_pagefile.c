@@ -633,7 +633,7 @@ END_TEST
  * bounds are its LOD-0 heights', and its ALL_OCEAN bit follows from the sea level of the
  * parameter blob. The blob is written here byte by byte rather than by the generator, so
  * the file records the format alone: a new generator version leaves it a valid file of
- * generator version 3. The samples are synthetic, not the generator's terrain. */
+ * generator version 4. The samples are synthetic, not the generator's terrain. */
 #define TINY_X0 5
 #define TINY_Z0 (-7)
 #define TINY_EDGE 17                            /* samples per edge at LOD 0 */
@@ -665,13 +665,13 @@ static void putf64(uint8_t *p, double v)
 }
 
 /* The parameter blob in terrapage's layout (FORMAT.md appendix A), as its generator
- * version 3 serialises the default world at 17 samples per edge: blob version 1, seed 42,
+ * version 4 serialises the default world at 17 samples per edge: blob version 1, seed 42,
  * 256 m chunks, sea level 0 m and the default climate and relief. */
 static void tiny_params(uint8_t blob[96])
 {
     memset(blob, 0, 96);
     put32(blob + 0, 1);
-    put32(blob + 4, 3);
+    put32(blob + 4, 4);
     put64(blob + 8, 42);
     putf64(blob + 16, 256.0);
     put32(blob + 24, TINY_EDGE);
@@ -692,7 +692,7 @@ static void write_tiny(const char *path)
     memset(&d, 0, sizeof d);
     d.seed = 42;
     d.params_hash = XXH3_64bits(params, sizeof params);
-    d.generator_version = 3;
+    d.generator_version = 4;
     d.params_blob = params;
     d.params_blob_size = sizeof params;
     d.region_x0 = TINY_X0;

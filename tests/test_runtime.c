@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "test_main.h"
 
@@ -194,40 +195,53 @@ static void log_event(void *user, const tp_streamer_event *e)
 
 /* ---- Open and queries ----------------------------------------------------------------- */
 
-START_TEST(test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident)
+/* Open decodes nothing; the first update reads the coarsest LOD of the view itself. */
+START_TEST(test_open_decodes_nothing_and_the_first_update_reads_the_view)
 {
     tp_streamer *s = open_ok(g_world, NULL);
     const tp_world_params *w = tp_streamer_world(s);
     ck_assert_uint_eq(w->samples_per_edge, SAMPLES);
     for (int32_t cz = -1; cz <= 16; cz++)
-        for (int32_t cx = -1; cx <= 16; cx++) {
-            int inside = cx >= 0 && cz >= 0 && cx < 16 && cz < 16;
-            ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), inside ? 2 : -1);
-        }
+        for (int32_t cx = -1; cx <= 16; cx++)
+            ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), -1);
     tp_chunk_view v;
-    ck_assert_int_eq(tp_streamer_acquire(s, 3, 5, 0, &v), TP_OK);
-    ck_assert_uint_eq(v.lod, 2);
-    ck_assert(v.flags & TP_CHUNK_VIEW_PERMANENT);
-    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
-    assert_view_equals_generation(&v);
-    tp_streamer_release(s, &v);
-    ck_assert_int_eq(tp_streamer_acquire(s, 30, 5, 0, &v), TP_ERR_NOT_FOUND);
-
+    ck_assert_int_eq(tp_streamer_acquire(s, 3, 5, 0, &v), TP_ERR_NOT_FOUND);
     tp_streamer_stats st;
     tp_streamer_get_stats(s, &st);
-    /* The grids, a presence byte and a mesh pointer per chunk, and the meshes. */
-    ck_assert_uint_ge(st.permanent_bytes, 256u * (9u * 9u * 3u + 1u + 8u) + st.mesh_bytes);
-    ck_assert_uint_gt(st.mesh_bytes, 256u * 100u);
+    ck_assert_uint_eq(st.page_ins, 0);
+    ck_assert_uint_eq(st.bytes_read, 0);
+    ck_assert_uint_eq(st.bytes_decoded, 0);
+    ck_assert_uint_eq(st.resident_bytes, 0);
+    ck_assert_uint_eq(st.permanent_bytes, 0);
     ck_assert_uint_gt(st.scratch_bytes, 0);
-    ck_assert_uint_eq(st.fallbacks, 0);
     ck_assert_uint_ge(st.worker_threads, 1);
     ck_assert_uint_le(st.held_bytes, st.budget_bytes);
-
+    /* The file's bounds records answer before anything is resident. */
     tp_chunk_bounds b;
     ck_assert_int_eq(tp_streamer_chunk_bounds(s, 3, 5, &b), TP_OK);
     ck_assert(b.flags & TP_CHUNK_PRESENT);
     ck_assert_uint_le(b.height_min_code, b.height_max_code);
     ck_assert_int_eq(tp_streamer_chunk_bounds(s, 40, 5, &b), TP_ERR_NOT_FOUND);
+
+    /* One update: every baked chunk of the view has its coarsest LOD, read by update()
+     * (what the workers make is published only by the next one). */
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(3), centre_m(5), 1.0 / 60), TP_OK);
+    for (int32_t cz = 0; cz <= 13; cz++)
+        for (int32_t cx = 0; cx <= 11; cx++)
+            ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), 2);
+    ck_assert_int_eq(tp_streamer_acquire(s, 3, 5, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 2);
+    ck_assert(!(v.flags & TP_CHUNK_VIEW_PERMANENT));
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.page_ins_by_lod[2], 12u * 14u + st.sync_generations);
+    ck_assert_uint_gt(st.bytes_read, 0);
+    ck_assert_uint_gt(st.mesh_bytes, 12u * 14u * 100u);
+    ck_assert_uint_eq(st.fallbacks, st.fallbacks_outside); /* only chunks outside */
+    ck_assert_uint_eq(st.permanent_bytes, 0);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
     tp_streamer_close(s);
     tp_streamer_close(NULL);
 }
@@ -264,7 +278,8 @@ START_TEST(test_lod_follows_the_bands_nearest_first)
     ck_assert_int_eq(tp_streamer_best_lod(s, 9, 8), 0);  /* 128 m away: band 0 */
     ck_assert_int_eq(tp_streamer_best_lod(s, 10, 8), 1); /* 384 m: band 1 */
     ck_assert_int_eq(tp_streamer_best_lod(s, 12, 8), 2); /* 896 m: beyond the last fine band */
-    ck_assert_int_eq(tp_streamer_best_lod(s, 8, 14), 2); /* out of view: permanent */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 8, 14), 2);  /* out of view, read ahead */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 8, 15), -1); /* beyond the margin: not read */
 
     /* Hysteresis: 20 m past band 0 the chunk keeps LOD 0. Chunk 9 is at 128 m from the
      * camera's chunk centre; moving the camera 150 m towards −x puts it at 278 m. */
@@ -308,10 +323,10 @@ START_TEST(test_for_each_visits_the_view_and_everything_resident)
     tp_streamer *s = open_ok(g_world, &o);
     ck_assert_int_eq(tp_streamer_update(s, centre_m(0), centre_m(0), 1.0 / 60), TP_OK);
     uint64_t n = 0;
-    /* At the corner of the region, a 5 × 5 view: 9 chunks baked, 16 generated at once. */
+    /* At the corner of the region, a 5 × 5 view: 9 chunks read, 16 generated at once. */
     ck_assert_uint_eq(tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, count_visit, &n), 25);
     n = 0;
-    ck_assert_uint_eq(tp_streamer_for_each(s, 0, count_visit, &n), 256 + 16);
+    ck_assert_uint_eq(tp_streamer_for_each(s, 0, count_visit, &n), 9 + 16);
     tp_streamer_close(s);
 }
 END_TEST
@@ -616,9 +631,11 @@ START_TEST(test_a_corrupted_page_is_regenerated_never_trusted_and_counted)
     o.flags = TP_STREAMER_DETERMINISTIC;
     tp_streamer *s = open_ok(g_corrupt, &o);
     tp_streamer_stats st;
+    /* The damaged coarsest pages of (9, 9) and (11, 11) are regenerated by the update
+     * whose view first holds them, the mesh with them (it must equal the one the damaged
+     * blob held). */
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(10), centre_m(10), 1.0 / 60), TP_OK);
     tp_streamer_get_stats(s, &st);
-    /* The damaged coarsest pages of (9, 9) and (11, 11) were regenerated at open, the
-     * mesh with them (it must equal the one the damaged blob held). */
     ck_assert_uint_eq(st.checksum_failures, 2);
     tp_chunk_view v;
     ck_assert_int_eq(tp_streamer_acquire(s, 9, 9, 0, &v), TP_OK);
@@ -671,7 +688,7 @@ START_TEST(test_a_generated_streamer_pages_in_fresh_generations_without_blocking
     ck_assert_msg(r == TP_OK, "open: %s", tp_error_detail());
     ck_assert_ptr_null(tp_streamer_reader(s));
     ck_assert_uint_eq(tp_streamer_world(s)->samples_per_edge, SAMPLES);
-    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), -1); /* nothing permanent */
+    ck_assert_int_eq(tp_streamer_best_lod(s, 3, 5), -1); /* nothing before an update */
 
     /* The first update hands everything to the workers and generates nothing itself. */
     double x = centre_m(3), z = centre_m(5);
@@ -829,6 +846,40 @@ static void truncate_in_place(const char *path, uint64_t size)
     ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A header whose region origin was moved (its checksum recomputed) passes every check of
+ * the header; the streamer must still refuse to stream the wrong world. */
+START_TEST(test_open_refuses_a_file_whose_region_origin_was_moved)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.moved-%ld", g_world, (long)getpid());
+    copy_world(path);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    uint8_t header[4096];
+    ck_assert_uint_eq(fread(header, 1, sizeof header, f), sizeof header);
+    uint32_t x0, size;
+    memcpy(&x0, header + 64, 4); /* FORMAT.md 5.1, little-endian as the suite's host */
+    memcpy(&size, header + 12, 4);
+    ck_assert_uint_le(size, sizeof header);
+    x0 += 262144u;
+    memcpy(header + 64, &x0, 4);
+    const uint64_t sum = XXH3_64bits(header, size - 8);
+    memcpy(header + size - 8, &sum, 8);
+    rewind(f);
+    ck_assert_uint_eq(fwrite(header, 1, size, f), size);
+    ck_assert_int_eq(fclose(f), 0);
+
+    tp_streamer *s = NULL;
+    ck_assert_int_eq(tp_streamer_open(path, NULL, &s), TP_ERR_WORLD_MISMATCH);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(tp_error_detail(), path) &&
+                      strstr(tp_error_detail(), "chunk (262144, 0) height LOD 2: differs from "
+                                                "the page generated for this chunk"),
+                  "%s", tp_error_detail());
+    remove(path);
+}
+END_TEST
+
 /* Deterministic updates at the centre of chunk (cx, cz): the pages handed out by one
  * update are paged in at the next, so a few updates bring the view's fine LODs in. */
 static void stay_at(tp_streamer *s, int32_t cx, int32_t cz, int updates)
@@ -884,7 +935,8 @@ START_TEST(test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regen
     ck_assert_uint_gt(after.page_ins_by_lod[0], st.page_ins_by_lod[0]);
     tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
 
-    /* Even a file cut to nothing: the permanent coarsest LOD was read at open and stays. */
+    /* Even a file cut to nothing: what was read stays, and what no longer can be read,
+     * the coarsest LOD of a view included, is generated in the same update. */
     truncate_in_place(path, 0);
     stay_at(s, 8, 8, 8);
     tp_streamer_get_stats(s, &st);
@@ -922,6 +974,106 @@ START_TEST(test_a_file_truncated_under_streaming_workers_is_regenerated)
     tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
     tp_streamer_close(s);
     remove(path);
+}
+END_TEST
+
+/* Inside the region the first update after a teleport reads the coarsest LOD of the
+ * whole new view itself, even with no time allowed for generating anything and with
+ * worker threads that would bring it a frame later: no hole, not for one frame. */
+START_TEST(test_a_teleport_into_the_region_reads_its_view_in_the_same_update)
+{
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 3;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    o.sync_generate_budget_ms = -1; /* update() generates nothing */
+    tp_streamer *s = open_ok(g_world, &o);
+    const int32_t spots[][2] = {{3, 3}, {12, 11}, {5, 12}, {12, 3}, {8, 8}, {3, 3}};
+    tp_streamer_stats st;
+    uint64_t read_before = 0;
+    for (size_t i = 0; i < sizeof spots / sizeof *spots; i++) {
+        const int32_t cx = spots[i][0], cz = spots[i][1];
+        ck_assert_int_eq(tp_streamer_update(s, centre_m(cx), centre_m(cz), 1.0 / 60), TP_OK);
+        tp_streamer_get_stats(s, &st);
+        ck_assert_uint_eq(st.teleports, i);
+        ck_assert_uint_eq(st.in_view_chunks, 49);
+        ck_assert_msg(st.in_view_missing == 0, "jump %zu to (%d, %d): %u chunks missing", i,
+                      cx, cz, st.in_view_missing);
+        for (int32_t dz = -3; dz <= 3; dz++)
+            for (int32_t dx = -3; dx <= 3; dx++)
+                ck_assert_int_ge(tp_streamer_best_lod(s, cx + dx, cz + dz), 0);
+        ck_assert_uint_eq(st.sync_generations, 0);
+        ck_assert_uint_gt(st.bytes_read, read_before);
+        read_before = st.bytes_read;
+        tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    }
+    ck_assert_uint_eq(st.fallbacks, 0);
+    tp_streamer_close(s);
+}
+END_TEST
+
+static uint64_t lod_page_ins(const tp_streamer *s, uint32_t lod)
+{
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    return st.page_ins_by_lod[lod];
+}
+
+/* The coarsest LOD is a page like the others: counted in the budget, evicted once the
+ * camera is far away (more than two view distances), and read again, the same bytes,
+ * when it comes back. */
+START_TEST(test_coarse_pages_are_evicted_far_away_and_read_again_on_return)
+{
+    event_log log = {0};
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.flags = TP_STREAMER_DETERMINISTIC | TP_STREAMER_NO_PREDICTION;
+    o.on_event = log_event, o.event_user = &log;
+    tp_streamer *s = open_ok(g_world, &o);
+    stay_at(s, 3, 3, 1);
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.page_ins_by_lod[2], 25);
+    /* Counted like any page: at least the 25 grids of 9 × 9 heights and biomes. */
+    ck_assert_uint_ge(st.resident_bytes, 25u * 9u * 9u * 3u);
+    ck_assert_uint_ge(st.held_bytes, st.resident_bytes);
+    stay_at(s, 3, 3, 8); /* finer LODs come and settle */
+
+    /* Five chunks east: (1, 3) is 7 chunks behind, more than two view distances, and
+     * (4, 3) is 4. */
+    stay_at(s, 8, 3, 2);
+    ck_assert_int_eq(tp_streamer_best_lod(s, 1, 3), -1);
+    ck_assert_int_ge(tp_streamer_best_lod(s, 4, 3), 0); /* within reach: kept */
+    size_t evicted_coarse = 0;
+    for (size_t i = 0; i < log.count; i++)
+        evicted_coarse += log.e[i].type == TP_STREAMER_EVENT_EVICT && log.e[i].lod == 2 &&
+                          log.e[i].cx == 1 && log.e[i].cz >= 1 && log.e[i].cz <= 5;
+    ck_assert_uint_eq(evicted_coarse, 5); /* column 1 of the first view, rows 1 to 5 */
+    /* Far away, nothing of the first view is left, and the memory went with it. */
+    stay_at(s, 13, 13, 4);
+    for (int32_t cz = 1; cz <= 5; cz++)
+        for (int32_t cx = 1; cx <= 5; cx++)
+            ck_assert_int_eq(tp_streamer_best_lod(s, cx, cz), -1);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_le(st.held_bytes, st.budget_bytes);
+    /* What is held is the view (11 … 15) and the 2-chunk margin read ahead around it,
+     * clipped to the 16 × 16 world: chunks 9 … 15, 7 × 7 of them. */
+    ck_assert_uint_eq(st.resident_chunks, 49);
+
+    /* Back: the first update reads the view again, from the file. */
+    const uint64_t before = lod_page_ins(s, 2);
+    ck_assert_int_eq(tp_streamer_update(s, centre_m(3), centre_m(3), 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(s, &st);
+    ck_assert_uint_eq(st.in_view_missing, 0);
+    ck_assert_uint_eq(st.page_ins_by_lod[2], before + 25);
+    ck_assert_uint_eq(st.fallbacks, 0);
+    tp_chunk_view v;
+    ck_assert_int_eq(tp_streamer_acquire(s, 1, 3, 0, &v), TP_OK);
+    ck_assert_uint_eq(v.lod, 2);
+    ck_assert_uint_eq(v.source, TP_STREAMER_SOURCE_FILE);
+    assert_view_equals_generation(&v);
+    tp_streamer_release(s, &v);
+    tp_streamer_close(s);
+    free(log.e);
 }
 END_TEST
 
@@ -975,28 +1127,52 @@ static int count_baked_visit(void *user, const tp_chunk_view *v)
     return 0;
 }
 
-/* 8192 × 8192 chunks declared (2^26, 2^18 tiles) around the 16 × 16 baked ones: the
- * streamer pays one pointer per declared tile beyond what the baked world costs it, and
- * works as on the baked world. Sizing anything by the declared chunks would need at
- * least 64 MiB per byte per chunk, far past the allocator's cap. */
-START_TEST(test_open_allocates_for_the_stored_tiles_not_the_declared_region)
+/* Bakes the 32 × 32 chunks at (0, 0) of the shared world's parameters into `path`. */
+static void bake_larger_world(const char *path)
 {
-    char path[512];
+    tp_bake_options o = {0};
+    o.world = g_params;
+    o.region_x0 = 0, o.region_z0 = 0;
+    o.region_width = 32, o.region_height = 32;
+    o.threads = 1;
+    o.compression_level = -1;
+    ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "bake: %s", tp_error_detail());
+}
+
+/* Open reads the header and the block table and decodes no page, so what the streamer
+ * allocates at open is the same for 16 × 16 chunks (one tile), 32 × 32 (four tiles) and
+ * 8192 × 8192 declared (2^26 chunks, 2^18 tiles) around the 16 × 16 baked ones; the
+ * vast one then streams as the baked world. Sizing anything by the declared chunks
+ * would need at least 64 MiB per byte per chunk, far past the allocator's cap. */
+START_TEST(test_open_costs_the_same_whatever_the_size_of_the_region)
+{
+    char path[512], larger[512];
     snprintf(path, sizeof path, "%s/runtime-vast-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
+    snprintf(larger, sizeof larger, "%s/runtime-32-%ld.tpk", TP_TEST_TMP_DIR, (long)getpid());
     write_vast_copy(g_world, path, 0, 0, 8192, 8192);
-    capped_allocator baked_mem, vast_mem;
-    tp_streamer *baked, *vast;
+    bake_larger_world(larger);
+    capped_allocator baked_mem, larger_mem, vast_mem;
+    tp_streamer *baked, *big, *vast;
     const size_t baked_bytes = bytes_after_open(g_world, &baked_mem, &baked);
+    const size_t larger_bytes = bytes_after_open(larger, &larger_mem, &big);
     const size_t vast_bytes = bytes_after_open(path, &vast_mem, &vast);
-    /* The baked world has one tile, the vast one 2^18, of which it stores the same one. */
-    const size_t more_tiles = (8192 / 16) * (8192 / 16) - 1;
-    ck_assert_msg(vast_bytes <= baked_bytes + more_tiles * sizeof(void *),
-                  "open allocated %zu bytes for the vast region, %zu for the baked one",
-                  vast_bytes, baked_bytes);
-    tp_streamer_stats a, b;
-    tp_streamer_get_stats(baked, &a);
-    tp_streamer_get_stats(vast, &b);
-    ck_assert_uint_eq(b.permanent_bytes, a.permanent_bytes + more_tiles * sizeof(void *));
+    ck_assert_msg(larger_bytes == baked_bytes && vast_bytes == baked_bytes,
+                  "open allocated %zu bytes for 16 x 16 chunks, %zu for 32 x 32, %zu for "
+                  "8192 x 8192 declared", baked_bytes, larger_bytes, vast_bytes);
+    ck_assert_uint_eq(larger_mem.peak, baked_mem.peak);
+    ck_assert_uint_eq(vast_mem.peak, baked_mem.peak);
+    tp_streamer *opened[3] = {baked, big, vast};
+    tp_streamer_stats b;
+    for (int i = 0; i < 3; i++) {
+        tp_streamer_get_stats(opened[i], &b);
+        ck_assert_uint_eq(b.page_ins, 0);
+        ck_assert_uint_eq(b.bytes_read, 0);
+        ck_assert_uint_eq(b.bytes_decoded, 0);
+        ck_assert_uint_eq(b.resident_bytes, 0);
+        ck_assert_uint_eq(b.permanent_bytes, 0);
+    }
+    tp_streamer_close(big);
+    remove(larger);
 
     /* Inside the baked tile it streams as the baked world; far out in the declared
      * region every chunk is absent and generated. */
@@ -1010,9 +1186,14 @@ START_TEST(test_open_allocates_for_the_stored_tiles_not_the_declared_region)
     ck_assert_uint_gt(b.fallbacks_outside, 0);
     ck_assert_uint_eq(b.checksum_failures + b.decode_failures, 0);
     tp_streamer_for_each(vast, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
+    /* Back in the baked tile: its view is read again at once. */
+    ck_assert_int_eq(tp_streamer_update(vast, centre_m(8), centre_m(8), 1.0 / 60), TP_OK);
+    tp_streamer_get_stats(vast, &b);
+    ck_assert_uint_eq(b.in_view_missing, 0);
     uint64_t n = 0;
-    tp_streamer_for_each(vast, 0, count_baked_visit, &n);
-    ck_assert_uint_eq(n, 256); /* the permanent LOD of every baked chunk, or better */
+    tp_streamer_for_each(vast, TP_STREAMER_VISIT_IN_VIEW, count_baked_visit, &n);
+    ck_assert_uint_eq(n, 49);
+    tp_streamer_for_each(vast, TP_STREAMER_VISIT_IN_VIEW, check_visit, NULL);
     tp_streamer_close(vast);
     tp_streamer_close(baked);
     remove(path);
@@ -1021,20 +1202,23 @@ END_TEST
 
 /* ---- Cancellation, close ------------------------------------------------------------------ */
 
-/* A disk the test stops: once the gate is shut, every read waits until it opens again,
- * so work dispatched meanwhile is certainly still in flight (no timing involved). */
+/* A disk the test stops for the workers: once the gate is shut, every read of a worker
+ * waits until it opens again, so work dispatched meanwhile is certainly still in flight
+ * (no timing involved). The game thread's own reads (update() reads the coarsest LOD of
+ * a view that has none) pass. */
 typedef struct gated_reader {
     file_reader file;
     pthread_mutex_t lock;
     pthread_cond_t opened;
     int shut;
+    pthread_t game_thread; /* set by gate_set() */
 } gated_reader;
 
 static int read_through_gate(void *user, uint64_t offset, void *dst, size_t size)
 {
     gated_reader *g = user;
     pthread_mutex_lock(&g->lock);
-    while (g->shut)
+    while (g->shut && !pthread_equal(pthread_self(), g->game_thread))
         pthread_cond_wait(&g->opened, &g->lock);
     pthread_mutex_unlock(&g->lock);
     return read_with_stdio(&g->file, offset, dst, size);
@@ -1043,6 +1227,7 @@ static int read_through_gate(void *user, uint64_t offset, void *dst, size_t size
 static void gate_set(gated_reader *g, int shut)
 {
     pthread_mutex_lock(&g->lock);
+    g->game_thread = pthread_self();
     g->shut = shut;
     pthread_cond_broadcast(&g->opened);
     pthread_mutex_unlock(&g->lock);
@@ -1051,7 +1236,7 @@ static void gate_set(gated_reader *g, int shut)
 START_TEST(test_a_camera_that_reverses_cancels_stale_work)
 {
     gated_reader g = {{fopen(g_world, "rb"), 0}, PTHREAD_MUTEX_INITIALIZER,
-                      PTHREAD_COND_INITIALIZER, 0};
+                      PTHREAD_COND_INITIALIZER, 0, pthread_self()};
     event_log log = {0};
     tp_streamer_options o = {0};
     o.view_distance_chunks = 2;
@@ -1390,13 +1575,16 @@ Suite *tp_test_suite(void)
     TCase *tc = tcase_create("streamer");
     tcase_set_timeout(tc, 300);
     tcase_add_unchecked_fixture(tc, setup_worlds, remove_worlds);
-    tcase_add_test(tc, test_open_makes_the_coarsest_lod_of_every_baked_chunk_resident);
+    tcase_add_test(tc, test_open_decodes_nothing_and_the_first_update_reads_the_view);
     tcase_add_test(tc, test_open_rejects_bad_options_with_a_reason);
+    tcase_add_test(tc, test_open_refuses_a_file_whose_region_origin_was_moved);
     tcase_add_test(tc, test_lod_follows_the_bands_nearest_first);
     tcase_add_test(tc, test_for_each_visits_the_view_and_everything_resident);
     tcase_add_test(tc, test_every_chunk_of_the_view_has_a_lod_on_the_update_after_a_teleport);
     tcase_add_test(tc, test_a_short_jump_in_one_frame_is_a_teleport_not_a_velocity);
     tcase_add_test(tc, test_a_teleport_outside_the_region_is_covered_or_reported);
+    tcase_add_test(tc, test_a_teleport_into_the_region_reads_its_view_in_the_same_update);
+    tcase_add_test(tc, test_coarse_pages_are_evicted_far_away_and_read_again_on_return);
     tcase_add_test(tc, test_a_walking_camera_never_misses_a_chunk_of_a_baked_world);
     tcase_add_test(tc, test_a_small_budget_holds_on_every_update_of_a_long_random_path);
     tcase_add_loop_test(tc, test_downgraded_chunks_hold_exactly_the_coarser_page, 0, 2);
@@ -1409,7 +1597,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_pread_mmap_and_read_callback_paths_give_the_same_bytes);
     tcase_add_test(tc, test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regenerated);
     tcase_add_test(tc, test_a_file_truncated_under_streaming_workers_is_regenerated);
-    tcase_add_test(tc, test_open_allocates_for_the_stored_tiles_not_the_declared_region);
+    tcase_add_test(tc, test_open_costs_the_same_whatever_the_size_of_the_region);
     tcase_add_test(tc, test_a_camera_that_reverses_cancels_stale_work);
     tcase_add_test(tc, test_close_with_work_in_flight_is_safe);
     tcase_add_test(tc, test_views_released_on_another_thread_stay_intact_under_pressure);

@@ -539,6 +539,81 @@ START_TEST(test_bench_pagein_compares_the_same_chunks_and_answers_help)
 }
 END_TEST
 
+static int bench_scale(int argc, char **argv)
+{
+    return tpt_bench_part_scale(argc, argv, NULL);
+}
+
+/* bench scale measures each file given: no page decoded at open, and no chunk of the
+ * view left without a LOD by the update after a teleport (an 8 × 8-chunk world and a
+ * 3-chunk view, so the view lies inside it). */
+START_TEST(test_bench_scale_opens_without_decoding_and_teleports_without_holes)
+{
+    char world[512], out[8192];
+    tmp_path(world, sizeof world, "scale.tpk");
+    bake_small(world);
+    int status = RUN_CAPTURED(1, out, bench_scale, "scale", world, world, "--runs", "2",
+                              "--teleports", "3", "--view", "2", "--json");
+    ck_assert_msg(status == 0, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "\"benchmark\": \"scale\"") && strstr(out, "\"chunks\": 64") &&
+                      strstr(out, "\"open_ms\": ") && strstr(out, "\"alloc_bytes\": ") &&
+                      strstr(out, "\"teleport_tick_ms\": ") &&
+                      strstr(out, "\"coarse_reads_per_tick\": "),
+                  "%s", out);
+    ck_assert_msg(!strstr(out, "\"page_ins_at_open\": 1") &&
+                      strstr(out, "\"page_ins_at_open\": 0") &&
+                      !strstr(out, "\"missing_after_ticks\": 1") &&
+                      strstr(out, "\"missing_after_ticks\": 0"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, bench_scale, "scale", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage bench scale"));
+    ck_assert_int_eq(RUN_CAPTURED(2, out, bench_scale, "scale", "--teleports", "0"), 2);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, bench_scale, "scale", "/nonexistent/w.tpk"), 1);
+    ck_assert_msg(strstr(out, "/nonexistent/w.tpk"), "%s", out);
+    unlink(world);
+}
+END_TEST
+
+START_TEST(test_bench_query_measures_heights_and_rays_and_answers_help)
+{
+    char world[512], out[8192];
+    tmp_path(world, sizeof world, "query.tpk");
+    bake_small(world);
+    int status = RUN_CAPTURED(1, out, tpt_cmd_bench, "bench", "query", world, "--points", "50",
+                              "--runs", "1", "--json");
+    ck_assert_msg(status == 0, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "\"benchmark\": \"query\"") && strstr(out, "\"height_us\": ") &&
+                      strstr(out, "\"ray_us\": ") && strstr(out, "\"ray_hit_fraction\": 1"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bench, "bench", "query", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage bench query"));
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bench, "bench", "query", "--points", "0"), 2);
+    unlink(world);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bench, "bench", "query", world), 1);
+    ck_assert_msg(strstr(out, world) != NULL, "%s", out); /* names the missing file */
+}
+END_TEST
+
+/* Real frames at 60 Hz: only the report's shape is checked, never a figure. */
+START_TEST(test_bench_teleport_reports_cold_and_warmed_jumps_and_answers_help)
+{
+    char world[512], out[8192];
+    tmp_path(world, sizeof world, "teleport.tpk");
+    bake_small(world);
+    int status = RUN_CAPTURED(1, out, tpt_cmd_bench, "bench", "teleport", world, "--trials",
+                              "1", "--json");
+    ck_assert_msg(status == 0, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "\"benchmark\": \"teleport\"") && strstr(out, "\"cold\": [") &&
+                      strstr(out, "\"warmed\": [") && strstr(out, "\"loading_frames\": "),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bench, "bench", "teleport", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage bench teleport"));
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_bench, "bench", "teleport", "--trials", "0"),
+                     2);
+    unlink(world);
+}
+END_TEST
+
 Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("soak");
@@ -558,6 +633,9 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_soak_refuses_a_fifo_as_world_or_camera_path_at_once);
     tcase_add_test(tc, test_soak_reads_with_pread_unless_asked_to_map);
     tcase_add_test(tc, test_bench_pagein_compares_the_same_chunks_and_answers_help);
+    tcase_add_test(tc, test_bench_scale_opens_without_decoding_and_teleports_without_holes);
+    tcase_add_test(tc, test_bench_query_measures_heights_and_rays_and_answers_help);
+    tcase_add_test(tc, test_bench_teleport_reports_cold_and_warmed_jumps_and_answers_help);
     suite_add_tcase(s, tc);
     return s;
 }

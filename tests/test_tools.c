@@ -30,6 +30,7 @@
 #include "png_write.h"
 #include "progress.h"
 #include "render.h"
+#include "soak.h"
 #include "terrapage/baker.h"
 #include "terrapage/mesh_codec.h"
 #include "terrapage/pagefile.h"
@@ -612,7 +613,7 @@ START_TEST(test_reader_source_renders_the_same_images_as_the_generator_for_any_w
     tp_reader *reader;
     ck_assert_int_eq(tp_reader_open(tpk, NULL, &reader), TP_OK);
     tp_page_layout file_layout;
-    ck_assert(tpt_pagefile_layout("test", tpk, tp_reader_desc(reader), NULL, &file_layout));
+    ck_assert(tpt_pagefile_layout("test", tpk, reader, NULL, &file_layout));
     tpt_reader_source rs;
     tpt_reader_source_init(&rs, reader, &file_layout, false);
     tpt_field_source from_file = tpt_reader_source_fields(&rs);
@@ -905,10 +906,6 @@ START_TEST(test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_reseal
 }
 END_TEST
 
-/* FORMAT.md's reference file follows every rule the spec states and is a world of this
- * generator, so the complete check accepts it: the world check (the parameters resolve,
- * the header and layers agree with them), every blob of each present chunk, coarse LODs
- * equal to LOD 0 at their stride, bounds equal to the LOD-0 heights. */
 START_TEST(test_merge_command_reports_in_json_and_names_a_missing_shard)
 {
     static char out[16384];
@@ -942,13 +939,219 @@ START_TEST(test_merge_command_reports_in_json_and_names_a_missing_shard)
 }
 END_TEST
 
-START_TEST(test_verify_accepts_the_format_reference_file)
+/* FORMAT.md's reference file follows every rule the spec states, and its header is a
+ * world of this generator (the parameters resolve, the header and layers agree with
+ * them), but its samples are synthetic, not that world's terrain: the content check,
+ * which compares stored pages with generation, refuses it, naming the first page. */
+START_TEST(test_verify_refuses_the_format_reference_file_as_not_its_world)
 {
     char path[600], out[4096];
     snprintf(path, sizeof path, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
-    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", path), 0);
-    ck_assert_msg(strstr(out, ": OK: 8 blobs in 2 chunks checked"), "%s", out);
-    ck_assert_msg(strstr(out, ", 0 bad, 1 chunks of the region absent"), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", path), 1);
+    ck_assert_msg(strstr(out, "the file's pages are not the world its header describes "
+                              "(chunk (5, -7) height LOD 1: differs from the page generated "
+                              "for this chunk (sample (0, 0) is 16096 in the file,"),
+                  "%s", out);
+}
+END_TEST
+
+/* ---- files whose pages are not the world their header describes -------------------
+ *
+ * Edits that keep every checksum valid (each one recomputed, as a hostile writer would):
+ * no checksum and no decoder can see them; only the pages, compared with what the
+ * generator makes for their chunks, can. */
+
+static long long json_count(const char *json, const char *key);
+
+/* Moves the region's origin by `dx` chunks and re-signs the header (FORMAT.md 5.1). */
+static void move_region_origin(const char *path, int32_t dx)
+{
+    size_t size;
+    uint8_t *file = read_file(path, &size);
+    put_le32(file + 64, get_le32(file + 64) + (uint32_t)dx);
+    uint32_t header = get_le32(file + 12);
+    put_le64(file + header - 8, XXH3_64bits(file, header - 8));
+    write_file(path, file, size);
+    free(file);
+}
+
+/* The directory entry of blob (cx, cz, layer, lod) in `file`: the only 32 bytes with its
+ * offset and checksum. */
+static uint8_t *directory_entry(const char *path, uint8_t *file, int32_t cx, int32_t cz,
+                                uint32_t layer, uint32_t lod)
+{
+    tp_reader *r;
+    ck_assert_int_eq(tp_reader_open(path, NULL, &r), TP_OK);
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(r, cx, cz, layer, lod, &ref), TP_OK);
+    tp_reader_close(r);
+    uint8_t key[16];
+    put_le64(key, ref.offset);
+    put_le64(key + 8, ref.checksum);
+    uint64_t directory = get_le64(file + 160), directory_size = get_le64(file + 168);
+    for (uint64_t at = directory; at + 32 <= directory + directory_size; at += 8)
+        if (memcmp(file + at, key, sizeof key) == 0)
+            return file + at;
+    ck_abort_msg("no directory entry for chunk (%d, %d)", (int)cx, (int)cz);
+    return NULL;
+}
+
+/* Files the blob (from_x, from_z, layer, from_lod) under (to_x, to_z, layer, to_lod) too:
+ * its directory entry copied over the other's, the directory re-signed. */
+static void splice_entry_between_lods(const char *path, int32_t from_x, int32_t from_z,
+                                      uint32_t from_lod, int32_t to_x, int32_t to_z,
+                                      uint32_t to_lod, uint32_t layer)
+{
+    size_t size;
+    uint8_t *file = read_file(path, &size);
+    const uint8_t *from = directory_entry(path, file, from_x, from_z, layer, from_lod);
+    memcpy(directory_entry(path, file, to_x, to_z, layer, to_lod), from, 32);
+    reseal_directory(file);
+    write_file(path, file, size);
+    free(file);
+}
+
+/* The same LOD of another chunk. */
+static void splice_entry(const char *path, int32_t from_x, int32_t from_z, int32_t to_x,
+                         int32_t to_z, uint32_t layer, uint32_t lod)
+{
+    splice_entry_between_lods(path, from_x, from_z, lod, to_x, to_z, lod, layer);
+}
+
+START_TEST(test_every_command_refuses_a_header_whose_region_origin_moved)
+{
+    tp_world_params w = world_with(5, 33);
+    char tpk[512], png[512], obj[512];
+    static char out[65536];
+    tmp_path(tpk, sizeof tpk, "moved.tpk");
+    tmp_path(png, sizeof png, "moved.png");
+    tmp_path(obj, sizeof obj, "moved.obj");
+    bake_small(tpk, &w, (tpt_region){0, 0, 3, 2});
+    move_region_origin(tpk, 262144);
+    const char *why = "pages are not the world its header describes";
+
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk), 1);
+    ck_assert_msg(strstr(out, why) && strstr(out, "chunk (262144, 0) height LOD 2: differs "
+                                                  "from the page generated for this chunk"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_info, "info", tpk), 1);
+    ck_assert_msg(strstr(out, why), "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_export, "export", tpk, "-o", png), 1);
+    ck_assert_msg(strstr(out, why), "%s", out);
+    ck_assert_int_eq(access(png, F_OK), -1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_mesh, "mesh", tpk, "--chunk", "262144,0",
+                                  "-o", obj),
+                     1);
+    ck_assert_msg(strstr(out, why), "%s", out);
+    ck_assert_int_eq(access(obj, F_OK), -1);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_soak, "soak", tpk, "--no-pace", "--ticks",
+                                  "5"),
+                     1);
+    ck_assert_msg(strstr(out, why), "%s", out);
+
+    /* Moved back, it is its world again. */
+    move_region_origin(tpk, -262144);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "-q"), 0);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_verify_finds_entries_spliced_from_another_chunk)
+{
+    tp_world_params w = world_with(5, 33); /* LODs 0, 1, 2 */
+    char tpk[512];
+    static char out[65536];
+    tmp_path(tpk, sizeof tpk, "spliced.tpk");
+    /* 4 × 2 chunks: the check at open compares (0, 0) … (3, 0); the splices go to row 1. */
+    bake_small(tpk, &w, (tpt_region){0, 0, 4, 2});
+    splice_entry(tpk, 0, 0, 0, 1, TP_LAYER_TEMPERATURE, 0);
+    splice_entry(tpk, 0, 0, 1, 1, TP_LAYER_PRECIPITATION, 0);
+    splice_entry(tpk, 0, 0, 2, 1, TP_LAYER_MESH, 2);
+    splice_entry(tpk, 2, 0, 3, 1, TP_LAYER_MESH, 0); /* a finer mesh */
+    /* A chunk's own coarser mesh filed as its finer one would lie on its heights, but the
+     * reader refuses a blob outside its LOD's section. */
+    splice_entry_between_lods(tpk, 1, 0, 1, 1, 0, 0, TP_LAYER_MESH);
+
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk, "-q", "-j", "2"), 1);
+    static const char *const expected[] = {
+        "chunk (0, 1) temperature LOD 0: differs from the page generated for this chunk "
+        "(sample (",
+        "chunk (1, 1) precipitation LOD 0: differs from the page generated for this chunk",
+        "chunk (2, 1) mesh LOD 2: differs from the mesh generated for this chunk",
+        /* A mesh is decoded anyway: one off its chunk's heights shows at every LOD. */
+        "chunk (2, 1) mesh LOD 2: vertex 0 has height code",
+        "chunk (3, 1) mesh LOD 0: vertex 0 has height code",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        ck_assert_msg(strstr(out, expected[i]), "no \"%s\" in:\n%s", expected[i], out);
+    ck_assert_msg(strstr(out, "the mesh is not on this chunk's heights"), "%s", out);
+    ck_assert_msg(strstr(out, "chunk (1, 0) mesh LOD 0: corrupt or malformed data (chunk (1, 0) "
+                              "layer 4 LOD 0 points outside its section)"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "--json"), 1);
+    ck_assert_int_eq(json_count(out, "bad_count"), 6);
+    ck_assert_int_eq(json_count(out, "pages_compared"), 8);
+
+    /* --deep compares every page: the mesh at LOD 0 differs from generation too. */
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk, "--deep", "-q"), 1);
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++)
+        ck_assert_msg(strstr(out, expected[i]), "no \"%s\" in:\n%s", expected[i], out);
+    ck_assert_msg(strstr(out, "chunk (3, 1) mesh LOD 0: differs from the mesh generated for "
+                              "this chunk"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "--deep", "--json"), 1);
+    ck_assert_int_eq(json_count(out, "bad_count"), 7);
+    unlink(tpk);
+}
+END_TEST
+
+START_TEST(test_verify_deep_compares_every_page_of_a_sound_file)
+{
+    tp_world_params w = world_with(5, 33);
+    char tpk[512];
+    static char out[65536];
+    tmp_path(tpk, sizeof tpk, "deep.tpk");
+    bake_small(tpk, &w, (tpt_region){-1, 0, 2, 2});
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk, "--deep", "--json"), 0);
+    ck_assert_int_eq(json_count(out, "pages_compared"), 6 * 3);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk), 0);
+    ck_assert_msg(strstr(out, ", 6 coarsest pages compared with generation"), "%s", out);
+    unlink(tpk);
+}
+END_TEST
+
+/* A region whose last chunk is INT32_MAX ends at 2^31, which int32 cannot hold. */
+START_TEST(test_info_and_verify_handle_a_region_ending_at_the_last_chunk_coordinate)
+{
+    tp_world_params w = world_with(5, 17);
+    char tpk[512];
+    static char out[65536];
+    tmp_path(tpk, sizeof tpk, "edge.tpk");
+    tp_bake_options o = {0};
+    o.world = w;
+    o.region_x0 = INT32_MAX - 2;
+    o.region_z0 = INT32_MAX - 1;
+    o.region_width = 3;
+    o.region_height = 2;
+    o.threads = 1;
+    o.compression_level = 1;
+    ck_assert_msg(tp_bake(tpk, &o, NULL) == TP_OK, "%s", tp_error_detail());
+
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", tpk), 0);
+    ck_assert_msg(strstr(out, "region             2147483645,2147483646,2147483648,2147483648: "
+                              "3 x 2 chunks"),
+                  "%s", out);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_info, "info", tpk, "--json"), 0);
+    ck_assert_int_eq(json_count(out, "x1"), 2147483648LL);
+    ck_assert_int_eq(json_count(out, "z1"), 2147483648LL);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", tpk), 0);
+    ck_assert_msg(strstr(out, " in 6 chunks checked"), "%s", out);
+    /* Damage at the far corner is found and named there. */
+    corrupt_blob(tpk, INT32_MAX, INT32_MAX, TP_LAYER_HEIGHT, 0);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_verify, "verify", tpk, "-q"), 1);
+    ck_assert_msg(strstr(out, "chunk (2147483647, 2147483647) height LOD 0: checksum mismatch"),
+                  "%s", out);
+    unlink(tpk);
 }
 END_TEST
 
@@ -1409,7 +1612,11 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
     tcase_add_test(tc, test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_resealed_file);
-    tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
+    tcase_add_test(tc, test_verify_refuses_the_format_reference_file_as_not_its_world);
+    tcase_add_test(tc, test_every_command_refuses_a_header_whose_region_origin_moved);
+    tcase_add_test(tc, test_verify_finds_entries_spliced_from_another_chunk);
+    tcase_add_test(tc, test_verify_deep_compares_every_page_of_a_sound_file);
+    tcase_add_test(tc, test_info_and_verify_handle_a_region_ending_at_the_last_chunk_coordinate);
     tcase_add_test(tc, test_merge_command_reports_in_json_and_names_a_missing_shard);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);

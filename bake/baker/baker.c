@@ -280,10 +280,10 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
                              "bake options: the region runs past chunk coordinate %d",
                              INT32_MAX);
     }
-    if (o->compression_level > 12) {
+    if (o->compression_level > TP_MAX_COMPRESSION_LEVEL) {
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
-                             "bake options: compression level %d is above 12",
-                             o->compression_level);
+                             "bake options: compression level %d is above %d",
+                             o->compression_level, TP_MAX_COMPRESSION_LEVEL);
     }
     return TP_OK;
 }

@@ -37,35 +37,27 @@ tp_result tp_world_params_resolve(const tp_world_params *in, tp_world_params *ou
         return TP_ERR_INVALID_ARGUMENT;
     tp_world_params p = *in;
     if (p.seed == 0)
-        p.seed = 42;
+        p.seed = TP_WORLD_DEFAULT_SEED;
     if (p.samples_per_edge == 0)
-        p.samples_per_edge = 129;
-    default_if_zero(&p.chunk_size_m, 256.0);
-    default_if_zero(&p.feature_scale, 1.0);
-    default_if_zero(&p.relief_m, 2400.0);
-    default_if_zero(&p.ocean_depth_m, 900.0);
-    default_if_zero(&p.temperature_origin_c, 14.0);
-    default_if_zero(&p.temperature_gradient_c_per_km, 1.5);
-    default_if_zero(&p.precipitation_mm, 1400.0);
+        p.samples_per_edge = TP_WORLD_DEFAULT_SAMPLES_PER_EDGE;
+#define TP__DEFAULT_IF_ZERO(field, def, lo, hi) default_if_zero(&p.field, def);
+    TP_WORLD_REAL_PARAM_MAP(TP__DEFAULT_IF_ZERO)
+#undef TP__DEFAULT_IF_ZERO
 
     if (p.reserved0 != 0)
         return TP_ERR_INVALID_ARGUMENT;
     for (size_t i = 0; i < sizeof p.reserved / sizeof p.reserved[0]; i++)
         if (p.reserved[i] != 0)
             return TP_ERR_INVALID_ARGUMENT;
-    /* The climate grid takes every 8th sample, so a chunk needs at least 8 intervals. */
-    if (!tp_is_pow2_plus_one(p.samples_per_edge) || p.samples_per_edge < 9 ||
-        p.samples_per_edge > 1025)
+    if (!tp_is_pow2_plus_one(p.samples_per_edge) ||
+        p.samples_per_edge < TP_WORLD_MIN_SAMPLES_PER_EDGE ||
+        p.samples_per_edge > TP_WORLD_MAX_SAMPLES_PER_EDGE)
         return TP_ERR_INVALID_ARGUMENT;
-    /* Ranges keep every generated height inside the u16 code range with margin and
-     * every world position exactly representable. */
-    if (!in_range(p.chunk_size_m, 1.0, 65536.0) || !in_range(p.sea_level_m, -500.0, 500.0) ||
-        !in_range(p.feature_scale, 0.01, 100.0) || !in_range(p.relief_m, 1.0, 2400.0) ||
-        !in_range(p.ocean_depth_m, 1.0, 1000.0) ||
-        !in_range(p.temperature_origin_c, -60.0, 60.0) ||
-        !in_range(p.temperature_gradient_c_per_km, -100.0, 100.0) ||
-        !in_range(p.precipitation_mm, 1.0, 20000.0))
+#define TP__CHECK_RANGE(field, def, lo, hi) \
+    if (!in_range(p.field, lo, hi))         \
         return TP_ERR_INVALID_ARGUMENT;
+    TP_WORLD_REAL_PARAM_MAP(TP__CHECK_RANGE)
+#undef TP__CHECK_RANGE
     *out = p;
     return TP_OK;
 }

@@ -5,7 +5,8 @@
  * (reseal.h: parameter hash, mesh checksums of raw mesh blobs, blob, block, table and
  * header checksums recomputed), so mutations get past the checksums. Then, as the tools
  * do it (tools/cli, tools/common):
- *   - the world check, tp_page_layout_from_file (every tool's first step);
+ *   - the world checks, tp_page_layout_from_file and the content check at open,
+ *     tp_page_check_file (every tool's first step, tpt_pagefile_world);
  *   - an info- and verify-like walk over the first chunks of the region: each chunk's
  *     bounds record, every page read with tp_page_read, each page's bounds recomputed,
  *     each mesh decoded by tpt_chunk_mesh_decode (verify's mesh check) and loaded by
@@ -97,14 +98,12 @@ static void walk_chunk(const tp_page_layout *L, const tp_reader *r, int32_t cx, 
 /* Every layer of the region's corner, at its finest and coarsest LOD, as export draws it. */
 static void render(const tp_page_layout *L, const tp_reader *r, const tp_file_desc *d)
 {
-    /* Half-open: the end may be 2^31, past what a tpt_region holds. */
+    /* Half-open: the end may be 2^31, which a tpt_region's 64-bit ends hold. */
     int64_t x1 = (int64_t)d->region_x0 + (d->region_width < RENDER_CHUNKS_PER_AXIS
                                               ? d->region_width : RENDER_CHUNKS_PER_AXIS);
     int64_t z1 = (int64_t)d->region_z0 + (d->region_height < RENDER_CHUNKS_PER_AXIS
                                               ? d->region_height : RENDER_CHUNKS_PER_AXIS);
-    if (x1 > INT32_MAX || z1 > INT32_MAX)
-        return;
-    tpt_region region = {d->region_x0, d->region_z0, (int32_t)x1, (int32_t)z1};
+    tpt_region region = {d->region_x0, d->region_z0, x1, z1};
     tpt_reader_source rs;
     tpt_reader_source_init(&rs, r, L, false);
     tpt_field_source source = tpt_reader_source_fields(&rs);
@@ -134,6 +133,13 @@ static void exercise(const uint8_t *data, size_t size)
     const tp_file_desc *d = tp_reader_desc(r);
     tp_page_layout L;
     tp_result res = tp_page_layout_from_file(d, &L);
+    if (res == TP_OK) { /* the content check at open: a few coarsest pages generated */
+        size_t check = tp_page_check_scratch_size(&L, L.lod_count - 1);
+        void *scratch = check <= MAX_PAGE_BYTES ? malloc(check) : NULL;
+        if (scratch)
+            (void)tp_page_check_file(&L, r, scratch, check, NULL);
+        free(scratch);
+    }
     for (uint32_t lod = 0; lod <= d->lod_count; lod++) { /* info's sections */
         uint64_t offset, bytes;
         (void)tp_reader_lod_section(r, lod, &offset, &bytes);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh BUILD_DIR SECONDS [TARGET...] — runs each fuzz target for SECONDS seconds: the
-# page-file reader, the mesh decoder, then the tools' path through a page file (reader,
-# mesh, tools; all by default).
+# page-file reader, the mesh decoder, the tools' path through a page file, then the
+# world-file parser (reader, mesh, tools, world; all by default).
 #
 # Needs a build configured with -DTP_BUILD_FUZZ=ON (and clang available). Each target
 # starts from fresh seeds written by its seed maker (plus, for the page-file targets, the
@@ -15,13 +15,13 @@
 set -eu
 
 if [ $# -lt 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS [reader|mesh|tools]..." >&2
+    echo "usage: $0 BUILD_DIR SECONDS [reader|mesh|tools|world]..." >&2
     exit 2
 fi
 build=$(cd "$1" && pwd)
 seconds=$2
 shift 2
-targets=${*:-reader mesh tools}
+targets=${*:-reader mesh tools world}
 here=$(cd "$(dirname "$0")" && pwd)
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
@@ -59,6 +59,7 @@ for target in $targets; do
     reader) run_target reader make_seeds "$here"/../data/pagefile/*.tpk ;;
     mesh) run_target mesh make_mesh_seeds ;;
     tools) run_target tools make_tools_seeds "$here"/../data/pagefile/*.tpk ;;
+    world) run_target world make_world_seeds ;;
     *) echo "$0: unknown target '$target'" >&2; exit 2 ;;
     esac
 done

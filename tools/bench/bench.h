@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli_options.h"
@@ -29,6 +30,9 @@ int tpt_bench_part_bake(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_decode(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json);
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_query(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_scale(int argc, char **argv, json_t **out_json);
+int tpt_bench_part_teleport(int argc, char **argv, json_t **out_json);
 
 /*! tpt_bench_pagein() : the page-in part as a command of its own (argv[0] "pagein"), as
  *  `terrapage soak --compare` ends with it. */
@@ -76,6 +80,12 @@ typedef struct tpt_bench_options {
 int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const char *value,
                      tpt_bench_options *o);
 
+/*! tpt_bench_bake_small_world() :
+ *  Bakes a 16 × 16-chunk region of the default world into a file of /tmp named after the
+ *  process, its name in path[0 … path_cap − 1] (the caller removes it). Prints
+ *  "<command>: <problem>" and returns false on failure. */
+bool tpt_bench_bake_small_world(const char *command, char *path, size_t path_cap);
+
 /*! tpt_bench_open_world() :
  *  Opens `path` for a benchmark, or, when path is NULL, bakes a 16 × 16-chunk region of
  *  the default world into /tmp first (the file is unlinked at once; the open reader keeps
@@ -84,6 +94,10 @@ int tpt_bench_option(tpt_cli *cli, const tpt_bench_usage *usage, int id, const c
  *  Prints "<command>: <problem>" and returns false on failure. */
 bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
                           tp_reader **out_reader);
+
+/*! tpt_bench_thread_cpu_s() : CPU time of the calling thread, seconds: what measured
+ *  work costs, whatever else the machine is doing. */
+double tpt_bench_thread_cpu_s(void);
 
 /*! tpt_bench_median() : sorts v[0 … n−1] (n ≥ 1) and @return its median. */
 double tpt_bench_median(double *v, int n);

@@ -89,10 +89,10 @@ static int measure_height_sizes(const tp_world_params *w, const tpt_region *regi
         return 0;
     }
     memset(out, 0, sizeof *out);
-    for (int32_t cz = region->z0; cz < region->z1; cz++) {
-        for (int32_t cx = region->x0; cx < region->x1; cx++) {
+    for (int64_t cz = region->z0; cz < region->z1; cz++) {
+        for (int64_t cx = region->x0; cx < region->x1; cx++) {
             tp_chunk_fields f = {h, NULL, NULL, NULL};
-            tp_generate_chunk(w, cx, cz, 0, &f);
+            tp_generate_chunk(w, (int32_t)cx, (int32_t)cz, 0, &f);
             size_t size;
             uint32_t enc;
             tp_blob_encode(TP_ELEM_U16, e, h, raw, 0, buf, cap, &size, &enc);

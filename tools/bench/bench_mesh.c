@@ -21,7 +21,14 @@
  * three classes of chunk by LOD-0 relief (highest minus lowest sample), since flat and
  * rough chunks behave differently: on a flat chunk both sides reach the coarsest grid
  * and the ratio is bounded by how few triangles the mesh can have; on a rough one the
- * grid must be fine and the mesh's adaptivity pays. */
+ * grid must be fine and the mesh's adaptivity pays.
+ *
+ * The second yardstick is the best-known unconstrained mesher: greedy insertion
+ * (greedy_mesh.h) on the same LOD-k grid, continued until its own true max error against
+ * the LOD-0 heights — measured by the same evaluator, tp_mesh_max_error — is at most E.
+ * Reported per LOD: Σ mesh triangles / Σ greedy triangles, and the median and worst of
+ * the per-chunk ratios. It runs in the first run only and is not part of the build
+ * times. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +36,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "greedy_mesh.h"
 #include "cli_options.h"
 #include "json_out.h"
 #include "progress.h"
@@ -59,6 +67,10 @@ typedef struct lod_figures {
     uint8_t *ratio_class;    /* per chunk */
     double *build_ms, *decode_us; /* per run */
     double build_ms_median, decode_us_median;
+    /* greedy insertion at the mesh's true error (first run) */
+    double greedy_triangles, greedy_ms, greedy_error_sum_m;
+    double *greedy_ratio;    /* per chunk: mesh triangles / greedy triangles */
+    uint32_t unreached;      /* chunks where greedy insertion never got down to the error */
 } lod_figures;
 
 static void print_help(void)
@@ -75,7 +87,11 @@ static void print_help(void)
            "baked) per surface triangle; build ms per chunk (apron, mesh, encoding and the\n"
            "error against LOD 0) and decode us per mesh (LZ4 + mesh decoding), medians over\n"
            "the runs; and the ms to generate a chunk's fields, for comparison with building\n"
-           "all its meshes. One core; the whole region takes about 40 s per run.\n"
+           "all its meshes. Then the meshes against greedy insertion (Garland-Heckbert, as\n"
+           "in Delatin) on the same LOD grid, run until its exact max error against the\n"
+           "LOD-0 heights is at most the mesh's: triangles (sum ratio, median and worst\n"
+           "chunk), bytes per triangle, build and decode us. One core; the whole region\n"
+           "takes about 45 s for the first run and 40 s for each further one.\n"
            "\n"
            "Options:\n"
            "      --stride S   measure every S-th chunk in x and z, 1 to 64; default 1\n"
@@ -95,6 +111,19 @@ static double ratio_median(const lod_figures *f, uint32_t count, int cls, double
         if (cls < 0 || f->ratio_class[c] == (uint8_t)cls)
             tmp[n++] = f->ratio[c];
     return n ? tpt_bench_median(tmp, (int)n) : 0.0;
+}
+
+/* Median and largest of the per-chunk ratios to greedy insertion. Sorts a copy into `tmp`. */
+static void greedy_ratio_spread(const lod_figures *f, uint32_t count, double *tmp,
+                                double *out_median, double *out_max)
+{
+    double worst = 0.0;
+    for (uint32_t c = 0; c < count; c++) {
+        tmp[c] = f->greedy_ratio[c];
+        worst = tmp[c] > worst ? tmp[c] : worst;
+    }
+    *out_median = count ? tpt_bench_median(tmp, (int)count) : 0.0;
+    *out_max = worst;
 }
 
 /* Max error of the regular grid at stride 2^j against the LOD-0 grid. */
@@ -172,6 +201,7 @@ typedef struct mesh_bench {
     double gen_ms_median, build_all_lods_ms;
     double *tmp;           /* per chunk, for medians */
     uint32_t class_chunks[CLASS_COUNT];
+    tpt_greedy_mesher *greedy;
     lod_figures fig[TP_MAX_LODS];
 } mesh_bench;
 
@@ -182,7 +212,9 @@ static void bench_free(mesh_bench *b)
         free(b->fig[k].decode_us);
         free(b->fig[k].ratio);
         free(b->fig[k].ratio_class);
+        free(b->fig[k].greedy_ratio);
     }
+    tpt_greedy_free(b->greedy);
     free(b->full), free(b->lod_grid), free(b->sub), free(b->indices), free(b->biomes);
     free(b->temperature), free(b->precipitation), free(b->vertices), free(b->scratch);
     free(b->build_scratch), free(b->raw), free(b->stored), free(b->decoded);
@@ -223,16 +255,18 @@ static bool bench_init(mesh_bench *b, const mesh_bench_options *o)
     b->decoded = malloc(b->raw_cap);
     b->gen_ms = calloc((size_t)b->runs, sizeof *b->gen_ms);
     b->tmp = malloc(sizeof *b->tmp * b->chunks);
+    b->greedy = tpt_greedy_create(e0);
     bool ok = b->full && b->lod_grid && b->sub && b->indices && b->biomes && b->temperature &&
               b->precipitation && b->vertices && b->scratch && b->build_scratch && b->raw &&
-              b->stored && b->decoded && b->gen_ms && b->tmp;
+              b->stored && b->decoded && b->gen_ms && b->tmp && b->greedy;
     for (uint32_t k = 0; k < b->lods && ok; k++) {
         lod_figures *f = &b->fig[k];
         f->build_ms = calloc((size_t)b->runs, sizeof(double));
         f->decode_us = calloc((size_t)b->runs, sizeof(double));
         f->ratio = calloc(b->chunks, sizeof(double));
         f->ratio_class = calloc(b->chunks, 1);
-        ok = f->build_ms && f->decode_us && f->ratio && f->ratio_class;
+        f->greedy_ratio = calloc(b->chunks, sizeof(double));
+        ok = f->build_ms && f->decode_us && f->ratio && f->ratio_class && f->greedy_ratio;
     }
     return ok;
 }
@@ -313,6 +347,32 @@ static void count_mesh(mesh_bench *b, uint32_t c, uint32_t k, uint8_t cls, const
     f->max_error_m = err > f->max_error_m ? err : f->max_error_m;
 }
 
+/* Greedy insertion on the chunk's LOD-k grid (still in b->lod_grid) down to the true error
+ * of the LOD-k mesh m, measured by the same evaluator (tp_mesh_max_error).
+ * @return the result of the reference build. */
+static tp_result count_reference(mesh_bench *b, uint32_t c, uint32_t k, const tp_mesh *m,
+                                 float err)
+{
+    lod_figures *f = &b->fig[k];
+    tp_mesh ref;
+    bool reached;
+    float ref_err;
+    double t0 = tpt_progress_seconds();
+    tp_result res = tpt_greedy_build(b->greedy, b->lod_grid, tp_world_lod_edge(&b->world, k),
+                                     b->full, b->e0, err, &ref, &reached);
+    f->greedy_ms += (tpt_progress_seconds() - t0) * 1e3;
+    if (res == TP_OK)
+        res = tp_mesh_max_error(&ref, b->full, b->e0, &ref_err);
+    if (res != TP_OK)
+        return res;
+    const double ref_tris = (double)(ref.index_count / 3);
+    f->greedy_triangles += ref_tris;
+    f->greedy_error_sum_m += ref_err;
+    f->greedy_ratio[c] = (double)(m->skirt_index_start / 3) / ref_tris;
+    f->unreached += !reached;
+    return TP_OK;
+}
+
 /* One chunk in run `run`: its fields, then every LOD's mesh. @return false after printing
  * the problem. */
 static bool measure_chunk(mesh_bench *b, int run, uint32_t c, int64_t stride)
@@ -336,8 +396,15 @@ static bool measure_chunk(mesh_bench *b, int run, uint32_t c, int64_t stride)
             return false;
         }
         tpt_bench_sink += m.index_count;
-        if (run == 0)
+        if (run == 0) {
             count_mesh(b, c, k, cls, grid_err, &m, raw, stored, err);
+            res = count_reference(b, c, k, &m, err);
+            if (res != TP_OK) {
+                fprintf(stderr, "%s: chunk (%d, %d) LOD %u: greedy insertion: %s\n", COMMAND,
+                        cx, cz, k, tp_result_string(res));
+                return false;
+            }
+        }
     }
     return true;
 }
@@ -397,8 +464,19 @@ static json_t *report_lod_json(mesh_bench *b, uint32_t k)
                       "ratio", tpt_json_real(sum_ratio(f->class_grid[cls], f->class_mesh[cls]), 4),
                       "median_chunk_ratio",
                       tpt_json_real(ratio_median(f, b->chunks, cls, b->tmp), 4)));
+    double median, worst;
+    greedy_ratio_spread(f, b->chunks, b->tmp, &median, &worst);
+    json_t *greedy = json_pack(
+        "{s:o, s:o, s:o, s:o, s:i, s:o, s:o}",
+        "triangles_per_chunk", tpt_json_real(f->greedy_triangles / n, 2),
+        "ratio", tpt_json_real(sum_ratio(f->mesh_triangles, f->greedy_triangles), 4),
+        "median_chunk_ratio", tpt_json_real(median, 4),
+        "max_chunk_ratio", tpt_json_real(worst, 4),
+        "unreached_chunks", (int)f->unreached,
+        "mean_error_m", tpt_json_real(f->greedy_error_sum_m / n, 4),
+        "ms_per_chunk", tpt_json_real(f->greedy_ms / n, 4));
     return json_pack(
-        "{s:i, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "{s:i, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "lod", (int)k,
         "triangles_per_chunk", tpt_json_real(f->mesh_triangles / n, 2),
         "grid_triangles_at_equal_error", tpt_json_real(f->grid_triangles / n, 2),
@@ -414,7 +492,9 @@ static json_t *report_lod_json(mesh_bench *b, uint32_t k)
         "stored_bytes_per_triangle",
         tpt_json_real(sum_ratio(f->stored_bytes, f->mesh_triangles), 4),
         "build_ms_per_chunk", tpt_json_real(f->build_ms_median, 4),
-        "decode_us_per_mesh", tpt_json_real(f->decode_us_median, 3));
+        "build_us_per_chunk", tpt_json_real(f->build_ms_median * 1e3, 1),
+        "decode_us_per_mesh", tpt_json_real(f->decode_us_median, 3),
+        "greedy_insertion", greedy);
 }
 
 static json_t *report_json(mesh_bench *b, const mesh_bench_options *o)
@@ -460,6 +540,33 @@ static void report_classes_text(mesh_bench *b)
         printf(" %u%s", b->fig[k].clamped, k + 1 < b->lods ? "," : "\n");
 }
 
+/* The meshes against greedy insertion at equal true max error. */
+static void report_greedy_text(mesh_bench *b)
+{
+    const double n = (double)b->chunks;
+    printf("  against greedy insertion on the same LOD grid, run until its true max error is\n"
+           "  at most the mesh's (both measured against every LOD-0 sample by one evaluator):\n"
+           "  ratio = mesh triangles / greedy triangles\n"
+           "  %3s %9s %9s %7s %7s %7s %10s %6s %9s %9s %9s\n",
+           "LOD", "triangles", "greedy", "ratio", "median", "worst", "greedy err", "B/tri",
+           "build us", "decode us", "greedy ms");
+    for (uint32_t k = 0; k < b->lods; k++) {
+        const lod_figures *f = &b->fig[k];
+        double median, worst;
+        greedy_ratio_spread(f, b->chunks, b->tmp, &median, &worst);
+        printf("  %3u %9.1f %9.1f %6.3fx %6.3fx %6.2fx %8.3f m %6.2f %9.1f %9.2f %9.3f\n", k,
+               f->mesh_triangles / n, f->greedy_triangles / n,
+               sum_ratio(f->mesh_triangles, f->greedy_triangles), median, worst,
+               f->greedy_error_sum_m / n, sum_ratio(f->stored_bytes, f->mesh_triangles),
+               f->build_ms_median * 1e3, f->decode_us_median, f->greedy_ms / n);
+    }
+    uint32_t unreached = 0;
+    for (uint32_t k = 0; k < b->lods; k++)
+        unreached += b->fig[k].unreached;
+    printf("  (greedy err: its mean true error; chunk-LODs where greedy insertion never got down\n"
+           "  to the mesh's error, counted at its last mesh: %u)\n", unreached);
+}
+
 static void report_text(mesh_bench *b, const mesh_bench_options *o)
 {
     const double n = (double)b->chunks;
@@ -483,6 +590,7 @@ static void report_text(mesh_bench *b, const mesh_bench_options *o)
     printf("  all LODs: build %.3f ms per chunk; generating the chunk's fields: %.3f ms\n",
            b->build_all_lods_ms, b->gen_ms_median);
     report_classes_text(b);
+    report_greedy_text(b);
 }
 
 int tpt_bench_part_mesh(int argc, char **argv, json_t **out_json)

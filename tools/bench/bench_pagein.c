@@ -2,12 +2,10 @@
  * memory from the page file against generating it, for the same chunks in the same run.
  * This is the ratio the whole project rests on: a baked page-in must be far cheaper than
  * the on-demand generation it replaces. */
-#define _POSIX_C_SOURCE 200809L /* CLOCK_THREAD_CPUTIME_ID */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench.h"
 #include "cli_options.h"
@@ -19,14 +17,6 @@
 enum { OPT_CHUNKS = TPT_BENCH_OPT_PART, OPT_LOD, OPT_NO_MESH, OPT_MMAP };
 
 #define COMMAND "terrapage bench pagein"
-
-/* CPU time of this thread: what the work costs, whatever else the machine is doing. */
-static double thread_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t gcd(uint64_t a, uint64_t b)
 {
@@ -176,24 +166,24 @@ static int measure_lod(const char *path, const tp_reader *r, const tp_page_layou
      * clock's own cost); generation, hundreds of times slower, per chunk, since its mesh
      * needs that chunk's grid. */
     for (int run = 0; run < runs; run++) {
-        double t0 = thread_cpu_s();
+        double t0 = tpt_bench_thread_cpu_s();
         for (int i = 0; i < chunks; i++)
             page_in_grids(L, r, cxs[i], czs[i], lod, b);
-        double t1 = thread_cpu_s();
+        double t1 = tpt_bench_thread_cpu_s();
         if (mesh)
             for (int i = 0; i < chunks; i++)
                 page_in_mesh(L, r, cxs[i], czs[i], lod, b, &raw);
-        double t2 = thread_cpu_s();
+        double t2 = tpt_bench_thread_cpu_s();
         tpt_bench_sink += b->heights[run % grid];
         double g = 0.0, m = 0.0;
         for (int i = 0; i < chunks; i++) {
-            double a = thread_cpu_s();
+            double a = tpt_bench_thread_cpu_s();
             generate_grids(L, cxs[i], czs[i], lod, b);
-            double c = thread_cpu_s();
+            double c = tpt_bench_thread_cpu_s();
             if (mesh)
                 generate_mesh(L, cxs[i], czs[i], lod, b, &raw);
             g += c - a;
-            m += thread_cpu_s() - c;
+            m += tpt_bench_thread_cpu_s() - c;
         }
         tpt_bench_sink += b->heights[run % grid];
         file_g[run] = (t1 - t0) * 1e6 / chunks;
@@ -457,7 +447,7 @@ int tpt_bench_part_pagein(int argc, char **argv, json_t **out_json)
     if (!tpt_bench_open_world(COMMAND, o.shared.path, o.mapped, &r))
         return TPT_EXIT_FAILURE;
     tp_page_layout layout;
-    if (!tpt_pagefile_layout(COMMAND, o.shared.path, tp_reader_desc(r),
+    if (!tpt_pagefile_layout(COMMAND, o.shared.path, r,
                              "the comparison with generation", &layout)) {
         tp_reader_close(r);
         return TPT_EXIT_FAILURE;

@@ -1,10 +1,11 @@
 /* bench_support.c — what every benchmark part uses: the options they all take, a world to
  * measure, medians, and the end of a JSON report. */
-#define _POSIX_C_SOURCE 200809L /* getpid */
+#define _POSIX_C_SOURCE 200809L /* getpid, CLOCK_THREAD_CPUTIME_ID */
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -27,19 +28,33 @@ double tpt_bench_median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+double tpt_bench_thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool tpt_bench_bake_small_world(const char *command, char *path, size_t path_cap)
+{
+    snprintf(path, path_cap, "/tmp/terrapage-bench-%ld.tpk", (long)getpid());
+    tp_bake_options o = {0};
+    o.region_x0 = o.region_z0 = -8;
+    o.region_width = o.region_height = 16;
+    if (tp_bake(path, &o, NULL) != TP_OK) {
+        fprintf(stderr, "%s: baking %s: %s\n", command, path, tp_error_detail());
+        return false;
+    }
+    return true;
+}
+
 bool tpt_bench_open_world(const char *command, const char *path, bool mapped,
                           tp_reader **out_reader)
 {
     char made[256] = "";
     if (!path) {
-        snprintf(made, sizeof made, "/tmp/terrapage-bench-%ld.tpk", (long)getpid());
-        tp_bake_options o = {0};
-        o.region_x0 = o.region_z0 = -8;
-        o.region_width = o.region_height = 16;
-        if (tp_bake(made, &o, NULL) != TP_OK) {
-            fprintf(stderr, "%s: baking %s: %s\n", command, made, tp_error_detail());
+        if (!tpt_bench_bake_small_world(command, made, sizeof made))
             return false;
-        }
         path = made;
     }
     bool opened = mapped ? tpt_pagefile_open_mapped(command, path, out_reader)

@@ -22,6 +22,12 @@ static const bench_part parts[] = {
      tpt_bench_part_pagein},
     {"mesh", "triangles vs the regular grid, bytes per triangle, build and decode time",
      tpt_bench_part_mesh},
+    {"query", "height queries and ray casts on the streamed meshes: CPU us each",
+     tpt_bench_part_query},
+    {"scale", "runtime open time and memory, and the teleport tick, for each FILE",
+     tpt_bench_part_scale},
+    {"teleport", "frames with holes after a jump outside the region, cold and warmed",
+     tpt_bench_part_teleport},
 };
 #define PART_COUNT (sizeof parts / sizeof parts[0])
 
@@ -82,7 +88,7 @@ int tpt_cmd_bench(int argc, char **argv)
             if (strcmp(argv[1], parts[i].name) == 0)
                 return parts[i].run(argc - 1, argv + 1, NULL);
         fprintf(stderr, "terrapage bench: unknown benchmark '%s' (available: gen, bake, "
-                        "decode, pagein, mesh)\n"
+                        "decode, pagein, mesh, scale)\n"
                         "Run 'terrapage bench --help' for usage.\n",
                 argv[1]);
         return TPT_EXIT_USAGE;

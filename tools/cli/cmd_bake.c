@@ -18,6 +18,7 @@
 #include "pagefile_open.h"
 #include "progress.h"
 #include "units.h"
+#include "world_file.h"
 #include "terrapage/baker.h"
 #include "terrapage/writer.h"
 
@@ -32,6 +33,7 @@ enum {
     OPT_QUIET,
     OPT_JSON,
     OPT_NO_MESHES,
+    OPT_WORLD,
     OPT_SHARD,
 };
 
@@ -78,6 +80,11 @@ static void print_help(void)
            "\n"
            "Options:\n"
            "  -o, --output FILE     the page file to write (default: world.tpk)\n"
+           "  -w, --world FILE      the world file to bake (YAML: 'terrapage init' writes\n"
+           "                        a documented one): every world parameter, the region,\n"
+           "                        meshes and compression level. The options below,\n"
+           "                        given beside it, override the file's values; without\n"
+           "                        it every value takes its default\n"
            "  -s, --seed N          world seed, decimal or 0x hex; 0 selects the default\n"
            "                        (default: 42)\n"
            "      --region X0,Z0,X1,Z1\n"
@@ -111,6 +118,8 @@ static void print_help(void)
            "\n"
            "Examples:\n"
            "  terrapage bake -o world.tpk\n"
+           "  terrapage bake --world world.yaml -o world.tpk\n"
+           "  terrapage bake --world world.yaml --region 0,0,4,4 -o test.tpk\n"
            "  terrapage bake --seed 7 --region 0,0,16,16 -o small.tpk\n"
            "  terrapage bake --threads 1 --level 12 -o world.tpk\n"
            "  terrapage bake --shard 3/8 -o world.3.tpk   (then: terrapage merge\n"
@@ -204,7 +213,8 @@ static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
     case OPT_SEED: return tpt_cli_seed(cli, value, &o->world.seed);
     case OPT_REGION: return tpt_cli_region(cli, value, &a->region);
     case OPT_SAMPLES:
-        if (!tpt_cli_int(cli, value, 9, 1025, &number))
+        if (!tpt_cli_int(cli, value, TP_WORLD_MIN_SAMPLES_PER_EDGE,
+                         TP_WORLD_MAX_SAMPLES_PER_EDGE, &number))
             return false;
         if (((number - 1) & (number - 2)) != 0) {
             tpt_cli_error(cli, "--samples: %lld is not 2^n + 1 (9, 17, 33, 65, 129, 257, 513 "
@@ -219,7 +229,8 @@ static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
         o->threads = (uint32_t)number;
         return true;
     case OPT_LEVEL:
-        if (!tpt_cli_int(cli, value, -64, 12, &number))
+        if (!tpt_cli_int(cli, value, TPT_MIN_COMPRESSION_LEVEL, TP_MAX_COMPRESSION_LEVEL,
+                         &number))
             return false;
         o->compression_level = (int)number;
         return true;
@@ -239,7 +250,7 @@ static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
         o->shard_count = count;
         return true;
     }
-    default: return true;
+    default: return true; /* --world was taken first (parse_options) */
     }
 }
 
@@ -257,13 +268,26 @@ static int parse_options(int argc, char **argv, bake_args *a)
         {"quiet", 'q', false, OPT_QUIET},
         {"json", 0, false, OPT_JSON},
         {"no-meshes", 0, false, OPT_NO_MESHES},
+        {"world", 'w', true, OPT_WORLD},
         {"shard", 0, true, OPT_SHARD},
         {0},
     };
+    /* The world file first: the other options override what it says. */
+    const char *world_path;
+    bool help;
+    if (!tpt_cli_prescan(COMMAND, argc, argv, options, OPT_WORLD, OPT_HELP, &world_path,
+                         &help))
+        return TPT_EXIT_USAGE;
+    tpt_world_file wf;
+    tpt_world_file_defaults(&wf);
+    if (world_path && !help && !tpt_world_file_load_or_report(COMMAND, world_path, &wf))
+        return TPT_EXIT_FAILURE;
+    *a = (bake_args){.region = wf.region, .path = "world.tpk"};
+    a->options.world = wf.world;
+    a->options.compression_level = wf.compression_level;
+    a->options.flags = wf.meshes ? 0u : TP_BAKE_NO_MESHES;
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *a = (bake_args){.region = TPT_DEFAULT_REGION, .path = "world.tpk"};
-    bool help = false;
     const char *value;
     for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         if (id == TPT_CLI_ERROR)

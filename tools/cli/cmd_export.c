@@ -13,8 +13,9 @@
 #include "pagefile_names.h"
 #include "pagefile_open.h"
 #include "render.h"
+#include "world_file.h"
 
-enum { OPT_FALLBACK = TPT_IMAGE_OPT_USER };
+enum { OPT_FALLBACK = TPT_IMAGE_OPT_USER, OPT_WORLD };
 
 #define COMMAND "terrapage export"
 
@@ -32,6 +33,11 @@ static void print_help(void)
            "                        generator, as the runtime would; without it a missing\n"
            "                        chunk is an error that names it. Corrupt data is always\n"
            "                        an error.\n"
+           "  -w, --world FILE      the world file the page file was baked from (YAML, see\n"
+           "                        'terrapage init'): its region is drawn unless --region\n"
+           "                        is given (with --fallback, the chunks the page file\n"
+           "                        lacks are generated), and its world must be the page\n"
+           "                        file's, or the export is refused\n"
            "\n"
            "  --layer wireframe     the chunk meshes' triangle edges over the hillshade, one\n"
            "                        colour per LOD (0 red, 1 orange, 2 yellow, 3 white,\n"
@@ -41,13 +47,14 @@ static void print_help(void)
            "                        The picture is at the finest LOD that fits 2049 pixels.\n"
            "                        Needs the mesh layer (or --fallback).\n");
     tpt_image_print_option_help(stdout, "STEM-LAYER.png, e.g. world-hillshade.png",
-                               "the whole baked region");
+                               "--world's region, else the whole baked one");
     printf("\n"
            "Examples:\n"
            "  terrapage export world.tpk\n"
            "  terrapage export world.tpk --layer height --lod 0 -o heights.png\n"
            "  terrapage export world.tpk --layer biome --region -8,-8,8,8 -o biomes.png\n"
-           "  terrapage export world.tpk --layer wireframe --region -4,-4,4,4 -o mesh.png\n");
+           "  terrapage export world.tpk --layer wireframe --region -4,-4,4,4 -o mesh.png\n"
+           "  terrapage export part.tpk --world world.yaml --fallback -o whole.png\n");
 }
 
 /* Checks that the file stores what the layer needs at the LOD asked for. */
@@ -107,6 +114,9 @@ typedef struct export_args {
     tpt_image_args image;
     const char *path;
     bool fallback, wireframe;
+    const char *world_path; /* --world, or NULL */
+    bool have_world;        /* `world` holds the world file */
+    tpt_world_file world;
 } export_args;
 
 /* @return TPT_CLI_PROCEED, or the status to exit with (help shown, or a bad option). */
@@ -115,11 +125,24 @@ static int parse_options(int argc, char **argv, export_args *a)
     static const tpt_cli_option options[] = {
         TPT_IMAGE_OPTIONS,
         {"fallback", 0, false, OPT_FALLBACK},
+        {"world", 'w', true, OPT_WORLD},
         {0},
     };
+    *a = (export_args){0};
+    /* The world file first: --region overrides its region. */
+    const char *world_path;
+    bool help;
+    if (!tpt_cli_prescan(COMMAND, argc, argv, options, OPT_WORLD, TPT_IMAGE_OPT_HELP,
+                         &world_path, &help))
+        return TPT_EXIT_USAGE;
+    if (world_path && !help) {
+        if (!tpt_world_file_load_or_report(COMMAND, world_path, &a->world))
+            return TPT_EXIT_FAILURE;
+        a->have_world = true;
+        a->world_path = world_path;
+    }
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
-    *a = (export_args){0};
     tpt_image_args_init(&a->image);
     const char *value;
     for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
@@ -132,6 +155,8 @@ static int parse_options(int argc, char **argv, export_args *a)
             a->path = value;
         } else if (id == OPT_FALLBACK) {
             a->fallback = true;
+        } else if (id == OPT_WORLD) {
+            continue; /* taken first, above */
         } else if (id == TPT_IMAGE_OPT_LAYER && strcmp(value, "wireframe") == 0) {
             a->wireframe = true;
             a->image.layer = TPT_RENDER_HILLSHADE;
@@ -165,6 +190,20 @@ static bool check_region(const export_args *a, const tp_file_desc *desc,
         return false;
     }
     return true;
+}
+
+/* With --world, the world file must describe the page file's world: generating a
+ * missing chunk of another world would draw a seam. @return false after printing. */
+static bool check_world(const export_args *a, const char *world_path,
+                        const tp_page_layout *layout)
+{
+    char what[512];
+    if (!a->have_world || tpt_world_params_same(&a->world.world, world_path, &layout->world,
+                                                a->path, what, sizeof what))
+        return true;
+    fprintf(stderr, "%s: %s: the world file describes another world: %s\n", COMMAND,
+            world_path, what);
+    return false;
 }
 
 static int export_wireframe(const export_args *a, const tp_reader *reader,
@@ -247,10 +286,12 @@ int tpt_cmd_export(int argc, char **argv)
         return TPT_EXIT_FAILURE;
     const tp_file_desc *desc = tp_reader_desc(reader);
     tp_page_layout layout;
-    tpt_region region = a.image.have_region ? a.image.region : tpt_pagefile_region(desc);
+    tpt_region region = a.image.have_region ? a.image.region
+                        : a.have_world      ? a.world.region
+                                            : tpt_pagefile_region(desc);
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
-        check_region(&a, desc, &region))
+    if (tpt_pagefile_layout(COMMAND, a.path, reader, a.fallback ? "--fallback" : NULL, &layout) &&
+        check_world(&a, a.world_path, &layout) && check_region(&a, desc, &region))
         status = a.wireframe ? export_wireframe(&a, reader, &layout, &region)
                              : export_image(&a, reader, &layout, &region);
     tp_reader_close(reader);

@@ -12,8 +12,9 @@
 #include "pagefile_open.h"
 #include "terrapage/mesh_codec.h"
 #include "units.h"
+#include "world_file.h"
 
-enum { OPT_HELP = 1, OPT_JSON };
+enum { OPT_HELP = 1, OPT_JSON, OPT_WORLD };
 
 #define COMMAND "terrapage info"
 
@@ -38,13 +39,13 @@ typedef struct info {
     uint8_t *scratch;         /* stored bytes of a mesh blob (the reader's pread mode) */
     size_t scratch_size;
     char first_error[768];
-    char world_problem[512]; /* the file check's complaint, "" when the header agrees */
+    char world_problem[768]; /* the world checks' complaint, "" when the file is its world */
     lod_stats lods[TP_MAX_LAYERS][TP_MAX_LODS];
 } info;
 
 static void print_help(void)
 {
-    printf("usage: terrapage info FILE.tpk [--json]\n"
+    printf("usage: terrapage info FILE.tpk [--json | --world]\n"
            "\n"
            "Describes a page file: the world parameters it was baked from (seed, parameter\n"
            "hash, generator version, chunk size, samples per edge, height quantisation),\n"
@@ -53,8 +54,11 @@ static void print_help(void)
            "surface triangles per chunk, the bytes stored per triangle and the mean and\n"
            "largest max-error the directory records. Reads the directory (and the 32-byte\n"
            "header of each mesh) of the tiles the file stores, so the work follows the\n"
-           "file, not the region its header declares; 'terrapage verify' checks the data\n"
-           "itself.\n"
+           "file, not the region its header declares. Like every command that reads a page\n"
+           "file, it first checks that the file is the world its header describes (the\n"
+           "header against its parameters, the first few coarsest pages against the\n"
+           "generator), and exits with status 1 after the description if not;\n"
+           "'terrapage verify' checks the data itself.\n"
            "\n"
            "Options:\n"
            "      --json      print one JSON object instead of text (stable keys: file,\n"
@@ -66,13 +70,18 @@ static void print_help(void)
            "                  compression_level of a shard file);\n"
            "                  mesh LODs add triangles, vertices, mean_error_m,\n"
            "                  max_error_m, bytes_per_triangle)\n"
+           "      --world     print instead the world file (YAML) that reproduces the page\n"
+           "                  file: 'terrapage bake --world' on it writes the same file\n"
+           "                  byte for byte when it was baked at the default compression\n"
+           "                  level (page files do not record the level)\n"
            "  -h, --help      show this help\n"
            "\n"
            "Regions are printed as X0,Z0,X1,Z1 in chunks, half-open (X0 <= x < X1).\n"
            "\n"
            "Examples:\n"
            "  terrapage info world.tpk\n"
-           "  terrapage info world.tpk --json | python3 -m json.tool\n");
+           "  terrapage info world.tpk --json | python3 -m json.tool\n"
+           "  terrapage info world.tpk --world > world.yaml\n");
 }
 
 static unsigned encoding_slot(uint32_t encoding)
@@ -426,9 +435,9 @@ static json_t *info_json(const tp_reader *reader, const info *in)
                                        : json_null());
     tpt_region region = tpt_pagefile_region(d);
     json_object_set_new(o, "region",
-                        json_pack("{s:i, s:i, s:i, s:i, s:o, s:o}",
+                        json_pack("{s:i, s:i, s:I, s:I, s:o, s:o}",
                                   "x0", (int)region.x0, "z0", (int)region.z0,
-                                  "x1", (int)region.x1, "z1", (int)region.z1,
+                                  "x1", (json_int_t)region.x1, "z1", (json_int_t)region.z1,
                                   "width", tpt_json_u64(d->region_width),
                                   "height", tpt_json_u64(d->region_height)));
     json_object_set_new(o, "chunks_present", tpt_json_u64(in->chunks_present));
@@ -465,23 +474,26 @@ static json_t *info_json(const tp_reader *reader, const info *in)
 /* ---- the command ------------------------------------------------------------------- */
 
 /* @return TPT_CLI_PROCEED with *out_path set, or the status to exit with. */
-static int parse_options(int argc, char **argv, const char **out_path, bool *out_json)
+static int parse_options(int argc, char **argv, const char **out_path, bool *out_json,
+                         bool *out_world)
 {
     static const tpt_cli_option options[] = {
         {"help", 'h', false, OPT_HELP},
         {"json", 0, false, OPT_JSON},
+        {"world", 0, false, OPT_WORLD},
         {0},
     };
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
     const char *path = NULL, *value;
     bool help = false;
-    *out_json = false;
+    *out_json = *out_world = false;
     for (int id; (id = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
         switch (id) {
         case TPT_CLI_ERROR: return TPT_EXIT_USAGE;
         case OPT_HELP: help = true; break;
         case OPT_JSON: *out_json = true; break;
+        case OPT_WORLD: *out_world = true; break;
         case TPT_CLI_POSITIONAL:
             if (path)
                 return tpt_cli_error(&cli, "one page file at a time (got '%s' and '%s')", path,
@@ -496,20 +508,48 @@ static int parse_options(int argc, char **argv, const char **out_path, bool *out
     }
     if (!path)
         return tpt_cli_error(&cli, "which page file? (e.g. terrapage info world.tpk)");
+    if (*out_json && *out_world)
+        return tpt_cli_error(&cli, "--json and --world exclude each other");
     *out_path = path;
     return TPT_CLI_PROCEED;
+}
+
+/* `info --world`: the world file whose bake gives this page file. A file of another
+ * generator version is refused: this generator would bake other terrain from it. */
+static int print_world_file(const char *path, const tp_reader *reader)
+{
+    const tp_file_desc *desc = tp_reader_desc(reader);
+    tp_page_layout layout;
+    if (!tpt_pagefile_layout(COMMAND, path, reader, "--world", &layout))
+        return TPT_EXIT_FAILURE;
+    tpt_world_file wf;
+    tpt_world_file_defaults(&wf);
+    wf.world = layout.world;
+    wf.region = tpt_pagefile_region(desc);
+    wf.meshes = tp_file_desc_layer(desc, TP_LAYER_MESH) != NULL;
+    if (!tpt_world_file_write(stdout, &wf, path)) {
+        fprintf(stderr, "%s: could not write the world file to the standard output\n",
+                COMMAND);
+        return TPT_EXIT_FAILURE;
+    }
+    return TPT_EXIT_OK;
 }
 
 int tpt_cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
-    bool json = false;
-    int status = parse_options(argc, argv, &path, &json);
+    bool json = false, world_file = false;
+    int status = parse_options(argc, argv, &path, &json, &world_file);
     if (status != TPT_CLI_PROCEED)
         return status;
     tp_reader *reader;
     if (!tpt_pagefile_open(COMMAND, path, &reader))
         return TPT_EXIT_FAILURE;
+    if (world_file) {
+        status = print_world_file(path, reader);
+        tp_reader_close(reader);
+        return status;
+    }
     info *in = calloc(1, sizeof *in);
     if (!in) {
         tp_reader_close(reader);
@@ -519,13 +559,14 @@ int tpt_cmd_info(int argc, char **argv)
     in->path = path;
     in->desc = tp_reader_desc(reader);
     in->file_size = tp_reader_file_size(reader);
-    /* The one check that the header agrees with the world it stores; another generator
+    /* The checks that the file stores the world its header describes (the header against
+     * its parameters, a few coarsest pages against generation); another generator
      * version is no contradiction (the text says so beside the version). */
     tp_page_layout layout;
     tpt_pagefile_clear_detail();
-    tp_result world = tp_page_layout_from_file(in->desc, &layout);
+    tp_result world = tpt_pagefile_world(reader, &layout);
     if (world != TP_OK && world != TP_ERR_UNSUPPORTED_VERSION)
-        snprintf(in->world_problem, sizeof in->world_problem, "%s", tp_error_detail());
+        tpt_pagefile_world_problem(world, in->world_problem, sizeof in->world_problem);
     gather(reader, in);
     status = TPT_EXIT_OK;
     if (json && !tpt_json_write(stdout, info_json(reader, in), TPT_JSON_LINES)) {
@@ -540,8 +581,7 @@ int tpt_cmd_info(int argc, char **argv)
         status = TPT_EXIT_FAILURE;
     }
     if (in->world_problem[0]) {
-        fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", COMMAND,
-                path, in->world_problem);
+        fprintf(stderr, "%s: %s: %s\n", COMMAND, path, in->world_problem);
         status = TPT_EXIT_FAILURE;
     }
     free(in->scratch);

@@ -241,7 +241,7 @@ int tpt_cmd_mesh(int argc, char **argv)
     tpt_chunk_mesh m = {0};
     tp_page_layout layout;
     status = TPT_EXIT_FAILURE;
-    if (tpt_pagefile_layout(COMMAND, a.path, desc, a.fallback ? "--fallback" : NULL, &layout) &&
+    if (tpt_pagefile_layout(COMMAND, a.path, reader, a.fallback ? "--fallback" : NULL, &layout) &&
         check_lod(&a, desc) && load_mesh(&a, reader, &layout, &m)) {
         if (write_obj(&a, desc, &m, output)) {
             report(&a, &m, output);

@@ -9,7 +9,12 @@
  * decoded: coarse LODs must equal LOD 0 at stride 2^k (the pyramid's defining property),
  * and the chunk's bounds record must match its LOD-0 heights. A mesh blob is decoded on
  * to the mesh itself (FORMAT.md section 12: header, counts, checksum, indices, skirts),
- * within what the world's builder makes at its LOD, as `terrapage mesh` would read it.
+ * within what the world's builder makes at its LOD, as `terrapage mesh` would read it,
+ * and its surface vertices must be the chunk's LOD-0 samples (position and height).
+ * Last, the chunk's coarsest page (every page with --deep) is compared with generation
+ * (tp_page_check): the only witness of blobs filed under the wrong chunk, which every
+ * checksum and decoder above accepts. At open, the file must pass the world checks every
+ * tool and the runtime make (tpt_pagefile_world).
  *
  * Chunks run in fixed-size batches, tile by tile; the problems of a batch are sorted
  * before they are kept, and the kept ones once more at the end, so the report lists the
@@ -31,7 +36,7 @@
 #include "progress.h"
 #include "units.h"
 
-enum { OPT_HELP = 1, OPT_JSON, OPT_QUIET, OPT_THREADS };
+enum { OPT_HELP = 1, OPT_JSON, OPT_QUIET, OPT_THREADS, OPT_DEEP };
 
 #define COMMAND "terrapage verify"
 
@@ -62,9 +67,13 @@ typedef struct verifier {
     const tp_file_desc *desc;
     tp_page_layout layout; /* the file's pages (its header agrees with its world) */
     tpt_region region;
+    uint32_t first_compared_lod; /* pages compared with generation: this LOD and coarser
+                                    (the coarsest only, or 0 with --deep); lod_count when
+                                    none can be (another generator version) */
     /* Totals (updated with atomics from the workers). */
     uint64_t chunks_present, chunks_absent, blobs, stored, raw;
     uint64_t chunks_visited; /* records looked up: the chunks of the stored tiles */
+    uint64_t pages_compared; /* pages found equal to generation, or not */
     uint64_t bad_count;
     problem_list kept;   /* sorted, at most MAX_KEPT_PROBLEMS */
     problem_list batch;  /* the current batch, unsorted */
@@ -78,24 +87,51 @@ typedef struct worker_buffers {
     uint8_t *lod0[TP_MAX_LAYERS]; /* each layer's LOD-0 grid, for the stride check */
     size_t lod0_capacity[TP_MAX_LAYERS];
     bool lod0_valid[TP_MAX_LAYERS];
+    void *check;         /* tp_page_check()'s scratch, for the finest LOD compared */
+    size_t check_size;
 } worker_buffers;
 
 static void print_help(void)
 {
-    printf("usage: terrapage verify FILE.tpk [--json] [--quiet]\n"
+    printf("usage: terrapage verify FILE.tpk [--deep] [--json] [--quiet]\n"
            "\n"
            "Checks a page file completely: the header and block-table checksums at open,\n"
-           "then for every chunk the file stores its directory block checksum, and for every\n"
-           "layer and LOD its blob's checksum and a full decode to the exact size, each\n"
-           "mesh decoded down to its triangles (header, counts, checksum, indices). It also\n"
-           "checks that each coarse LOD equals LOD 0 sampled at stride 2^k and that each\n"
-           "chunk's bounds record matches its heights. Every problem is named as\n"
-           "(chunk, layer, LOD) with the reason; the exit status is 1 if there is any.\n"
+           "that the header agrees with the world parameters it stores, and that the first\n"
+           "few stored chunks' coarsest pages are what the generator makes (the checks the\n"
+           "runtime makes at open). Then for every chunk the file stores its directory\n"
+           "block checksum, and for every layer and LOD its blob's checksum and a full\n"
+           "decode to the exact size, each mesh decoded down to its triangles (header,\n"
+           "counts, checksum, indices). It also checks that each coarse LOD equals LOD 0\n"
+           "sampled at stride 2^k, that each chunk's bounds record matches its heights,\n"
+           "that every mesh vertex is one of the chunk's height samples, and compares each\n"
+           "chunk's coarsest-LOD page (heights, biomes, its climate, mesh) bit for bit\n"
+           "with generation. Every problem is named as (chunk, layer, LOD) with the\n"
+           "reason; the exit status is 1 if there is any.\n"
+           "\n"
+           "What each level catches:\n"
+           "  checksums and decodes   damage: flipped bits, truncation, torn writes\n"
+           "  header vs parameters    a header edited to contradict its world (seed, sizes,\n"
+           "                          quantisation, params hash, generator version)\n"
+           "  stride, bounds, mesh    a LOD, bounds record or mesh (at any LOD) that is\n"
+           "    on heights            not on the chunk's LOD-0 heights: e.g. another\n"
+           "                          chunk's, filed under this one\n"
+           "  coarsest page vs        a moved region origin, and blobs of one chunk filed\n"
+           "    generation (default)  under another (a resealed splice of heights, biomes,\n"
+           "                          climate or meshes); verify takes about 3x as long\n"
+           "                          as without it\n"
+           "  every page vs           --deep: also any finer page that is not exactly\n"
+           "    generation (--deep)   what the generator makes (a mesh on the right\n"
+           "                          heights but built otherwise); costs what baking\n"
+           "                          the world costs\n"
+           "A file of another generator version gets every check but the comparisons\n"
+           "with generation (this build cannot make its pages).\n"
            "\n"
            "Options:\n"
+           "      --deep         compare every page of every LOD with generation, not only\n"
+           "                     the coarsest (regenerates the world: as slow as a bake)\n"
            "      --json         print one JSON object (file, ok, chunks, chunks_present,\n"
            "                     chunks_absent, chunks_visited, blobs_checked,\n"
-           "                     stored_bytes, raw_bytes, bad_count,\n"
+           "                     pages_compared, stored_bytes, raw_bytes, bad_count,\n"
            "                     bad: [{cx, cz, layer, lod, reason}], seconds)\n"
            "  -q, --quiet        print nothing unless something is wrong (no progress,\n"
            "                     no summary)\n"
@@ -109,7 +145,8 @@ static void print_help(void)
            "\n"
            "Examples:\n"
            "  terrapage verify world.tpk\n"
-           "  terrapage verify world.tpk --json > report.json\n");
+           "  terrapage verify world.tpk --json > report.json\n"
+           "  terrapage verify world.tpk --deep\n");
 }
 
 /* ---- problems ---------------------------------------------------------------------- */
@@ -225,11 +262,52 @@ typedef struct chunk_at {
     int32_t cx, cz;
 } chunk_at;
 
+/* The layer-table slot of a layer (the file check saw that every page part has one). */
+static int32_t layer_slot(const verifier *v, uint32_t layer_id)
+{
+    for (uint32_t slot = 0; slot < v->desc->layer_count; slot++)
+        if (v->desc->layers[slot].layer_id == layer_id)
+            return (int32_t)slot;
+    return -1;
+}
+
+/* Every surface vertex of a chunk's mesh is one of its LOD-0 samples, at that sample's
+ * position (TP_MESH_XZ_EXTENT) and height code: the builder only picks samples. A mesh
+ * that is not on its chunk's heights (another chunk's, filed under this one) shows at
+ * its first vertex, at no cost beside the decode. */
+static void verify_mesh_on_heights(verifier *v, const worker_buffers *wb, const chunk_at *at,
+                                   uint32_t slot, uint32_t lod, const tp_mesh *mesh)
+{
+    const int32_t height_slot = layer_slot(v, TP_LAYER_HEIGHT);
+    if (height_slot < 0 || !wb->lod0_valid[height_slot])
+        return; /* no heights to hold it to (their problem is reported) */
+    const uint32_t edge0 = v->layout.edge[0];
+    const uint32_t step = TP_MESH_XZ_EXTENT / (edge0 - 1u);
+    const uint16_t *heights = (const uint16_t *)(const void *)wb->lod0[height_slot];
+    for (uint32_t k = 0; k < mesh->skirt_vertex_start; k++) {
+        const tp_mesh_vertex *p = &mesh->vertices[k];
+        const uint32_t i = p->x / step, j = p->z / step;
+        if (p->x % step || p->z % step || i >= edge0 || j >= edge0) {
+            add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod,
+                        "vertex %u at (%u, %u) is not on a sample of the chunk's grid", k,
+                        p->x, p->z);
+            return;
+        }
+        if (p->h != heights[(size_t)j * edge0 + i]) {
+            add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod,
+                        "vertex %u has height code %u where the chunk's sample (%u, %u) has "
+                        "%u: the mesh is not on this chunk's heights",
+                        k, p->h, i, j, heights[(size_t)j * edge0 + i]);
+            return;
+        }
+    }
+}
+
 /* A mesh blob, decoded: its encoding must give a mesh this world's builder could have
  * made at this LOD (the checks of tpt_chunk_mesh_decode, which `terrapage mesh` and
- * `export` read meshes with). */
-static void verify_mesh(verifier *v, const chunk_at *at, uint32_t slot, uint32_t lod,
-                        const uint8_t *raw, size_t size)
+ * `export` read meshes with), and lie on the chunk's heights. */
+static void verify_mesh(verifier *v, const worker_buffers *wb, const chunk_at *at,
+                        uint32_t slot, uint32_t lod, const uint8_t *raw, size_t size)
 {
     tpt_chunk_mesh m;
     tpt_pagefile_clear_detail();
@@ -240,6 +318,7 @@ static void verify_mesh(verifier *v, const chunk_at *at, uint32_t slot, uint32_t
         add_problem(v, at->index, at->cx, at->cz, (int32_t)slot, (int32_t)lod, "%s", why);
         return;
     }
+    verify_mesh_on_heights(v, wb, at, slot, lod, &m.mesh);
     tpt_chunk_mesh_free(&m);
 }
 
@@ -298,7 +377,7 @@ static void verify_blob(verifier *v, worker_buffers *wb, const chunk_at *at, uin
     io_counts[1] += ref.stored_size;
     io_counts[2] += ref.raw_size;
     if (mesh) {
-        verify_mesh(v, at, slot, lod, wb->blob, ref.raw_size);
+        verify_mesh(v, wb, at, slot, lod, wb->blob, ref.raw_size);
         return;
     }
 
@@ -352,6 +431,36 @@ static void verify_bounds(verifier *v, const worker_buffers *wb, const chunk_at 
                     (want.flags & TP_CHUNK_ALL_OCEAN) ? "every" : "not every");
 }
 
+/* The page at `lod` must be the one generation makes for this chunk, or its blobs belong
+ * to another chunk or another world. Blobs that cannot be read were reported above.
+ * @return false when a problem was added. */
+static bool verify_page(verifier *v, worker_buffers *wb, const chunk_at *at, uint32_t lod)
+{
+    tp_page_part differing;
+    tpt_pagefile_clear_detail();
+    tp_result res = tp_page_check(&v->layout, v->reader, at->cx, at->cz, lod, wb->check,
+                                  wb->check_size, &differing);
+    if (res == TP_OK || res == TP_ERR_WORLD_MISMATCH) {
+#pragma omp atomic
+        v->pages_compared++;
+    }
+    if (res == TP_OK || res == TP_ERR_NOT_FOUND || res == TP_ERR_CHECKSUM ||
+        res == TP_ERR_CORRUPT || res == TP_ERR_IO)
+        return true;
+    if (res != TP_ERR_WORLD_MISMATCH) {
+        char why[640];
+        tpt_pagefile_problem(res, v->path, why, sizeof why);
+        add_problem(v, at->index, at->cx, at->cz, -1, (int32_t)lod,
+                    "could not be compared with generation: %s", why);
+        return false;
+    }
+    /* The detail is "chunk (cx, cz) <layer> LOD <k>: <what>": the problem names the rest. */
+    const char *detail = tp_error_detail(), *what = strstr(detail, ": ");
+    add_problem(v, at->index, at->cx, at->cz, layer_slot(v, differing.layer_id),
+                (int32_t)differing.stored_lod, "%s", what ? what + 2 : detail);
+    return false;
+}
+
 static void verify_chunk(verifier *v, worker_buffers *wb, const chunk_at at)
 {
     tp_chunk_bounds bounds;
@@ -379,6 +488,11 @@ static void verify_chunk(verifier *v, worker_buffers *wb, const chunk_at at)
             verify_blob(v, wb, &at, slot, lod, counts);
         verify_bounds(v, wb, &at, slot, &bounds);
     }
+    /* Coarsest first, the default's one page; a chunk is reported once (its climate is
+     * part of every page, so it would differ at each LOD). */
+    for (uint32_t lod = v->layout.lod_count; lod-- > v->first_compared_lod;)
+        if (!verify_page(v, wb, &at, lod))
+            break;
 #pragma omp atomic
     v->blobs += counts[0];
 #pragma omp atomic
@@ -420,6 +534,7 @@ static json_t *verify_json(const verifier *v, double seconds, const char *open_e
     json_object_set_new(o, "chunks_absent", tpt_json_u64(v->chunks_absent));
     json_object_set_new(o, "chunks_visited", tpt_json_u64(v->chunks_visited));
     json_object_set_new(o, "blobs_checked", tpt_json_u64(v->blobs));
+    json_object_set_new(o, "pages_compared", tpt_json_u64(v->pages_compared));
     json_object_set_new(o, "stored_bytes", tpt_json_u64(v->stored));
     json_object_set_new(o, "raw_bytes", tpt_json_u64(v->raw));
     json_object_set_new(o, "bad_count", tpt_json_u64(v->bad_count));
@@ -462,6 +577,11 @@ static void print_text(const verifier *v, double seconds, bool quiet)
            v->bad_count);
     if (v->chunks_absent)
         printf(", %" PRIu64 " chunks of the region absent", v->chunks_absent);
+    if (v->first_compared_lod < v->layout.lod_count)
+        printf(", %" PRIu64 " %s compared with generation", v->pages_compared,
+               v->first_compared_lod == 0 ? "pages of every LOD" : "coarsest pages");
+    else
+        printf(", no page compared with generation (another generator version)");
     printf(", %.1f s\n", seconds);
 }
 
@@ -470,6 +590,7 @@ static void print_text(const verifier *v, double seconds, bool quiet)
 typedef struct verify_options {
     const char *path;
     bool json, quiet;
+    bool deep;       /* every page compared with generation, not only the coarsest */
     int64_t threads; /* 0: all cores */
 } verify_options;
 
@@ -481,6 +602,7 @@ static int parse_options(int argc, char **argv, verify_options *o)
         {"json", 0, false, OPT_JSON},
         {"quiet", 'q', false, OPT_QUIET},
         {"threads", 'j', true, OPT_THREADS},
+        {"deep", 0, false, OPT_DEEP},
         {0},
     };
     tpt_cli cli;
@@ -494,6 +616,7 @@ static int parse_options(int argc, char **argv, verify_options *o)
         case OPT_HELP: help = true; break;
         case OPT_JSON: o->json = true; break;
         case OPT_QUIET: o->quiet = true; break;
+        case OPT_DEEP: o->deep = true; break;
         case OPT_THREADS:
             if (!tpt_cli_int(&cli, value, 0, 1024, &o->threads))
                 return TPT_EXIT_USAGE;
@@ -559,6 +682,18 @@ static void count_tiles(const verifier *v, uint64_t *out_visit, uint64_t *out_sk
     }
 }
 
+static void free_buffers(worker_buffers *buffers, int nthreads)
+{
+    for (int i = 0; i < nthreads; i++) {
+        free(buffers[i].blob);
+        free(buffers[i].stored);
+        for (uint32_t l = 0; l < TP_MAX_LAYERS; l++)
+            free(buffers[i].lod0[l]);
+        free(buffers[i].check);
+    }
+    free(buffers);
+}
+
 /* Every chunk of the stored tiles, in batches whose problems are sorted as they close.
  * @return false when out of memory (reported). */
 static bool verify_region(verifier *v, const verify_options *o)
@@ -568,6 +703,18 @@ static bool verify_region(verifier *v, const verify_options *o)
     if (!buffers) {
         fprintf(stderr, "%s: out of memory\n", COMMAND);
         return false;
+    }
+    const size_t check_size = v->first_compared_lod < v->layout.lod_count
+                                  ? tp_page_check_scratch_size(&v->layout, v->first_compared_lod)
+                                  : 0;
+    for (int i = 0; i < nthreads; i++) {
+        buffers[i].check_size = check_size;
+        buffers[i].check = check_size ? malloc(check_size) : NULL;
+        if (check_size && !buffers[i].check) {
+            fprintf(stderr, "%s: out of memory\n", COMMAND);
+            free_buffers(buffers, nthreads);
+            return false;
+        }
     }
     uint64_t visit, skipped;
     count_tiles(v, &visit, &skipped);
@@ -593,13 +740,7 @@ static bool verify_region(verifier *v, const verify_options *o)
         qsort(v->kept.items, v->kept.count, sizeof *v->kept.items, compare_problems);
     /* The summary says it all: clear the bar without a second summary line. */
     tpt_progress_abandon(&progress);
-    for (int i = 0; i < nthreads; i++) {
-        free(buffers[i].blob);
-        free(buffers[i].stored);
-        for (uint32_t l = 0; l < TP_MAX_LAYERS; l++)
-            free(buffers[i].lod0[l]);
-    }
-    free(buffers);
+    free_buffers(buffers, nthreads);
     return true;
 }
 
@@ -616,11 +757,14 @@ int tpt_cmd_verify(int argc, char **argv)
     /* pread: a file that shrinks while it is checked gives problems, never SIGBUS. */
     const tp_reader_options ro = {.flags = TP_READER_PREAD};
     tp_result res = tp_reader_open(o.path, &ro, &reader);
-    /* A header that contradicts the world it stores fails like a file that does not
-     * open: its blobs may be intact, but they are not that world's (another generator
-     * version is no contradiction: its baked blobs are still checked). */
+    /* A header that contradicts the world it stores, or whose first pages are not that
+     * world's, fails like a file that does not open: its blobs may be intact, but they
+     * are not that world's (another generator version is no contradiction: its baked
+     * blobs are still checked, only not against generation). */
     if (res == TP_OK) {
-        res = tp_page_layout_from_file(tp_reader_desc(reader), &v.layout);
+        res = tpt_pagefile_world(reader, &v.layout);
+        v.first_compared_lod = res == TP_OK ? (o.deep ? 0u : v.layout.lod_count - 1u)
+                                            : v.layout.lod_count;
         if (res == TP_ERR_UNSUPPORTED_VERSION)
             res = TP_OK;
     }

@@ -9,6 +9,7 @@
 #ifndef TPT_COMMANDS_H
 #define TPT_COMMANDS_H
 
+int tpt_cmd_init(int argc, char **argv);
 int tpt_cmd_preview(int argc, char **argv);
 int tpt_cmd_bake(int argc, char **argv);
 int tpt_cmd_merge(int argc, char **argv);

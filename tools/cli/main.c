@@ -29,8 +29,10 @@ typedef struct command {
     int (*run)(int argc, char **argv);
 } command;
 
-/* In the order a newcomer meets them: look at a world, bake it, inspect the file. */
+/* In the order a newcomer meets them: describe a world, look at it, bake it, inspect the
+ * file. */
 static const command commands[] = {
+    {"init", "write a documented world file (world.yaml) to edit and bake", tpt_cmd_init},
     {"preview", "render PNG maps of a region straight from the generator", tpt_cmd_preview},
     {"bake", "bake a region of the world into a page file (world.tpk)", tpt_cmd_bake},
     {"merge", "assemble the shard files of a sharded bake into one page file", tpt_cmd_merge},

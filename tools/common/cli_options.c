@@ -267,6 +267,26 @@ int tpt_cli_next(tpt_cli *cli, const tpt_cli_option *options, const char **out_v
     return found->id;
 }
 
+bool tpt_cli_prescan(const char *command, int argc, char **argv,
+                     const tpt_cli_option *options, int id, int help_id,
+                     const char **out_value, bool *out_help)
+{
+    tpt_cli cli;
+    tpt_cli_init(&cli, command, argc, argv);
+    *out_value = NULL;
+    *out_help = false;
+    const char *value;
+    for (int got; (got = tpt_cli_next(&cli, options, &value)) != TPT_CLI_END;) {
+        if (got == TPT_CLI_ERROR)
+            return false;
+        if (got == id)
+            *out_value = value;
+        else if (got == help_id)
+            *out_help = true;
+    }
+    return true;
+}
+
 /* ---- option-value helpers ---------------------------------------------------------- */
 
 bool tpt_cli_int(tpt_cli *cli, const char *value, int64_t min, int64_t max, int64_t *out)

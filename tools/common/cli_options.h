@@ -83,6 +83,17 @@ void tpt_cli_init(tpt_cli *cli, const char *command, int argc, char **argv);
  *  printing what was wrong. A flag given a value (`--json=1`) is an error. */
 int tpt_cli_next(tpt_cli *cli, const tpt_cli_option *options, const char **out_value);
 
+/*! tpt_cli_prescan() :
+ *  Walks the whole command line once before the options are taken, for an option that
+ *  sets the defaults the others then override (--world FILE): *out_value receives the
+ *  value of the last option `id` (NULL when absent) and *out_help whether option
+ *  `help_id` is present. Values are not checked here. @return false after reporting an
+ *  unknown option or a missing value, as tpt_cli_next() does (the walk that follows
+ *  would meet the same problem first, so it is reported once). */
+bool tpt_cli_prescan(const char *command, int argc, char **argv,
+                     const tpt_cli_option *options, int id, int help_id,
+                     const char **out_value, bool *out_help);
+
 /*! tpt_cli_error() :
  *  Prints "<command>: <formatted message>" and the --help hint to stderr.
  *  @return TPT_EXIT_USAGE, so a command can `return tpt_cli_error(...)`. */

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void tpt_pagefile_clear_detail(void)
@@ -69,31 +70,55 @@ bool tpt_pagefile_open_mapped(const char *command, const char *path, tp_reader *
 
 tpt_region tpt_pagefile_region(const tp_file_desc *desc)
 {
-    /* The reader has validated that the region fits in int32 chunk coordinates. */
     return (tpt_region){
         desc->region_x0,
         desc->region_z0,
-        (int32_t)((int64_t)desc->region_x0 + desc->region_width),
-        (int32_t)((int64_t)desc->region_z0 + desc->region_height),
+        (int64_t)desc->region_x0 + desc->region_width,
+        (int64_t)desc->region_z0 + desc->region_height,
     };
 }
 
-bool tpt_pagefile_layout(const char *command, const char *path, const tp_file_desc *desc,
+tp_result tpt_pagefile_world(const tp_reader *reader, tp_page_layout *out_layout)
+{
+    tp_result res = tp_page_layout_from_file(tp_reader_desc(reader), out_layout);
+    if (res != TP_OK)
+        return res; /* another generator version included: nothing to compare with */
+    const size_t size = tp_page_check_scratch_size(out_layout, out_layout->lod_count - 1u);
+    void *scratch = malloc(size);
+    if (!scratch)
+        return tp__error_set(TP_ERR_OUT_OF_MEMORY, "%zu bytes to check its pages", size);
+    res = tp_page_check_file(out_layout, reader, scratch, size, NULL);
+    free(scratch);
+    return res;
+}
+
+void tpt_pagefile_world_problem(tp_result result, char *buf, size_t buf_size)
+{
+    const char *what = result == TP_ERR_WORLD_MISMATCH
+                           ? "its pages are not the world its header describes"
+                       : result == TP_ERR_OUT_OF_MEMORY ? "out of memory"
+                                                        : "the header disagrees with the "
+                                                          "world it stores";
+    snprintf(buf, buf_size, "%s: %s", what, tp_error_detail());
+}
+
+bool tpt_pagefile_layout(const char *command, const char *path, const tp_reader *reader,
                          const char *generating_option, tp_page_layout *out_layout)
 {
     tpt_pagefile_clear_detail();
-    tp_result res = tp_page_layout_from_file(desc, out_layout);
+    tp_result res = tpt_pagefile_world(reader, out_layout);
     if (res == TP_OK || (res == TP_ERR_UNSUPPORTED_VERSION && !generating_option))
         return true;
     if (res == TP_ERR_UNSUPPORTED_VERSION) {
         fprintf(stderr,
                 "%s: %s: %s needs the generator the file was baked with (version %" PRIu32
                 ", this build has %u)\n",
-                command, path, generating_option, desc->generator_version,
+                command, path, generating_option, tp_reader_desc(reader)->generator_version,
                 (unsigned)TP_GENERATOR_VERSION);
         return false;
     }
-    fprintf(stderr, "%s: %s: the header disagrees with the world it stores: %s\n", command,
-            path, tp_error_detail());
+    char problem[768];
+    tpt_pagefile_world_problem(res, problem, sizeof problem);
+    fprintf(stderr, "%s: %s: %s\n", command, path, problem);
     return false;
 }

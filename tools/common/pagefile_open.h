@@ -6,7 +6,7 @@
  *   if (!tpt_pagefile_open("terrapage info", path, &reader))
  *       return TPT_EXIT_FAILURE;                 // "terrapage info: x.tpk: bad magic"
  *   tp_page_layout layout;
- *   if (!tpt_pagefile_layout("terrapage info", path, tp_reader_desc(reader), NULL, &layout))
+ *   if (!tpt_pagefile_layout("terrapage info", path, reader, NULL, &layout))
  *       ...
  *
  * Every message goes to stderr as "<command>: <path>: <problem>". Thread rules: any
@@ -47,16 +47,34 @@ bool tpt_pagefile_open(const char *command, const char *path, tp_reader **out_re
  *  mapping (bench pagein --mmap). The file must not shrink while they run: SIGBUS. */
 bool tpt_pagefile_open_mapped(const char *command, const char *path, tp_reader **out_reader);
 
+/*! tpt_pagefile_world() :
+ *  The layout of a file's pages and the two checks that it stores the world its header
+ *  describes, as the runtime makes them at open: the header agrees with the stored
+ *  parameters (tp_page_layout_from_file), and the first few stored coarsest-LOD pages
+ *  equal generation (tp_page_check_file; skipped for another generator version).
+ *  @return TP_OK; TP_ERR_UNSUPPORTED_VERSION (out_layout filled: the file reads, but
+ *  nothing may be generated for it); TP_ERR_CORRUPT (the header) or
+ *  TP_ERR_WORLD_MISMATCH (a page), with tp_error_detail() saying what disagrees;
+ *  TP_ERR_OUT_OF_MEMORY. */
+tp_result tpt_pagefile_world(const tp_reader *reader, tp_page_layout *out_layout);
+
 /*! tpt_pagefile_layout() :
- *  The layout of a file's pages and the one check that its header agrees with the world
- *  it stores (tp_page_layout_from_file). A file of another generator version passes
+ *  tpt_pagefile_world(), with its message. A file of another generator version passes
  *  when nothing is to be generated; `generating_option` names the option that would
  *  generate pages (e.g. "--fallback"), or is NULL. Prints the problem and returns false
  *  otherwise. */
-bool tpt_pagefile_layout(const char *command, const char *path, const tp_file_desc *desc,
+bool tpt_pagefile_layout(const char *command, const char *path, const tp_reader *reader,
                          const char *generating_option, tp_page_layout *out_layout);
 
-/*! tpt_pagefile_region() : the baked region as a tpt_region (half-open). */
+/*! tpt_pagefile_world_problem() :
+ *  "<what>: <detail>" for a failure of tpt_pagefile_world() (not TP_OK, not
+ *  TP_ERR_UNSUPPORTED_VERSION): "the header disagrees with the world it stores: …" or
+ *  "its pages are not the world its header describes: …". */
+void tpt_pagefile_world_problem(tp_result result, char *buf, size_t buf_size);
+
+/*! tpt_pagefile_region() : the baked region as a tpt_region (half-open), exact for any
+ *  header the reader accepts: its ends are 64-bit, and reach 2^31 when the region's last
+ *  chunk is INT32_MAX. */
 tpt_region tpt_pagefile_region(const tp_file_desc *desc);
 
 #endif /* TPT_PAGEFILE_OPEN_H */

@@ -7,6 +7,6 @@
 
 void tpt_region_format(const tpt_region *r, char *buf, size_t buf_size)
 {
-    snprintf(buf, buf_size, "%" PRId32 ",%" PRId32 ",%" PRId32 ",%" PRId32, r->x0, r->z0,
+    snprintf(buf, buf_size, "%" PRId32 ",%" PRId32 ",%" PRId64 ",%" PRId64, r->x0, r->z0,
              r->x1, r->z1);
 }

@@ -1,12 +1,14 @@
 /* region.h — a rectangle of chunks, as the tools take it on the command line.
  *
  *   tpt_region r = {-32, -32, 32, 32};           // 64 × 64 chunks centred on the origin
- *   for (int64_t cz = r.z0; cz < r.z1; cz++) ...
+ *   for (int64_t cz = r.z0; cz < r.z1; cz++) ...      // 64-bit: z1 may be 2^31
  *
  * Regions are half-open: chunk x runs over x0 ≤ x < x1 and chunk z over z0 ≤ z < z1,
  * so (x1 − x0) is the width in chunks and adjacent regions tile without overlap.
- * Coordinates are chunk indices (int32, like the generator's); widths are computed in
- * 64 bits so no difference overflows.
+ * Coordinates are chunk indices (int32, like the generator's); the ends are 64-bit, since
+ * one past the last chunk is 2^31 for a region whose last chunk is INT32_MAX (a page
+ * file's header may declare one), and widths are computed in 64 bits so no difference
+ * overflows. Walk a region with 64-bit counters: an int32 one wraps at its end.
  */
 #ifndef TPT_REGION_H
 #define TPT_REGION_H
@@ -19,7 +21,7 @@
 
 typedef struct tpt_region {
     int32_t x0, z0; /* first chunk, inclusive */
-    int32_t x1, z1; /* one past the last chunk */
+    int64_t x1, z1; /* one past the last chunk: at most INT32_MAX + 1 */
 } tpt_region;
 
 /* The default region of the baker (its one home: TP_BAKE_DEFAULT_REGION_EDGE), which the

@@ -22,6 +22,7 @@
 #include "soak_plot.h"
 #include "soak_report.h"
 #include "soak_run.h"
+#include "world_file.h"
 #include "terrapage/output_file.h"
 
 enum {
@@ -45,6 +46,7 @@ enum {
     OPT_CSV,
     OPT_PIN,
     OPT_MMAP,
+    OPT_WORLD,
 };
 
 #define COMMAND "terrapage soak"
@@ -87,11 +89,13 @@ static void print_help(void)
            "Streamer:\n"
            "      --view N          view distance in chunks: the (2N+1)^2 square (default: 8)\n"
            "      --budget-mb N     decoded-memory budget in MiB (default: the streamer's,\n"
-           "                        the permanent coarsest LOD + 64 MiB)\n"
+           "                        64 MiB)\n"
            "  -j, --threads N       worker threads (default: the streamer's, cores - 1)\n"
            "      --source S        file (default) or generate: no page file, every chunk\n"
            "                        generated on demand by the workers, as the engine\n"
            "                        terrapage replaces did (uses WORLD.tpk's world if given)\n"
+           "  -w, --world FILE      with --source generate: the world file's world (YAML, see\n"
+           "                        'terrapage init') instead of the default one\n"
            "      --compare         run file, then generate, same camera; side by side,\n"
            "                        then the page-in benchmark on the same file\n"
            "      --hitch-ms N      a tick slower than this is a hitch (default: 2)\n"
@@ -130,6 +134,7 @@ static void print_help(void)
 /* What the option walk saw, beyond the configuration itself. */
 typedef struct seen {
     const char *path_file;
+    const char *world_file;
     bool profile, ticks, source, help;
 } seen;
 
@@ -149,6 +154,7 @@ static bool take_option(tpt_cli *cli, int id, const char *value, tpt_soak_config
         saw->profile = true;
         return true;
     case OPT_PATH: saw->path_file = value; return true;
+    case OPT_WORLD: saw->world_file = value; return true;
     case OPT_TICKS:
         if (!tpt_cli_int(cli, value, 1, MAX_TICKS, &n))
             return false;
@@ -198,6 +204,12 @@ static int check_combination(const tpt_cli *cli, const tpt_soak_config *cfg, con
                                   "its own camera)");
     if (cfg->compare && saw->source)
         return tpt_cli_error(cli, "--compare runs both sources; drop --source");
+    if (saw->world_file && (cfg->compare || cfg->source != TPT_SOAK_SOURCE_GENERATE))
+        return tpt_cli_error(cli, "--world is the world of --source generate (a page file "
+                                  "holds its own world)");
+    if (saw->world_file && cfg->file)
+        return tpt_cli_error(cli, "give a page file or --world, not both (the page file "
+                                  "holds its own world)");
     if ((cfg->compare || cfg->source == TPT_SOAK_SOURCE_FILE) && !cfg->file)
         return tpt_cli_error(cli,
                              "no page file given (terrapage soak WORLD.tpk; bake one "
@@ -249,6 +261,7 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
         {"hz", 0, true, OPT_HZ},              {"hitch-ms", 0, true, OPT_HITCH},
         {"quiet", 'q', false, OPT_QUIET},     {"csv", 0, true, OPT_CSV},
         {"pin", 0, false, OPT_PIN},           {"mmap", 0, false, OPT_MMAP},
+        {"world", 'w', true, OPT_WORLD},
         {0},
     };
     *cfg = (tpt_soak_config){.profile = TPT_SOAK_REFERENCE, .ticks = DEFAULT_TICKS, .seed = 1,
@@ -276,6 +289,13 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
     int status = check_combination(&cli, cfg, &saw);
     if (status != TPT_CLI_PROCEED)
         return status;
+    if (saw.world_file) {
+        tpt_world_file wf;
+        if (!tpt_world_file_load_or_report(COMMAND, saw.world_file, &wf))
+            return TPT_EXIT_FAILURE;
+        cfg->world = wf.world;
+        cfg->world_file = saw.world_file;
+    }
     if (saw.path_file)
         return load_path(&cli, saw.path_file, saw.ticks, cfg);
     cfg->profile_label = tpt_soak_profile_names[cfg->profile];

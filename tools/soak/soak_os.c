@@ -1,4 +1,4 @@
-/* soak_os.c — clocks, thread counters, resident memory and CPU pinning for the soak. */
+/* soak_os.c — clocks, thread counters and CPU pinning for the soak. */
 #include "soak_os.h"
 
 #include <errno.h>
@@ -70,18 +70,6 @@ void tpt_soak_unpin(tpt_soak_pinning *p)
         pthread_setaffinity_np(pthread_self(), sizeof p->saved, &p->saved);
 #endif
     p->active = false;
-}
-
-uint64_t tpt_soak_rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    unsigned long long size = 0, resident = 0;
-    int n = fscanf(f, "%llu %llu", &size, &resident);
-    fclose(f);
-    long page = sysconf(_SC_PAGESIZE);
-    return n == 2 && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
 }
 
 void tpt_soak_sleep_until(double t_s)

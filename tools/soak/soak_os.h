@@ -1,7 +1,7 @@
 /* soak_os.h — what the soak harness asks of the operating system: clocks, the calling
- * thread's context switches and page faults, the process's resident set, sleeping to an
- * absolute time, and pinning threads to CPUs (Linux; elsewhere the counts are zero and
- * pinning fails).
+ * thread's context switches and page faults, sleeping to an absolute time, and pinning
+ * threads to CPUs (Linux; elsewhere the counts are zero and pinning fails). The process's
+ * resident set comes from tools/common (process_memory.h).
  *
  * Needs _GNU_SOURCE (cpu_set_t, RUSAGE_THREAD), which the soak library's build defines.
  * Thread rules: each call is about the calling thread or the whole process; pinning
@@ -33,10 +33,6 @@ typedef struct tpt_soak_thread_counts {
 
 /*! tpt_soak_thread_counts_now() : the calling thread's counts so far. */
 void tpt_soak_thread_counts_now(tpt_soak_thread_counts *out);
-
-/*! tpt_soak_rss_bytes() : the process's resident set now, from /proc (0 where there is
- *  none). Costs a few microseconds: read it outside timed regions. */
-uint64_t tpt_soak_rss_bytes(void);
 
 /* CPU pinning for --pin. Threads inherit the creating thread's affinity, so the game
  * thread first moves off CPU 0 (tpt_soak_pin_before_open), opens the streamer (its

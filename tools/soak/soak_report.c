@@ -76,6 +76,7 @@ static void add_setup(json_t *o, const tpt_soak_report *r)
 {
     set(o, "source", tpt_json_text(r->source));
     set(o, "file", tpt_json_text(r->file));
+    set(o, "world_file", tpt_json_text(r->world_file));
     set(o, "profile", tpt_json_text(r->profile));
     set_u64(o, "seed", r->seed);
     set(o, "hz", tpt_json_number(r->hz));
@@ -356,11 +357,10 @@ static void print_resources(FILE *out, const tpt_soak_report *r)
             "  memory: budget %s; resident peak %s, final %s, delta %.2f%%; held peak %s, "
             "delta %.2f%%;\n          %" PRIu64 " ticks over budget\n",
             a, b, c, s->resident_delta_pct, d, s->held_delta_pct, s->ticks_over_budget);
-    mib(st->permanent_bytes, a, sizeof a);
     fprintf(out,
-            "          permanent coarsest LOD %s; process RSS peak %.1f MiB, final %.1f MiB, "
-            "delta %.2f%%\n          (delta: last quarter's peak over the final value)\n",
-            a, (double)r->peak_rss_kib / 1024.0, (double)s->rss_bytes_final / 1048576.0,
+            "          process RSS peak %.1f MiB, final %.1f MiB, delta %.2f%%\n"
+            "          (delta: last quarter's peak over the final value)\n",
+            (double)r->peak_rss_kib / 1024.0, (double)s->rss_bytes_final / 1048576.0,
             s->rss_delta_pct);
     fprintf(out, "  work: %" PRIu64 " page-ins (by LOD", st->page_ins);
     for (uint32_t l = 0; l < TP_MAX_LODS; l++)

@@ -24,6 +24,7 @@
 typedef struct tpt_soak_report {
     const char *source;        /* "file" or "generate" */
     const char *file;          /* the page file, or NULL */
+    const char *world_file;    /* the world file of a generate run (--world), or NULL */
     const char *profile;       /* a profile name, or the CSV path */
     uint64_t seed;
     double hz;

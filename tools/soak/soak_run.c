@@ -15,6 +15,7 @@
 
 #include "cli_options.h"
 #include "pagefile_open.h"
+#include "process_memory.h"
 #include "soak_os.h"
 #include "terrapage/runtime.h"
 
@@ -84,14 +85,16 @@ static bool open_streamer(const tpt_soak_config *cfg, int source, tp_streamer **
         return true;
     }
     /* Generate: the world of the file when one is named (so --compare meets the same
-     * terrain), else the default world. */
+     * terrain), else the world file's (--world), else the default world. */
     tp_world_params world = {0};
-    if (cfg->file) {
+    if (cfg->world_file) {
+        world = cfg->world;
+    } else if (cfg->file) {
         tp_reader *reader;
         if (!tpt_pagefile_open(COMMAND, cfg->file, &reader))
             return false;
         tp_page_layout layout;
-        bool ok = tpt_pagefile_layout(COMMAND, cfg->file, tp_reader_desc(reader),
+        bool ok = tpt_pagefile_layout(COMMAND, cfg->file, reader,
                                       "--source generate", &layout);
         tp_reader_close(reader);
         if (!ok)
@@ -315,7 +318,7 @@ static bool tick_once(ticker *t, uint64_t tick)
     rec->move = tick ? t->cam.last_move : TPT_SOAK_MOVE_NONE;
     rec->resident_bytes = st.resident_bytes;
     rec->held_bytes = st.held_bytes;
-    rec->rss_bytes = tpt_soak_rss_bytes();
+    rec->rss_bytes = tpt_process_rss_bytes();
     rec->x_m = t->cam.x;
     rec->z_m = t->cam.z;
     if (t->run->have_map)
@@ -366,6 +369,7 @@ static void describe_run(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     rep->source = tpt_soak_source_names[source];
     rep->file = source == TPT_SOAK_SOURCE_FILE ? cfg->file : NULL;
     rep->io = rep->file ? (cfg->mapped ? "mmap" : "pread") : NULL;
+    rep->world_file = source == TPT_SOAK_SOURCE_GENERATE ? cfg->world_file : NULL;
     rep->profile = cfg->profile_label;
     rep->seed = cfg->seed;
     rep->hz = cfg->hz;

@@ -24,6 +24,7 @@
 #include "soak_map.h"
 #include "soak_metrics.h"
 #include "soak_report.h"
+#include "terrapage/world.h"
 
 /* Where the streamer's chunks come from. */
 enum { TPT_SOAK_SOURCE_FILE = 0, TPT_SOAK_SOURCE_GENERATE = 1 };
@@ -34,6 +35,8 @@ extern const char *const tpt_soak_source_names[];
 /* What `terrapage soak` was asked for (see its --help). */
 typedef struct tpt_soak_config {
     const char *file;          /* the page file; NULL with --source generate alone */
+    const char *world_file;    /* --world: the world file of --source generate, or NULL */
+    tp_world_params world;     /* with world_file: its world */
     int source;                /* TPT_SOAK_SOURCE_*; --compare runs both */
     bool compare;
     tpt_soak_profile profile;

@@ -19,24 +19,25 @@
  *   float err;                          // what the baker records for (chunk, LOD)
  *   tp_mesh_max_error(&mesh, lod0_heights, lod0_edge, &err);
  *
- * What a mesh is. A right-triangulated irregular network (RTIN): the longest-edge
- * bisection hierarchy of the (2^n + 1)² grid, refined until every triangle is within the
- * build error of every grid sample it covers — exactly, checked in integer arithmetic
- * over all samples, not estimated. It uses only the LOD's own grid (and, for normals
- * only, the optional apron), so the runtime fallback rebuilds any single LOD cheaply and
- * bit for bit: the builder is integer arithmetic plus IEEE-exact double operations
- * (no libm), deterministic on every machine and thread.
+ * What a mesh is. A triangulated irregular network built by greedy insertion (Garland
+ * and Heckbert): from the chunk's border, the sample that misses the surface most becomes
+ * a vertex and the triangulation is made Delaunay again, until every triangle is within
+ * the build error of every grid sample it covers — exactly, checked in integer
+ * arithmetic over all samples, not estimated. It uses only the LOD's own grid (and, for
+ * normals only, the optional apron), so the runtime fallback rebuilds any single LOD
+ * bit for bit: every decision is an integer comparison with fixed tie-breaking, and the
+ * normals are IEEE-exact double operations (no libm), the same on every machine and
+ * thread.
  *
- * Seams. Which border samples become vertices is decided from the border samples alone,
- * which two neighbouring chunks share, by the same rule as the interior restricted to
- * the edge: each side is bisected from the chunk corners, and a midpoint is a vertex when
- * any border sample of its segment is off the segment's chord by more than the build
- * error (so a flat side costs just its two corners). The interior refines around those
- * vertices; where it needs detail next to a border stretch that has none, the extra
- * vertex sits one sample inside the border instead of on it, and a strip one sample
- * deep joins it to the border. So at the same LOD both sides have identical border
- * vertices (position and height; normals too when both pass an apron) and no
- * T-junctions, while the interior simplifies freely and the error bound holds
+ * Seams. Which border samples become vertices is decided first, from the border samples
+ * alone, which two neighbouring chunks share: each side is bisected from the chunk
+ * corners, and a midpoint is a vertex when any border sample of its segment is off the
+ * segment's chord by more than the build error (so a flat side costs just its two
+ * corners). Every segment between two border vertices is then within the error of its
+ * chord, so the interior never needs another border vertex: greedy insertion starts
+ * from that border polygon and never changes it. So at the same LOD both sides have
+ * identical border vertices (position and height; normals too when both pass an apron)
+ * and no T-junctions, while the interior simplifies freely and the error bound holds
  * everywhere. Between different LODs, skirts hang from the border (see
  * tp_mesh_lod_skirt_depth_m and tp_mesh_add_skirts).
  *
@@ -127,8 +128,10 @@ TP_API void tp_mesh_build_bound(uint32_t edge, uint32_t *out_max_vertices,
                                 uint32_t *out_max_indices);
 
 /*! tp_mesh_build_scratch_size() :
- *  @return bytes of scratch tp_mesh_build() needs for an edge × edge grid (5 · edge²,
- *  83 KiB for 129), or 0 if edge is not 2^n + 1 with 1 ≤ n ≤ 14. */
+ *  @return bytes of scratch tp_mesh_build() needs for an edge × edge grid (about 144 bytes
+ *  per sample, for the case where every sample becomes a vertex: 2.3 MiB for 129, and
+ *  never more than for TP_MESH_MAX_VERTICES vertices, 9 MiB), or 0 if edge is not
+ *  2^n + 1 with 1 ≤ n ≤ 14. */
 TP_API size_t tp_mesh_build_scratch_size(uint32_t edge);
 
 /*! tp_mesh_build() :
@@ -136,8 +139,7 @@ TP_API size_t tp_mesh_build_scratch_size(uint32_t edge);
  *  edge × edge codes, row-major, rows along +z (as tp_generate_chunk() writes them).
  *  Writes up to vertex_capacity vertices and index_capacity indices into the caller's
  *  arrays and fills *out_mesh pointing at them: vertices in first-use order, surface
- *  triangles in a space-filling (Sierpinski) order that suits vertex caches and the
- *  codec, then the skirts. `scratch` (any alignment) holds tp_mesh_build_scratch_size()
+ *  triangles in vertex-cache order (Tipsify), then the skirts. `scratch` (any alignment) holds tp_mesh_build_scratch_size()
  *  bytes; nothing is allocated. `options` may be NULL for all defaults at LOD 0.
  *  Deterministic: the same inputs give the same bytes on every machine.
  *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a NULL pointer, an edge that is not 2^n + 1
@@ -184,7 +186,7 @@ TP_API size_t tp_mesh_chunk_blob_bound(const tp_world_params *world, uint32_t lo
 
 /*! tp_mesh_chunk_blob_scratch_size() :
  *  @return the bytes of scratch tp_mesh_generate_chunk_blob() needs at LOD `lod` (the
- *  largest is at LOD 0, about 460 KiB for 129 samples per edge, and serves every LOD),
+ *  largest is at LOD 0, about 2.6 MiB for 129 samples per edge, and serves every LOD),
  *  or 0 if lod is out of range. */
 TP_API size_t tp_mesh_chunk_blob_scratch_size(const tp_world_params *world, uint32_t lod);
 

@@ -4,6 +4,9 @@
  *
  *   tp_page_layout layout;                          // from a file: the world check
  *   if (tp_page_layout_from_file(tp_reader_desc(reader), &layout) != TP_OK) ...;
+ *   size_t n = tp_page_check_scratch_size(&layout, layout.lod_count - 1);
+ *   if (tp_page_check_file(&layout, reader, scratch, n, NULL) != TP_OK) ...;
+ *                                                   // its first pages are that world's
  *
  *   tp_page page = {0};                             // ask for the parts you want
  *   page.heights = heights;                         // edge(lod)² codes
@@ -220,6 +223,64 @@ TP_API tp_result tp_page_read_or_generate(const tp_page_layout *layout,
                                           uint32_t lod, void *scratch, size_t scratch_size,
                                           tp_page *page, tp_page_source *out_source,
                                           tp_result *out_read_result);
+
+/* ---- The content check -------------------------------------------------------------
+ * tp_page_layout_from_file() checks that a header agrees with the parameters it stores;
+ * it cannot see a header field the parameters do not repeat (the region's origin) or
+ * blobs of one chunk filed under another. Only the pages themselves can: a page read
+ * from the file must be, byte for byte, the page generated for its chunk, the very bytes
+ * the runtime's fallback would produce. A page that differs is a world contradiction
+ * (TP_ERR_WORLD_MISMATCH), unlike a blob that fails its checksum or does not decode:
+ * that is damage, which the runtime regenerates, and the check only skips it. */
+
+/*! tp_page_check_scratch_size() :
+ *  @return the scratch tp_page_check() needs at `lod`: both pages' buffers (the file's
+ *  and the generated one) and tp_page_scratch_size(); 0 for lod ≥ lod_count. */
+TP_API size_t tp_page_check_scratch_size(const tp_page_layout *layout, uint32_t lod);
+
+/*! tp_page_check() :
+ *  Compares every part of page (cx, cz, lod) the file holds — heights, biomes, climate
+ *  (its LOD-0 blobs), the mesh encoding — bit for bit with tp_page_generate(). Parts the
+ *  file lacks are skipped, so are parts that cannot be read (checksum, decode, I/O) and
+ *  a mesh that differs but does not decode (damage inside a blob whose page-file
+ *  checksum was recomputed: the runtime regenerates it too); the mesh's recorded error
+ *  is not compared (generation only measures it at LOD 0).
+ *  Costs one page read and one page generation at `lod`: at the coarsest LOD 0.25–0.8 ms
+ *  on the default world, at LOD 0 what baking the chunk costs.
+ *  @return TP_OK when every part read equals generation; TP_ERR_WORLD_MISMATCH when one
+ *  differs: *out_differing (may be NULL) receives that part (its layer_id and
+ *  stored_lod say which blob; its data points into the scratch) and tp_error_detail()
+ *  reads "chunk (cx, cz) <layer> LOD <k>: differs from the page generated for this chunk
+ *  (<the first differing sample>)"; otherwise, nothing differing, the first read failure
+ *  (TP_ERR_CHECKSUM, TP_ERR_CORRUPT, TP_ERR_IO) or TP_ERR_NOT_FOUND when the file holds
+ *  no part of the page; TP_ERR_UNSUPPORTED_VERSION for a layout of another generator
+ *  version (nothing can be generated to compare with); TP_ERR_BUFFER_TOO_SMALL for a
+ *  scratch below tp_page_check_scratch_size(); TP_ERR_INVALID_ARGUMENT for lod out of
+ *  range. */
+TP_API tp_result tp_page_check(const tp_page_layout *layout, const tp_reader *reader,
+                               int32_t cx, int32_t cz, uint32_t lod, void *scratch,
+                               size_t scratch_size, tp_page_part *out_differing);
+
+/* The sample tp_page_check_file() compares: at most this many coarsest-LOD pages, found
+ * among at most TP_PAGE_CHECK_FILE_LOOKUPS chunks of the stored tiles. */
+#define TP_PAGE_CHECK_FILE_PAGES 4u
+#define TP_PAGE_CHECK_FILE_LOOKUPS 64u
+
+/*! tp_page_check_file() :
+ *  The content check at open, of constant cost: walks the stored tiles in file order and
+ *  compares (tp_page_check) the coarsest-LOD page of the first TP_PAGE_CHECK_FILE_PAGES
+ *  stored chunks whose page reads soundly, looking at no more than
+ *  TP_PAGE_CHECK_FILE_LOOKUPS chunks (absent or damaged ones are passed over: damage is
+ *  regenerated, not a contradiction). The tiles before the first stored one are skipped
+ *  through the block table (O(1) each). Deterministic: the same file compares the same
+ *  pages. A file of another generator version is skipped (its pages are read, never
+ *  generated). `scratch` holds tp_page_check_scratch_size(layout, lod_count − 1) bytes;
+ *  *out_pages_compared (may be NULL) receives how many pages were compared.
+ *  @return TP_OK (also when nothing could be compared, or for another generator
+ *  version); TP_ERR_WORLD_MISMATCH as tp_page_check(); TP_ERR_BUFFER_TOO_SMALL. */
+TP_API tp_result tp_page_check_file(const tp_page_layout *layout, const tp_reader *reader,
+                                    void *scratch, size_t scratch_size,
+                                    uint32_t *out_pages_compared);
 
 /*! tp_page_bounds() :
  *  The bounds record of a chunk from its height grid (`lod`'s edge² codes): smallest and

@@ -40,8 +40,8 @@ extern "C" {
 /* Bumped whenever any generated value changes — fields or meshes (tp_mesh.h builds from
  * them, and the runtime's fallback rebuilds them) — so page files from an older generator
  * are recognised (the page file records it) and never mixed with fresh fallback data.
- * 3: hierarchical mesh borders. */
-#define TP_GENERATOR_VERSION 3u
+ * 3: hierarchical mesh borders. 4: greedy-insertion meshes (Delaunay, exact seams). */
+#define TP_GENERATOR_VERSION 4u
 
 /* Heights are stored as u16 codes: metres = TP_HEIGHT_MIN_M + code · TP_HEIGHT_STEP_M.
  * The generator clamps to this range and rounds to the step itself, so quantisation is
@@ -77,8 +77,31 @@ typedef enum tp_biome {
 /*! tp_biome_name() : @return a static lower-case name ("unknown" when out of range). */
 TP_API const char *tp_biome_name(unsigned biome);
 
+/* The defaults and limits of the world parameters: the one home of both.
+ * tp_world_params_resolve() applies them, and tools that read world files quote them in
+ * their messages. The ranges keep every generated height inside the u16 code range with
+ * margin and every world position exactly representable.
+ * TP_WORLD_REAL_PARAM_MAP(X) lists the real-valued fields as X(field, default, min, max),
+ * in the order of the struct; a 0 in the struct selects the default, so a field whose
+ * default is not 0 cannot be set to exactly 0. */
+#define TP_WORLD_REAL_PARAM_MAP(X)                         \
+    X(chunk_size_m, 256.0, 1.0, 65536.0)                   \
+    X(sea_level_m, 0.0, -500.0, 500.0)                     \
+    X(feature_scale, 1.0, 0.01, 100.0)                     \
+    X(relief_m, 2400.0, 1.0, 2400.0)                       \
+    X(ocean_depth_m, 900.0, 1.0, 1000.0)                   \
+    X(temperature_origin_c, 14.0, -60.0, 60.0)             \
+    X(temperature_gradient_c_per_km, 1.5, -100.0, 100.0)   \
+    X(precipitation_mm, 1400.0, 1.0, 20000.0)
+#define TP_WORLD_DEFAULT_SEED 42u
+#define TP_WORLD_DEFAULT_SAMPLES_PER_EDGE 129u
+/* samples_per_edge is 2^n + 1 in this range: the climate grid takes every
+ * TP_CLIMATE_STRIDE-th sample, so a chunk needs at least 8 intervals. */
+#define TP_WORLD_MIN_SAMPLES_PER_EDGE 9u
+#define TP_WORLD_MAX_SAMPLES_PER_EDGE 1025u
+
 /* World parameters. Zero-initialise, set what you need, then resolve: every field that
- * is 0 takes its default. Units are in the names. */
+ * is 0 takes its default (TP_WORLD_REAL_PARAM_MAP). Units are in the names. */
 typedef struct tp_world_params {
     uint64_t seed;                        /* 0 → 42 */
     double chunk_size_m;                  /* chunk edge length; 0 → 256 m */

@@ -70,9 +70,11 @@ extern "C" {
  *             px = (u + v) / 2;  pz = (u − v) / 2;  py = 1 − |px| − |pz|;
  *             normal = normalize(px, py, pz)
  *         with u = max(n_u / 127, −1), v = max(n_v / 127, −1), in a frame with x east,
- *         y up and z along the grid rows.
+ *         y up and z north (the grid's rows count along +z).
  *
- * Front faces wind counter-clockwise seen from above (+y) in that right-handed frame. */
+ * That frame is left-handed. Surface triangles (a, b, c) face up: (b − a) × (c − a),
+ * computed component by component, has a positive y, and seen from above with north up
+ * they run clockwise. terrapage/runtime.h says how to use them in an engine. */
 typedef struct tp_mesh_vertex {
     uint16_t x;
     uint16_t z;

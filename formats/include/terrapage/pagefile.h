@@ -118,6 +118,7 @@ TP_API const char *tp_encoding_name(uint32_t encoding);
 #define TP_MAX_EDGE 16385u            /* largest grid edge in samples (2^14 + 1) */
 #define TP_PAGE_ALIGN 4096u           /* blobs are placed to touch the fewest such pages */
 #define TP_DEFAULT_COMPRESSION_LEVEL 9
+#define TP_MAX_COMPRESSION_LEVEL 12 /* LZ4HC's highest; negative levels are fast LZ4 */
 
 /* Chunk flags of the bounds record. Bits not listed here are ignored by readers. */
 #define TP_CHUNK_PRESENT 0x1u   /* the chunk was baked (the writer sets it itself) */

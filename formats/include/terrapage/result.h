@@ -31,7 +31,8 @@ extern "C" {
     X(TP_ERR_UNSUPPORTED, -11, "unsupported feature or encoding")                          \
     X(TP_ERR_OUT_OF_RANGE, -12, "value out of range")                                      \
     X(TP_ERR_CANCELLED, -13, "cancelled")                                                  \
-    X(TP_ERR_BUSY, -14, "resource busy")
+    X(TP_ERR_BUSY, -14, "resource busy")                                                  \
+    X(TP_ERR_WORLD_MISMATCH, -15, "the file's pages are not the world its header describes")
 
 typedef enum tp_result {
 #define TP__RESULT_ENUM(name, value, text) name = value,

@@ -6,13 +6,15 @@
  *       fprintf(stderr, "%s\n", tp_error_detail());
  *
  *   for (;;) {                           // once per frame, on the game thread
- *       tp_streamer_set_frame_time(s, last_frame_work_seconds);   // optional: throttle
+ *       tp_streamer_set_frame_time(s, last_frame_work_seconds);   // optional: throttles
+ *                                        // page-ins while the game's own work is slow
  *       tp_streamer_update(s, camera_x_m, camera_z_m, frame_seconds);
  *       tp_streamer_for_each(s, TP_STREAMER_VISIT_IN_VIEW, draw_chunk, renderer);
  *   }
  *
  *   static int draw_chunk(void *renderer, const tp_chunk_view *v) {
- *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m()),
+ *       // v->height_codes: v->edge² codes at LOD v->lod (metres: tp_height_code_to_m();
+ *       // axes, row order and handedness: "Conventions" below),
  *       // v->biomes likewise; v->mesh->geometry: that LOD's triangle mesh, decoded
  *       // (vertex and 16-bit index arrays ready to upload). Valid during the call.
  *       // To keep them longer:
@@ -27,31 +29,70 @@
  *   tp_streamer_get_stats(s, &st);       // page-ins, fallbacks, budget, LOD deficits …
  *   tp_streamer_close(s);                // safe with work in flight
  *
+ * Conventions (stated here once; the README shows them per engine).
+ *  - World: metres. x grows east, z grows north, y (height) grows up. Chunk (cx, cz)
+ *    covers x in [cx·S, (cx+1)·S) and z in [cz·S, (cz+1)·S), S = chunk_size_m of
+ *    tp_streamer_world(); a point (x, z) lies in chunk (floor(x / S), floor(z / S)).
+ *  - Grids (height_codes, biomes, the climate): edge² values, row-major: value (i, j) at
+ *    index j·edge + i, the column i counting east (+x), the row j counting north (+z).
+ *    Sample (i, j) sits at (cx·S + i·S/(edge − 1), cz·S + j·S/(edge − 1)): row 0 is the
+ *    chunk's south edge, column 0 its west edge, and the last row and column are the
+ *    first of the north and east neighbours (shared, equal samples).
+ *  - Meshes: vertex (x, z, h) is at world (cx·S + x·S/32768, tp_height_code_to_m(h),
+ *    cz·S + z·S/32768) (TP_MESH_XZ_EXTENT = 32768); its decoded normal has (east, up,
+ *    north) components. The frame (x east, y up, z north) is LEFT-handed, like Unity's
+ *    and Direct3D's. Seen from above, north up, every surface triangle (a, b, c) runs
+ *    clockwise; its normal, (b − a) × (c − a) computed component by component, points
+ *    up (positive y).
+ *  - In an engine (p = the world position above, n = the normal, as (x, y, z)):
+ *      left-handed, y up (Unity, Direct3D; front faces clockwise): position p, normal n,
+ *        indices as stored.
+ *      right-handed, y up (OpenGL; front faces counter-clockwise by default): position
+ *        (p.x, p.y, −p.z) and normal (n.x, n.y, −n.z), so that north is −z (the default
+ *        camera's forward) with east on its right; the triangles still run clockwise on
+ *        screen, so reverse each (swap its second and third index) or set
+ *        glFrontFace(GL_CW). Using p unchanged instead shows the world mirrored (east to
+ *        the left of north) with counter-clockwise triangles.
+ *      z up, left-handed (Unreal: X forward, Y right, Z up, centimetres): position
+ *        100 · (p.z, p.x, p.y), normal (n.z, n.x, n.y): X north, Y east, Z up. The
+ *        mapping keeps the triangles clockwise seen from above, the front faces of
+ *        Unreal's renderer as of Direct3D's; indices as stored.
+ *    Positions of a large world lose precision in 32-bit floats far from the origin:
+ *    subtract a camera-near origin in double before converting.
+ *
  * What it does. The camera's view is the (2·view_distance + 1)² square of chunks around
  * the chunk under the camera. Each chunk in view wants the LOD of the band its distance
  * falls in (LOD 0 within lod_band_m[0], LOD 1 within lod_band_m[1], …, the coarsest
  * beyond the last band); a chunk that has a finer LOD keeps it until it is more than
  * lod_hysteresis_m beyond that LOD's band, so a camera on a band edge does not flicker.
  *
- * Never a hole. At open the coarsest LOD of every baked chunk is decoded and stays
- * resident for the streamer's life (about 250 bytes per chunk for the default world,
- * 590 with its mesh), so every baked chunk in view always has some LOD, mesh included.
- * Finer LODs are paged in nearest first by worker threads, then the chunks along the
- * predicted path (velocity in m/s times prediction_horizon_s) are prefetched. Chunks
- * outside the baked region, absent from the file or whose page fails its checksum are
- * generated with tp_generate_chunk() — the bytes the baker would have written —
- * coarsest LOD first; update() generates the coarsest LOD of such chunks itself only
- * within sync_generate_budget_ms and leaves the rest to the workers at top priority
- * (the stats count what was missing meanwhile).
+ * Never a hole. Every chunk in view has some LOD, mesh included: its coarsest LOD
+ * (about 250 bytes per chunk for the default world, 590 with its mesh) comes first, and
+ * for a baked chunk that has none yet — a camera that teleports, or the first update —
+ * update() reads it from the file itself, whatever the time, so the update that lands
+ * the camera anywhere in the baked region leaves no hole. Ahead of the camera the
+ * workers read the coarsest LOD of a margin two chunks wide around the view and of the
+ * view around the predicted position (velocity in m/s times prediction_horizon_s), so a
+ * moving camera, or one that jumps a few hundred metres, seldom leaves update() any to
+ * read. Finer LODs are paged in nearest first by worker threads, then
+ * the chunks along the predicted path are prefetched. Chunks outside the baked region,
+ * absent from the file or whose page fails its checksum are generated with
+ * tp_generate_chunk() — the bytes the baker would have written — coarsest LOD first;
+ * update() generates the coarsest LOD of such chunks itself only within
+ * sync_generate_budget_ms and leaves the rest to the workers at top priority (the stats
+ * count what was missing meanwhile). The coarsest LOD is a page like the others: it
+ * counts against the budget, and with everything else a chunk holds it is evicted once
+ * the chunk is neither in view nor predicted and more than two view distances from the
+ * camera's chunk (or earlier, when the budget needs the room).
  *
  * Meshes. When the file has the mesh layer (FORMAT.md section 12) and
  * TP_STREAMER_NO_MESHES is not set, every resident LOD holds that LOD's mesh, decoded on
  * a worker, and a view's mesh always matches its heights' LOD. A generated page gets its
  * mesh from tp_mesh_generate_chunk_blob(), the function the baker ran, so it is the mesh
- * the file holds (or would hold), bit for bit. The permanent coarsest LOD carries its
- * mesh too (measured on the default world: about 340 bytes more per chunk, 0.5 µs more
- * per chunk at open), because a chunk drawn without a mesh would be the hole this streamer
- * exists to prevent, and beyond the last band most of the view is drawn at that LOD.
+ * the file holds (or would hold), bit for bit. The coarsest LOD carries its mesh too
+ * (measured on the default world: about 340 bytes more per chunk), because a chunk drawn
+ * without a mesh would be the hole this streamer exists to prevent, and beyond the last
+ * band most of the view is drawn at that LOD.
  *
  * Memory. Every decoded byte the streamer holds (resident, in flight, pooled for reuse
  * and pinned by callers; meshes included, and each page-in slot's staging for the
@@ -60,27 +101,35 @@
  * camera position and not wanted, then downgrades wanted chunks to a coarser LOD
  * rather than dropping them. Without meshes a downgrade subsamples the resident grid,
  * which gives exactly the coarser page at once (source DERIVED). A coarser mesh is not a
- * subsample of the finer one, so with meshes a downgrade falls to the coarsest LOD (the
- * one always there, with its mesh) and the LOD in between is paged in again when there
+ * subsample of the finer one, so with meshes a downgrade falls to the coarsest LOD (a
+ * chunk gets a finer LOD only after it, so it is there, with its mesh) and the LOD in
+ * between is paged in again when there
  * is room; likewise a chunk the camera moves away from keeps its finer LOD on screen
  * until the coarser page it now wants has arrived, unless that is the coarsest. Data a
  * caller has pinned is never freed under it; it keeps counting until released, so pin
  * for a frame or two, not for ever. The workers' fixed working memory (read and mesh
  * buffers, stats scratch_bytes) is not decoded data and is outside the budget.
  *
- * Open cost. tp_streamer_open() decodes the coarsest LOD of every chunk the file stores,
- * which touches every directory block once: about 250 B (590 B with meshes) and 8–12 µs
- * with pread (2–3 µs mapped) per chunk of each 16 × 16-chunk tile the file has a
- * directory block for (absent chunks of such a tile included) — 35 ms (5 ms mapped) for
- * the default 64 × 64 world, some seconds and 600 MB for a million chunks — plus 8 bytes
- * per tile of the declared region, stored or not (the file itself stores 16 per tile).
- * So time and memory follow what the file stores, never the region its header declares:
- * a small file declaring a vast, empty region opens as quickly as its stored tiles
- * allow. Worlds of millions of chunks want the coarsest LOD decoded lazily, by tiles, and
- * read a section at a time; this version does not do that yet. The page-file reader's
- * own allocations (its handle, a pointer per tile, and in the pread and callback modes
- * the block table and the directory blocks it has read) use malloc, not the allocator
- * callbacks.
+ * Open cost. tp_streamer_open() reads the file's header, world parameters and block
+ * table (16 bytes per 16 × 16-chunk tile) and decodes no page of the world for streaming;
+ * what it allocates is the same for any world. It also runs the content check: the
+ * coarsest-LOD pages of at most TP_PAGE_CHECK_FILE_PAGES (4) chunks, looking at no more
+ * than TP_PAGE_CHECK_FILE_LOOKUPS (64) chunk records, are read and compared with
+ * generation (12 KiB of scratch from the allocator, freed at once) — a constant cost of
+ * about 1 ms on the default world. Without that check open took 0.03–0.10 ms with pread
+ * for 4 K, 65 K and 1 M chunks alike, and 11 KiB of the streamer's own allocations
+ * (scratch, pools, tables; 3.4 MiB for the default world, whose meshes need staging for
+ * each page-in in flight), measured on a loaded 2-core virtual machine with the file in
+ * the page cache (`terrapage bench scale`). A directory block is read and checksummed on
+ * its first use, by whichever thread first needs a chunk of its tile. The cost of the
+ * view moves to the update that lands the camera on a view it has no data for (the first
+ * one, and a teleport beyond the margin the workers read ahead): it reads the coarsest
+ * LOD of every baked chunk of the view, 289 of them with the default view distance, plus
+ * the directory blocks of the tiles it has not touched yet — 2.1–2.2 ms of CPU with pread
+ * on that machine with meshes (three system calls per chunk), 1.3–2.2 ms without,
+ * 0.5–1.1 ms mapped. The page-file reader's own allocations (its handle, a pointer per
+ * tile, and in the pread and callback modes the block table and the directory blocks it
+ * has read) use malloc, not the allocator callbacks.
  *
  * Reading the file. How blob bytes reach the workers is the caller's choice, and so is
  * what happens when the file changes under an open streamer (a game patched in place, a
@@ -93,16 +142,15 @@
  *    is generated instead (source REPAIRED, counted in fallbacks and in
  *    decode_failures for a failed or short read, checksum_failures for changed bytes),
  *    exactly as a damaged page is. What was read before the change stays as it was
- *    read: the permanent coarsest LOD (decoded at open), resident pages, and directory
- *    blocks already touched (a lookup answers from them, and the blob it points to then
- *    fails its checksum if the file moved it). A file replaced by rename is not seen at
+ *    read: resident pages, and directory blocks already touched (a lookup answers from
+ *    them, and the blob it points to then fails its checksum if the file moved it). A file replaced by rename is not seen at
  *    all: the streamer reads the file it opened until it is closed. The price is a
- *    system call per blob, paid where pages are read: by the workers and at open (in
- *    update() only in the deterministic mode, which runs the jobs there);
- *    measured on a 2-core virtual machine with the file in the page cache, a page-in
- *    cost 29–31 µs of CPU at LOD 0 and 7–8 µs at the coarsest LOD, against 24 µs and
- *    under 1 µs through a freshly mapped file, and opening the default world took
- *    34–49 ms against 4–7 ms.
+ *    system call per blob, paid where pages are read: by the workers, and by update()
+ *    for the coarsest LOD of a view it lands on without data (and for every page in the
+ *    deterministic mode, which runs the jobs there); measured on a 2-core virtual
+ *    machine with the file in the page cache, a page-in cost 29–31 µs of CPU at LOD 0
+ *    and 7–8 µs at the coarsest LOD, against 24 µs and under 1 µs through a freshly
+ *    mapped file.
  *  - read callback (options.read): every byte through the caller; a failed read is a
  *    failed page, generated instead (decode_failures), as above.
  *  - mmap (TP_STREAMER_MMAP): the file is mapped and blobs are decoded in place. The file
@@ -190,8 +238,9 @@ typedef struct tp_streamer_allocator {
 
 /* File access callback: read exactly `size` bytes at `offset` of the page file into
  * `dst`, return 0 on success, non-zero on failure (the page then falls back to
- * generation and counts as a read failure). Called from the game thread at open and from
- * worker threads, several at once. When set, every byte of the file comes through it
+ * generation and counts as a read failure). Called from the game thread (at open, and
+ * in update() for the coarsest LOD of a view without data) and from worker threads,
+ * several at once. When set, every byte of the file comes through it
  * (header, block table, directory blocks, blobs) and `path` only names the file in
  * messages; nothing is opened or mapped. */
 typedef int (*tp_streamer_read_fn)(void *user, uint64_t offset, void *dst, size_t size);
@@ -237,25 +286,32 @@ typedef struct tp_streamer_options {
                                        first 0 ends the list; all 0 → 256, 512, 1024 m */
     double lod_hysteresis_m;        /* keep a finer LOD this far past its band; 0 → 32 m,
                                        negative → none */
-    uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8 */
+    uint32_t max_in_flight;         /* page-ins handed to workers at once; 0 → 8. Up
+                                       to 64 more may be in flight for the coarsest LOD
+                                       of chunks that have none (outside the baked
+                                       region): tiny pages, with staging of their own */
     uint32_t throttled_in_flight;   /* … while the frame is slow; 0 → 2 */
-    double throttle_frame_ms;       /* frame_dt above this throttles; 0 → 10 ms */
+    double throttle_frame_ms;       /* a frame whose work, as reported with
+                                       tp_streamer_set_frame_time(), took longer than
+                                       this throttles; 0 → 10 ms. Nothing reported →
+                                       never throttled */
     double prediction_horizon_s;    /* how far ahead to prefetch; 0 → 2 s; at most 60 s */
     double teleport_distance_m;     /* a jump longer than this between two updates resets
                                        the predictor (so does one faster than
                                        teleport_speed_m_s); 0 → view distance · chunk
                                        size / 2 */
-    uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → the
-                                       resident coarsest LOD + 64 MiB. Open fails with
+    uint64_t budget_bytes;          /* decoded bytes the streamer may hold; 0 → 64 MiB
+                                       (or the least that works, if more). Open fails with
                                        TP_ERR_OUT_OF_RANGE if it cannot hold the coarsest
-                                       LOD of the region and of one view, and the pages
-                                       (and mesh staging) of max_in_flight page-ins */
+                                       LOD of one view, and the pages (and mesh staging)
+                                       of max_in_flight page-ins */
     uint32_t worker_threads;        /* 0 → cores − 1, at least 1 */
     uint32_t reserved0;             /* must be 0 */
     double sync_generate_budget_ms; /* time update() may spend generating the coarsest LOD
                                        of in-view chunks that have none; 0 → 1 ms
                                        (tp_streamer_open_generated: 0 → never), negative →
-                                       never (workers only) */
+                                       never (workers only). Reading the coarsest LOD of
+                                       a baked chunk is not limited by it */
     tp_streamer_allocator allocator;
     tp_streamer_read_fn read;       /* NULL → pread (or the mapping with
                                        TP_STREAMER_MMAP) */
@@ -272,13 +328,21 @@ typedef struct tp_streamer_options {
 /* ---- Lifetime ----------------------------------------------------------------------- */
 
 /*! tp_streamer_open() :
- *  Opens the page file at `path` (tp_reader_open()), checks that its world parameters
- *  are this generator's (so fallback pages equal baked ones), decodes the coarsest LOD of
- *  every baked chunk, and starts the worker threads. `options` may be NULL.
+ *  Opens the page file at `path` (tp_reader_open(): the header and the block table),
+ *  checks that its world parameters are this generator's (so fallback pages equal baked
+ *  ones) and that its pages are that world's: the coarsest-LOD page of at most
+ *  TP_PAGE_CHECK_FILE_PAGES stored chunks, the first in file order that read soundly, is
+ *  compared bit for bit with generation (tp_page_check_file(), terrapage/page.h) — a
+ *  constant cost of a few coarse pages whatever the world's size, which catches a header
+ *  whose region origin was moved. It then starts the worker threads. Decodes no page for
+ *  streaming: time and memory are the same for any size of world (see "Open cost"
+ *  above). `options` may be NULL.
  *  @return TP_OK with *out_streamer set; TP_ERR_INVALID_ARGUMENT for bad options;
  *  TP_ERR_OUT_OF_RANGE when budget_bytes is too small (tp_error_detail() says how much
  *  is needed); TP_ERR_UNSUPPORTED_VERSION for a file written by another generator
- *  version; TP_ERR_CORRUPT for unreadable world parameters; any tp_reader_open() error;
+ *  version; TP_ERR_CORRUPT for unreadable world parameters or a header that disagrees
+ *  with them; TP_ERR_WORLD_MISMATCH when a compared page is not the page generated for
+ *  its chunk (tp_error_detail() names it); any tp_reader_open() error;
  *  TP_ERR_OUT_OF_MEMORY; TP_ERR_IO (threads could not start). */
 TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *options,
                                   tp_streamer **out_streamer);
@@ -287,9 +351,9 @@ TP_API tp_result tp_streamer_open(const char *path, const tp_streamer_options *o
  *  A streamer with no page file: every page of every chunk is generated on demand with
  *  tp_generate_chunk() by the same worker threads, scheduler, budget and statistics as
  *  tp_streamer_open() uses — the on-demand design a baked file replaces, kept so the two
- *  can be compared on equal terms. There is no permanent coarsest LOD: each chunk gets
- *  its coarsest LOD first (top priority while in view), then finer ones, exactly as a
- *  chunk outside a file's baked region does. Every page counts as a fallback (source
+ *  can be compared on equal terms. Nothing is read: each chunk gets its coarsest LOD
+ *  first, generated (top priority while in view), then finer ones, exactly as a chunk
+ *  outside a file's baked region does. Every page counts as a fallback (source
  *  TP_STREAMER_SOURCE_GENERATED, fallbacks_outside), and a chunk in view stays without
  *  any LOD until a worker has made one (in_view_missing says how many): update() does
  *  not generate anything itself unless sync_generate_budget_ms is set positive (its
@@ -315,6 +379,33 @@ TP_API tp_result tp_streamer_open_generated(const tp_world_params *world,
  *  must have been released (asserted). */
 TP_API void tp_streamer_close(tp_streamer *s);
 
+/* ---- Changing options --------------------------------------------------------------- */
+
+/*! tp_streamer_get_options() :
+ *  Fills *out_options with the options in force — resolved, so every default is filled
+ *  in — or, after tp_streamer_set_options(), with those the next update() puts in force.
+ *  Game thread. */
+TP_API void tp_streamer_get_options(const tp_streamer *s, tp_streamer_options *out_options);
+
+/*! tp_streamer_set_options() :
+ *  Changes the options of an open streamer, from the next update() on (read them with
+ *  tp_streamer_get_options(), change fields, pass them back; a 0 field takes its default
+ *  as at open). Between the call and that update the streamer runs on the old values;
+ *  a second call before it replaces the first. Game thread, between updates.
+ *  Can change: view_distance_chunks, lod_band_m, lod_hysteresis_m, throttled_in_flight,
+ *  throttle_frame_ms, prediction_horizon_s, teleport_distance_m, teleport_speed_m_s,
+ *  sync_generate_budget_ms, budget_bytes, on_event and event_user, and the flag
+ *  TP_STREAMER_NO_PREDICTION (a flight mode: wider view, longer prediction). A lower
+ *  budget is made room for in that update, least wanted data first, as for a page-in;
+ *  data a caller has pinned stays (and counts) until released.
+ *  Fixed at open: the other flags, max_in_flight, worker_threads, allocator, read and
+ *  read_user.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a value tp_streamer_open() would refuse or
+ *  a change of a fixed field (tp_error_detail() names it; nothing changes);
+ *  TP_ERR_OUT_OF_RANGE when budget_bytes cannot hold the new view (as at open);
+ *  TP_ERR_OUT_OF_MEMORY. On failure the options stay as they were. */
+TP_API tp_result tp_streamer_set_options(tp_streamer *s, const tp_streamer_options *options);
+
 /* ---- Per frame ---------------------------------------------------------------------- */
 
 /*! tp_streamer_update() :
@@ -324,8 +415,8 @@ TP_API void tp_streamer_close(tp_streamer *s);
  *  longer wanted, evicts or downgrades to stay within the budget, and hands new work to
  *  the workers in one batch (one wake-up). `frame_dt_s` is the duration of the previous
  *  frame in seconds: the step of the virtual clock (deterministic mode,
- *  TP_STREAMER_VIRTUAL_CLOCK) and, unless tp_streamer_set_frame_time() reports the
- *  frame's work time, the input of the throttle.
+ *  TP_STREAMER_VIRTUAL_CLOCK); the throttle never looks at it (it includes the wait for
+ *  vsync), only at what tp_streamer_set_frame_time() reports.
  *  @return TP_OK; TP_ERR_OUT_OF_MEMORY if the allocator failed (nothing is lost; the
  *  work is tried again next frame); TP_ERR_INVALID_ARGUMENT for a non-finite position,
  *  one beyond TP_STREAMER_MAX_CHUNK_INDEX chunks from the origin, or a negative
@@ -334,19 +425,27 @@ TP_API tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m,
                                     double frame_dt_s);
 
 /*! tp_streamer_set_frame_time() :
- *  Reports how long the game's last frame took to compute (its work, without the wait
- *  for vsync), in seconds. While it exceeds throttle_frame_ms, at most
- *  throttled_in_flight pages are in flight. A game locked to 60 Hz has frames of
- *  16.7 ms whatever its load, so it should report its work time here; once called, the
- *  streamer uses the last reported value instead of update()'s frame_dt_s. */
+ *  Optional. Reports how long the game's last frame took to compute (its work, without
+ *  the wait for vsync), in seconds. While the last value reported exceeds
+ *  throttle_frame_ms, at most throttled_in_flight pages are in flight, so a game under
+ *  load leaves its cores to itself. A game that never calls it is never throttled and
+ *  streams at max_in_flight (the time between updates cannot tell work from the wait
+ *  for vsync: every 60 Hz frame lasts 16.7 ms). Report 0 to lift a throttle. Negative
+ *  or non-finite values are ignored. */
 TP_API void tp_streamer_set_frame_time(tp_streamer *s, double frame_time_s);
 
 /* ---- Queries ------------------------------------------------------------------------ */
 
 /* View flags. */
 #define TP_CHUNK_VIEW_IN_VIEW 0x1u     /* the chunk is in the current view square */
-#define TP_CHUNK_VIEW_COARSER 0x2u     /* lod is coarser than wanted_lod (still loading) */
-#define TP_CHUNK_VIEW_PERMANENT 0x4u   /* the region's coarsest LOD, resident for ever */
+#define TP_CHUNK_VIEW_COARSER 0x2u     /* "coarser than wanted": lod > wanted_lod, i.e.
+                                          coarser than the view asks for at the chunk's
+                                          distance (still loading). The one definition:
+                                          the statistics' in_view_coarser counts exactly
+                                          the chunks of the view with this flag */
+#define TP_CHUNK_VIEW_PERMANENT 0x4u   /* never set since no LOD is resident for ever (the
+                                          coarsest is paged like the others); kept so
+                                          code that tests it still builds */
 
 /* Mesh flags. */
 #define TP_CHUNK_MESH_ERROR_ESTIMATED 0x1u /* max_error_m is the LOD's default promise
@@ -381,12 +480,13 @@ typedef struct tp_chunk_view {
     const uint16_t *precipitation_mm; /* climate_edge² values, or NULL */
     uint32_t climate_edge;            /* 0 when the climate is not resident: it travels
                                          with every LOD finer than the coarsest and with
-                                         pages the workers generate, not with the
-                                         permanent coarsest nor with a coarsest LOD that
-                                         update() generated itself (it costs half the time) */
+                                         pages the workers read or generate, not with a
+                                         coarsest LOD that update() read or generated
+                                         itself (it costs half the time) */
     uint32_t source;                  /* tp_streamer_source of the heights and biomes */
-    uint32_t wanted_lod;              /* the LOD the streamer aims for (coarsest if the
-                                         chunk is neither in view nor predicted) */
+    uint32_t wanted_lod;              /* the LOD the view asks for at the chunk's distance
+                                         (its band; coarsest out of view). The prediction
+                                         may already be fetching a finer one */
     uint32_t flags;                   /* TP_CHUNK_VIEW_* */
     const tp_chunk_mesh *mesh;        /* the mesh of the same LOD, valid as long as the
                                          arrays above; NULL with TP_STREAMER_NO_MESHES, for
@@ -422,7 +522,7 @@ typedef int (*tp_streamer_visit_fn)(void *user, const tp_chunk_view *view);
 /*! tp_streamer_for_each() :
  *  Calls `fn` for every chunk with a resident LOD (with TP_STREAMER_VISIT_IN_VIEW: for
  *  every such chunk of the view, row by row from the view's −x, −z corner; without it,
- *  in no particular order, the region's permanent coarsest LOD included).
+ *  in no particular order).
  *  @return the number of calls made. */
 TP_API uint64_t tp_streamer_for_each(tp_streamer *s, uint32_t flags, tp_streamer_visit_fn fn,
                                      void *user);
@@ -447,6 +547,112 @@ TP_API const tp_world_params *tp_streamer_world(const tp_streamer *s);
  *  as terrapage/pagefile.h says), for tools that inspect the file; NULL for a streamer
  *  of tp_streamer_open_generated(). */
 TP_API const tp_reader *tp_streamer_reader(const tp_streamer *s);
+
+/* ---- Warm destinations --------------------------------------------------------------- */
+
+/* Destinations that can be warm at once. */
+#define TP_STREAMER_MAX_WARM 4u
+
+/* How ready the view around a point is: what a camera arriving there now would see. */
+typedef struct tp_streamer_ready {
+    uint32_t chunks;   /* chunks of the view square around the point */
+    uint32_t missing;  /* … with no resident LOD: holes */
+    uint32_t coarser;  /* … coarser than wanted (as TP_CHUNK_VIEW_COARSER defines it,
+                          for a camera at the point; without hysteresis) */
+    uint32_t ready;    /* 1 when missing and coarser are both 0 */
+    uint32_t reserved[4];
+} tp_streamer_ready;
+
+/*! tp_streamer_warm() :
+ *  Asks, ahead of time, for the view around world point (x_m, z_m) — a teleport target,
+ *  a spawn point: from the next update() on, every chunk of the view square around it
+ *  is wanted at the LOD its distance from the point asks for, as if the camera stood
+ *  there, after the camera's own view and before what the predicted path needs later.
+ *  Outside the baked region the workers generate the coarsest LOD of each chunk first.
+ *  The destination stays warm until the camera's chunk is the destination's (the view
+ *  then takes over), or until tp_streamer_warm_cancel(). Warming a point in the chunk of
+ *  a destination already warm moves that destination. Its pages count against the
+ *  budget like any other; they never evict what the camera's view shows. Typical use,
+ *  behind a loading screen:
+ *
+ *      tp_streamer_warm(s, x, z);
+ *      do { tp_streamer_update(s, old_x, old_z, dt); draw_loading_screen(); }
+ *      while (tp_streamer_readiness(s, x, z, &r) == TP_OK && !r.ready);
+ *      // then move the camera to (x, z): no hole, every LOD as wanted
+ *
+ *  Game thread, between updates.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a non-finite position or one beyond
+ *  TP_STREAMER_MAX_CHUNK_INDEX chunks; TP_ERR_OUT_OF_RANGE when TP_STREAMER_MAX_WARM
+ *  destinations are warm already. */
+TP_API tp_result tp_streamer_warm(tp_streamer *s, double x_m, double z_m);
+
+/*! tp_streamer_warm_cancel() :
+ *  Stops warming the destination in the chunk of (x_m, z_m), if any; what it brought
+ *  stays until the budget needs the room. Game thread. */
+TP_API void tp_streamer_warm_cancel(tp_streamer *s, double x_m, double z_m);
+
+/*! tp_streamer_readiness() :
+ *  How ready the view around (x_m, z_m) is now (warm or not): *out_ready counts the
+ *  chunks of its view square that have no resident LOD and those coarser than a camera
+ *  there would want. Costs a hash lookup per chunk of the square. Game thread.
+ *  @return TP_OK; TP_ERR_INVALID_ARGUMENT for a position tp_streamer_warm() refuses. */
+TP_API tp_result tp_streamer_readiness(const tp_streamer *s, double x_m, double z_m,
+                                       tp_streamer_ready *out_ready);
+
+/* ---- Surface queries: heights and rays ------------------------------------------------ */
+
+/* Where a query met the surface that is drawn: the surface triangles of a chunk's mesh
+ * at its best resident LOD (the mesh tp_streamer_for_each() shows; skirts excluded). */
+typedef struct tp_surface_hit {
+    double position_m[3];   /* world metres (x east, y up, z north: see Conventions) */
+    double normal[3];       /* unit normal of the triangle (its face, not the vertex
+                               normals), pointing up: y > 0 */
+    double distance_m;      /* tp_streamer_raycast(): from the origin to the hit; 0
+                               for tp_streamer_height_at() */
+    int32_t cx, cz;         /* the chunk whose mesh it is */
+    uint32_t lod;           /* the LOD of that mesh */
+    uint32_t triangle;      /* which surface triangle: indices 3·triangle … 3·triangle + 2
+                               of the chunk's mesh */
+    uint32_t reserved[2];
+} tp_surface_hit;
+
+/* Longest ray tp_streamer_raycast() takes, in chunk lengths (its work grows with it). */
+#define TP_STREAMER_MAX_RAY_CHUNKS 4096u
+
+/*! tp_streamer_height_at() :
+ *  The height and normal of the drawn surface over world point (x_m, z_m): the chunk's
+ *  mesh at its best resident LOD, interpolated barycentrically on the surface triangle
+ *  that contains the point (a point on a shared edge or vertex gets the same height from
+ *  either side, up to rounding). So a character placed there stands on what is shown,
+ *  which differs from the finer grid by up to the mesh's max_error_m. The point belongs
+ *  to chunk (floor(x_m / S), floor(z_m / S)). Costs about a microsecond (grids of the
+ *  triangles are built the first time a query touches a chunk's LOD, then cached: see
+ *  scratch_bytes). Thread rules: the game thread, between updates, like for_each();
+ *  the answer describes the data of the last update() and changes with it.
+ *  @return TP_OK with *out_hit filled (distance_m 0); TP_ERR_NOT_FOUND when the chunk
+ *  has no resident LOD, or no mesh (TP_STREAMER_NO_MESHES, a file without meshes);
+ *  TP_ERR_INVALID_ARGUMENT for a non-finite position or one beyond
+ *  TP_STREAMER_MAX_CHUNK_INDEX chunks; TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_streamer_height_at(tp_streamer *s, double x_m, double z_m,
+                                       tp_surface_hit *out_hit);
+
+/*! tp_streamer_raycast() :
+ *  The nearest point where the ray origin_m + t · direction (world metres; direction
+ *  need not be unit length; 0 ≤ t ≤ max_distance_m, in metres along it) meets the drawn
+ *  surface, from above or below: the surface triangles of the resident meshes at their
+ *  best LOD, chunks without a resident mesh being passed through. Chunks and then cells
+ *  of each chunk are walked in the order the ray crosses them, skipping those whose
+ *  height range it misses, and the walk stops at the first hit, so a ray costs a few
+ *  microseconds plus a little per chunk crossed. Where neighbours are drawn at different
+ *  LODs the surfaces meet through skirts, which rays ignore: a grazing ray can pass
+ *  through that vertical gap. Thread rules as for tp_streamer_height_at().
+ *  @return TP_OK with *out_hit filled; TP_ERR_NOT_FOUND when nothing is hit;
+ *  TP_ERR_INVALID_ARGUMENT for a zero or non-finite direction, a non-finite origin,
+ *  one beyond TP_STREAMER_MAX_CHUNK_INDEX chunks, or a max_distance_m that is negative,
+ *  not finite or over TP_STREAMER_MAX_RAY_CHUNKS chunk lengths; TP_ERR_OUT_OF_MEMORY. */
+TP_API tp_result tp_streamer_raycast(tp_streamer *s, const double origin_m[3],
+                                     const double direction[3], double max_distance_m,
+                                     tp_surface_hit *out_hit);
 
 /* ---- Statistics --------------------------------------------------------------------- */
 
@@ -482,19 +688,21 @@ typedef struct tp_streamer_stats {
     uint64_t held_bytes;              /* everything counted against the budget (current) */
     uint64_t resident_bytes;          /* published pages, pinned ones included (current) */
     uint64_t resident_bytes_peak;
-    uint64_t permanent_bytes;         /* the region's coarsest LOD */
+    uint64_t permanent_bytes;         /* 0: nothing is resident for ever (the coarsest LOD
+                                         is paged, counted in resident_bytes) */
     uint64_t pinned_views;            /* views acquired and not released (current) */
-    uint32_t resident_chunks;         /* chunks with a LOD finer than the permanent one or
-                                         a generated one (current) */
+    uint32_t resident_chunks;         /* chunks with any resident LOD (current) */
     /* Scheduling (current). */
     uint32_t queue_depth;             /* pages wanted and not yet handed out */
-    uint32_t in_flight;               /* pages handed to workers */
+    uint32_t in_flight;               /* pages handed to workers (coarsest-LOD pages
+                                         beyond max_in_flight included) */
     uint32_t in_flight_limit;         /* max_in_flight, or throttled_in_flight */
     uint32_t worker_threads;          /* 0 in deterministic mode */
     /* Coverage of the view (current, and summed over all updates). */
     uint32_t in_view_chunks;
     uint32_t in_view_missing;         /* in view with no resident LOD at all */
-    uint32_t in_view_coarser;         /* in view with a LOD coarser than wanted */
+    uint32_t in_view_coarser;         /* in view and coarser than wanted: exactly the
+                                         chunks TP_CHUNK_VIEW_COARSER flags */
     uint32_t reserved0;
     uint64_t in_view_missing_total;
     uint64_t in_view_coarser_total;
@@ -504,10 +712,11 @@ typedef struct tp_streamer_stats {
     /* Predictor (current). */
     double velocity_x_m_s, velocity_z_m_s;
     /* Meshes and working memory (current). */
-    uint64_t mesh_bytes;              /* of resident_bytes: the meshes (permanent included) */
+    uint64_t mesh_bytes;              /* of resident_bytes: the meshes */
     uint64_t scratch_bytes;           /* fixed working memory outside the budget: each
-                                         worker's read, mesh-decode and mesh-build buffers
-                                         and the game thread's */
+                                         worker's read, mesh-decode and mesh-build buffers,
+                                         the game thread's, and the triangle grids of the
+                                         surface queries (at most 64 meshes' worth) */
     uint64_t reserved[6];
 } tp_streamer_stats;
 
