@@ -19,8 +19,11 @@
  * count), is given twice, is missing, stores tiles other than its share, lacks a chunk
  * or blob of its share, or holds blobs out of the baker's order.
  *
- * Memory: the writer's (terrapage/writer.h) plus 40 bytes per shard; time: one pass over
- * every shard's directory and, with blob checks, one read of its data.
+ * Memory: the writer's (terrapage/writer.h), 4 MiB of read buffers, and per shard file a
+ * reader that holds its block table (16 bytes per 16×16-chunk tile of the region: every
+ * shard declares the whole region) and the directory block being walked; all shards stay
+ * open until the merge ends. Time: one pass over every shard's directory and, with blob
+ * checks, one read of its data.
  * Part of tp_writer (tool-time). One thread; `progress` is called on it.
  */
 #ifndef TERRAPAGE_MERGE_H
