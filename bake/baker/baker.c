@@ -268,7 +268,8 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
         *x0 = o->region_x0;
         *z0 = o->region_z0;
     }
-    if (o->shard_count > TP_SHARD_MAX_COUNT || o->shard_index >= (o->shard_count ? o->shard_count : 1))
+    uint32_t shards = o->shard_count ? o->shard_count : 1; /* no shards: one whole file */
+    if (o->shard_count > TP_SHARD_MAX_COUNT || o->shard_index >= shards)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake options: shard %u of %u: the "
                              "count must be 1 … %u and the index below it (0 without shards)",
                              o->shard_index, o->shard_count, TP_SHARD_MAX_COUNT);

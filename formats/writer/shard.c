@@ -10,6 +10,8 @@
 
 #include "pagefile_internal.h"
 
+_Static_assert(TP_SHARD_MAX_COUNT == TP__SHARD_MAX_COUNT, "one shard limit");
+
 /* Bits of a chunk key below its tile's key: a tile is 2^TP__TILE_SHIFT chunks square. */
 #define TILE_KEY_BITS (2u * TP__TILE_SHIFT)
 
@@ -99,8 +101,9 @@ typedef void (*tile_visit)(void *user, uint32_t owner, uint64_t rank, uint64_t t
 static void walk_tiles(uint32_t width, uint32_t height, uint32_t count, tile_visit visit,
                        void *user)
 {
-    uint32_t tiles_x = (uint32_t)(((uint64_t)width + (1u << TP__TILE_SHIFT) - 1) >> TP__TILE_SHIFT);
-    uint32_t tiles_z = (uint32_t)(((uint64_t)height + (1u << TP__TILE_SHIFT) - 1) >> TP__TILE_SHIFT);
+    uint64_t tile = 1u << TP__TILE_SHIFT;
+    uint32_t tiles_x = (uint32_t)(((uint64_t)width + tile - 1) >> TP__TILE_SHIFT);
+    uint32_t tiles_z = (uint32_t)(((uint64_t)height + tile - 1) >> TP__TILE_SHIFT);
     /* Chunks before a tile times the shard count can pass 2^64 for huge regions. */
     unsigned __int128 total = (unsigned __int128)width * height, before = 0;
     tp_morton_walk walk;

@@ -100,8 +100,8 @@ TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
  *  a free 32-bit value kept in the directory (a mesh's max error, float bits; else 0).
  *  Marks the chunk present.
  *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region (or, in a shard,
- *  outside the shard's tiles) or an LOD the layer does not store; TP_ERR_NOT_FOUND for a layer not in the desc; TP_ERR_INVALID_ARGUMENT
- *  for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
+ *  outside the shard's tiles) or an LOD the layer does not store; TP_ERR_NOT_FOUND for a
+ *  layer not in the desc; TP_ERR_INVALID_ARGUMENT for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
  *  fit the layer (anything a reader would refuse); TP_ERR_OUT_OF_MEMORY; TP_ERR_IO. On
  *  failure the writer stays usable (an I/O failure makes finish fail). */
 TP_API tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t layer_id,
