@@ -354,9 +354,17 @@ START_TEST(test_invalid_options_are_refused_before_anything_is_written)
     o = small_bake(1, 9, 0, 0, 2, 2);
     o.reserved[3] = 1;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
-    o = small_bake(1, 9, 0, 0, 1u << 14, 1u << 13); /* 2^27 chunks: over the limit */
+    o = small_bake(1, 9, 0, 0, 2, 2);
+    o.shard_count = 4;
+    o.shard_index = 4; /* an index must be below the count */
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
-    ck_assert_msg(strstr(tp_error_detail(), "16384 x 8192 chunks"), "%s", tp_error_detail());
+    ck_assert_msg(strstr(tp_error_detail(), "shard 4 of 4"), "%s", tp_error_detail());
+    o.shard_count = TP_SHARD_MAX_COUNT + 1;
+    o.shard_index = 0;
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
+    o.shard_count = 0;
+    o.shard_index = 1; /* an index without shards */
+    ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
     o = small_bake(1, 9, 0, 0, 2, 2);
     o.threads = TP_BAKE_MAX_THREADS + 1;
     ck_assert_int_eq(tp_bake(path, &o, NULL), TP_ERR_INVALID_ARGUMENT);
