@@ -196,12 +196,14 @@ static bool all_succeeded(int ok, int rank, int ranks, const char *what)
     int all = ok;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
     if (rank == 0 && !all) {
-        fprintf(stderr, "%s: %s failed on rank", COMMAND, what);
         int failed = 0;
         for (int i = 0; oks && i < ranks; i++)
+            failed += !oks[i];
+        fprintf(stderr, "%s: %s failed on %d of %d ranks:", COMMAND, what, failed, ranks);
+        for (int i = 0, listed = 0; oks && i < ranks; i++)
             if (!oks[i])
-                fprintf(stderr, "%s %d", failed++ ? "," : "", i);
-        fprintf(stderr, " of %d\n", ranks);
+                fprintf(stderr, "%s %d", listed++ ? "," : "", i);
+        fprintf(stderr, "\n");
     }
     free(oks);
     return all != 0;
