@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "cli_options.h"
@@ -70,57 +71,13 @@ static void print_help(void)
            "      terrapage-mpi bake --world planet.yaml -o /shared/planet.tpk\n");
 }
 
-/* What this tool needs from the bake's command line before handing it on. */
-typedef struct mpi_bake_args {
-    const char *output; /* the page file to write */
-    bool help, quiet, json;
-} mpi_bake_args;
-
-/* Reads -o/--output, --help, --quiet and --json from the bake's options and refuses
- * --shard; the bake command checks everything else when the ranks run it. A value
- * given to an option that takes one is skipped, so "-s -o" is a seed, not an output.
- * @return false when the command line is wrong (reported on rank 0). */
-static bool scan_args(int argc, char **argv, int rank, mpi_bake_args *a)
+/* -h or --help anywhere before "--": this tool's help rather than the bake's. */
+static bool wants_help(int argc, char **argv)
 {
-    static const char *const with_value[] = {"-s", "--seed", "--region", "--samples", "-j",
-                                             "--threads", "--level", "-w", "--world", NULL};
-    *a = (mpi_bake_args){.output = "world.tpk"};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--") == 0)
-            break;
-        if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
-            if (i + 1 < argc)
-                a->output = argv[++i];
-            continue; /* a missing value: the bake reports it */
-        }
-        if (strncmp(arg, "--output=", 9) == 0) {
-            a->output = arg + 9;
-            continue;
-        }
-        if (strncmp(arg, "-o", 2) == 0 && arg[2]) {
-            a->output = arg + 2;
-            continue;
-        }
-        if (strcmp(arg, "--shard") == 0 || strncmp(arg, "--shard=", 8) == 0) {
-            if (rank == 0)
-                fprintf(stderr, "%s: --shard: the ranks take their shares themselves; "
-                                "give the number of ranks to mpirun -np\n", COMMAND);
-            return false;
-        }
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
-            a->help = true;
-        else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0)
-            a->quiet = true;
-        else if (strcmp(arg, "--json") == 0)
-            a->json = true;
-        for (const char *const *v = with_value; *v; v++)
-            if (strcmp(arg, *v) == 0) {
-                i++;
-                break;
-            }
-    }
-    return true;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
 }
 
 /* The shard file rank `index` of `count` bakes, beside the output. Caller frees. */
@@ -134,7 +91,7 @@ static char *shard_path(const char *output, int index, int count)
 }
 
 /* Bakes this rank's share into `shard`: the user's options, then --shard and -o. */
-static int bake_share(int argc, char **argv, const mpi_bake_args *a, int rank, int ranks,
+static int bake_share(int argc, char **argv, const tpt_bake_line *a, int rank, int ranks,
                       const char *shard)
 {
     char **bake_argv = calloc((size_t)argc + 6, sizeof *bake_argv);
@@ -162,7 +119,7 @@ static int bake_share(int argc, char **argv, const mpi_bake_args *a, int rank, i
 }
 
 /* Rank 0: assembles the shards into the output. */
-static int merge_shards(char **shards, int ranks, const mpi_bake_args *a)
+static int merge_shards(char **shards, int ranks, const tpt_bake_line *a)
 {
     char **merge_argv = calloc((size_t)ranks + 8, sizeof *merge_argv);
     if (!merge_argv) {
@@ -181,7 +138,7 @@ static int merge_shards(char **shards, int ranks, const mpi_bake_args *a)
     if (a->json)
         merge_argv[n++] = "--json";
     merge_argv[n++] = "-o";
-    merge_argv[n++] = (char *)a->output;
+    merge_argv[n++] = (char *)a->path;
     merge_argv[n] = NULL;
     int status = tpt_cmd_merge(n, merge_argv);
     free(merge_argv);
@@ -211,13 +168,47 @@ static bool all_succeeded(int ok, int rank, int ranks, const char *what)
 
 static int run(int argc, char **argv, int rank, int ranks)
 {
-    mpi_bake_args a;
-    if (!scan_args(argc, argv, rank, &a))
-        return TPT_EXIT_USAGE;
-    if (a.help) {
+    if (wants_help(argc, argv)) {
         if (rank == 0)
             print_help();
         return TPT_EXIT_OK;
+    }
+    /* Every rank reads the same command line; rank 0 alone reports its problems. */
+    tpt_bake_line a;
+    int status;
+    if (rank == 0) {
+        status = tpt_cmd_bake_read(argc, argv, &a);
+    } else {
+        int saved = dup(STDERR_FILENO), null = open("/dev/null", O_WRONLY);
+        if (null >= 0)
+            dup2(null, STDERR_FILENO);
+        status = tpt_cmd_bake_read(argc, argv, &a);
+        if (saved >= 0)
+            dup2(saved, STDERR_FILENO);
+        if (saved >= 0)
+            close(saved);
+        if (null >= 0)
+            close(null);
+    }
+    /* A world file one machine cannot read fails there alone: every rank stops. */
+    int parsed = status == TPT_CLI_PROCEED, all_parsed = parsed;
+    MPI_Allreduce(&parsed, &all_parsed, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+    if (!all_parsed) {
+        /* What rank 0 could read and another could not (a world file missing on that
+         * machine): that rank says why. */
+        int rank0_parsed = parsed;
+        MPI_Bcast(&rank0_parsed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (rank != 0 && !parsed && rank0_parsed) {
+            fprintf(stderr, "%s: rank %d:\n", COMMAND, rank);
+            status = tpt_cmd_bake_read(argc, argv, &a);
+        }
+        return parsed ? TPT_EXIT_FAILURE : status;
+    }
+    if (a.sharded) {
+        if (rank == 0)
+            fprintf(stderr, "%s: --shard: the ranks take their shares themselves; give the "
+                            "number of ranks to mpirun -np\n", COMMAND);
+        return TPT_EXIT_USAGE;
     }
     if ((unsigned)ranks > TP_SHARD_MAX_COUNT) {
         if (rank == 0)
@@ -229,11 +220,11 @@ static int run(int argc, char **argv, int rank, int ranks)
     int ok = 1;
     if (rank == 0) {
         tpt_pagefile_clear_detail();
-        tp_result res = tp_writer_check_output(a.output);
+        tp_result res = tp_writer_check_output(a.path);
         if (res != TP_OK) {
             char problem[768];
-            tpt_pagefile_problem(res, a.output, problem, sizeof problem);
-            fprintf(stderr, "%s: %s: %s\n", COMMAND, a.output, problem);
+            tpt_pagefile_problem(res, a.path, problem, sizeof problem);
+            fprintf(stderr, "%s: %s: %s\n", COMMAND, a.path, problem);
             ok = 0;
         }
     }
@@ -244,15 +235,15 @@ static int run(int argc, char **argv, int rank, int ranks)
     char **shards = calloc((size_t)ranks, sizeof *shards);
     ok = shards != NULL;
     for (int i = 0; ok && i < ranks; i++)
-        ok = (shards[i] = shard_path(a.output, i, ranks)) != NULL;
+        ok = (shards[i] = shard_path(a.path, i, ranks)) != NULL;
     if (!ok)
         fprintf(stderr, "%s: rank %d: out of memory\n", COMMAND, rank);
     int baked = ok && bake_share(argc, argv, &a, rank, ranks, shards[rank]) == TPT_EXIT_OK;
-    int status = TPT_EXIT_OK;
+    status = TPT_EXIT_OK;
     if (!all_succeeded(baked, rank, ranks, "the bake")) {
         if (rank == 0)
             fprintf(stderr, "%s: %s was not written (any previous file is unchanged)\n",
-                    COMMAND, a.output);
+                    COMMAND, a.path);
         status = TPT_EXIT_FAILURE;
     } else {
         int merged = 1;
