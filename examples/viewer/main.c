@@ -264,7 +264,7 @@ typedef struct run_totals {
 } run_totals;
 
 /* Draws one frame of the camera; returns the time it took (update to glFinish), ms. */
-static int draw_frame(viewer *v, const vw_camera *cam, double dt_s, int with_hud,
+static int draw_frame(viewer *v, const vw_camera *cam, double dt_s,
                       double *out_frame_ms, double *out_update_ms)
 {
     double t0 = now_s();
@@ -295,10 +295,14 @@ static int draw_frame(viewer *v, const vw_camera *cam, double dt_s, int with_hud
 
     vw_terrain_renderer_begin(v->renderer, &v->view, v->width, v->height, v->opt->colour,
                               v->opt->wireframe);
-    for (size_t i = 0; i < v->drawn.count; i++)
-        vw_terrain_renderer_draw(v->renderer, vw_chunk_set_find(v->chunks, v->drawn.keys[i].cx,
-                                                                v->drawn.keys[i].cz));
-    (void)with_hud;
+    if (v->opt->fault == 2)
+        glFrontFace(GL_CCW); /* --fault winding: the mesh frame taken as right-handed */
+    for (size_t i = 0; i < v->drawn.count; i++) {
+        const chunk_key *k = &v->drawn.keys[i];
+        if (v->opt->fault == 1 && k->cx % 2 == 0 && k->cz % 2 == 0)
+            continue; /* --fault chunks */
+        vw_terrain_renderer_draw(v->renderer, vw_chunk_set_find(v->chunks, k->cx, k->cz));
+    }
     glFinish();
     *out_frame_ms = 1e3 * (now_s() - t0);
     *out_update_ms = 1e3 * (t1 - t0);
@@ -427,7 +431,7 @@ static int run_path(viewer *v, const vw_camera_path *path, run_totals *t, uint8_
             cam.position_m[1] += ground;
         }
         double frame_ms, update_ms;
-        if (draw_frame(v, &cam, f == 0 ? 0.0 : dt, 0, &frame_ms, &update_ms) != 0)
+        if (draw_frame(v, &cam, f == 0 ? 0.0 : dt, &frame_ms, &update_ms) != 0)
             return -1;
         if (path->height_above_ground && f == 0) {
             /* The first frame had no surface yet: place the camera and draw it again. */
@@ -435,7 +439,7 @@ static int run_path(viewer *v, const vw_camera_path *path, run_totals *t, uint8_
             if (tp_streamer_height_at(v->streamer, cam.position_m[0], cam.position_m[2], &hit)
                 == TP_OK)
                 cam.position_m[1] += hit.position_m[1];
-            if (draw_frame(v, &cam, 0.0, 0, &frame_ms, &update_ms) != 0)
+            if (draw_frame(v, &cam, 0.0, &frame_ms, &update_ms) != 0)
                 return -1;
         }
         if (settling)
@@ -518,7 +522,7 @@ static int run_window(viewer *v, vw_gl_context *ctx, vw_options *opt)
             continue;
         }
         double frame_ms, update_ms;
-        if (draw_frame(v, &cam, dt, 1, &frame_ms, &update_ms) != 0)
+        if (draw_frame(v, &cam, dt, &frame_ms, &update_ms) != 0)
             return -1;
         if (!placed) { /* start 200 m above the ground under the camera */
             tp_surface_hit hit;

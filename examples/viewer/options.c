@@ -41,6 +41,9 @@ static const char help[] =
     "      --fps N            frames per second of path time (default 60)\n"
     "      --fov DEG          vertical field of view (default 60)\n"
     "      --settle N         most frames to wait before the screenshot (default 600)\n"
+    "      --fault KIND       draw wrongly on purpose, to show that --check-holes catches\n"
+    "                         it: 'chunks' leaves out every chunk whose cx and cz are\n"
+    "                         both even, 'winding' culls the front faces\n"
     "  -h, --help             show this help\n"
     "\n"
     "Examples:\n"
@@ -81,7 +84,7 @@ int vw_options_parse(int argc, char **argv, vw_options *o)
     memset(o, 0, sizeof *o);
     o->width = 1280, o->height = 720, o->hud = 1, o->fps = 60.0, o->fov_y_deg = 60.0;
     o->settle_frames = 600;
-    enum { PATH = 256, SHOT, CHECK, JSON, SIZE, COLOUR, WIRE, NOHUD, VIEW, FPS, FOV, SETTLE };
+    enum { PATH = 256, SHOT, CHECK, JSON, SIZE, COLOUR, WIRE, NOHUD, VIEW, FPS, FOV, SETTLE, FAULT };
     static const struct option longs[] = {
         {"path", required_argument, NULL, PATH},     {"screenshot", required_argument, NULL, SHOT},
         {"check-holes", no_argument, NULL, CHECK},   {"json", required_argument, NULL, JSON},
@@ -89,6 +92,7 @@ int vw_options_parse(int argc, char **argv, vw_options *o)
         {"wireframe", no_argument, NULL, WIRE},      {"no-hud", no_argument, NULL, NOHUD},
         {"view", required_argument, NULL, VIEW},     {"fps", required_argument, NULL, FPS},
         {"fov", required_argument, NULL, FOV},       {"settle", required_argument, NULL, SETTLE},
+        {"fault", required_argument, NULL, FAULT},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
@@ -136,6 +140,16 @@ int vw_options_parse(int argc, char **argv, vw_options *o)
         case SETTLE:
             if (parse_uint("--settle", optarg, 0, 1000000, &o->settle_frames) != 0)
                 return -1;
+            break;
+        case FAULT:
+            if (strcmp(optarg, "chunks") == 0)
+                o->fault = 1;
+            else if (strcmp(optarg, "winding") == 0)
+                o->fault = 2;
+            else {
+                fprintf(stderr, "viewer: --fault must be chunks or winding (got '%s')\n", optarg);
+                return -1;
+            }
             break;
         case 'h': fputs(help, stdout); return 1;
         case ':': fprintf(stderr, "viewer: %s needs a value\n", argv[optind - 1]); return -1;

@@ -18,6 +18,7 @@ typedef struct vw_options {
     double fps;                  /* --fps: frames per second of path time */
     double fov_y_deg;            /* --fov */
     unsigned settle_frames;      /* --settle */
+    int fault;                   /* --fault: 0 none, 1 chunks, 2 winding */
 } vw_options;
 
 /*! vw_options_parse() : @return 0 to run, 1 when --help was printed (exit 0), −1 after
