@@ -6,6 +6,7 @@
 
 #include <GL/glcorearb.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #define HUD_FONT "DejaVu Sans Mono"
 #define HUD_FONT_PX 13.0
@@ -90,6 +91,10 @@ void vw_hud_destroy(vw_hud *h)
     glDeleteVertexArrays(1, &h->vertex_array);
     glDeleteProgram(h->program);
     free(h);
+    /* The font caches cairo and fontconfig keep for the process, so leak checkers see
+     * only real leaks. */
+    cairo_debug_reset_static_data();
+    FcFini();
 }
 
 void vw_hud_draw(vw_hud *h, const char *const *lines, int line_count, int fw, int fh)

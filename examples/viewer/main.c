@@ -339,8 +339,8 @@ static void draw_text(viewer *v, const vw_camera *cam, double frame_ms, double u
     vw_hud_draw(v->hud, lines, 7, v->width, v->height);
 }
 
-/* Places the camera on the path at time t (height above ground: from the drawn surface
- * under it, known after the update that the frame makes at that x, z). */
+/* Places the camera on the path at time t (a height above ground is added by the
+ * caller, which knows the drawn surface). */
 static void path_camera(const vw_camera_path *p, double t, vw_camera *cam)
 {
     vw_path_key k = vw_camera_path_sample(p, t);
@@ -421,8 +421,8 @@ static int run_path(viewer *v, const vw_camera_path *path, run_totals *t, uint8_
             }
         }
         if (path->height_above_ground) {
-            /* The drawn surface under the camera needs the update at this x, z first:
-             * the frame's own update() makes it, and the height follows from it. */
+            /* Above the surface drawn under the camera after the last update (this
+             * frame's has not run yet; the view moves a few metres a frame). */
             double ground = 0.0;
             tp_surface_hit hit;
             if (f > 0 && tp_streamer_height_at(v->streamer, cam.position_m[0],

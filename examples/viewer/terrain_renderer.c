@@ -139,8 +139,9 @@ vw_terrain_renderer *vw_terrain_renderer_create(void)
         for (int c = 0; c < 3; c++) /* unknown ids: magenta, loud, so bad data shows */
             palette[b][c] = b < TP_BIOME_COUNT ? biome_rgb[b][c] / 255.0f : (c == 1 ? 0.0f : 1.0f);
     glUniform3fv(r->u_biome_rgb, 16, &palette[0][0]);
-    /* The sun high in the north-west, in the GL frame (north is −z). */
-    glUniform3f(r->u_sun, -0.48f, 0.80f, -0.36f);
+    /* The sun high in the south-west (so slopes facing a camera that looks north are lit),
+     * in the GL frame (north is −z). */
+    glUniform3f(r->u_sun, -0.40f, 0.75f, 0.53f);
     glUniform1i(r->u_biomes, 0);
     return r;
 }
