@@ -239,6 +239,50 @@ START_TEST(test_tiny_bake_header_matches_the_golden_bytes)
 }
 END_TEST
 
+/* ---- FORMAT.md's reference file ------------------------------------------------------ */
+
+/* FORMAT.md section 10 walks through tests/data/pagefile/reference.tpk: the default world
+ * (seed 42) at 17 samples per edge, chunks (5, -7) and (6, -7), every layer and LOD, at
+ * the default compression level - what `terrapage bake --samples 17 --region 5,-7,7,-6`
+ * writes. This bake reproduces it byte for byte. After an intended generator or format
+ * change, run this suite with TP_UPDATE_GOLDEN=1: it rewrites the file and its header
+ * bytes (reference-header.inc); then the pagefile suite says which quotes of section 10
+ * no longer match the file. */
+START_TEST(test_bake_reproduces_the_format_reference_file)
+{
+    char path[512], golden[600], inc[600];
+    tmp_path(path, sizeof path, "reference.tpk");
+    snprintf(golden, sizeof golden, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    snprintf(inc, sizeof inc, "%s/pagefile/reference-header.inc", TP_TEST_DATA_DIR);
+    tp_bake_options o = small_bake(0, 17, 5, -7, 2, 1);
+    ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
+    size_t size;
+    uint8_t *data = read_file(path, &size);
+    ck_assert_uint_ge(size, 16);
+    const uint32_t header_size = (uint32_t)data[12] | (uint32_t)data[13] << 8 |
+                                 (uint32_t)data[14] << 16 | (uint32_t)data[15] << 24;
+    ck_assert_uint_le(header_size, size);
+    if (getenv("TP_UPDATE_GOLDEN")) {
+        write_file(golden, data, size);
+        FILE *f = fopen(inc, "w");
+        ck_assert_ptr_nonnull(f);
+        for (uint32_t i = 0; i < header_size; i++)
+            fprintf(f, "0x%02x,%s", data[i], i % 16 == 15 || i + 1 == header_size ? "\n" : " ");
+        ck_assert_int_eq(fclose(f), 0);
+    }
+    size_t gsize;
+    uint8_t *gdata = read_file(golden, &gsize);
+    ck_assert_msg(size == gsize, "the bake is %zu bytes, %s %zu (regenerate it: see above)",
+                  size, golden, gsize);
+    for (size_t i = 0; i < size; i++)
+        ck_assert_msg(data[i] == gdata[i], "byte %zu of the bake is 0x%02x, %s says 0x%02x", i,
+                      data[i], golden, gdata[i]);
+    free(gdata);
+    free(data);
+    unlink(path);
+}
+END_TEST
+
 /* ---- failures ------------------------------------------------------------------------ */
 
 static int cancel_after_first(void *user, uint64_t done, uint64_t total)
@@ -416,6 +460,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_round_trip_holds_for_other_seeds_sizes_and_far_regions);
     tcase_add_test(tc, test_bake_is_byte_identical_for_one_two_and_three_threads);
     tcase_add_test(tc, test_tiny_bake_header_matches_the_golden_bytes);
+    tcase_add_test(tc, test_bake_reproduces_the_format_reference_file);
     tcase_add_test(tc, test_cancelled_bake_keeps_the_previous_file_and_leaves_no_temporary);
     tcase_add_test(tc, test_progress_rises_to_the_total);
     tcase_add_test(tc, test_unwritable_directory_fails_with_an_io_error_naming_the_path);
