@@ -329,8 +329,9 @@ static char *reference_walkthrough(const uint8_t *f, size_t size)
         const uint8_t *e = f + layer_table + 32 * i;
         static const char *const elems[] = {"?", "u8", "u16", "i16", "bytes"};
         fprintf(o, "%s {%u %s, %s, LODs %u, edge %u, encoding %u}", i ? "," : "",
-                ref_u32(e), ref_layer_name(ref_u32(e)), elems[ref_u32(e + 4) < 5 ? ref_u32(e + 4) : 0],
-                ref_u32(e + 8), ref_u32(e + 12), ref_u32(e + 16));
+                ref_u32(e), ref_layer_name(ref_u32(e)),
+                elems[ref_u32(e + 4) < 5 ? ref_u32(e + 4) : 0], ref_u32(e + 8), ref_u32(e + 12),
+                ref_u32(e + 16));
     }
     fprintf(o, " |\n| %llu … %llu | parameter blob (appendix A): blob version %u, generator "
                "version %u, seed %llu, %.17g m, %u samples, sea level %.17g m, then",
