@@ -79,6 +79,18 @@ enum {
     TP__DIR_ENTRY_SIZE = 32
 };
 
+/* Shard record (format 1.2, FORMAT.md 13.1): the last TP__SHARD_RECORD_SIZE bytes of the
+ * header before its checksum, present when optional_flags has TP_FILE_SHARD. */
+enum {
+    TP__R_RECORD_SIZE = 0, TP__R_SCHEME = 4, TP__R_INDEX = 8, TP__R_COUNT = 12,
+    TP__R_TILE_BEGIN = 16, TP__R_TILE_COUNT = 24, TP__R_CHUNK_COUNT = 32, TP__R_LEVEL = 40,
+    /* 44 … 63 reserved */
+    TP__SHARD_RECORD_SIZE = 64
+};
+#define TP__SHARD_SCHEME_MORTON_TILES 1u /* FORMAT.md 13.2 */
+#define TP__SHARD_MAX_COUNT 65536u
+#define TP__SHARD_MINOR 2u /* the format minor that introduced shard records */
+
 #define TP__TILE_SHIFT 4u          /* 16 × 16 chunks per directory block */
 #define TP__MAX_TILE_SHIFT 8u
 #define TP__MAX_HEADER_SIZE (1u << 20)

@@ -196,9 +196,36 @@ static tp_result parse_layers(tp_reader *r, const uint8_t *h, uint64_t covered)
     return TP_OK;
 }
 
+/* The shard record of a shard file (format 1.2, FORMAT.md 13.1): the header's last bytes
+ * before its checksum, after the parameter blob. What it says about tiles is the merge's
+ * to check (it needs the whole tile order); here only what fits the record itself. */
+static tp_result parse_shard_record(tp_reader *r, const uint8_t *h, uint64_t params_end,
+                                    uint64_t covered)
+{
+    tp_file_desc *d = &r->desc;
+    if (!(tp__le32(h + TP__H_OPTIONAL_FLAGS) & TP_FILE_SHARD))
+        return TP_OK;
+    if (covered < params_end + TP__SHARD_RECORD_SIZE)
+        return fail(r, TP_ERR_CORRUPT, "shard record out of the header");
+    const uint8_t *rec = h + covered - TP__SHARD_RECORD_SIZE;
+    uint32_t count = tp__le32(rec + TP__R_COUNT), index = tp__le32(rec + TP__R_INDEX);
+    if (tp__le32(rec + TP__R_RECORD_SIZE) != TP__SHARD_RECORD_SIZE ||
+        tp__le32(rec + TP__R_SCHEME) != TP__SHARD_SCHEME_MORTON_TILES)
+        return fail(r, TP_ERR_UNSUPPORTED, "shard record of an unknown size or scheme "
+                    "(size %u, scheme %u)", tp__le32(rec + TP__R_RECORD_SIZE),
+                    tp__le32(rec + TP__R_SCHEME));
+    if (count == 0 || count > TP__SHARD_MAX_COUNT || index >= count)
+        return fail(r, TP_ERR_CORRUPT, "shard %u of %u is not a valid shard", index, count);
+    d->shard_count = count;
+    d->shard_index = index;
+    d->shard_level = (int32_t)tp__le32(rec + TP__R_LEVEL);
+    return TP_OK;
+}
+
 static tp_result parse_header(tp_reader *r, const uint8_t *h, uint64_t actual)
 {
     tp_file_desc *d = &r->desc;
+    tp_result res0;
     if (actual < TP__MAGIC_SIZE || memcmp(h, TP__MAGIC, TP__MAGIC_SIZE) != 0) {
         size_t n = actual < TP__MAGIC_SIZE ? (size_t)actual : TP__MAGIC_SIZE;
         if (memcmp(h, TP__MAGIC, n) != 0)
@@ -271,6 +298,9 @@ static tp_result parse_header(tp_reader *r, const uint8_t *h, uint64_t actual)
         return fail(r, TP_ERR_CORRUPT, "invalid samples per edge (%u) or LOD count (%u)",
                     d->samples_per_edge, d->lod_count);
     d->layer_count = tp__le32(h + TP__H_LAYER_COUNT);
+    res0 = parse_shard_record(r, h, params + d->params_blob_size, covered);
+    if (res0 != TP_OK)
+        return res0;
 
     r->tile_shift = tp__le32(h + TP__H_TILE_SHIFT);
     r->bounds_size = tp__le32(h + TP__H_BOUNDS_SIZE);
@@ -587,6 +617,17 @@ tp_result tp_reader_open(const char *path, const tp_reader_options *options,
             return finish_open(r, res, out_reader);
     }
     return finish_open(r, open_common(r, actual, options->flags), out_reader);
+}
+
+void tp_reader_release_tile(tp_reader *r, uint64_t tile)
+{
+    assert(r);
+    if (tile >= (uint64_t)r->tiles_x * r->tiles_z)
+        return;
+    const uint8_t *block = atomic_exchange_explicit(&r->blocks[tile], NULL,
+                                                    memory_order_acq_rel);
+    if (block && block != k_bad_block && !r->base)
+        free((void *)block);
 }
 
 void tp_reader_close(tp_reader *r)

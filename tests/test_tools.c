@@ -26,6 +26,7 @@
 
 #include "cli_options.h"
 #include "commands.h"
+#include "json_out.h"
 #include "png_write.h"
 #include "progress.h"
 #include "render.h"
@@ -236,6 +237,10 @@ START_TEST(test_commands_answer_help_and_reject_bad_arguments_with_status_2)
     ck_assert(strstr(out, "usage: terrapage verify") == out && strstr(out, "Examples:"));
     ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_export, "export", "--help"), 0);
     ck_assert(strstr(out, "usage: terrapage export") == out && strstr(out, "Examples:"));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_merge, "merge", "--help"), 0);
+    ck_assert(strstr(out, "usage: terrapage merge") == out && strstr(out, "Examples:"));
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_bake, "bake", "--help"), 0);
+    ck_assert(strstr(out, "--shard I/N") && strstr(out, "Limits:"));
 
     ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_preview, "preview", "--region", "abc"), 2);
     ck_assert_str_eq(out, "terrapage preview: --region: expected X0,Z0,X1,Z1 (chunk "
@@ -249,6 +254,11 @@ START_TEST(test_commands_answer_help_and_reject_bad_arguments_with_status_2)
     ck_assert_int_eq(RUN(tpt_cmd_info, "info"), 2);
     ck_assert_int_eq(RUN(tpt_cmd_verify, "verify", "a.tpk", "b.tpk"), 2);
     ck_assert_int_eq(RUN(tpt_cmd_export, "export"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_merge, "merge", "a.tpk"), 2);      /* no -o */
+    ck_assert_int_eq(RUN(tpt_cmd_merge, "merge", "-o", "w.tpk"), 2); /* no shards */
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--shard", "4/4"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--shard", "1/0"), 2);
+    ck_assert_int_eq(RUN(tpt_cmd_bake, "bake", "--shard", "1/2x"), 2);
     /* A region too big for one picture is refused before any work. */
     ck_assert_int_eq(RUN(tpt_cmd_preview, "preview", "--lod", "0", "--region",
                          "-1000,-1000,1000,1000"),
@@ -896,11 +906,57 @@ START_TEST(test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_reseal
 }
 END_TEST
 
-/* FORMAT.md's reference file follows every rule the spec states, and its header is a
- * world of this generator (the parameters resolve, the header and layers agree with
- * them), but its samples are synthetic, not that world's terrain: the content check,
- * which compares stored pages with generation, refuses it, naming the first page. */
-START_TEST(test_verify_refuses_the_format_reference_file_as_not_its_world)
+START_TEST(test_merge_command_reports_in_json_and_names_a_missing_shard)
+{
+    static char out[16384];
+    char s0[512], s1[512], whole[512], merged[512];
+    tmp_path(s0, sizeof s0, "cli-shard0.tpk");
+    tmp_path(s1, sizeof s1, "cli-shard1.tpk");
+    tmp_path(whole, sizeof whole, "cli-whole.tpk");
+    tmp_path(merged, sizeof merged, "cli-merged.tpk");
+    char *common[] = {"--samples", "9", "--region", "-20,3,13,20", "-q", "-j", "1"};
+#define BAKE(...) RUN(tpt_cmd_bake, "bake", common[0], common[1], common[2], common[3],      \
+                      common[4], common[5], common[6], __VA_ARGS__)
+    ck_assert_int_eq(BAKE("--shard", "0/2", "-o", s0), 0);
+    ck_assert_int_eq(BAKE("--shard", "1/2", "-o", s1), 0);
+    ck_assert_int_eq(BAKE("-o", whole), 0);
+#undef BAKE
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_merge, "merge", s1, s0, "-o", merged, "-q",
+                                  "--json"),
+                     0);
+    json_error_t error;
+    json_t *report = json_loads(out, 0, &error);
+    ck_assert_msg(report != NULL, "%s", out);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "shards")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(report, "chunks")), 33 * 17);
+    json_decref(report);
+    ck_assert(files_identical(merged, whole));
+    unlink(merged);
+    ck_assert_int_eq(RUN_CAPTURED(2, out, tpt_cmd_merge, "merge", s1, "-o", merged, "-q"), 1);
+    ck_assert_msg(strstr(out, "shard 0 of 2 is missing"), "%s", out);
+    ck_assert_int_eq(access(merged, F_OK), -1);
+    unlink(s0), unlink(s1), unlink(whole);
+}
+END_TEST
+
+/* FORMAT.md's reference file (section 10) is a real bake of the default world: verify
+ * accepts it, its pages compared with generation included. */
+START_TEST(test_verify_accepts_the_format_reference_file)
+{
+    char path[600], out[4096];
+    snprintf(path, sizeof path, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", path), 0);
+    ck_assert_msg(strstr(out, ": OK: 16 blobs in 2 chunks checked") &&
+                      strstr(out, "0 bad, 2 coarsest pages compared with generation"),
+                  "%s", out);
+}
+END_TEST
+
+/* The page-file suite's synthetic file of format 1.0 follows every rule the spec states,
+ * and its header is a world of this generator (the parameters resolve, the header and
+ * layers agree with them), but its samples are not that world's terrain: the content
+ * check, which compares stored pages with generation, refuses it, naming the first page. */
+START_TEST(test_verify_refuses_a_file_whose_samples_are_not_its_world)
 {
     char path[600], out[4096];
     snprintf(path, sizeof path, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
@@ -1569,11 +1625,13 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
     tcase_add_test(tc, test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_resealed_file);
-    tcase_add_test(tc, test_verify_refuses_the_format_reference_file_as_not_its_world);
+    tcase_add_test(tc, test_verify_refuses_a_file_whose_samples_are_not_its_world);
+    tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
     tcase_add_test(tc, test_every_command_refuses_a_header_whose_region_origin_moved);
     tcase_add_test(tc, test_verify_finds_entries_spliced_from_another_chunk);
     tcase_add_test(tc, test_verify_deep_compares_every_page_of_a_sound_file);
     tcase_add_test(tc, test_info_and_verify_handle_a_region_ending_at_the_last_chunk_coordinate);
+    tcase_add_test(tc, test_merge_command_reports_in_json_and_names_a_missing_shard);
     tcase_add_test(tc, test_info_reports_parameters_and_blob_counts);
     tcase_add_test(tc, test_inspection_commands_name_the_file_and_problem_for_a_non_page_file);
     tcase_add_test(tc, test_inspection_commands_refuse_a_fifo_at_once);

@@ -15,8 +15,10 @@
 #include "terrapage/baker.h"
 
 #include "terrapage/page.h"
+#include "terrapage/shard.h"
 #include "terrapage/writer.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,27 +74,6 @@ typedef struct bake_layout {
     size_t page_scratch_size, mesh_capacity;
     int level;
 } bake_layout;
-
-static uint64_t morton_key(uint32_t x, uint32_t z)
-{
-    uint64_t key = 0;
-    for (unsigned bit = 0; bit < 32; bit++) {
-        key |= (uint64_t)((x >> bit) & 1u) << (2 * bit);
-        key |= (uint64_t)((z >> bit) & 1u) << (2 * bit + 1);
-    }
-    return key;
-}
-
-typedef struct chunk_order {
-    uint64_t key;
-    int32_t cx, cz;
-} chunk_order;
-
-static int compare_order(const void *a, const void *b)
-{
-    uint64_t ka = ((const chunk_order *)a)->key, kb = ((const chunk_order *)b)->key;
-    return (ka > kb) - (ka < kb);
-}
 
 /* Worst-case bytes of one chunk's encoded blobs. */
 static size_t slot_capacity(const bake_layout *B)
@@ -287,10 +268,11 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
         *x0 = o->region_x0;
         *z0 = o->region_z0;
     }
-    if ((uint64_t)*width * *height > TP_BAKE_MAX_CHUNKS)
-        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
-                             "bake options: %u x %u chunks is more than the %llu one bake "
-                             "takes", *width, *height, (unsigned long long)TP_BAKE_MAX_CHUNKS);
+    uint32_t shards = o->shard_count ? o->shard_count : 1; /* no shards: one whole file */
+    if (o->shard_count > TP_SHARD_MAX_COUNT || o->shard_index >= shards)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake options: shard %u of %u: the "
+                             "count must be 1 … %u and the index below it (0 without shards)",
+                             o->shard_index, o->shard_count, TP_SHARD_MAX_COUNT);
     if (o->threads > TP_BAKE_MAX_THREADS)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "bake options: %u threads is over %u",
                              o->threads, TP_BAKE_MAX_THREADS);
@@ -305,26 +287,6 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
                              o->compression_level, TP_MAX_COMPRESSION_LEVEL);
     }
     return TP_OK;
-}
-
-/* Chunks of the region in Morton order of their offsets from the region's corner. */
-static chunk_order *region_order(int32_t x0, int32_t z0, uint32_t width, uint32_t height,
-                                 uint64_t *out_count)
-{
-    uint64_t count = (uint64_t)width * height;
-    if (count > SIZE_MAX / sizeof(chunk_order))
-        return NULL;
-    chunk_order *order = malloc((size_t)count * sizeof *order);
-    if (!order)
-        return NULL;
-    size_t n = 0;
-    for (uint32_t z = 0; z < height; z++)
-        for (uint32_t x = 0; x < width; x++)
-            order[n++] = (chunk_order){morton_key(x, z), (int32_t)((int64_t)x0 + x),
-                                       (int32_t)((int64_t)z0 + z)};
-    qsort(order, n, sizeof *order, compare_order);
-    *out_count = count;
-    return order;
 }
 
 tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stats *stats)
@@ -369,11 +331,28 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
     tp_file_desc desc;
     tp_page_layout_file_desc(&B.page, x0, z0, width, height, &desc, params_blob);
 
-    uint64_t total = 0;
-    chunk_order *order = region_order(x0, z0, width, height, &total);
+    /* The chunks in Morton order, walked as they are handed out: nothing per chunk is
+     * kept. A shard walks its share of the keys only (terrapage/shard.h). */
+    tp_morton_walk walk;
+    uint64_t total = (uint64_t)width * height;
+    if (o->shard_count) {
+        tp_shard_range range;
+        result = tp_shard_range_of(width, height, o->shard_index, o->shard_count, &range);
+        if (result != TP_OK)
+            return result;
+        desc.shard_count = o->shard_count;
+        desc.shard_index = o->shard_index;
+        desc.shard_level = o->compression_level ? o->compression_level
+                                                : TP_DEFAULT_COMPRESSION_LEVEL;
+        tp_morton_walk_init(&walk, width, height, range.key_begin, range.key_end);
+        total = range.chunk_count;
+    } else {
+        tp_morton_walk_init(&walk, width, height, 0, TP_MORTON_KEY_END);
+    }
+    stats->chunks_total = total;
     chunk_slot *slots = calloc(2u * BATCH_CHUNKS, sizeof *slots);
     thread_scratch *scratch = calloc((size_t)threads, sizeof *scratch);
-    int ok = order && slots && scratch;
+    int ok = slots && scratch;
     for (uint32_t i = 0; ok && i < 2u * BATCH_CHUNKS; i++)
         ok = (slots[i].bytes = malloc(B.slot_capacity)) != NULL;
     for (int t = 0; ok && t < threads; t++)
@@ -406,8 +385,12 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
                                                                          : BATCH_CHUNKS);
                     for (uint32_t i = 0; i < fill_count; i++) {
                         chunk_slot *slot = &fill[i];
-                        slot->cx = order[first + i].cx;
-                        slot->cz = order[first + i].cz;
+                        uint32_t dx = 0, dz = 0;
+                        int more = tp_morton_walk_next(&walk, &dx, &dz);
+                        assert(more);
+                        (void)more;
+                        slot->cx = (int32_t)((int64_t)x0 + dx);
+                        slot->cz = (int32_t)((int64_t)z0 + dz);
 #pragma omp task firstprivate(slot)
                         bake_chunk(&B, &scratch[omp_get_thread_num()], slot);
                     }
@@ -458,7 +441,6 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
     for (uint32_t i = 0; slots && i < 2u * BATCH_CHUNKS; i++)
         free(slots[i].bytes);
     free(slots);
-    free(order);
     stats->seconds = omp_get_wtime() - start;
     return result;
 }

@@ -34,6 +34,7 @@ enum {
     OPT_JSON,
     OPT_NO_MESHES,
     OPT_WORLD,
+    OPT_SHARD,
 };
 
 #define COMMAND "terrapage bake"
@@ -97,6 +98,10 @@ static void print_help(void)
            "                        about the same for every level\n"
            "      --no-meshes       leave out the mesh layer (a smaller file, a faster bake;\n"
            "                        the runtime then hands out height grids without meshes)\n"
+           "      --shard I/N       bake only shard I (0 … N-1) of N: a balanced share of\n"
+           "                        the region's 16x16-chunk tiles, into a shard file that\n"
+           "                        'terrapage merge' assembles with the others into the\n"
+           "                        very file one bake of the region writes (N <= %u)\n"
            "  -q, --quiet           no progress and no summary\n"
            "      --json            print the summary as one JSON object on stdout\n"
            "  -h, --help            show this help\n"
@@ -104,13 +109,22 @@ static void print_help(void)
            "Progress goes to stderr: a bar on a terminal, a line every few seconds\n"
            "otherwise.\n"
            "\n"
+           "Limits: any region a page file can describe (up to 2^32 - 1 chunks along\n"
+           "each axis, chunk coordinates within 32-bit integers). Memory does not grow\n"
+           "with the region, except 16 bytes per 16x16-chunk tile for the block table\n"
+           "(64 KiB for a million chunks, 64 MiB for 2^30); the disk needs about twice\n"
+           "the file's size while it is assembled. Time grows with the chunks: spread\n"
+           "a large bake over machines with --shard and 'terrapage merge'.\n"
+           "\n"
            "Examples:\n"
            "  terrapage bake -o world.tpk\n"
            "  terrapage bake --world world.yaml -o world.tpk\n"
            "  terrapage bake --world world.yaml --region 0,0,4,4 -o test.tpk\n"
            "  terrapage bake --seed 7 --region 0,0,16,16 -o small.tpk\n"
-           "  terrapage bake --threads 1 --level 12 -o world.tpk\n",
-           TP_DEFAULT_COMPRESSION_LEVEL);
+           "  terrapage bake --threads 1 --level 12 -o world.tpk\n"
+           "  terrapage bake --shard 3/8 -o world.3.tpk   (then: terrapage merge\n"
+           "                                              world.*.tpk -o world.tpk)\n",
+           TP_DEFAULT_COMPRESSION_LEVEL, TP_SHARD_MAX_COUNT);
 }
 
 /* Reports a failed bake (or check of its output) as "<command>: <path>: <problem>". */
@@ -123,12 +137,12 @@ static void print_failure(tp_result res, const char *path)
     fprintf(stderr, "%s: %s: %s\n", COMMAND, path, problem);
 }
 
-static void print_summary(const char *path, const tp_bake_stats *s)
+static void print_summary(const char *path, const tp_bake_stats *s, bool shard)
 {
     char size[32];
     tpt_format_bytes(s->file_bytes, size, sizeof size);
-    printf("baked %s: %llu chunks, %s in %.1f s (%.0f chunks/s on %u threads)\n", path,
-           (unsigned long long)s->chunks, size, s->seconds,
+    printf("baked %s: %llu chunks%s, %s in %.1f s (%.0f chunks/s on %u threads)\n", path,
+           (unsigned long long)s->chunks, shard ? " (a shard)" : "", size, s->seconds,
            s->seconds > 0 ? (double)s->chunks / s->seconds : 0.0, s->threads);
     printf("  %-14s %5s %12s %12s %7s\n", "layer", "LODs", "stored", "raw", "ratio");
     for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
@@ -145,7 +159,7 @@ static void print_summary(const char *path, const tp_bake_stats *s)
     }
 }
 
-static json_t *bake_json(const char *path, const tp_bake_stats *s)
+static json_t *bake_json(const char *path, const tp_bake_options *o, const tp_bake_stats *s)
 {
     json_t *layers = json_array();
     for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
@@ -163,8 +177,12 @@ static json_t *bake_json(const char *path, const tp_bake_stats *s)
                                             "raw_bytes", tpt_json_u64(ls->raw_bytes)));
         }
     }
-    return json_pack("{s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}",
+    json_t *shard = o->shard_count ? json_pack("{s:i, s:i}", "index", (int)o->shard_index,
+                                               "count", (int)o->shard_count)
+                                   : json_null();
+    return json_pack("{s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}",
                      "file", tpt_json_text(path),
+                     "shard", shard,
                      "chunks", tpt_json_u64(s->chunks),
                      "file_bytes", tpt_json_u64(s->file_bytes),
                      "threads", (int)s->threads,
@@ -219,6 +237,19 @@ static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
     case OPT_QUIET: a->quiet = true; return true;
     case OPT_JSON: a->json = true; return true;
     case OPT_NO_MESHES: o->flags |= TP_BAKE_NO_MESHES; return true;
+    case OPT_SHARD: {
+        unsigned index, count;
+        char end;
+        if (sscanf(value, "%u/%u%c", &index, &count, &end) != 2 || count == 0 ||
+            count > TP_SHARD_MAX_COUNT || index >= count) {
+            tpt_cli_error(cli, "--shard: '%s' is not I/N with 0 <= I < N <= %u", value,
+                          TP_SHARD_MAX_COUNT);
+            return false;
+        }
+        o->shard_index = index;
+        o->shard_count = count;
+        return true;
+    }
     default: return true; /* --world was taken first (parse_options) */
     }
 }
@@ -238,6 +269,7 @@ static int parse_options(int argc, char **argv, bake_args *a)
         {"json", 0, false, OPT_JSON},
         {"no-meshes", 0, false, OPT_NO_MESHES},
         {"world", 'w', true, OPT_WORLD},
+        {"shard", 0, true, OPT_SHARD},
         {0},
     };
     /* The world file first: the other options override what it says. */
@@ -286,8 +318,12 @@ static tp_result bake_interruptibly(bake_args *a, tp_bake_stats *stats)
     o->region_width = (uint32_t)tpt_region_width(&a->region);
     o->region_height = (uint32_t)tpt_region_height(&a->region);
     bake_progress progress;
-    tpt_progress_begin(&progress.bar, "baking", "chunks",
-                       (uint64_t)o->region_width * o->region_height,
+    uint64_t chunks = (uint64_t)o->region_width * o->region_height;
+    tp_shard_range share;
+    if (o->shard_count && tp_shard_range_of(o->region_width, o->region_height, o->shard_index,
+                                            o->shard_count, &share) == TP_OK)
+        chunks = share.chunk_count;
+    tpt_progress_begin(&progress.bar, "baking", "chunks", chunks,
                        a->quiet ? TPT_PROGRESS_QUIET : TPT_PROGRESS_AUTO, stderr);
     o->progress = report_progress;
     o->progress_user = &progress;
@@ -334,11 +370,11 @@ int tpt_cmd_bake(int argc, char **argv)
         return TPT_EXIT_FAILURE;
     }
     status = TPT_EXIT_OK;
-    if (a.json && !tpt_json_write(stdout, bake_json(a.path, &stats), TPT_JSON_LINES)) {
+    if (a.json && !tpt_json_write(stdout, bake_json(a.path, &a.options, &stats), TPT_JSON_LINES)) {
         fprintf(stderr, "%s: could not write the JSON report\n", COMMAND);
         status = TPT_EXIT_FAILURE;
     } else if (!a.json && !a.quiet) {
-        print_summary(a.path, &stats);
+        print_summary(a.path, &stats, a.options.shard_count != 0);
     }
     if (g_interrupted) {
         fprintf(stderr, "%s: interrupted after the file was complete; %s is whole\n", COMMAND,

@@ -66,7 +66,8 @@ static void print_help(void)
            "                  generator_version, chunk_size_m, samples_per_edge,\n"
            "                  height_min_m, height_step_m, region, chunks_present,\n"
            "                  chunks_visited, lod_count, lod_sections, layers, totals,\n"
-           "                  directory_errors;\n"
+           "                  directory_errors, shard (null, or index, count and\n"
+           "                  compression_level of a shard file);\n"
            "                  mesh LODs add triangles, vertices, mean_error_m,\n"
            "                  max_error_m, bytes_per_triangle)\n"
            "      --world     print instead the world file (YAML) that reproduces the page\n"
@@ -269,6 +270,10 @@ static void print_text(const tp_reader *reader, const info *in)
 
     printf("%s: terrapage page file, format %" PRIu32 ".%" PRIu32 ", %s (%" PRIu64 " bytes)\n",
            in->path, d->version_major, d->version_minor, size, in->file_size);
+    if (d->shard_count)
+        printf("  shard              %" PRIu32 " of %" PRIu32 " of a sharded bake (compression "
+               "level %d): only its share of the region is stored; 'terrapage merge' "
+               "assembles the shards\n", d->shard_index, d->shard_count, (int)d->shard_level);
     printf("  seed               %" PRIu64 "\n", d->seed);
     printf("  params hash        0x%016" PRIx64 "\n", d->params_hash);
     printf("  generator version  %" PRIu32 "%s\n", d->generator_version,
@@ -422,6 +427,12 @@ static json_t *info_json(const tp_reader *reader, const info *in)
     json_t *o = header_json(in);
     if (!o)
         return NULL;
+    json_object_set_new(o, "shard",
+                        d->shard_count ? json_pack("{s:i, s:i, s:i}", "index",
+                                                   (int)d->shard_index, "count",
+                                                   (int)d->shard_count, "compression_level",
+                                                   (int)d->shard_level)
+                                       : json_null());
     tpt_region region = tpt_pagefile_region(d);
     json_object_set_new(o, "region",
                         json_pack("{s:i, s:i, s:I, s:I, s:o, s:o}",

@@ -12,6 +12,7 @@
 int tpt_cmd_init(int argc, char **argv);
 int tpt_cmd_preview(int argc, char **argv);
 int tpt_cmd_bake(int argc, char **argv);
+int tpt_cmd_merge(int argc, char **argv);
 int tpt_cmd_info(int argc, char **argv);
 int tpt_cmd_verify(int argc, char **argv);
 int tpt_cmd_export(int argc, char **argv);

@@ -35,6 +35,7 @@ static const command commands[] = {
     {"init", "write a documented world file (world.yaml) to edit and bake", tpt_cmd_init},
     {"preview", "render PNG maps of a region straight from the generator", tpt_cmd_preview},
     {"bake", "bake a region of the world into a page file (world.tpk)", tpt_cmd_bake},
+    {"merge", "assemble the shard files of a sharded bake into one page file", tpt_cmd_merge},
     {"info", "describe a page file: parameters, region, layers, sizes", tpt_cmd_info},
     {"verify", "check every checksum and decode every blob of a page file", tpt_cmd_verify},
     {"export", "render PNG maps of a region from a page file", tpt_cmd_export},

@@ -480,10 +480,6 @@ static bool take_region(const parse_ctx *c, const yaml_node_t *node, const char 
     if (r.v[2] <= r.v[0] || r.v[3] <= r.v[1])
         return fail_at(c, node, path, "empty region: x1 must be greater than x0 and z1 "
                                       "greater than z0 (x1 and z1 are exclusive)");
-    uint64_t chunks = (uint64_t)(r.v[2] - r.v[0]) * (uint64_t)(r.v[3] - r.v[1]);
-    if (chunks > TP_BAKE_MAX_CHUNKS)
-        return fail_at(c, node, path, "%" PRIu64 " chunks is more than the %llu one bake "
-                                      "takes", chunks, (unsigned long long)TP_BAKE_MAX_CHUNKS);
     *out = (tpt_region){(int32_t)r.v[0], (int32_t)r.v[1], r.v[2], r.v[3]};
     return true;
 }

@@ -34,9 +34,14 @@ extern "C" {
 /* On-disk format version (independent of the library version). A reader rejects a file
  * whose major differs from its own and reads any minor, ignoring what it does not know
  * wherever FORMAT.md marks a field as ignorable. The writer records the lowest minor
- * whose additions the file uses: 1.1 only when it holds a mesh layer, else 1.0. */
+ * whose additions the file uses: 1.2 for a shard of a sharded bake (a shard record),
+ * else 1.1 when the file holds a mesh layer, else 1.0. */
 #define TP_PAGEFILE_VERSION_MAJOR 1u
-#define TP_PAGEFILE_VERSION_MINOR 1u
+#define TP_PAGEFILE_VERSION_MINOR 2u
+
+/* Optional header flags (FORMAT.md 4.1). */
+#define TP_FILE_SHARD 0x1u /* format 1.2: the file is one shard of a sharded bake and its
+                              header ends with a shard record (FORMAT.md section 13) */
 
 /* Layer ids: X(name, value, text, minor), `minor` being the format minor that introduced
  * the layer (FORMAT.md, section 7). Ids are never reused; new layers get new ids.
@@ -172,7 +177,15 @@ typedef struct tp_file_desc {
     uint32_t layer_count;         /* 1 … TP_MAX_LAYERS */
     uint32_t version_major;       /* set by the reader; ignored by the writer */
     uint32_t version_minor;       /* set by the reader; ignored by the writer */
-    uint32_t reserved[5];         /* must be 0 */
+    uint32_t shard_count;         /* 0: a whole file. 1 … 65536: the file is shard
+                                     shard_index of a bake split into shard_count
+                                     (FORMAT.md section 13): it declares the whole
+                                     region and stores only that shard's tiles */
+    uint32_t shard_index;         /* < shard_count; 0 when shard_count is 0 */
+    int32_t shard_level;          /* a shard's compression level (its shard record): a
+                                     merge refuses shards of different levels; 0 when
+                                     shard_count is 0 */
+    uint32_t reserved[2];         /* must be 0 */
     tp_layer_desc layers[TP_MAX_LAYERS];
 } tp_file_desc;
 
@@ -283,7 +296,8 @@ TP_API tp_result tp_blob_decode_prefix(uint32_t encoding, const void *stored,
  * Memory: the reader keeps one pointer per tile of the region (8 bytes per 256 chunks),
  * plus, in the pread and callback modes, the header, the block table and each directory
  * block touched (about 256 · (16 + 32 · slots) bytes per tile, 100 KiB with 12 slots).
- * Both are bounded by the file: the block table stores 16 bytes per tile.
+ * Both are bounded by the file: the block table stores 16 bytes per tile. A walk over a
+ * large file can give back the blocks it is done with (tp_reader_release_tile()).
  *
  * Walking a file. A region may be declared far larger than what the file stores (a
  * sparse world, or a hostile header over a small file): work that visits "every chunk"
@@ -408,6 +422,15 @@ TP_API void tp_reader_tile_grid(const tp_reader *r, tp_tile_grid *out_grid);
  *  set, for a tile without one (every chunk of it is absent); TP_ERR_OUT_OF_RANGE for
  *  tile ≥ tile_count (*out_tile untouched). Sets no error detail. */
 TP_API tp_result tp_reader_tile(const tp_reader *r, uint64_t tile, tp_tile_info *out_tile);
+
+/*! tp_reader_release_tile() :
+ *  Forgets tile `tile`'s directory block: in pread and callback modes frees the copy the
+ *  lookups keep, so a walk over a large file that is done with a tile can hold its memory
+ *  to the tiles in use; the next lookup in the tile reads and checks the block again.
+ *  Tiles out of range are ignored. Not thread-safe for that tile: call it only when no
+ *  other thread may be looking up a chunk of the tile (tp_blob_ref values already found
+ *  stay valid: they are copies). */
+TP_API void tp_reader_release_tile(tp_reader *r, uint64_t tile);
 
 /* Where one blob lives, as found in the directory. */
 typedef struct tp_blob_ref {

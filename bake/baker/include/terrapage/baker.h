@@ -17,6 +17,10 @@
  * tp_generate_chunk() returns for the same chunk and LOD, so a runtime that generates a
  * missing chunk gets the same bytes.
  *
+ * Shards: with shard_count set, only the chunks of shard shard_index's tiles are baked,
+ * into a shard file that `terrapage merge` (terrapage/merge.h) assembles with the other
+ * shards into the very file one tp_bake() of the whole region writes.
+ *
  * Determinism: chunks are generated and encoded on OpenMP threads in batches, and handed
  * to the writer in Morton (Z) order of (cx − x0, cz − z0) by one thread, so the file is
  * byte-identical for any thread count and any timing.
@@ -37,6 +41,7 @@
 #include "terrapage/export.h"
 #include "terrapage/pagefile.h"
 #include "terrapage/result.h"
+#include "terrapage/shard.h"
 #include "terrapage/world.h"
 
 #ifdef __cplusplus
@@ -46,10 +51,12 @@ extern "C" {
 /* The default region: 64 × 64 chunks centred on the origin, x and z in [−32, 32). */
 #define TP_BAKE_DEFAULT_REGION_EDGE 64u
 
-/* The most chunks one bake takes: the writer keeps the directory in memory, about 600 B
- * per chunk with meshes, so 2^26 chunks already need some 40 GB. Bake larger worlds as
- * several files. */
-#define TP_BAKE_MAX_CHUNKS (1ull << 26)
+/* How large a bake may be: any region the page file can describe (width and height up to
+ * 2^32 − 1 chunks, coordinates within int32). A bake's memory does not grow with the
+ * region except for the writer's block table, 16 bytes per 16×16-chunk tile (64 KiB for
+ * a million chunks, 64 MiB for 2^30); the file takes the same 16 bytes per tile, and the
+ * disk about twice the final size while the file is assembled. A region whose table
+ * cannot be allocated fails at once with TP_ERR_OUT_OF_MEMORY. */
 
 /* The most threads a bake may ask for. */
 #define TP_BAKE_MAX_THREADS 4096u
@@ -77,7 +84,13 @@ typedef struct tp_bake_options {
     tp_bake_progress_fn progress; /* NULL → no progress calls */
     void *progress_user;
     uint32_t flags;             /* TP_BAKE_*; unknown bits are refused */
-    uint32_t reserved[7];       /* must be 0 */
+    uint32_t shard_count;       /* 0 → bake the whole region into one page file; 1 …
+                                   TP_SHARD_MAX_COUNT → bake only shard shard_index's
+                                   share of the region's tiles into a shard file
+                                   (terrapage/shard.h, FORMAT.md section 13), for
+                                   `terrapage merge` to assemble */
+    uint32_t shard_index;       /* < shard_count (0 without shards) */
+    uint32_t reserved[5];       /* must be 0 */
 } tp_bake_options;
 
 /* Totals of one (layer, LOD) of a bake. */
@@ -90,6 +103,7 @@ typedef struct tp_bake_layer_stats {
 /* What a bake did. Layers are indexed by layer id. */
 typedef struct tp_bake_stats {
     uint64_t chunks;
+    uint64_t chunks_total;      /* chunks the bake (or its shard) holds when complete */
     uint64_t file_bytes;        /* size of the finished file */
     uint32_t threads;           /* threads actually used */
     double seconds;             /* wall time of the whole bake, finish included */
@@ -119,8 +133,8 @@ static inline uint32_t tp_bake_stats_layer_total(const tp_bake_stats *stats, uin
  *  Bakes the region described by `options` (NULL → every default) into `path`.
  *  `stats` may be NULL.
  *  @return TP_OK; TP_ERR_INVALID_ARGUMENT (an empty path, bad world parameters, an empty
- *  or overflowing region or one of more than TP_BAKE_MAX_CHUNKS chunks, too many
- *  threads, unknown flags, non-zero reserved fields); TP_ERR_CANCELLED when `progress`
+ *  or overflowing region, a shard index not below its count or a count above
+ *  TP_SHARD_MAX_COUNT, too many threads, unknown flags, non-zero reserved fields); TP_ERR_CANCELLED when `progress`
  *  asked to stop; TP_ERR_IO (an output path tp_writer_check_output() refuses — checked
  *  first, before any chunk is generated or `progress` called —, a full disk:
  *  tp_error_detail() names the file and the problem); TP_ERR_OUT_OF_MEMORY. On any

@@ -43,9 +43,18 @@
  * temporary behind (up to the whole file); tp_writer_create() removes such leftovers of
  * the same target whose process no longer exists (tp_output_remove_stale(): only regular
  * files of exactly that name pattern, only when kill(pid, 0) fails with ESRCH).
- * Space: the directory is kept in memory, about 16 + 32 · slots bytes per chunk of every
- * 16×16 tile touched (400 B with 12 slots); the disk needs about twice the final size
- * during finish.
+ * Memory does not grow with the world: the writer keeps the block table (16 bytes per
+ * 16×16-chunk tile of the region, 64 KiB for a million chunks), the directory block of
+ * the tile being filled (256 · (16 + 32 · slots) bytes, 140 KiB with 17 slots) and fixed
+ * buffers (256 KiB per LOD, 2 MiB at finish); blobs and the other directory blocks wait
+ * in nameless spill files. Adding chunks tile by tile (as the Morton order does) writes
+ * each block to its spill once; a chunk of a tile left earlier reads that block back.
+ * Disk: about twice the final size during finish.
+ *
+ * Shards (FORMAT.md section 13): a desc with shard_count > 0 makes a shard file, which
+ * declares the whole region, accepts only the chunks of shard shard_index's tiles and
+ * records the shard in its header. tp_writer_add_blob_copy() is merging's side: the
+ * blob's bytes stay in their file until finish copies them (terrapage/merge.h).
  */
 #ifndef TERRAPAGE_WRITER_H
 #define TERRAPAGE_WRITER_H
@@ -90,20 +99,44 @@ TP_API tp_result tp_writer_create(const char *path, const tp_file_desc *desc,
  *  call returns. raw_size is the decoded size (edge² · elem size for grid layers), aux
  *  a free 32-bit value kept in the directory (a mesh's max error, float bits; else 0).
  *  Marks the chunk present.
- *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region or an LOD the layer
- *  does not store; TP_ERR_NOT_FOUND for a layer not in the desc; TP_ERR_INVALID_ARGUMENT
- *  for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
+ *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region (or, in a shard,
+ *  outside the shard's tiles) or an LOD the layer does not store; TP_ERR_NOT_FOUND for a
+ *  layer not in the desc; TP_ERR_INVALID_ARGUMENT for a slot added twice, an empty blob, inconsistent sizes or an encoding that does not
  *  fit the layer (anything a reader would refuse); TP_ERR_OUT_OF_MEMORY; TP_ERR_IO. On
  *  failure the writer stays usable (an I/O failure makes finish fail). */
 TP_API tp_result tp_writer_add_blob(tp_writer *w, int32_t cx, int32_t cz, uint32_t layer_id,
                                     uint32_t lod, uint32_t encoding, const void *stored,
                                     size_t stored_size, size_t raw_size, uint32_t aux);
 
+/*! tp_writer_add_blob_copy() :
+ *  As tp_writer_add_blob(), for a blob whose stored bytes lie in another file: the
+ *  `stored_size` bytes at `source_offset` of `source_fd` (open for reading, and kept open
+ *  and unchanged until finish returns), whose XXH3-64 the caller vouches is `checksum`.
+ *  The blob is placed exactly as tp_writer_add_blob() would place the same bytes, so the
+ *  same sequence of calls gives the same file; finish copies the bytes, in runs of
+ *  consecutive blobs that keep their spacing in both files (including the source's padding
+ *  between them), with copy_file_range() where the kernel can. A writer takes either kind
+ *  of blob, not both.
+ *  @return as tp_writer_add_blob(), and TP_ERR_INVALID_ARGUMENT for a negative fd or
+ *  after blobs added as bytes. */
+TP_API tp_result tp_writer_add_blob_copy(tp_writer *w, int32_t cx, int32_t cz,
+                                         uint32_t layer_id, uint32_t lod, uint32_t encoding,
+                                         int source_fd, uint64_t source_offset,
+                                         uint64_t stored_size, uint64_t checksum,
+                                         uint64_t raw_size, uint32_t aux);
+
+/* Progress of tp_writer_finish(): bytes of data written or copied so far, of `total`. */
+typedef void (*tp_writer_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/*! tp_writer_set_progress() : has finish call `progress` (NULL: none) about every 64 MiB
+ *  of data and once at the end, on finish's thread. */
+TP_API void tp_writer_set_progress(tp_writer *w, tp_writer_progress_fn progress, void *user);
+
 /*! tp_writer_set_chunk_bounds() :
  *  Records the bounds record of a chunk (TP_CHUNK_PRESENT is added to the flags).
  *  A chunk without one gets {0, 0, TP_CHUNK_PRESENT} once it has a blob.
- *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region;
- *  TP_ERR_OUT_OF_MEMORY. */
+ *  @return TP_OK; TP_ERR_OUT_OF_RANGE for a chunk outside the region (or the shard);
+ *  TP_ERR_IO (the directory spill file). */
 TP_API tp_result tp_writer_set_chunk_bounds(tp_writer *w, int32_t cx, int32_t cz,
                                             const tp_chunk_bounds *bounds);
 
