@@ -83,9 +83,10 @@ if command -v clang >/dev/null 2>&1; then
   fi
 fi
 
-# The installed package, used the way a game uses it: pkg-config and find_package.
+# The installed package, used the way a game uses it: pkg-config and find_package; and
+# the 3-D viewer built against it, flown headless with every frame checked for holes.
 echo "== install check"
-bash examples/check-install.sh build/test
+TP_REQUIRE_VIEWER=1 bash examples/check-install.sh build/test
 
 if command -v clang >/dev/null 2>&1; then
   echo "== fuzzing the reader, the mesh decoder, the tools' page-file path and world files (bounded)"
