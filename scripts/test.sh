@@ -53,9 +53,10 @@ run_suite() { # name, build dir, busy processes beside its tests, extra cmake ar
   stop_load
 }
 
-run_suite "tests (Release)" build/test "$load" -DCMAKE_BUILD_TYPE=Release
+# TP_MPI=ON: terrapage-mpi must build here and its test (two ranks) must run.
+run_suite "tests (Release)" build/test "$load" -DCMAKE_BUILD_TYPE=Release -DTP_MPI=ON
 run_suite "tests (ASan + UBSan)" build/asan 0 -DCMAKE_BUILD_TYPE=Debug \
-  -DTP_SANITIZE=address,undefined
+  -DTP_SANITIZE=address,undefined -DTP_MPI=ON
 
 # ThreadSanitizer over the runtime, whose worker threads share the queue, the pins and
 # the reader. Built with clang. OMP_TOOL=disabled: libomp loads its TSan tool by itself
