@@ -1,0 +1,74 @@
+/* screen_error.c — the screen-space error selector (runtime.h, "Screen-space error").
+ * The runtime is no part of the deterministic generator: tan() here is fine. The choice
+ * is still a pure function of its inputs, so the deterministic mode stays repeatable. */
+#include <math.h>
+
+#include "internal.h"
+#include "terrapage/mesh.h"
+
+double tp__screen_error_scale(const tp_streamer_options *o)
+{
+    return (double)o->viewport_height_px / (2.0 * tan(o->vertical_fov_rad * 0.5));
+}
+
+double tp__screen_error_px(double scale, double error_m, double dist_m)
+{
+    if (error_m <= 0.0)
+        return 0.0;
+    return dist_m > 0.0 ? error_m * scale / dist_m : INFINITY;
+}
+
+static double axis_gap(double v, double lo, double hi)
+{
+    return v < lo ? lo - v : (v > hi ? v - hi : 0.0);
+}
+
+double tp__screen_error_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double y,
+                             double z)
+{
+    const double size = s->layout.chunk_m;
+    double x0 = (double)cx * size, z0 = (double)cz * size;
+    double dx = axis_gap(x, x0, x0 + size), dz = axis_gap(z, z0, z0 + size), dy = 0.0;
+    tp_chunk_bounds b;
+    if (tp_streamer_chunk_bounds(s, cx, cz, &b) == TP_OK)
+        dy = axis_gap(y, tp_height_code_to_m(b.height_min_code),
+                      tp_height_code_to_m(b.height_max_code));
+    return sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+double tp__screen_error_lod_m(const tp_streamer *s, const tp__chunk *c, uint32_t lod)
+{
+    const tp__block *b = NULL;
+    if (c && c->fine && c->fine_lod == lod)
+        b = c->fine;
+    else if (c && lod == s->layout.coarsest)
+        b = c->coarse;
+    if (b && b->mesh)
+        return b->mesh->pub.max_error_m;
+    return tp_mesh_lod_target_error_m(lod);
+}
+
+uint32_t tp__screen_error_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
+                              double x, double y, double z)
+{
+    const double dist = tp__screen_error_dist(s, cx, cz, x, y, z);
+    const double scale = s->schedule.screen_error_scale;
+    for (uint32_t lod = s->layout.coarsest; lod > 0; lod--)
+        if (tp__screen_error_px(scale, tp__screen_error_lod_m(s, c, lod), dist) <=
+            s->opt.screen_error_px)
+            return lod;
+    return 0;
+}
+
+tp_result tp_streamer_chunk_error_px(const tp_streamer *s, int32_t cx, int32_t cz,
+                                     double *out_px)
+{
+    const tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+    int best = c ? tp__chunk_best_lod(c, s->layout.coarsest) : -1;
+    if (best < 0)
+        return TP_ERR_NOT_FOUND;
+    double d = tp__screen_error_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_y, s->frame.cam_z);
+    *out_px = tp__screen_error_px(s->schedule.screen_error_scale,
+                                  tp__screen_error_lod_m(s, c, (uint32_t)best), d);
+    return TP_OK;
+}
