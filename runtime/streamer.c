@@ -298,4 +298,5 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->scratch_bytes =
         tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers) +
         s->queries.bytes;
+    tp__view_error_quantiles(s, &out_stats->drawn_error_px_p50, &out_stats->drawn_error_px_p99);
 }

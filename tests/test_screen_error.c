@@ -165,6 +165,13 @@ START_TEST(test_every_chunk_drawn_once_settled_keeps_the_tolerance)
             }
         if (h == 0)
             ck_assert_msg(finer > 0, "150 m above the ground nothing is finer than coarsest");
+        /* The statistics' quantiles of the same errors (to their 0.05 px bins). */
+        tp_streamer_stats st;
+        tp_streamer_get_stats(s, &st);
+        ck_assert_msg(st.drawn_error_px_p50 > 0.0 && st.drawn_error_px_p50 <= 2.05 &&
+                          st.drawn_error_px_p99 >= st.drawn_error_px_p50,
+                      "drawn error p50 %g, p99 %g px", st.drawn_error_px_p50,
+                      st.drawn_error_px_p99);
     }
     tp_streamer_close(s);
 }

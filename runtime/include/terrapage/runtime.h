@@ -770,7 +770,12 @@ typedef struct tp_streamer_stats {
                                          worker's read, mesh-decode and mesh-build buffers,
                                          the game thread's, and the triangle grids of the
                                          surface queries (at most 64 meshes' worth) */
-    uint64_t reserved[6];
+    /* Screen-space error of what is drawn in view at the last update, whatever the
+     * selector (tp_streamer_chunk_error_px() of each chunk with a LOD; computed by this
+     * call, a bounds lookup per chunk of the view): quantiles to 0.05 px, the largest
+     * value itself beyond 25.6 px (INFINITY: the camera inside a chunk's bounds). */
+    double drawn_error_px_p50, drawn_error_px_p99;
+    uint64_t reserved[4];
 } tp_streamer_stats;
 
 /*! tp_streamer_get_stats() : fills *out_stats (game thread). */
