@@ -2,6 +2,7 @@
  * The runtime is no part of the deterministic generator: tan() here is fine. The choice
  * is still a pure function of its inputs, so the deterministic mode stays repeatable. */
 #include <math.h>
+#include <string.h>
 
 #include "internal.h"
 #include "terrapage/mesh.h"
@@ -36,7 +37,8 @@ double tp__screen_error_dist(const tp_streamer *s, int32_t cx, int32_t cz, doubl
     return sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-double tp__screen_error_lod_m(const tp_streamer *s, const tp__chunk *c, uint32_t lod)
+double tp__screen_error_lod_m(const tp_streamer *s, const tp__chunk *c, int32_t cx, int32_t cz,
+                              uint32_t lod)
 {
     const tp__block *b = NULL;
     if (c && c->fine && c->fine_lod == lod)
@@ -45,6 +47,17 @@ double tp__screen_error_lod_m(const tp_streamer *s, const tp__chunk *c, uint32_t
         b = c->coarse;
     if (b && b->mesh)
         return b->mesh->pub.max_error_m;
+    /* Not resident: the error the file records for that mesh, in its directory entry
+     * (FORMAT.md 12.1, an O(1) lookup, no page read) — a value that is not a finite
+     * non-negative float (a damaged file) is not believed. */
+    tp_blob_ref ref;
+    if (s->source.reader && s->layout.meshes &&
+        tp_reader_find(s->source.reader, cx, cz, TP_LAYER_MESH, lod, &ref) == TP_OK) {
+        float e;
+        memcpy(&e, &ref.aux, sizeof e);
+        if (isfinite(e) && e >= 0.0f)
+            return (double)e;
+    }
     return tp_mesh_lod_target_error_m(lod);
 }
 
@@ -54,7 +67,7 @@ uint32_t tp__screen_error_lod(const tp_streamer *s, const tp__chunk *c, int32_t 
     const double dist = tp__screen_error_dist(s, cx, cz, x, y, z);
     const double scale = s->schedule.screen_error_scale;
     for (uint32_t lod = s->layout.coarsest; lod > 0; lod--)
-        if (tp__screen_error_px(scale, tp__screen_error_lod_m(s, c, lod), dist) <=
+        if (tp__screen_error_px(scale, tp__screen_error_lod_m(s, c, cx, cz, lod), dist) <=
             s->opt.screen_error_px)
             return lod;
     return 0;
@@ -69,6 +82,6 @@ tp_result tp_streamer_chunk_error_px(const tp_streamer *s, int32_t cx, int32_t c
         return TP_ERR_NOT_FOUND;
     double d = tp__screen_error_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_y, s->frame.cam_z);
     *out_px = tp__screen_error_px(s->schedule.screen_error_scale,
-                                  tp__screen_error_lod_m(s, c, (uint32_t)best), d);
+                                  tp__screen_error_lod_m(s, c, cx, cz, (uint32_t)best), d);
     return TP_OK;
 }

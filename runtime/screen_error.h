@@ -24,9 +24,11 @@ double tp__screen_error_px(double scale, double error_m, double dist_m);
 double tp__screen_error_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double y,
                              double z);
 
-/* The error of chunk c (may be NULL) at `lod`: its mesh's recorded maximum error when
- * that LOD is resident with a mesh, else the LOD's promise. */
-double tp__screen_error_lod_m(const tp_streamer *s, const struct tp__chunk *c, uint32_t lod);
+/* The error of chunk (cx, cz) (entry c, or NULL) at `lod`: its mesh's recorded maximum error when
+ * that LOD is resident with a mesh, else the one the file's directory records for that
+ * mesh, else (outside the baked region, without meshes) the LOD's promise. */
+double tp__screen_error_lod_m(const tp_streamer *s, const struct tp__chunk *c, int32_t cx,
+                              int32_t cz, uint32_t lod);
 
 /* The coarsest LOD of chunk (cx, cz) (entry c, or NULL) whose error seen from
  * (x, y, z) is within the tolerance; 0 when none is. */

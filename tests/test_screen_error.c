@@ -87,6 +87,17 @@ static double eye_dist(tp_streamer *s, int32_t cx, int32_t cz, double x, double 
     return sqrt(sum);
 }
 
+/* The maximum error the file's directory records for the chunk's mesh at `lod`. */
+static double recorded_error_m(tp_streamer *s, int32_t cx, int32_t cz, uint32_t lod)
+{
+    tp_blob_ref ref;
+    ck_assert_int_eq(tp_reader_find(tp_streamer_reader(s), cx, cz, TP_LAYER_MESH, lod, &ref),
+                     TP_OK);
+    float e;
+    memcpy(&e, &ref.aux, sizeof e);
+    return e;
+}
+
 /* ---- The formula, by hand ------------------------------------------------------------ */
 
 START_TEST(test_the_coarsest_lod_within_the_tolerance_is_wanted_by_hand_computed_cases)
@@ -110,20 +121,26 @@ START_TEST(test_the_coarsest_lod_within_the_tolerance_is_wanted_by_hand_computed
     ck_assert_int_eq(tp_streamer_chunk_error_px(s, CX, CZ, &px), TP_OK);
     ck_assert_msg(fabs(px - 1.0 / 1.01) < 1e-6, "projected %g px, formula %g", px, 1.0 / 1.01);
 
-    /* Just too near for the recorded error: LOD 1 if its promise fits (it is not
-     * resident, so its error is the promise), else LOD 0. */
+    /* Just too near for the recorded error: LOD 1 if its error fits (not resident: the
+     * error the file's directory records for its mesh), else LOD 0. */
+    ck_assert_msg(fabs(recorded_error_m(s, CX, CZ, COARSEST) - e2) < 1e-6,
+                  "the directory and the resident mesh disagree");
+    const double e1 = recorded_error_m(s, CX, CZ, 1);
     const double d = e2 * 0.99;
     update3(s, x, top + d, z);
-    uint32_t expect = tp_mesh_lod_target_error_m(1) <= d ? 1u : 0u;
+    uint32_t expect = e1 <= d ? 1u : 0u;
     tp_chunk_view near = view_of(s, CX, CZ);
     ck_assert_uint_eq(near.wanted_lod, expect);
     ck_assert_msg(near.flags & TP_CHUNK_VIEW_COARSER, "coarser than wanted is not flagged");
 
-    /* 12.5 m above the top with the promise of LOD 1 (12 m) fitting: LOD 1 unless the
-     * coarsest's recorded error fits too. */
-    update3(s, x, top + 12.5, z);
-    expect = e2 <= 12.5 ? COARSEST : 1u;
-    ck_assert_uint_eq(view_of(s, CX, CZ).wanted_lod, expect);
+    /* Exactly between the two recorded errors (when LOD 1's is the smaller): LOD 1. */
+    if (e1 < e2 * 0.98) {
+        update3(s, x, top + (e1 + e2) / 2.0, z);
+        ck_assert_uint_eq(view_of(s, CX, CZ).wanted_lod, 1u);
+    }
+    /* Just too near for LOD 1's error: LOD 0. */
+    update3(s, x, top + e1 * 0.99, z);
+    ck_assert_uint_eq(view_of(s, CX, CZ).wanted_lod, 0u);
 
     /* Inside the box (below its top, over it): no LOD fits, LOD 0. */
     update3(s, x, top - 0.5, z);
@@ -143,11 +160,12 @@ START_TEST(test_every_chunk_drawn_once_settled_keeps_the_tolerance)
     ck_assert_msg(o.screen_error_px == 2.0, "default tolerance %g", o.screen_error_px);
     const double scale = 1080.0 / (2.0 * tan(o.vertical_fov_rad / 2.0));
     const double heights[] = {150.0, 600.0, 3000.0};
+    uint32_t used_middle = 0;
     for (int h = 0; h < 3; h++) {
         const double x = small_world_centre_m(CX) + 40.0, z = small_world_centre_m(CZ) - 70.0;
         const double y = top_m(s, CX, CZ) + heights[h];
         settle(s, x, y, z);
-        uint32_t finer = 0;
+        uint32_t finer = 0, middle = 0;
         for (int32_t cz = CZ - 4; cz <= CZ + 4; cz++)
             for (int32_t cx = CX - 4; cx <= CX + 4; cx++) {
                 tp_chunk_view v = view_of(s, cx, cz);
@@ -162,9 +180,11 @@ START_TEST(test_every_chunk_drawn_once_settled_keeps_the_tolerance)
                               "chunk (%d, %d) at %g m: LOD %u drawn at %g px", cx, cz,
                               heights[h], v.lod, px);
                 finer += v.lod < COARSEST;
+                middle += v.lod == 1;
             }
         if (h == 0)
             ck_assert_msg(finer > 0, "150 m above the ground nothing is finer than coarsest");
+        used_middle += middle;
         /* The statistics' quantiles of the same errors (to their 0.05 px bins). */
         tp_streamer_stats st;
         tp_streamer_get_stats(s, &st);
@@ -173,6 +193,7 @@ START_TEST(test_every_chunk_drawn_once_settled_keeps_the_tolerance)
                       "drawn error p50 %g, p99 %g px", st.drawn_error_px_p50,
                       st.drawn_error_px_p99);
     }
+    ck_assert_msg(used_middle > 0, "LOD 1 was never drawn: not every LOD is used");
     tp_streamer_close(s);
 }
 END_TEST
@@ -204,12 +225,14 @@ START_TEST(test_a_nearer_or_lower_camera_wants_finer_lods)
             sum_high += high[i][j], sum_low += low[i][j];
         }
     ck_assert_msg(sum_low < sum_high, "lowering the camera changed nothing (%u)", sum_low);
-    ck_assert_uint_eq(low[4][4], 0u); /* 100 m over the top at 20 px: 12 m cannot do */
 
-    /* Nearer at the same height: the chunk under the camera, then 4 chunks away. */
-    const double y = top + 100.0;
+    /* Nearer at the same height: the chunk under the camera, then 4 chunks away. 5 m
+     * over its top it wants LOD 0 unless LOD 1's recorded error covers under 20 px. */
+    const double y = top + 5.0;
     update3(s, x, y, z);
     uint32_t under = view_of(s, CX, CZ).wanted_lod;
+    const double scale = 1080.0 / (2.0 * tan(3.14159265358979323846 / 6.0));
+    ck_assert_uint_eq(under, recorded_error_m(s, CX, CZ, 1) * scale / 5.0 <= 20.0 ? 1u : 0u);
     update3(s, x + 4.0 * SMALL_WORLD_CHUNK_M, y, z);
     uint32_t away = view_of(s, CX, CZ).wanted_lod;
     ck_assert_msg(under < away, "chunk wants LOD %u under the camera, %u 1 km away", under, away);
