@@ -44,8 +44,9 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     if (!*found)
         return NULL;
     /* "Coarser than wanted" has one definition, shared with the statistics
-     * (tp__view_coverage): coarser than the LOD the view asks for at the chunk's
-     * distance. What the prediction prefetches is not wanted on screen yet. */
+     * (tp__view_coverage) and readiness: coarser than the LOD the view asks for by the
+     * selector in use (tp__schedule_wanted_lod: its band, or its screen-space error).
+     * What the prediction prefetches is not wanted on screen yet. */
     int fresh = c && c->stamp == s->frame.update;
     uint32_t wanted = fresh ? c->view_lod : l->coarsest;
     v->wanted_lod = wanted;
