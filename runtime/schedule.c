@@ -91,7 +91,7 @@ uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_h
     return lod;
 }
 
-uint32_t tp__schedule_wanted_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx,
+uint32_t tp__schedule_wanted_lod(const tp_streamer *s, tp__chunk *c, int32_t cx,
                                  int32_t cz, double x, double z, double dist_m, int hysteresis)
 {
     if (s->opt.lod_selector == TP_STREAMER_LOD_SCREEN_ERROR)
@@ -142,10 +142,10 @@ static int want_view(tp_streamer *s)
             int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
             double d = tp__schedule_chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, s->frame.cam_x,
-                                                   s->frame.cam_z, d, 1);
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
+            uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, s->frame.cam_x,
+                                                   s->frame.cam_z, d, 1);
             want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
             c->in_view = 1;
             c->view_lod = lod;
@@ -274,9 +274,9 @@ static int want_warm(tp_streamer *s)
                 int32_t cx = w->cx + dx, cz = w->cz + dz;
                 double d = tp__schedule_chunk_dist(s, cx, cz, w->x_m, w->z_m);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-                uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, w->x_m, w->z_m, d, 0);
                 if (!c && !(c = track(s, cx, cz)))
                     return 0;
+                uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, w->x_m, w->z_m, d, 0);
                 want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + d);
                 if (lod < c->pred_lod)
                     c->pred_lod = lod;

@@ -58,7 +58,7 @@ uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_h
  * tp__schedule_view_lod() at the ground distance dist_m (hysteresis for a finer LOD the
  * chunk holds), or the screen-space error. The one home of "wanted" for the view, the
  * prediction, warm destinations and readiness. */
-uint32_t tp__schedule_wanted_lod(const tp_streamer *s, const tp__chunk *c, int32_t cx,
+uint32_t tp__schedule_wanted_lod(const tp_streamer *s, tp__chunk *c, int32_t cx,
                                  int32_t cz, double x, double z, double dist_m, int hysteresis);
 
 /* In the order update() calls them: */

@@ -19,20 +19,13 @@ double tp__screen_error_scale(const tp_streamer_options *o);
  * 0). */
 double tp__screen_error_px(double scale, double error_m, double dist_m);
 
-/* Distance from (x, y, z) to the nearest point of chunk (cx, cz)'s 3-D bounds; without
- * bounds, its square with the height left open. */
-double tp__screen_error_dist(const tp_streamer *s, int32_t cx, int32_t cz, double x, double y,
-                             double z);
-
-/* The error of chunk (cx, cz) (entry c, or NULL) at `lod`: its mesh's recorded maximum error when
- * that LOD is resident with a mesh, else the one the file's directory records for that
- * mesh, else (outside the baked region, without meshes) the LOD's promise. */
-double tp__screen_error_lod_m(const tp_streamer *s, const struct tp__chunk *c, int32_t cx,
-                              int32_t cz, uint32_t lod);
-
 /* The coarsest LOD of chunk (cx, cz) (entry c, or NULL) whose error seen from
- * (x, y, z) is within the tolerance; 0 when none is. */
-uint32_t tp__screen_error_lod(const tp_streamer *s, const struct tp__chunk *c, int32_t cx,
+ * (x, y, z) is within the tolerance; 0 when none is. A LOD's error is its resident mesh's
+ * recorded maximum error, else the one the file's directory records for that mesh, else
+ * (outside the baked region, without meshes) the LOD's promise. The distance is to the
+ * nearest point of the chunk's box: its square and LOD-0 height range. The directory's
+ * facts are kept on the entry the first time (they never change). */
+uint32_t tp__screen_error_lod(const tp_streamer *s, struct tp__chunk *c, int32_t cx,
                               int32_t cz, double x, double y, double z);
 
 #endif /* TP_RUNTIME_SCREEN_ERROR_H */
