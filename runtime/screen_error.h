@@ -20,8 +20,8 @@ double tp__screen_error_scale(const tp_streamer_options *o);
 double tp__screen_error_px(double scale, double error_m, double dist_m);
 
 /* The coarsest LOD of chunk (cx, cz) (entry c, or NULL) whose error seen from
- * (x, y, z) is within the tolerance; 0 when none is. A LOD's error is its resident mesh's
- * recorded maximum error, else the one the file's directory records for that mesh, else
+ * (x, y, z) is within the tolerance; 0 when none is. A LOD's error is the one the file's
+ * directory records for that mesh, else its resident mesh's recorded maximum error, else
  * (outside the baked region, without meshes) the LOD's promise. The distance is to the
  * nearest point of the chunk's box: its square and LOD-0 height range. The directory's
  * facts are kept on the entry the first time (they never change). */
