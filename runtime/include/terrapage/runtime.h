@@ -75,10 +75,11 @@
  * chunk's 3-D bounds (its LOD-0 height range over its square, tp_streamer_chunk_bounds();
  * the height is left open, distance 0 along y, for a chunk with no bounds), is at most
  * screen_error_px; LOD 0 when none is (the camera inside the bounds). A LOD's error is
- * the recorded maximum error of its mesh (tp_chunk_mesh.max_error_m) when that LOD is
- * resident for the chunk, and otherwise its promise, tp_mesh_lod_target_error_m() — an
- * upper bound, so a chunk may first ask for a finer LOD than it keeps once its real
- * error is known. Every LOD of the file can be chosen; the bands play no part (the
+ * the exact maximum error the file records for the chunk's mesh at that LOD (its
+ * directory entry, FORMAT.md 12.1: no page is read; the same value as that mesh's
+ * tp_chunk_mesh.max_error_m once resident); for a chunk the file does not have, the
+ * resident mesh's, or else the LOD's promise, tp_mesh_lod_target_error_m() (an upper
+ * bound). Every LOD of the file can be chosen; the bands play no part (the
  * prediction prefetches, around each predicted point, as far as the bands reach, with
  * the same selector). "Coarser than wanted" follows the selector in use. tp_streamer_
  * chunk_error_px() gives the projected error of what is drawn.
