@@ -426,7 +426,8 @@ TP_API void tp_streamer_get_options(const tp_streamer *s, tp_streamer_options *o
  *  a second call before it replaces the first. Game thread, between updates.
  *  Can change: view_distance_chunks, lod_band_m, lod_hysteresis_m, throttled_in_flight,
  *  throttle_frame_ms, prediction_horizon_s, teleport_distance_m, teleport_speed_m_s,
- *  sync_generate_budget_ms, budget_bytes, on_event and event_user, and the flag
+ *  sync_generate_budget_ms, budget_bytes, on_event and event_user, lod_selector,
+ *  viewport_height_px, vertical_fov_rad and screen_error_px, and the flag
  *  TP_STREAMER_NO_PREDICTION (a flight mode: wider view, longer prediction). A lower
  *  budget is made room for in that update, least wanted data first, as for a page-in;
  *  data a caller has pinned stays (and counts) until released.
