@@ -41,6 +41,11 @@ typedef struct tp__chunk {
     double pred_dist_m;          /* predicted position to the chunk centre (eviction order) */
     double key;                  /* urgency of what it wants (tp__request.key); eviction
                                     only takes from chunks less urgent than the request */
+    /* What the page file's directory says of it, for the screen-space error
+     * (screen_error.c fills it the first time it asks, for a chunk the file has). */
+    uint8_t file_known;
+    float file_bottom_m, file_top_m;    /* its LOD-0 height range */
+    float file_error_m[TP_MAX_LODS];    /* each LOD's recorded mesh error; < 0: none */
 } tp__chunk;
 
 typedef struct tp__chunk_table {

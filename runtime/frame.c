@@ -24,6 +24,11 @@ void tp__frame_set_work_time(tp__frame *f, double frame_time_s)
     f->frame_time_s = frame_time_s;
 }
 
+void tp__frame_set_height(tp__frame *f, double y_m)
+{
+    f->cam_y = y_m;
+}
+
 void tp__frame_begin(tp__frame *f, double now_s, int virtual_clock, double frame_dt_s,
                      double x_m, double z_m, double chunk_m)
 {

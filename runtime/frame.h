@@ -13,6 +13,7 @@ typedef struct tp__frame {
     double real_origin_s;     /* monotonic time at open (the real clock's zero) */
     double frame_time_s;      /* reported work time; < 0 until reported */
     double cam_x, cam_z;      /* camera, world metres */
+    double cam_y;             /* camera height, metres (the last 3-D update's; 0 before) */
     int32_t view_cx, view_cz; /* the chunk under the camera: the view square's centre */
     int have_view;            /* an update() has placed the view */
 } tp__frame;
@@ -31,5 +32,8 @@ void tp__frame_set_work_time(tp__frame *f, double frame_time_s);
  * chunk. */
 void tp__frame_begin(tp__frame *f, double now_s, int virtual_clock, double frame_dt_s,
                      double x_m, double z_m, double chunk_m);
+
+/* The camera's height for this update and the next 2-D ones (tp_streamer_update_3d()). */
+void tp__frame_set_height(tp__frame *f, double y_m);
 
 #endif /* TP_RUNTIME_FRAME_H */

@@ -64,6 +64,7 @@
 #include "publish.h"
 #include "query.h"
 #include "schedule.h"
+#include "screen_error.h"
 #include "stats.h"
 #include "terrapage/runtime.h"
 #include "view.h"

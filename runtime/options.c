@@ -34,7 +34,7 @@ tp_result tp__options_resolve(const tp_streamer_options *in, int generated,
                              "TP_STREAMER_PREAD nor a read callback");
     if (o->reserved0)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT, "streamer options: reserved0 is not 0");
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 1; i++)
         if (o->reserved[i])
             return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                                  "streamer options: reserved[%d] is not 0", i);
@@ -84,6 +84,23 @@ tp_result tp__options_resolve(const tp_streamer_options *in, int generated,
         o->teleport_distance_m < 0.0 || !isfinite(o->sync_generate_budget_ms))
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "streamer options: a time or distance is negative or not finite");
+    if (o->lod_selector > TP_STREAMER_LOD_SCREEN_ERROR)
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: unknown LOD selector %u", o->lod_selector);
+    if (o->viewport_height_px == 0)
+        o->viewport_height_px = 1080;
+    if (o->vertical_fov_rad == 0.0)
+        o->vertical_fov_rad = 3.14159265358979323846 / 3.0;
+    if (o->screen_error_px == 0.0)
+        o->screen_error_px = 2.0;
+    if (!(o->vertical_fov_rad > 0.0 && o->vertical_fov_rad < 3.14159265358979323846))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: vertical field of view %g rad is not in (0, pi)",
+                             o->vertical_fov_rad);
+    if (!(o->screen_error_px > 0.0) || !isfinite(o->screen_error_px))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer options: screen error tolerance %g px is not positive",
+                             o->screen_error_px);
     if (o->worker_threads > 256)
         return tp__error_set(TP_ERR_INVALID_ARGUMENT,
                              "streamer options: %u worker threads is over 256", o->worker_threads);

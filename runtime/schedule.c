@@ -36,6 +36,7 @@ void tp__schedule_plan(tp__schedule *sched, const tp_streamer_options *o)
     sched->band_count = 0;
     while (sched->band_count < TP_STREAMER_MAX_BANDS && o->lod_band_m[sched->band_count] != 0.0)
         sched->band_count++;
+    sched->screen_error_scale = tp__screen_error_scale(o);
 }
 
 void tp__schedule_resize(tp__schedule *sched, const tp_streamer_options *o,
@@ -90,6 +91,14 @@ uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_h
     return lod;
 }
 
+uint32_t tp__schedule_wanted_lod(const tp_streamer *s, tp__chunk *c, int32_t cx,
+                                 int32_t cz, double x, double z, double dist_m, int hysteresis)
+{
+    if (s->opt.lod_selector == TP_STREAMER_LOD_SCREEN_ERROR)
+        return tp__screen_error_lod(s, c, cx, cz, x, s->frame.cam_y, z);
+    return tp__schedule_view_lod(s, dist_m, hysteresis && c && c->fine ? (int)c->fine_lod : -1);
+}
+
 /* Predicted points may run past the camera's limit: clamp before converting to int32
  * (a double beyond int32's range would make the conversion undefined). */
 static int32_t chunk_of(const tp_streamer *s, double m)
@@ -133,9 +142,10 @@ static int want_view(tp_streamer *s)
             int32_t cx = s->frame.view_cx + dx, cz = s->frame.view_cz + dz;
             double d = tp__schedule_chunk_dist(s, cx, cz, s->frame.cam_x, s->frame.cam_z);
             tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
-            uint32_t lod = tp__schedule_view_lod(s, d, c && c->fine ? (int)c->fine_lod : -1);
             if (!c && !(c = track(s, cx, cz)))
                 return 0;
+            uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, s->frame.cam_x,
+                                                   s->frame.cam_z, d, 1);
             want(s, c, TP__CLASS_VIEW, TP__CLASS_VIEW * CLASS_KEY + d);
             c->in_view = 1;
             c->view_lod = lod;
@@ -209,8 +219,8 @@ static int want_predicted(tp_streamer *s)
                 double d = tp__schedule_chunk_dist(s, cx, cz, xs[i], zs[i]);
                 if (d >= reach)
                     continue;
-                uint32_t lod = tp__schedule_view_lod(s, d, -1);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
+                uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, xs[i], zs[i], d, 0);
                 if (c && c->stamp == s->frame.update && c->view_lod <= lod)
                     continue; /* the view already asks for as much */
                 if (!c && !(c = track(s, cx, cz)))
@@ -263,10 +273,10 @@ static int want_warm(tp_streamer *s)
             for (int32_t dx = -v; dx <= v; dx++) {
                 int32_t cx = w->cx + dx, cz = w->cz + dz;
                 double d = tp__schedule_chunk_dist(s, cx, cz, w->x_m, w->z_m);
-                uint32_t lod = tp__schedule_view_lod(s, d, -1);
                 tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz);
                 if (!c && !(c = track(s, cx, cz)))
                     return 0;
+                uint32_t lod = tp__schedule_wanted_lod(s, c, cx, cz, w->x_m, w->z_m, d, 0);
                 want(s, c, TP__CLASS_PREDICTED, TP__CLASS_PREDICTED * CLASS_KEY + d);
                 if (lod < c->pred_lod)
                     c->pred_lod = lod;

@@ -27,6 +27,7 @@ typedef struct tp__schedule {
     tp__chunk **missing;    /* in-view chunks without any LOD (one view's worth) */
     uint32_t view_count;    /* (2 · view distance + 1)² */
     uint32_t band_count;    /* LOD bands given in the options */
+    double screen_error_scale; /* tp__screen_error_scale() of the options */
     double pred_x, pred_z;  /* where the camera is going (eviction order) */
     int32_t margin_cx, margin_cz; /* the view chunk the margin was last walked around */
     int margin_complete;    /* … and every baked chunk of it had its coarsest LOD */
@@ -51,6 +52,14 @@ double tp__schedule_chunk_dist(const tp_streamer *s, int32_t cx, int32_t cz, dou
 /* The LOD the view asks for at dist_m from the camera (LOD bands; a chunk holding
  * finest_held ≥ 0 keeps it within the hysteresis; −1: none held). */
 uint32_t tp__schedule_view_lod(const tp_streamer *s, double dist_m, int finest_held);
+
+/* The LOD chunk (cx, cz) (entry c, or NULL) wants seen from a camera at (x, z) (at the
+ * frame's camera height): the selector of the options — the bands of
+ * tp__schedule_view_lod() at the ground distance dist_m (hysteresis for a finer LOD the
+ * chunk holds), or the screen-space error. The one home of "wanted" for the view, the
+ * prediction, warm destinations and readiness. */
+uint32_t tp__schedule_wanted_lod(const tp_streamer *s, tp__chunk *c, int32_t cx,
+                                 int32_t cz, double x, double z, double dist_m, int hysteresis);
 
 /* In the order update() calls them: */
 int tp__wants(tp_streamer *s);                              /* 0: out of memory */

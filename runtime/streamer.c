@@ -188,6 +188,19 @@ void tp_streamer_close(tp_streamer *s)
 
 /* ---- Update -------------------------------------------------------------------------------- */
 
+tp_result tp_streamer_update_3d(tp_streamer *s, double x_m, double y_m, double z_m,
+                                double frame_dt_s)
+{
+    assert(s);
+    if (!isfinite(y_m))
+        return tp__error_set(TP_ERR_INVALID_ARGUMENT,
+                             "streamer update: camera height %g is not finite", y_m);
+    /* Set before the checks of the 2-D call: a refused position leaves the height of a
+     * camera that never moved there harmless, as the next update sets it again. */
+    tp__frame_set_height(&s->frame, y_m);
+    return tp_streamer_update(s, x_m, z_m, frame_dt_s);
+}
+
 tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m, double frame_dt_s)
 {
     assert(s);
@@ -285,4 +298,5 @@ void tp_streamer_get_stats(const tp_streamer *s, tp_streamer_stats *out_stats)
     out_stats->scratch_bytes =
         tp__scratch_bytes(&s->scratch) + tp__workers_scratch_bytes(&s->workers) +
         s->queries.bytes;
+    tp__view_error_quantiles(s, &out_stats->drawn_error_px_p50, &out_stats->drawn_error_px_p99);
 }

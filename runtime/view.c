@@ -2,6 +2,7 @@
  * as a tp_chunk_view (the block that holds it), pinned or not,
  * and the walks over the view square and over everything resident. */
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,8 +44,9 @@ static tp__block *describe(const tp_streamer *s, const tp__chunk *c, int32_t cx,
     if (!*found)
         return NULL;
     /* "Coarser than wanted" has one definition, shared with the statistics
-     * (tp__view_coverage): coarser than the LOD the view asks for at the chunk's
-     * distance. What the prediction prefetches is not wanted on screen yet. */
+     * (tp__view_coverage) and readiness: coarser than the LOD the view asks for by the
+     * selector in use (tp__schedule_wanted_lod: its band, or its screen-space error).
+     * What the prediction prefetches is not wanted on screen yet. */
     int fresh = c && c->stamp == s->frame.update;
     uint32_t wanted = fresh ? c->view_lod : l->coarsest;
     v->wanted_lod = wanted;
@@ -92,6 +94,46 @@ void tp__view_coverage(tp_streamer *s)
                 coarser++; /* the definition of TP_CHUNK_VIEW_COARSER (describe()) */
         }
     tp__stats_coverage(&s->stats, s->schedule.view_count, missing, coarser);
+}
+
+#define ERROR_BIN_PX 0.05
+#define ERROR_BINS 512u
+
+/* Bin i holds errors in [i, i + 1) · ERROR_BIN_PX; beyond the last, the largest is kept. */
+static double quantile(const uint32_t *bins, uint32_t total, uint32_t beyond, double largest,
+                       double q)
+{
+    uint32_t need = (uint32_t)ceil(q * (double)(total + beyond)), seen = 0;
+    for (uint32_t i = 0; i < ERROR_BINS; i++)
+        if ((seen += bins[i]) >= need && need > 0)
+            return (i + 1) * ERROR_BIN_PX;
+    return largest;
+}
+
+void tp__view_error_quantiles(const tp_streamer *s, double *out_p50, double *out_p99)
+{
+    *out_p50 = *out_p99 = 0.0;
+    if (!s->frame.have_view)
+        return;
+    uint32_t bins[ERROR_BINS] = {0}, total = 0, beyond = 0;
+    double largest = 0.0;
+    const int32_t v = (int32_t)s->opt.view_distance_chunks;
+    for (int32_t dz = -v; dz <= v; dz++)
+        for (int32_t dx = -v; dx <= v; dx++) {
+            double px;
+            if (tp_streamer_chunk_error_px(s, s->frame.view_cx + dx, s->frame.view_cz + dz,
+                                           &px) != TP_OK)
+                continue;
+            double bin = px / ERROR_BIN_PX;
+            if (bin < (double)ERROR_BINS)
+                bins[(uint32_t)bin]++, total++;
+            else
+                beyond++, largest = px > largest ? px : largest;
+        }
+    if (total + beyond == 0)
+        return;
+    *out_p50 = quantile(bins, total, beyond, largest, 0.50);
+    *out_p99 = quantile(bins, total, beyond, largest, 0.99);
 }
 
 tp_result tp_streamer_acquire(tp_streamer *s, int32_t cx, int32_t cz, uint32_t flags,

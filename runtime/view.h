@@ -29,4 +29,8 @@ const tp_chunk_mesh *tp__view_mesh(const tp_streamer *s, int32_t cx, int32_t cz,
  * coarser than wanted. */
 void tp__view_coverage(tp_streamer *s);
 
+/* The p50 and p99 of tp_streamer_chunk_error_px() over the chunks of the view square
+ * that have a LOD (0 when none has; see tp_streamer_stats.drawn_error_px_p50). */
+void tp__view_error_quantiles(const tp_streamer *s, double *out_p50, double *out_p99);
+
 #endif /* TP_RUNTIME_VIEW_H */

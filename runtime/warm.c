@@ -78,8 +78,10 @@ tp_result tp_streamer_readiness(const tp_streamer *s, double x_m, double z_m,
     for (int32_t dz = -v; dz <= v; dz++)
         for (int32_t dx = -v; dx <= v; dx++) {
             int32_t cx = ccx + dx, cz = ccz + dz;
+            tp__chunk *c = tp__chunk_find(&s->chunks, cx, cz); /* its file facts cached */
             int best = tp_streamer_best_lod(s, cx, cz);
-            uint32_t wanted = tp__schedule_view_lod(s, tp__schedule_chunk_dist(s, cx, cz, x_m, z_m), -1);
+            uint32_t wanted = tp__schedule_wanted_lod(
+                s, c, cx, cz, x_m, z_m, tp__schedule_chunk_dist(s, cx, cz, x_m, z_m), 0);
             out_ready->chunks++;
             if (best < 0)
                 out_ready->missing++;

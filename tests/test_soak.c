@@ -394,6 +394,19 @@ START_TEST(test_soak_writes_json_with_the_required_keys_and_both_pictures)
     ck_assert_msg(strstr(out, "\"ticks\": 61,") != NULL, "%s", out); /* 1.0 s at 60 Hz */
     ck_assert(strstr(out, "\"missing_chunk_checks\": ") != NULL);
 
+    ck_assert_msg(strstr(out, "\"lod_selector\": \"bands\""), "%s", out);
+
+    /* The screen-space error selector from a flying camera: its projected error beside
+     * the deficit counts, which are then the streamer's own. */
+    status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", world, "--no-pace", "--ticks", "30",
+                          "--profile", "flight", "--view", "2", "--lod", "sse",
+                          "--camera-height", "150", "--sse-px", "4", "--json", "-");
+    ck_assert_msg(status == 0, "status %d: %s", status, out);
+    ck_assert_msg(strstr(out, "\"lod_selector\": \"sse\"") && strstr(out, "\"sse_px\": 4") &&
+                      strstr(out, "\"camera_height_m\": 150") &&
+                      strstr(out, "\"drawn_error_px\": {\"p50\": "),
+                  "%s", out);
+
     /* Without a page file: every chunk generated on demand (the default world). */
     status = RUN_CAPTURED(1, out, tpt_cmd_soak, "soak", "--source", "generate", "--no-pace",
                           "--ticks", "20", "--view", "1", "--json", "-");
@@ -443,6 +456,9 @@ START_TEST(test_soak_answers_help_and_rejects_bad_arguments_with_status_2)
         {{"w.tpk", "x.tpk"}, "unexpected argument 'x.tpk'"},
         {{"w.tpk", "--budget-mb", "-1"}, "--budget-mb: -1 is out of range"},
         {{"w.tpk", "--json", ""}, "an output file name is empty"},
+        {{"w.tpk", "--lod", "distance"}, "--lod: expected bands|sse"},
+        {{"w.tpk", "--sse-px", "0"}, "--sse-px: 0 is out of range"},
+        {{"w.tpk", "--fov", "180"}, "--fov: 180 is out of range"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[6] = {"soak"};

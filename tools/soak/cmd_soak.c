@@ -47,6 +47,10 @@ enum {
     OPT_PIN,
     OPT_MMAP,
     OPT_WORLD,
+    OPT_LOD,
+    OPT_HEIGHT,
+    OPT_FOV,
+    OPT_SSE_PX,
 };
 
 #define COMMAND "terrapage soak"
@@ -62,7 +66,9 @@ static void print_help(void)
            "Streams a page file around a seeded moving camera, one tick at a time in real\n"
            "time, and measures what a game would see: the cost of the per-frame update\n"
            "(the update call plus a scan of the view square), chunks of the view with no\n"
-           "LOD at all (missing) or coarser than their distance asks for (LOD deficit),\n"
+           "LOD at all (missing) or coarser than wanted (LOD deficit: by the distance\n"
+           "bands, or with --lod sse by the streamer's own screen-space error rule), the\n"
+           "projected error of what is drawn (p50/p99 px),\n"
            "recovery after teleports, and memory against the streamer's budget.\n"
            "\n"
            "Camera:\n"
@@ -98,6 +104,15 @@ static void print_help(void)
            "                        'terrapage init') instead of the default one\n"
            "      --compare         run file, then generate, same camera; side by side,\n"
            "                        then the page-in benchmark on the same file\n"
+           "      --lod S           how the streamer picks LODs: bands (default: distance\n"
+           "                        bands 256/512/1024 m) or sse (screen-space error: the\n"
+           "                        coarsest LOD whose recorded error, seen from the 3-D\n"
+           "                        camera on a 1080-pixel-high viewport, is within\n"
+           "                        --sse-px)\n"
+           "      --sse-px N        screen-space error tolerance in pixels (default: 2)\n"
+           "      --fov DEG         vertical field of view in degrees (default: 60)\n"
+           "      --camera-height M the camera's height above the drawn ground under it,\n"
+           "                        in metres (default: 2; 150 for a flight)\n"
            "      --hitch-ms N      a tick slower than this is a hitch (default: 2)\n"
            "      --pin             keep the game thread on CPU 0 and the streamer's\n"
            "                        workers off it (Linux; needs 2 CPUs), as games pin\n"
@@ -127,7 +142,8 @@ static void print_help(void)
            "  terrapage soak world.tpk\n"
            "  terrapage soak world.tpk --profile flight --json flight.json\n"
            "  terrapage soak world.tpk --plot soak.png --map soak-map.png\n"
-           "  terrapage soak world.tpk --compare\n",
+           "  terrapage soak world.tpk --compare\n"
+           "  terrapage soak world.tpk --profile flight --lod sse --camera-height 150\n",
            TPT_SOAK_AREA_M / 1000.0, DEFAULT_TICKS);
 }
 
@@ -191,6 +207,10 @@ static bool take_option(tpt_cli *cli, int id, const char *value, tpt_soak_config
     case OPT_HZ: return tpt_cli_double(cli, value, 1.0, 1000.0, &cfg->hz);
     case OPT_HITCH: return tpt_cli_double(cli, value, 0.001, 10000.0, &cfg->hitch_ms);
     case OPT_QUIET: cfg->quiet = true; return true;
+    case OPT_LOD: return tpt_cli_choice(cli, value, tpt_soak_lod_names, &cfg->lod_selector);
+    case OPT_HEIGHT: return tpt_cli_double(cli, value, 0.0, 100000.0, &cfg->camera_height_m);
+    case OPT_FOV: return tpt_cli_double(cli, value, 1.0, 179.0, &cfg->fov_deg);
+    case OPT_SSE_PX: return tpt_cli_double(cli, value, 0.01, 10000.0, &cfg->sse_px);
     default: return true;
     }
 }
@@ -261,11 +281,14 @@ static int parse_options(int argc, char **argv, tpt_soak_config *cfg)
         {"hz", 0, true, OPT_HZ},              {"hitch-ms", 0, true, OPT_HITCH},
         {"quiet", 'q', false, OPT_QUIET},     {"csv", 0, true, OPT_CSV},
         {"pin", 0, false, OPT_PIN},           {"mmap", 0, false, OPT_MMAP},
-        {"world", 'w', true, OPT_WORLD},
+        {"world", 'w', true, OPT_WORLD},      {"lod", 0, true, OPT_LOD},
+        {"camera-height", 0, true, OPT_HEIGHT}, {"fov", 0, true, OPT_FOV},
+        {"sse-px", 0, true, OPT_SSE_PX},
         {0},
     };
     *cfg = (tpt_soak_config){.profile = TPT_SOAK_REFERENCE, .ticks = DEFAULT_TICKS, .seed = 1,
-                             .view = 8, .hz = 60.0, .hitch_ms = 2.0, .pace = true};
+                             .view = 8, .hz = 60.0, .hitch_ms = 2.0, .pace = true,
+                             .camera_height_m = 2.0, .fov_deg = 60.0, .sse_px = 2.0};
     tpt_cli cli;
     tpt_cli_init(&cli, COMMAND, argc, argv);
     seen saw = {0};

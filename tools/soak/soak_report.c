@@ -217,6 +217,19 @@ static void add_streamer(json_t *o, const tpt_soak_report *r)
                   "involuntary", tpt_json_u64(r->involuntary_switches)));
 }
 
+/* How LODs were chosen and the projected error of what was drawn (JSON null for an
+ * infinite quantile: the camera inside a chunk's bounds). */
+static void add_lod_choice(json_t *o, const tpt_soak_report *r)
+{
+    set(o, "lod_selector", json_string(r->lod_selector));
+    set(o, "camera_height_m", json_real(r->camera_height_m));
+    set(o, "sse_px", json_real(r->sse_px));
+    set(o, "drawn_error_px",
+        json_pack("{s:o, s:o}", "p50",
+                  isfinite(r->error_px_p50) ? json_real(r->error_px_p50) : json_null(), "p99",
+                  isfinite(r->error_px_p99) ? json_real(r->error_px_p99) : json_null()));
+}
+
 json_t *tpt_soak_report_json(const tpt_soak_report *r)
 {
     json_t *o = json_object();
@@ -227,6 +240,7 @@ json_t *tpt_soak_report_json(const tpt_soak_report *r)
     add_windows(o, &r->summary);
     add_memory(o, r);
     add_streamer(o, r);
+    add_lod_choice(o, r);
     return o;
 }
 
@@ -399,6 +413,13 @@ void tpt_soak_print_report(FILE *out, const tpt_soak_report *r)
     print_header(out, r);
     print_costs(out, &r->summary);
     print_view(out, &r->summary);
+    char lod[80];
+    if (strcmp(r->lod_selector, "sse") == 0)
+        snprintf(lod, sizeof lod, "sse at %g px, camera %g m up", r->sse_px, r->camera_height_m);
+    else
+        snprintf(lod, sizeof lod, "bands, camera %g m up", r->camera_height_m);
+    fprintf(out, "  %-34s p50 %.2f / p99 %.2f px  (%s)\n", "projected error drawn",
+            r->error_px_p50, r->error_px_p99, lod);
     print_resources(out, r);
 }
 

@@ -34,6 +34,11 @@ typedef struct tpt_soak_report {
     bool pinned;               /* --pin: game thread on CPU 0, workers elsewhere */
     const char *io;            /* how the file was read: "pread" or "mmap" (NULL without
                                   a file) */
+    const char *lod_selector;  /* "bands" or "sse" */
+    double camera_height_m;    /* above the drawn ground */
+    double sse_px;             /* the tolerance (with "sse") */
+    double error_px_p50;       /* projected error of the chunks drawn in view, over every */
+    double error_px_p99;       /*   tick's checks, to 0.01 px; INFINITY: camera inside */
     tpt_soak_summary summary;
     tp_streamer_stats stats;   /* the streamer's own statistics at the end */
     double wall_s;             /* the whole run, pacing included */

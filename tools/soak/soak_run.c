@@ -22,6 +22,12 @@
 #define COMMAND "terrapage soak"
 
 const char *const tpt_soak_source_names[] = {"file", "generate", NULL};
+const char *const tpt_soak_lod_names[] = {"bands", "sse", NULL};
+
+/* Projected errors of drawn chunks are counted in bins this wide up to the last bin,
+ * which takes everything beyond (a camera inside a chunk's bounds sees an infinite one). */
+#define ERROR_BIN_PX 0.01
+#define ERROR_BINS 10001u
 
 /* The LOD bands the streamer is opened with, and against which a chunk's LOD is judged:
  * the runtime's documented defaults, set explicitly so the two cannot drift apart. */
@@ -57,6 +63,9 @@ static void fill_options(const tpt_soak_config *cfg, tp_streamer_options *o)
 {
     memset(o, 0, sizeof *o);
     o->view_distance_chunks = cfg->view;
+    o->lod_selector = (uint32_t)cfg->lod_selector;
+    o->vertical_fov_rad = cfg->fov_deg * (3.14159265358979323846 / 180.0);
+    o->screen_error_px = cfg->sse_px;
     for (size_t k = 0; k < BAND_COUNT; k++)
         o->lod_band_m[k] = lod_band_m[k];
     o->budget_bytes = cfg->budget_bytes;
@@ -161,6 +170,8 @@ typedef struct ticker {
     double work_s;         /* the previous tick's work: timed region plus bookkeeping */
     uint32_t coarsest;
     uint64_t oom_updates;
+    double ground_m;       /* the drawn ground under the camera, last known */
+    uint64_t *error_bins;  /* ERROR_BINS counts of drawn chunks' projected errors */
 } ticker;
 
 static void ticker_close(ticker *t)
@@ -170,6 +181,8 @@ static void ticker_close(ticker *t)
     tpt_soak_unpin(&t->pin);
     free(t->scan);
     t->scan = NULL;
+    free(t->error_bins);
+    t->error_bins = NULL;
 }
 
 /* Pins (with --pin), opens the streamer, allocates the per-tick records and the map.
@@ -202,7 +215,8 @@ static bool ticker_open(ticker *t, const tpt_soak_config *cfg, int source, tpt_s
     t->coarsest = lod_count - 1;
     t->dt = 1.0 / cfg->hz;
     t->scan = malloc(run->report.view_chunks);
-    if (!t->scan || !tpt_soak_recorder_init(&run->rec, cfg->ticks)) {
+    t->error_bins = calloc(ERROR_BINS, sizeof *t->error_bins);
+    if (!t->scan || !t->error_bins || !tpt_soak_recorder_init(&run->rec, cfg->ticks)) {
         ticker_close(t);
         fprintf(stderr, "%s: out of memory for %" PRIu64 " ticks\n", COMMAND, cfg->ticks);
         return false;
@@ -248,13 +262,45 @@ static uint32_t scan_view(ticker *t, uint32_t *out_missing, uint32_t *out_defici
             t->scan[k++] = (int8_t)best;
             if (best < 0)
                 missing++;
-            else if (best > wanted_lod(gx * gx + gz * gz, t->coarsest))
+            else if (t->cfg->lod_selector == TP_STREAMER_LOD_BANDS &&
+                     best > wanted_lod(gx * gx + gz * gz, t->coarsest))
                 deficit++;
         }
     }
     *out_missing = missing;
     *out_deficit = deficit;
     return k;
+}
+
+/* Counts the projected error of every chunk drawn in this tick's view (outside the
+ * timed region: a game's renderer does not need it). */
+static void record_errors(ticker *t)
+{
+    const int32_t ccx = chunk_of(t->cam.x, t->chunk_m), ccz = chunk_of(t->cam.z, t->chunk_m);
+    const int32_t v = (int32_t)t->cfg->view;
+    for (int32_t cz = ccz - v; cz <= ccz + v; cz++)
+        for (int32_t cx = ccx - v; cx <= ccx + v; cx++) {
+            double px;
+            if (tp_streamer_chunk_error_px(t->streamer, cx, cz, &px) != TP_OK)
+                continue;
+            double bin = px / ERROR_BIN_PX;
+            t->error_bins[bin < (double)(ERROR_BINS - 1) ? (uint32_t)bin : ERROR_BINS - 1]++;
+        }
+}
+
+/* The q-quantile of the counted errors (the upper edge of its bin; INFINITY in the last). */
+static double error_quantile(const uint64_t *bins, double q)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < ERROR_BINS; i++)
+        total += bins[i];
+    if (total == 0)
+        return 0.0;
+    uint64_t need = (uint64_t)ceil(q * (double)total), seen = 0;
+    for (uint32_t i = 0; i < ERROR_BINS - 1; i++)
+        if ((seen += bins[i]) >= need)
+            return (i + 1) * ERROR_BIN_PX;
+    return INFINITY;
 }
 
 /* Notes what the map shows of this tick's view. */
@@ -286,7 +332,9 @@ static bool tick_once(ticker *t, uint64_t tick)
     /* As a game locked to 60 Hz does: report the frame's work, not its 16.7 ms slot
      * (the throttle is for frames that are slow to compute, not for vsync waits). */
     tp_streamer_set_frame_time(t->streamer, t->work_s);
-    tp_result r = tp_streamer_update(t->streamer, t->cam.x, t->cam.z, frame_dt);
+    tp_result r = tp_streamer_update_3d(t->streamer, t->cam.x,
+                                        t->ground_m + t->cfg->camera_height_m, t->cam.z,
+                                        frame_dt);
     const double t_call = tpt_soak_now_s();
     uint32_t missing, deficit;
     const uint32_t checks = scan_view(t, &missing, &deficit);
@@ -314,7 +362,14 @@ static bool tick_once(ticker *t, uint64_t tick)
     rec->page_faults = (uint32_t)(k1.faults - k0.faults);
     rec->view_chunks = checks;
     rec->missing = missing;
-    rec->deficit = deficit;
+    /* With the screen-space error the wanted LOD is the streamer's: its own count of
+     * chunks coarser than wanted (the definition of its view flag). */
+    rec->deficit = t->cfg->lod_selector == TP_STREAMER_LOD_BANDS ? deficit : st.in_view_coarser;
+    record_errors(t);
+    /* The camera flies at its height above what is drawn under it (kept when nothing is). */
+    tp_surface_hit ground;
+    if (tp_streamer_height_at(t->streamer, t->cam.x, t->cam.z, &ground) == TP_OK)
+        t->ground_m = ground.position_m[1];
     rec->move = tick ? t->cam.last_move : TPT_SOAK_MOVE_NONE;
     rec->resident_bytes = st.resident_bytes;
     rec->held_bytes = st.held_bytes;
@@ -375,6 +430,9 @@ static void describe_run(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     rep->hz = cfg->hz;
     rep->paced = cfg->pace;
     rep->view_distance = cfg->view;
+    rep->lod_selector = tpt_soak_lod_names[cfg->lod_selector];
+    rep->camera_height_m = cfg->camera_height_m;
+    rep->sse_px = cfg->sse_px;
     const uint32_t side = 2 * cfg->view + 1;
     rep->view_chunks = side * side;
     snprintf(run->label, sizeof run->label, "%s, %s", cfg->profile_label, rep->source);
@@ -403,6 +461,8 @@ int tpt_soak_run_measure(const tpt_soak_config *cfg, int source, tpt_soak_run *r
     tpt_soak_report *rep = &run->report;
     rep->wall_s = tpt_soak_now_s() - t.start_s;
     tp_streamer_get_stats(t.streamer, &rep->stats);
+    rep->error_px_p50 = error_quantile(t.error_bins, 0.50);
+    rep->error_px_p99 = error_quantile(t.error_bins, 0.99);
     ticker_close(&t);
     report_process_use(rep, &before, &after);
     if (!tpt_soak_summarize(run->rec.ticks, run->rec.count, cfg->hitch_ms,

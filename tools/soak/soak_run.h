@@ -32,6 +32,9 @@ enum { TPT_SOAK_SOURCE_FILE = 0, TPT_SOAK_SOURCE_GENERATE = 1 };
 /* "file", "generate", then NULL: indexed by the sources, usable with tpt_cli_choice(). */
 extern const char *const tpt_soak_source_names[];
 
+/* "bands", "sse", then NULL: indexed by tp_streamer_options.lod_selector. */
+extern const char *const tpt_soak_lod_names[];
+
 /* What `terrapage soak` was asked for (see its --help). */
 typedef struct tpt_soak_config {
     const char *file;          /* the page file; NULL with --source generate alone */
@@ -50,6 +53,10 @@ typedef struct tpt_soak_config {
     double hz, hitch_ms;
     bool pace, quiet, pin;
     bool mapped;               /* --mmap: the streamer maps the file (TP_STREAMER_MMAP) */
+    int lod_selector;          /* --lod: TP_STREAMER_LOD_BANDS or _SCREEN_ERROR */
+    double camera_height_m;    /* --camera-height: above the drawn ground under the camera */
+    double fov_deg;            /* --fov: vertical field of view */
+    double sse_px;             /* --sse-px: the screen-space error tolerance */
     const char *json, *plot, *map, *csv; /* outputs, NULL when not asked for */
 } tpt_soak_config;
 

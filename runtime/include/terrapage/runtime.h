@@ -65,6 +65,24 @@
  * falls in (LOD 0 within lod_band_m[0], LOD 1 within lod_band_m[1], …, the coarsest
  * beyond the last band); a chunk that has a finer LOD keeps it until it is more than
  * lod_hysteresis_m beyond that LOD's band, so a camera on a band edge does not flicker.
+ * That is the default selector (TP_STREAMER_LOD_BANDS), blind to the camera's height.
+ *
+ * Screen-space error (lod_selector = TP_STREAMER_LOD_SCREEN_ERROR). The camera is the
+ * 3-D eye of tp_streamer_update_3d() with the options' vertical_fov_rad and
+ * viewport_height_px; a geometric error of e metres seen from d metres covers
+ * e · viewport_height_px / (2 · tan(vertical_fov_rad / 2) · d) pixels. Each chunk in
+ * view wants the coarsest LOD whose error, so projected from the nearest point of the
+ * chunk's 3-D bounds (its LOD-0 height range over its square, tp_streamer_chunk_bounds();
+ * the height is left open, distance 0 along y, for a chunk with no bounds), is at most
+ * screen_error_px; LOD 0 when none is (the camera inside the bounds). A LOD's error is
+ * the exact maximum error the file records for the chunk's mesh at that LOD (its
+ * directory entry, FORMAT.md 12.1: no page is read; the same value as that mesh's
+ * tp_chunk_mesh.max_error_m once resident); for a chunk the file does not have, the
+ * resident mesh's, or else the LOD's promise, tp_mesh_lod_target_error_m() (an upper
+ * bound). Every LOD of the file can be chosen; the bands play no part (the
+ * prediction prefetches, around each predicted point, as far as the bands reach, with
+ * the same selector). "Coarser than wanted" follows the selector in use. tp_streamer_
+ * chunk_error_px() gives the projected error of what is drawn.
  *
  * Never a hole. Every chunk in view has some LOD, mesh included: its coarsest LOD
  * (about 250 bytes per chunk for the default world, 590 with its mesh) comes first, and
@@ -324,8 +342,22 @@ typedef struct tp_streamer_options {
                                        over at least 1/60 s) is a teleport too, however
                                        short: a 500 m jump in one frame is not a camera
                                        doing 30 km/s; 0 → 1000 m/s */
-    uint32_t reserved[7];           /* must be 0 */
+    uint32_t lod_selector;          /* how a chunk's wanted LOD is chosen:
+                                       TP_STREAMER_LOD_BANDS (0, the default) or
+                                       TP_STREAMER_LOD_SCREEN_ERROR (see "Screen-space
+                                       error" above) */
+    uint32_t viewport_height_px;    /* screen-space error: viewport height; 0 → 1080 */
+    uint32_t reserved[1];           /* must be 0 */
+    double vertical_fov_rad;        /* screen-space error: vertical field of view, in
+                                       (0, π); 0 → π/3 (60°) */
+    double screen_error_px;         /* screen-space error: tolerance in pixels, > 0;
+                                       0 → 2 px */
 } tp_streamer_options;
+
+/* LOD selectors (tp_streamer_options.lod_selector). */
+#define TP_STREAMER_LOD_BANDS 0u        /* lod_band_m: distance bands in the ground plane */
+#define TP_STREAMER_LOD_SCREEN_ERROR 1u /* the coarsest LOD whose error, seen from the 3-D
+                                           camera, stays within screen_error_px */
 
 /* ---- Lifetime ----------------------------------------------------------------------- */
 
@@ -396,7 +428,8 @@ TP_API void tp_streamer_get_options(const tp_streamer *s, tp_streamer_options *o
  *  a second call before it replaces the first. Game thread, between updates.
  *  Can change: view_distance_chunks, lod_band_m, lod_hysteresis_m, throttled_in_flight,
  *  throttle_frame_ms, prediction_horizon_s, teleport_distance_m, teleport_speed_m_s,
- *  sync_generate_budget_ms, budget_bytes, on_event and event_user, and the flag
+ *  sync_generate_budget_ms, budget_bytes, on_event and event_user, lod_selector,
+ *  viewport_height_px, vertical_fov_rad and screen_error_px, and the flag
  *  TP_STREAMER_NO_PREDICTION (a flight mode: wider view, longer prediction). A lower
  *  budget is made room for in that update, least wanted data first, as for a page-in;
  *  data a caller has pinned stays (and counts) until released.
@@ -425,6 +458,27 @@ TP_API tp_result tp_streamer_set_options(tp_streamer *s, const tp_streamer_optio
  *  frame_dt_s. */
 TP_API tp_result tp_streamer_update(tp_streamer *s, double x_m, double z_m,
                                     double frame_dt_s);
+
+/*! tp_streamer_update_3d() :
+ *  tp_streamer_update() with the camera's height: the eye at (x_m, y_m, z_m) in world
+ *  metres (y up, the frame of the height codes). The height matters only to the
+ *  screen-space error selector; it stays in force for later tp_streamer_update() calls
+ *  (0 m until the first 3-D update). Same results, plus TP_ERR_INVALID_ARGUMENT for a
+ *  non-finite height. */
+TP_API tp_result tp_streamer_update_3d(tp_streamer *s, double x_m, double y_m, double z_m,
+                                       double frame_dt_s);
+
+/*! tp_streamer_chunk_error_px() :
+ *  The screen-space error of what is drawn for chunk (cx, cz): the maximum error of its
+ *  best resident LOD's mesh (tp_chunk_mesh.max_error_m; without meshes, that LOD's
+ *  promise tp_mesh_lod_target_error_m()) projected, with the options' viewport height
+ *  and field of view, from the nearest point of the chunk's bounds
+ *  (tp_streamer_chunk_bounds()) to the camera of the last update, in pixels — the
+ *  figure TP_STREAMER_LOD_SCREEN_ERROR keeps within screen_error_px. INFINITY when the
+ *  camera is inside the bounds and the error is not 0. Whatever the selector in use.
+ *  @return TP_OK; TP_ERR_NOT_FOUND when the chunk has no LOD resident. */
+TP_API tp_result tp_streamer_chunk_error_px(const tp_streamer *s, int32_t cx, int32_t cz,
+                                            double *out_px);
 
 /*! tp_streamer_set_frame_time() :
  *  Optional. Reports how long the game's last frame took to compute (its work, without
@@ -486,8 +540,9 @@ typedef struct tp_chunk_view {
                                          coarsest LOD that update() read or generated
                                          itself (it costs half the time) */
     uint32_t source;                  /* tp_streamer_source of the heights and biomes */
-    uint32_t wanted_lod;              /* the LOD the view asks for at the chunk's distance
-                                         (its band; coarsest out of view). The prediction
+    uint32_t wanted_lod;              /* the LOD the view asks for (the selector's: its
+                                         band, or its screen-space error; coarsest out
+                                         of view). The prediction
                                          may already be fetching a finer one */
     uint32_t flags;                   /* TP_CHUNK_VIEW_* */
     const tp_chunk_mesh *mesh;        /* the mesh of the same LOD, valid as long as the
@@ -719,7 +774,12 @@ typedef struct tp_streamer_stats {
                                          worker's read, mesh-decode and mesh-build buffers,
                                          the game thread's, and the triangle grids of the
                                          surface queries (at most 64 meshes' worth) */
-    uint64_t reserved[6];
+    /* Screen-space error of what is drawn in view at the last update, whatever the
+     * selector (tp_streamer_chunk_error_px() of each chunk with a LOD; computed by this
+     * call, a bounds lookup per chunk of the view): quantiles to 0.05 px, the largest
+     * value itself beyond 25.6 px (INFINITY: the camera inside a chunk's bounds). */
+    double drawn_error_px_p50, drawn_error_px_p99;
+    uint64_t reserved[4];
 } tp_streamer_stats;
 
 /*! tp_streamer_get_stats() : fills *out_stats (game thread). */
