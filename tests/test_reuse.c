@@ -171,6 +171,35 @@ START_TEST(test_a_corrupt_blob_is_regenerated_and_counted)
 }
 END_TEST
 
+START_TEST(test_a_corrupt_directory_block_regenerates_its_tile)
+{
+    /* The block table (its offset a u64 at byte 152) starts with tile 0's block_offset:
+     * a byte flipped early in that block spoils tile 0, 16 × 16 chunks. */
+    char bad[512];
+    tmp_path(bad, sizeof bad, "baddir.tpk");
+    size_t size = 0;
+    uint8_t *bytes = read_file(g_old, &size);
+    ck_assert_ptr_nonnull(bytes);
+    uint64_t table = 0, directory = 0;
+    for (int i = 7; i >= 0; i--)
+        table = table << 8 | bytes[152 + i];
+    ck_assert_uint_lt(table + 8, size);
+    for (int i = 7; i >= 0; i--)
+        directory = directory << 8 | bytes[table + (size_t)i];
+    ck_assert_uint_lt(directory + 8, size);
+    bytes[directory + 8] ^= 0x01;
+    write_file(bad, bytes, size);
+    free(bytes);
+
+    tp_bake_stats s = bake_both(world_bake(X0, Z0, WIDTH, HEIGHT), bad);
+    ck_assert_msg(s.chunks_rejected == 16u * 16u, "rejected %llu reused %llu: %s",
+                  (unsigned long long)s.chunks_rejected, (unsigned long long)s.chunks_reused,
+                  s.reuse_note);
+    ck_assert_uint_eq(s.chunks_reused, (uint64_t)WIDTH * HEIGHT - 16u * 16u);
+    unlink(bad);
+}
+END_TEST
+
 START_TEST(test_the_output_itself_can_be_the_earlier_bake)
 {
     char full[512], out[512];
@@ -271,6 +300,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_a_region_without_overlap_generates_everything);
     tcase_add_test(tc, test_another_world_level_or_layers_reuses_nothing);
     tcase_add_test(tc, test_a_corrupt_blob_is_regenerated_and_counted);
+    tcase_add_test(tc, test_a_corrupt_directory_block_regenerates_its_tile);
     tcase_add_test(tc, test_the_output_itself_can_be_the_earlier_bake);
     tcase_add_test(tc, test_a_missing_earlier_bake_is_a_full_bake_and_a_non_page_file_an_error);
     tcase_add_test(tc, test_bake_command_reports_reuse_and_writes_a_depfile);

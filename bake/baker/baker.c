@@ -189,8 +189,11 @@ static reuse_outcome reuse_chunk(const bake_layout *B, thread_scratch *s, chunk_
     const tp_page_layout *L = &B->page;
     const tp_reader *old = B->reuse;
     tp_chunk_bounds bounds;
-    if (tp_reader_chunk_bounds(old, slot->cx, slot->cz, &bounds) != TP_OK)
-        return REUSE_ABSENT;  /* outside its region, absent, or its directory is corrupt */
+    tp_result found = tp_reader_chunk_bounds(old, slot->cx, slot->cz, &bounds);
+    if (found == TP_ERR_NOT_FOUND)
+        return REUSE_ABSENT;  /* outside its region, or never baked there */
+    if (found != TP_OK)
+        return REUSE_REJECTED; /* its directory block is corrupt */
     tp_page all = {.heights = s->heights, .biomes = s->biomes, .temperature_cc = s->temperature,
                    .precipitation_mm = s->precipitation, .mesh = s->mesh};
     slot->blob_count = 0;

@@ -31,8 +31,10 @@
  * samples per edge and every other parameter), the layer table (which layers and LODs,
  * meshes or not) and the compression level; the region is not one of them, so a grown,
  * shrunk or shifted region reuses every chunk the two regions share. Each copied blob's
- * XXH3-64 is checked on the copy; a chunk with a blob that fails (or is missing) is
- * generated instead and counted in chunks_rejected. The output is byte-identical to a
+ * XXH3-64 is checked on the copy; a chunk with a blob that fails (or is missing, or whose
+ * directory block fails its checksum) is generated instead and counted in
+ * chunks_rejected. A blob whose checksum holds is trusted: a file crafted with valid
+ * checksums over other terrain would be copied. The output is byte-identical to a
  * bake without reuse_path. Rules:
  *   - reuse_path absent (ENOENT): every chunk is generated (the first build).
  *   - reuse_path not a readable page file (not a regular file, bad magic, corrupt or
