@@ -389,7 +389,7 @@ static bool write_depfile(const bake_args *a)
         !(out = tp_output_stream(&file))) {
         if (!out)
             tp_output_discard(&file);
-        fprintf(stderr, "%s: --depfile %s: %s\n", COMMAND, a->depfile, tp_error_detail());
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
         return false;
     }
     depfile_name(out, a->path);
@@ -405,7 +405,7 @@ static bool write_depfile(const bake_args *a)
         return false;
     }
     if (tp_output_commit(&file) != TP_OK) {
-        fprintf(stderr, "%s: --depfile %s: %s\n", COMMAND, a->depfile, tp_error_detail());
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
         return false;
     }
     return true;
@@ -475,7 +475,7 @@ int tpt_cmd_bake(int argc, char **argv)
         }
     }
     if (a.depfile && tp_output_check(a.depfile, NULL) != TP_OK) {
-        fprintf(stderr, "%s: --depfile %s: %s\n", COMMAND, a.depfile, tp_error_detail());
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
         return TPT_EXIT_FAILURE;
     }
     tp_bake_stats stats;
