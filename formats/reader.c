@@ -793,6 +793,9 @@ tp_result tp_reader_chunk_bounds(const tp_reader *r, int32_t cx, int32_t cz,
 
 /* ---- blobs ------------------------------------------------------------------------ */
 
+/* The most bytes tp_reader_load_blobs() reads through between two blobs to save a call. */
+#define TP__READ_GAP_MAX 4096u
+
 /* The stored bytes of `ref`, checked against its checksum: in place in the mmap and
  * memory modes, else read into `scratch`. The one place blob bytes are fetched and
  * hashed; callers decode from the very bytes that were hashed, so bytes that change
@@ -867,6 +870,80 @@ tp_result tp_reader_load_prefix(const tp_reader *r, const tp_blob_ref *ref, void
     res = tp_blob_decode_prefix(ref->encoding, bytes, ref->stored_size, ref->raw_size, out,
                                 prefix_bytes);
     return res == TP_OK ? TP_OK : decode_failure(r, ref, res);
+}
+
+/* Blobs that follow one another in the file are read together: one pread or callback
+ * call per run, each blob then hashed and decoded from its own bytes of the run. */
+tp_result tp_reader_load_blobs(const tp_reader *r, const tp_blob_ref *refs, uint32_t count,
+                               void *const outs[], const size_t out_capacities[],
+                               void *scratch, size_t scratch_capacity)
+{
+    assert(r && (refs || count == 0));
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const tp_blob_ref *ref = &refs[i];
+        assert(outs[i] || out_capacities[i] == 0);
+        if (out_capacities[i] < ref->raw_size)
+            return fail(r, TP_ERR_BUFFER_TOO_SMALL, "decoding %u bytes into a buffer of %zu",
+                        ref->raw_size, out_capacities[i]);
+        if (!range_inside(ref->offset, ref->stored_size, 0, r->size))
+            return fail(r, TP_ERR_INVALID_ARGUMENT, "blob reference outside the file");
+        total += ref->stored_size;
+    }
+    if (r->base) {
+        for (uint32_t i = 0; i < count; i++) {
+            tp_result res = tp_reader_load(r, &refs[i], outs[i], out_capacities[i], NULL, 0);
+            if (res != TP_OK)
+                return res;
+        }
+        return TP_OK;
+    }
+    if (total > scratch_capacity)
+        return fail(r, TP_ERR_BUFFER_TOO_SMALL,
+                    "chunk (%d, %d): %llu stored bytes do not fit a scratch buffer of %zu",
+                    count ? (int)refs[0].cx : 0, count ? (int)refs[0].cz : 0,
+                    (unsigned long long)total, scratch_capacity);
+    /* A short gap between two blobs (at LOD 0 a chunk's climate blobs sit between its
+     * biomes and its mesh) costs less read through than as another call, when the
+     * scratch has room for it beside every blob still to come. */
+    uint8_t *run = scratch;
+    uint64_t used = 0, rest = total; /* rest: stored bytes of the blobs not yet in a run */
+    for (uint32_t i = 0; i < count;) {
+        uint32_t end = i + 1;
+        uint64_t run_bytes = refs[i].stored_size;
+        rest -= refs[i].stored_size;
+        while (end < count) {
+            uint64_t prev_end = refs[end - 1].offset + refs[end - 1].stored_size;
+            if (refs[end].offset < prev_end || refs[end].offset - prev_end > TP__READ_GAP_MAX)
+                break;
+            uint64_t gap = refs[end].offset - prev_end;
+            if (used + run_bytes + gap + rest > scratch_capacity)
+                break;
+            run_bytes += gap + refs[end].stored_size;
+            rest -= refs[end++].stored_size;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "chunk (%d, %d) LOD %u (%u blobs)", (int)refs[i].cx,
+                 (int)refs[i].cz, refs[i].lod, end - i);
+        const uint64_t run_start = refs[i].offset;
+        tp_result res = read_at(r, run_start, run, (size_t)run_bytes, what);
+        if (res != TP_OK)
+            return res;
+        for (; i < end; i++) {
+            const tp_blob_ref *ref = &refs[i];
+            const uint8_t *bytes = run + (ref->offset - run_start);
+            if (XXH3_64bits(bytes, ref->stored_size) != ref->checksum)
+                return fail(r, TP_ERR_CHECKSUM, "chunk (%d, %d) layer %u LOD %u fails its checksum",
+                            (int)ref->cx, (int)ref->cz, ref->layer_id, ref->lod);
+            res = tp_blob_decode(ref->encoding, ref->elem_type, ref->edge, bytes,
+                                 ref->stored_size, outs[i], ref->raw_size);
+            if (res != TP_OK)
+                return decode_failure(r, ref, res);
+        }
+        run += run_bytes;
+        used += run_bytes;
+    }
+    return TP_OK;
 }
 
 /* For the calls without a scratch parameter: a buffer for the stored bytes in the pread

@@ -8,7 +8,12 @@ packages=(build-essential cmake pkg-config liblz4-dev libxxhash-dev libpng-dev c
           xz-utils # the fuzzers' committed corpora (tests/fuzz/corpus/*.tar.xz)
           # the terrapage command only (never libterrapage): JSON output, world files, the
           # soak pictures
-          libjansson-dev libyaml-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core)
+          libjansson-dev libyaml-dev libcairo2-dev libfontconfig-dev fonts-dejavu-core
+          # the 3-D viewer (examples/viewer) only: a window (GLFW), OpenGL and EGL through
+          # libglvnd, and Mesa's EGL and software rasteriser to draw headless
+          libglfw3-dev libopengl-dev libegl-dev libegl-mesa0 libgl1-mesa-dri
+          # terrapage-mpi, the MPI bake (optional to build; CI builds and tests it)
+          libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -53,9 +53,10 @@ run_suite() { # name, build dir, busy processes beside its tests, extra cmake ar
   stop_load
 }
 
-run_suite "tests (Release)" build/test "$load" -DCMAKE_BUILD_TYPE=Release
+# TP_MPI=ON: terrapage-mpi must build here and its test (two ranks) must run.
+run_suite "tests (Release)" build/test "$load" -DCMAKE_BUILD_TYPE=Release -DTP_MPI=ON
 run_suite "tests (ASan + UBSan)" build/asan 0 -DCMAKE_BUILD_TYPE=Debug \
-  -DTP_SANITIZE=address,undefined
+  -DTP_SANITIZE=address,undefined -DTP_MPI=ON
 
 # ThreadSanitizer over the runtime, whose worker threads share the queue, the pins and
 # the reader. Built with clang. OMP_TOOL=disabled: libomp loads its TSan tool by itself
@@ -82,9 +83,10 @@ if command -v clang >/dev/null 2>&1; then
   fi
 fi
 
-# The installed package, used the way a game uses it: pkg-config and find_package.
+# The installed package, used the way a game uses it: pkg-config and find_package; and
+# the 3-D viewer built against it, flown headless with every frame checked for holes.
 echo "== install check"
-bash examples/check-install.sh build/test
+TP_REQUIRE_VIEWER=1 bash examples/check-install.sh build/test
 
 if command -v clang >/dev/null 2>&1; then
   echo "== fuzzing the reader, the mesh decoder, the tools' page-file path and world files (bounded)"

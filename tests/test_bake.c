@@ -239,6 +239,275 @@ START_TEST(test_tiny_bake_header_matches_the_golden_bytes)
 }
 END_TEST
 
+/* ---- FORMAT.md's reference file ------------------------------------------------------ */
+
+static uint32_t ref_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t ref_u64(const uint8_t *p) { return ref_u32(p) | (uint64_t)ref_u32(p + 4) << 32; }
+
+static double ref_f64(const uint8_t *p)
+{
+    uint64_t bits = ref_u64(p);
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+static const char *ref_layer_name(uint32_t id)
+{
+    static const char *const names[] = {"HEIGHT", "TEMPERATURE", "PRECIPITATION", "BIOME", "MESH"};
+    return id < 5 ? names[id] : "?";
+}
+
+static const char *ref_encoding_name(uint32_t id)
+{
+    static const char *const names[] = {"RAW", "LZ4", "PRED2D_LZ4", "SLOPE_BITPLANE_LZ4"};
+    return id < 4 ? names[id] : "?";
+}
+
+/* Section 10's walk-through of the reference file `f` (`size` bytes), as Markdown: every
+ * number it quotes is read here from the file itself, so FORMAT.md cannot fall out of
+ * step with the committed file. Parses the bytes as FORMAT.md sections 4 and 5 say (one
+ * directory tile: the region fits in 16 x 16 chunks); returns a malloc'ed string. */
+static char *reference_walkthrough(const uint8_t *f, size_t size)
+{
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *o = open_memstream(&text, &text_size);
+    ck_assert_ptr_nonnull(o);
+    const uint32_t header = ref_u32(f + 12), params_size = ref_u32(f + 52);
+    const uint32_t width = ref_u32(f + 72), height = ref_u32(f + 76), lods = ref_u32(f + 92);
+    const uint32_t layers = ref_u32(f + 112), slots = ref_u32(f + 148);
+    const uint64_t params = ref_u64(f + 56), layer_table = ref_u64(f + 120);
+    const uint64_t sections = ref_u64(f + 128), block_table = ref_u64(f + 152);
+    const uint64_t directory = ref_u64(f + 160), directory_size = ref_u64(f + 168);
+    const uint64_t data = ref_u64(f + 176), data_size = ref_u64(f + 184);
+    const int32_t x0 = (int32_t)ref_u32(f + 64), z0 = (int32_t)ref_u32(f + 68);
+    const uint32_t record = 16 + 32 * slots;
+    ck_assert(width <= 16 && height <= 16 && header <= size && data + data_size == size);
+    ck_assert_uint_eq(directory_size, (uint64_t)width * height * record);
+
+    fprintf(o, "`tests/data/pagefile/reference.tpk` is %zu bytes. Its header, %u bytes:\n\n",
+            size, header);
+    fprintf(o, "```\n");
+    for (uint32_t line = 0; line < header; line += 16) {
+        fprintf(o, "%04x ", line);
+        for (uint32_t i = line; i < line + 16 && i < header; i++)
+            fprintf(o, " %02x", f[i]);
+        fprintf(o, "\n");
+    }
+    fprintf(o, "```\n\n");
+
+    fprintf(o, "| bytes | content |\n|---|---|\n");
+    fprintf(o, "| 0 … 191 | fixed header: format %u.%u, `header_size` %u, `file_size` %llu, "
+               "seed %llu, `params_hash` 0x%016llx (the blob's XXH3-64), generator version %u, "
+               "params %u bytes at %llu, region (%d, %d) %u × %u, chunk %.17g m, %u samples, "
+               "%u LODs, heights %.17g m + code · %.17g m, %u layers of %u bytes at %llu, "
+               "sections at %llu, `tile_shift` %u, sizes %u / %u, %u slots, block table at "
+               "%llu, directory %llu + %llu, data %llu + %llu |\n",
+            ref_u32(f + 8) & 0xFFFF, ref_u32(f + 10) & 0xFFFF, header,
+            (unsigned long long)ref_u64(f + 16), (unsigned long long)ref_u64(f + 32),
+            (unsigned long long)ref_u64(f + 40), ref_u32(f + 48), params_size,
+            (unsigned long long)params, x0, z0, width, height, ref_f64(f + 80), ref_u32(f + 88),
+            lods, ref_f64(f + 96), ref_f64(f + 104), layers, ref_u32(f + 116),
+            (unsigned long long)layer_table, (unsigned long long)sections, ref_u32(f + 136),
+            ref_u32(f + 140), ref_u32(f + 144), slots, (unsigned long long)block_table,
+            (unsigned long long)directory, (unsigned long long)directory_size,
+            (unsigned long long)data, (unsigned long long)data_size);
+    fprintf(o, "| %llu … %llu | section table:", (unsigned long long)sections,
+            (unsigned long long)(sections + 16 * lods - 1));
+    for (uint32_t k = 0; k < lods; k++)
+        fprintf(o, "%s LOD %u at %llu, %llu bytes", k ? ";" : "", k,
+                (unsigned long long)ref_u64(f + sections + 16 * k),
+                (unsigned long long)ref_u64(f + sections + 16 * k + 8));
+    fprintf(o, " |\n| %llu … %llu | layers:", (unsigned long long)layer_table,
+            (unsigned long long)(layer_table + 32 * layers - 1));
+    for (uint32_t i = 0; i < layers; i++) {
+        const uint8_t *e = f + layer_table + 32 * i;
+        static const char *const elems[] = {"?", "u8", "u16", "i16", "bytes"};
+        fprintf(o, "%s {%u %s, %s, LODs %u, edge %u, encoding %u}", i ? "," : "",
+                ref_u32(e), ref_layer_name(ref_u32(e)),
+                elems[ref_u32(e + 4) < 5 ? ref_u32(e + 4) : 0], ref_u32(e + 8), ref_u32(e + 12),
+                ref_u32(e + 16));
+    }
+    fprintf(o, " |\n| %llu … %llu | parameter blob (appendix A): blob version %u, generator "
+               "version %u, seed %llu, %.17g m, %u samples, sea level %.17g m, then",
+            (unsigned long long)params, (unsigned long long)(params + params_size - 1),
+            ref_u32(f + params), ref_u32(f + params + 4),
+            (unsigned long long)ref_u64(f + params + 8), ref_f64(f + params + 16),
+            ref_u32(f + params + 24), ref_f64(f + params + 32));
+    for (uint32_t at = 40; at + 8 <= 88 && at + 8 <= params_size; at += 8)
+        fprintf(o, "%s %.17g", at == 40 ? "" : ",", ref_f64(f + params + at));
+    fprintf(o, " and 8 zero bytes |\n");
+    fprintf(o, "| %u … %u | header checksum 0x%016llx |\n", header - 8, header - 1,
+            (unsigned long long)ref_u64(f + header - 8));
+    fprintf(o, "| %llu … %llu | block table: one tile, block at %llu, checksum 0x%016llx |\n",
+            (unsigned long long)block_table, (unsigned long long)(block_table + 15),
+            (unsigned long long)ref_u64(f + block_table),
+            (unsigned long long)ref_u64(f + block_table + 8));
+    fprintf(o, "| %llu … %llu | block-table checksum 0x%016llx |\n",
+            (unsigned long long)(block_table + 16), (unsigned long long)(block_table + 23),
+            (unsigned long long)ref_u64(f + block_table + 16));
+    for (uint32_t c = 0; c < width * height; c++) {
+        const uint64_t at = directory + (uint64_t)c * record;
+        const uint32_t flags = ref_u32(f + at + 4);
+        fprintf(o, "| %llu … %llu | record of chunk (%d, %d): bounds {%u, %u, %s}, then its "
+                   "%u entries (below) |\n",
+                (unsigned long long)at, (unsigned long long)(at + record - 1),
+                x0 + (int32_t)(c % width), z0 + (int32_t)(c / width), ref_u32(f + at) & 0xFFFF,
+                ref_u32(f + at + 2) & 0xFFFF,
+                flags == 1 ? "PRESENT" : flags == 3 ? "PRESENT \\| ALL_OCEAN" : "?", slots);
+    }
+    if (directory + directory_size < data)
+        fprintf(o, "| %llu … %llu | zero padding up to the data region |\n",
+                (unsigned long long)(directory + directory_size),
+                (unsigned long long)(data - 1));
+    for (uint32_t n = 0; n < lods; n++) { /* sections in file order: coarsest first */
+        const uint32_t k = lods - 1 - n;
+        const uint64_t start = ref_u64(f + sections + 16 * k);
+        const uint64_t end = start + ref_u64(f + sections + 16 * k + 8);
+        const uint64_t next = n + 1 < lods ? ref_u64(f + sections + 16 * (k - 1)) : size;
+        fprintf(o, "| %llu … %llu | section LOD %u: its blobs (below) |\n",
+                (unsigned long long)start, (unsigned long long)(end - 1), k);
+        if (end < next)
+            fprintf(o, "| %llu … %llu | zero padding |\n", (unsigned long long)end,
+                    (unsigned long long)(next - 1));
+    }
+
+    /* The blobs in file order: every (chunk, slot) entry, sorted by offset. */
+    enum { MAX_BLOBS = 16 * 16 * 64 };
+    static uint64_t entries[MAX_BLOBS]; /* offset << 20 | chunk << 8 | slot */
+    uint32_t blob_count = 0;
+    ck_assert_uint_le(slots, 256);
+    for (uint32_t c = 0; c < width * height; c++)
+        for (uint32_t slot = 0; slot < slots; slot++) {
+            const uint8_t *e = f + directory + (uint64_t)c * record + 16 + 32 * slot;
+            ck_assert_uint_lt(blob_count, MAX_BLOBS);
+            ck_assert_uint_lt(ref_u64(e), 1ull << 40);
+            entries[blob_count++] = ref_u64(e) << 20 | (uint64_t)c << 8 | slot;
+        }
+    for (uint32_t i = 1; i < blob_count; i++) /* insertion sort: a handful of blobs */
+        for (uint32_t j = i; j > 0 && entries[j - 1] > entries[j]; j--) {
+            const uint64_t t = entries[j];
+            entries[j] = entries[j - 1];
+            entries[j - 1] = t;
+        }
+    fprintf(o, "\nIts blobs in file order (a chunk's slots are numbered as in 5.2; `aux` of a "
+               "MESH blob is the f32 bit pattern of its maximum error):\n\n"
+               "| bytes | chunk | slot | layer | LOD | stored | raw | encoding | aux | checksum |\n"
+               "|---|---|---:|---|---:|---:|---:|---|---|---|\n");
+    for (uint32_t b = 0; b < blob_count; b++) {
+        const uint32_t c = (uint32_t)(entries[b] >> 8 & 0xFFF), slot = entries[b] & 0xFF;
+        const uint8_t *e = f + directory + (uint64_t)c * record + 16 + 32 * slot;
+        uint32_t layer = 0, lod = slot;
+        while (lod >= ref_u32(f + layer_table + 32 * layer + 8))
+            lod -= ref_u32(f + layer_table + 32 * layer++ + 8);
+        const uint32_t layer_id = ref_u32(f + layer_table + 32 * layer), aux = ref_u32(e + 28);
+        fprintf(o, "| %llu … %llu | (%d, %d) | %u | %s | %u | %u | %u | %u %s | ",
+                (unsigned long long)ref_u64(e),
+                (unsigned long long)(ref_u64(e) + ref_u32(e + 16) - 1),
+                x0 + (int32_t)(c % width), z0 + (int32_t)(c / width), slot,
+                ref_layer_name(layer_id), lod, ref_u32(e + 16), ref_u32(e + 20), ref_u32(e + 24),
+                ref_encoding_name(ref_u32(e + 24)));
+        if (layer_id == TP_LAYER_MESH) {
+            float error;
+            memcpy(&error, &aux, sizeof error);
+            fprintf(o, "0x%08x (%.9g m)", aux, (double)error);
+        } else {
+            fprintf(o, "%u", aux);
+        }
+        fprintf(o, " | 0x%016llx |\n", (unsigned long long)ref_u64(e + 8));
+    }
+    ck_assert_int_eq(fclose(o), 0);
+    return text;
+}
+
+#define REF_BEGIN \
+    "<!-- BEGIN reference walk-through: written by tests/test_bake.c, do not edit -->\n"
+#define REF_END "<!-- END reference walk-through -->\n"
+
+/* FORMAT.md's walk-through (between REF_BEGIN and REF_END) must be `expected`; with
+ * TP_UPDATE_GOLDEN set it is rewritten to be. */
+static void check_format_walkthrough(const char *expected)
+{
+    char md_path[600];
+    snprintf(md_path, sizeof md_path, "%s/../../formats/FORMAT.md", TP_TEST_DATA_DIR);
+    size_t md_size;
+    char *md = (char *)read_file(md_path, &md_size);
+    md = realloc(md, md_size + 1);
+    md[md_size] = '\0';
+    char *begin = strstr(md, REF_BEGIN), *end = begin ? strstr(begin, REF_END) : NULL;
+    ck_assert_msg(begin && end, "%s has no walk-through markers", md_path);
+    begin += strlen(REF_BEGIN);
+    const size_t old_len = (size_t)(end - begin), new_len = strlen(expected);
+    if (getenv("TP_UPDATE_GOLDEN") && (old_len != new_len || memcmp(begin, expected, new_len))) {
+        FILE *f = fopen(md_path, "w");
+        ck_assert_ptr_nonnull(f);
+        fwrite(md, 1, (size_t)(begin - md), f);
+        fwrite(expected, 1, new_len, f);
+        fputs(end, f);
+        ck_assert_int_eq(fclose(f), 0);
+        free(md);
+        return;
+    }
+    size_t i = 0;
+    while (i < old_len && i < new_len && begin[i] == expected[i])
+        i++;
+    ck_assert_msg(i == old_len && i == new_len,
+                  "%s section 10 no longer matches tests/data/pagefile/reference.tpk from "
+                  "\"%.60s\" (the file says \"%.60s\"); run the bake suite with "
+                  "TP_UPDATE_GOLDEN=1", md_path, begin + i, expected + i);
+    free(md);
+}
+
+/* FORMAT.md section 10 walks through tests/data/pagefile/reference.tpk: the default world
+ * (seed 42) at 17 samples per edge, chunks (5, -7) and (6, -7), every layer and LOD, at
+ * the default compression level - what `terrapage bake --samples 17 --region 5,-7,7,-6`
+ * writes. This bake reproduces it byte for byte. After an intended generator or format
+ * change, run this suite with TP_UPDATE_GOLDEN=1: it rewrites the file and its header
+ * bytes (reference-header.inc) and section 10's walk-through of it, which otherwise must
+ * match the file. */
+START_TEST(test_bake_reproduces_the_format_reference_file)
+{
+    char path[512], golden[600], inc[600];
+    tmp_path(path, sizeof path, "reference.tpk");
+    snprintf(golden, sizeof golden, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    snprintf(inc, sizeof inc, "%s/pagefile/reference-header.inc", TP_TEST_DATA_DIR);
+    tp_bake_options o = small_bake(0, 17, 5, -7, 2, 1);
+    ck_assert_msg(tp_bake(path, &o, NULL) == TP_OK, "%s", tp_error_detail());
+    size_t size;
+    uint8_t *data = read_file(path, &size);
+    ck_assert_uint_ge(size, 16);
+    const uint32_t header_size = (uint32_t)data[12] | (uint32_t)data[13] << 8 |
+                                 (uint32_t)data[14] << 16 | (uint32_t)data[15] << 24;
+    ck_assert_uint_le(header_size, size);
+    if (getenv("TP_UPDATE_GOLDEN")) {
+        write_file(golden, data, size);
+        FILE *f = fopen(inc, "w");
+        ck_assert_ptr_nonnull(f);
+        for (uint32_t i = 0; i < header_size; i++)
+            fprintf(f, "0x%02x,%s", data[i], i % 16 == 15 || i + 1 == header_size ? "\n" : " ");
+        ck_assert_int_eq(fclose(f), 0);
+    }
+    size_t gsize;
+    uint8_t *gdata = read_file(golden, &gsize);
+    ck_assert_msg(size == gsize, "the bake is %zu bytes, %s %zu (regenerate it: see above)",
+                  size, golden, gsize);
+    for (size_t i = 0; i < size; i++)
+        ck_assert_msg(data[i] == gdata[i], "byte %zu of the bake is 0x%02x, %s says 0x%02x", i,
+                      data[i], golden, gdata[i]);
+    char *walkthrough = reference_walkthrough(data, size);
+    check_format_walkthrough(walkthrough);
+    free(walkthrough);
+    free(gdata);
+    free(data);
+    unlink(path);
+}
+END_TEST
+
 /* ---- failures ------------------------------------------------------------------------ */
 
 static int cancel_after_first(void *user, uint64_t done, uint64_t total)
@@ -416,6 +685,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_round_trip_holds_for_other_seeds_sizes_and_far_regions);
     tcase_add_test(tc, test_bake_is_byte_identical_for_one_two_and_three_threads);
     tcase_add_test(tc, test_tiny_bake_header_matches_the_golden_bytes);
+    tcase_add_test(tc, test_bake_reproduces_the_format_reference_file);
     tcase_add_test(tc, test_cancelled_bake_keeps_the_previous_file_and_leaves_no_temporary);
     tcase_add_test(tc, test_progress_rises_to_the_total);
     tcase_add_test(tc, test_unwritable_directory_fails_with_an_io_error_naming_the_path);

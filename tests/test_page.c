@@ -6,6 +6,7 @@
 #include "test_main.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TP_TEST_SUITE "page"
 #include "test_support.h"
@@ -425,6 +426,222 @@ START_TEST(test_the_content_check_finds_pages_of_another_chunk_and_passes_over_d
 }
 END_TEST
 
+/* A read callback over a copy of the file that counts its calls and, past `limit`,
+ * fails as a short file would. */
+typedef struct counted_file {
+    uint8_t *bytes;
+    size_t size;
+    uint64_t limit;
+    int calls;
+} counted_file;
+
+static int counted_read(void *user, uint64_t offset, void *dst, size_t size)
+{
+    counted_file *f = user;
+    __atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED);
+    if (offset > f->limit || size > f->limit - offset)
+        return -1;
+    memcpy(dst, f->bytes + offset, size);
+    return 0;
+}
+
+static tp_reader *open_counted(counted_file *f, tp_page_layout *L)
+{
+    memset(f, 0, sizeof *f);
+    f->bytes = read_file(g_path, &f->size);
+    ck_assert_ptr_nonnull(f->bytes);
+    f->limit = f->size;
+    tp_reader_options o = {0};
+    o.read = counted_read;
+    o.read_user = f;
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(g_path, &o, &r), TP_OK);
+    ck_assert_int_eq(tp_page_layout_from_file(tp_reader_desc(r), L), TP_OK);
+    return r;
+}
+
+START_TEST(test_a_page_of_heights_biomes_and_mesh_is_one_read_call)
+{
+    tp_page_layout L;
+    counted_file f;
+    tp_reader *r = open_counted(&f, &L);
+    tp_reader *mapped = open_fixture(&L);
+    page_buffers got, want;
+    buffers_init(&got, &L);
+    buffers_init(&want, &L);
+    /* What the runtime asks for: no climate. */
+    free(got.page.temperature_cc), free(got.page.precipitation_mm);
+    free(want.page.temperature_cc), free(want.page.precipitation_mm);
+    got.page.temperature_cc = want.page.temperature_cc = NULL;
+    got.page.precipitation_mm = want.page.precipitation_mm = NULL;
+    for (uint32_t lod = 0; lod < L.lod_count; lod++)
+        for (int32_t cz = Z0; cz < Z0 + H; cz++)
+            for (int32_t cx = X0; cx < X0 + W; cx++) {
+                tp_chunk_bounds b; /* the directory block is read on first touch */
+                ck_assert_int_eq(tp_reader_chunk_bounds(r, cx, cz, &b), TP_OK);
+                int before = f.calls;
+                ck_assert_int_eq(tp_page_read(&L, r, cx, cz, lod, got.scratch,
+                                              got.scratch_size, &got.page), TP_OK);
+                ck_assert_int_eq(f.calls - before, 1);
+                ck_assert_int_eq(tp_page_read(&L, mapped, cx, cz, lod, want.scratch,
+                                              want.scratch_size, &want.page), TP_OK);
+                ck_assert_uint_eq(got.page.bytes_read, want.page.bytes_read);
+                ck_assert_uint_eq(got.page.mesh_size, want.page.mesh_size);
+                size_t e2 = (size_t)L.edge[lod] * L.edge[lod];
+                ck_assert_mem_eq(got.page.heights, want.page.heights, e2 * 2);
+                ck_assert_mem_eq(got.page.biomes, want.page.biomes, e2);
+                ck_assert_mem_eq(got.page.mesh, want.page.mesh, got.page.mesh_size);
+            }
+    /* Climate at a coarser LOD lives in LOD 0's section: one more read, no more. */
+    page_buffers all;
+    buffers_init(&all, &L);
+    tp_chunk_bounds b;
+    ck_assert_int_eq(tp_reader_chunk_bounds(r, X0, Z0, &b), TP_OK);
+    int before = f.calls;
+    ck_assert_int_eq(tp_page_read(&L, r, X0, Z0, 1, all.scratch, all.scratch_size, &all.page),
+                     TP_OK);
+    ck_assert_int_eq(f.calls - before, 2);
+    buffers_free(&all);
+    buffers_free(&got);
+    buffers_free(&want);
+    tp_reader_close(mapped);
+    tp_reader_close(r);
+    free(f.bytes);
+}
+END_TEST
+
+/* The refs of chunk (X0 + 1, Z0 + 1)'s heights, biomes and mesh at `lod`. */
+static void find_three(const tp_reader *r, uint32_t lod, tp_blob_ref refs[3])
+{
+    const uint32_t layers[3] = {TP_LAYER_HEIGHT, TP_LAYER_BIOME, TP_LAYER_MESH};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(tp_reader_find(r, X0 + 1, Z0 + 1, layers[i], lod, &refs[i]), TP_OK);
+    /* Back to back but for LOD 0's climate blobs between the biomes and the mesh. */
+    ck_assert_uint_eq(refs[1].offset, refs[0].offset + refs[0].stored_size);
+    ck_assert_uint_ge(refs[2].offset, refs[1].offset + refs[1].stored_size);
+    ck_assert_uint_le(refs[2].offset, refs[1].offset + refs[1].stored_size + 4096);
+}
+
+START_TEST(test_loading_blobs_reads_each_run_once_and_checks_every_blob)
+{
+    tp_page_layout L;
+    counted_file f;
+    tp_reader *r = open_counted(&f, &L);
+    tp_blob_ref refs[3];
+    find_three(r, 0, refs);
+    size_t caps[3] = {refs[0].raw_size, refs[1].raw_size, refs[2].raw_size};
+    void *outs[3] = {malloc(caps[0]), malloc(caps[1]), malloc(caps[2])};
+    void *want = malloc(caps[2]);
+    size_t total = (size_t)refs[0].stored_size + refs[1].stored_size + refs[2].stored_size;
+    size_t span = (size_t)(refs[2].offset + refs[2].stored_size - refs[0].offset);
+    ck_assert_uint_gt(span, total); /* LOD 0: the climate blobs lie between */
+    uint8_t *scratch = malloc(span);
+
+    /* Whole: one call through the gap, each blob as tp_reader_decode() gives it. */
+    int before = f.calls;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, span), TP_OK);
+    ck_assert_int_eq(f.calls - before, 1);
+    ck_assert_int_eq(tp_reader_decode(r, &refs[2], want, caps[2]), TP_OK);
+    ck_assert_mem_eq(outs[2], want, caps[2]);
+    /* A scratch without room for the gap: two calls, the same bytes. */
+    memset(outs[2], 0, caps[2]);
+    before = f.calls;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, span - 1), TP_OK);
+    ck_assert_int_eq(f.calls - before, 2);
+    ck_assert_mem_eq(outs[2], want, caps[2]);
+    /* At LOD 1 the three are back to back: one call with a scratch of just their sum. */
+    tp_blob_ref lod1[3];
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(tp_reader_find(r, X0 + 1, Z0 + 1, refs[i].layer_id, 1, &lod1[i]), TP_OK);
+    ck_assert_uint_eq(lod1[2].offset, lod1[1].offset + lod1[1].stored_size);
+    size_t caps1[3] = {lod1[0].raw_size, lod1[1].raw_size, lod1[2].raw_size};
+    before = f.calls;
+    ck_assert_int_eq(tp_reader_load_blobs(r, lod1, 3, outs, caps1, scratch,
+                                          (size_t)lod1[0].stored_size + lod1[1].stored_size +
+                                              lod1[2].stored_size),
+                     TP_OK);
+    ck_assert_int_eq(f.calls - before, 1);
+
+    /* Partial: blobs of two sections are two runs, two calls, nothing between read. */
+    tp_blob_ref apart[2] = {refs[0], refs[0]};
+    ck_assert_int_eq(tp_reader_find(r, X0 + 1, Z0 + 1, TP_LAYER_HEIGHT, 1, &apart[1]), TP_OK);
+    void *outs2[2] = {outs[0], outs[1]};
+    size_t caps2[2] = {caps[0], apart[1].raw_size};
+    void *h1 = malloc(caps2[1]);
+    outs2[1] = h1;
+    before = f.calls;
+    ck_assert_int_eq(tp_reader_load_blobs(r, apart, 2, outs2, caps2, scratch, total), TP_OK);
+    ck_assert_int_eq(f.calls - before, 2);
+
+    /* A scratch one byte short, an output too small: refused before any read. */
+    before = f.calls;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, total - 1),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    size_t small[3] = {caps[0], caps[1] - 1, caps[2]};
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, small, scratch, total),
+                     TP_ERR_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(f.calls, before);
+
+    /* A short read anywhere in the run fails the run, as IO. */
+    f.limit = refs[2].offset + 1;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, span), TP_ERR_IO);
+    f.limit = f.size;
+
+    /* A corrupt byte in the middle blob: that blob's checksum fails, named. */
+    f.bytes[refs[1].offset + refs[1].stored_size / 2] ^= 0x40;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, total),
+                     TP_ERR_CHECKSUM);
+    ck_assert_ptr_nonnull(strstr(tp_error_detail(), "layer 3 LOD 0"));
+    f.bytes[refs[1].offset + refs[1].stored_size / 2] ^= 0x40;
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, total), TP_OK);
+
+    free(h1);
+    free(want);
+    free(scratch);
+    for (int i = 0; i < 3; i++)
+        free(outs[i]);
+    tp_reader_close(r);
+    free(f.bytes);
+}
+END_TEST
+
+START_TEST(test_loading_blobs_from_a_file_cut_after_open_fails_as_truncated)
+{
+    char cut[512];
+    tmp_path(cut, sizeof cut, "cut.tpk");
+    size_t n = 0;
+    uint8_t *bytes = read_file(g_path, &n);
+    ck_assert_ptr_nonnull(bytes);
+    FILE *out = fopen(cut, "wb");
+    ck_assert_ptr_nonnull(out);
+    ck_assert_uint_eq(fwrite(bytes, 1, n, out), n);
+    ck_assert_int_eq(fclose(out), 0);
+    tp_reader_options o = {0};
+    o.flags = TP_READER_PREAD;
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(cut, &o, &r), TP_OK);
+    tp_blob_ref refs[3];
+    find_three(r, 0, refs);
+    size_t caps[3] = {refs[0].raw_size, refs[1].raw_size, refs[2].raw_size};
+    void *outs[3] = {malloc(caps[0]), malloc(caps[1]), malloc(caps[2])};
+    size_t total = (size_t)refs[0].stored_size + refs[1].stored_size + refs[2].stored_size;
+    size_t span = (size_t)(refs[2].offset + refs[2].stored_size - refs[0].offset);
+    ck_assert_uint_ge(span, total);
+    uint8_t *scratch = malloc(span);
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, span), TP_OK);
+    ck_assert_int_eq(truncate(cut, (off_t)(refs[2].offset + 3)), 0);
+    ck_assert_int_eq(tp_reader_load_blobs(r, refs, 3, outs, caps, scratch, span),
+                     TP_ERR_TRUNCATED);
+    ck_assert_ptr_nonnull(strstr(tp_error_detail(), "3 blobs"));
+    free(scratch);
+    for (int i = 0; i < 3; i++)
+        free(outs[i]);
+    tp_reader_close(r);
+    free(bytes);
+    remove(cut);
+}
+END_TEST
+
 Suite *tp_test_suite(void)
 {
     Suite *s = suite_create("page");
@@ -440,6 +657,9 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_page_bounds_are_the_bounds_record_the_baker_writes);
     tcase_add_test(tc, test_a_page_part_list_follows_the_buffers_asked_for);
     tcase_add_test(tc, test_the_content_check_finds_pages_of_another_chunk_and_passes_over_damage);
+    tcase_add_test(tc, test_a_page_of_heights_biomes_and_mesh_is_one_read_call);
+    tcase_add_test(tc, test_loading_blobs_reads_each_run_once_and_checks_every_blob);
+    tcase_add_test(tc, test_loading_blobs_from_a_file_cut_after_open_fails_as_truncated);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,8 +4,10 @@
  * crafted headers), and the writer's never-leave-a-mess guarantees.
  *
  * The data is synthetic on purpose: the format must not depend on the generator.
- * To regenerate the golden file after an intended format change, run this suite with
- * TP_UPDATE_GOLDEN=1 and review the diff of tests/data/pagefile/. */
+ * To regenerate the golden file tiny-v1.0.tpk after an intended format change, run this
+ * suite with TP_UPDATE_GOLDEN=1 and review the diff of tests/data/pagefile/. FORMAT.md's
+ * reference file, reference.tpk, is a bake: the bake suite writes it (the same way) and
+ * this suite only reads it, as data. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, pread and friends under -std=c11 */
 #define _XOPEN_SOURCE 700       /* mknod */
 
@@ -16,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,7 +626,7 @@ END_TEST
 
 /* ---- golden bytes ----------------------------------------------------------------- */
 
-/* The smallest interesting file (FORMAT.md walks through it): a 3×1 region at (5, −7)
+/* The smallest interesting file of format 1.0, this suite's own: a 3×1 region at (5, −7)
  * whose last chunk is absent, with two LODs (17×17 and 9×9) of heights and of biomes,
  * every blob stored raw (so the bytes do not depend on the LZ4 version). It is a valid
  * file by every rule of FORMAT.md, and `terrapage verify` accepts it with the world check
@@ -633,7 +636,9 @@ END_TEST
  * bounds are its LOD-0 heights', and its ALL_OCEAN bit follows from the sea level of the
  * parameter blob. The blob is written here byte by byte rather than by the generator, so
  * the file records the format alone: a new generator version leaves it a valid file of
- * generator version 4. The samples are synthetic, not the generator's terrain. */
+ * generator version 4. The samples are synthetic, not the generator's terrain, so
+ * `terrapage verify`, which compares pages with generation, refuses it (FORMAT.md's own
+ * reference file, section 10, is a real bake: tests/data/pagefile/reference.tpk). */
 #define TINY_X0 5
 #define TINY_Z0 (-7)
 #define TINY_EDGE 17                            /* samples per edge at LOD 0 */
@@ -736,7 +741,7 @@ static void write_tiny(const char *path)
     ck_assert_int_eq(tp_writer_finish(w), TP_OK);
 }
 
-/* The header of that file, byte for byte (FORMAT.md, "Example"). */
+/* The header of that file, byte for byte. */
 static const uint8_t k_tiny_header[] = {
 #include "data/pagefile/tiny-v1.0-header.inc"
 };
@@ -840,6 +845,96 @@ START_TEST(test_reader_reads_the_committed_v1_0_file)
     tp_reader *r = NULL;
     ck_assert_int_eq(tp_reader_open(golden, NULL, &r), TP_OK);
     check_tiny_content(r);
+    tp_reader_close(r);
+}
+END_TEST
+
+/* ---- FORMAT.md's reference file, read as data ---------------------------------------
+ *
+ * tests/data/pagefile/reference.tpk is a bake of the default world (the bake suite writes
+ * and reproduces it); here it is bytes to check by this format's rules alone. */
+
+static const uint8_t k_reference_header[] = {
+#include "data/pagefile/reference-header.inc"
+};
+
+START_TEST(test_reference_file_header_matches_its_golden_bytes)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    size_t size;
+    uint8_t *f = read_all(path, &size);
+    ck_assert_uint_eq(le64(f + 16), size);
+    ck_assert_uint_eq(le32(f + 12), sizeof k_reference_header);
+    for (size_t i = 0; i < sizeof k_reference_header; i++)
+        ck_assert_msg(f[i] == k_reference_header[i], "header byte %zu is %02x, golden %02x", i,
+                      f[i], k_reference_header[i]);
+    ck_assert_uint_eq(le64(f + sizeof k_reference_header - 8),
+                      XXH3_64bits(f, sizeof k_reference_header - 8));
+    free(f);
+}
+END_TEST
+
+/* Every rule a reader can check holds: the directory verifies, every blob of every
+ * present chunk is there and decodes (checksum included) to its raw size, the bounds
+ * are the LOD-0 heights' extremes, ALL_OCEAN follows from them and the sea level of the
+ * parameter blob, and format 1.1 because the file holds meshes. */
+START_TEST(test_reference_file_keeps_every_rule_of_the_format)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    tp_reader_options o = {.flags = TP_READER_VERIFY_DIRECTORY};
+    tp_reader *r = NULL;
+    ck_assert_int_eq(tp_reader_open(path, &o, &r), TP_OK);
+    const tp_file_desc *d = tp_reader_desc(r);
+    ck_assert_uint_eq(d->generator_version, 4);
+    ck_assert_uint_eq(d->params_blob_size, 96);
+    ck_assert_uint_eq(d->params_hash, XXH3_64bits(d->params_blob, d->params_blob_size));
+    double sea_level;
+    uint64_t sea_bits = le64(d->params_blob + 32);
+    memcpy(&sea_level, &sea_bits, sizeof sea_level);
+    bool meshes = false;
+    for (uint32_t i = 0; i < d->layer_count; i++)
+        meshes |= d->layers[i].layer_id == TP_LAYER_MESH;
+    ck_assert(meshes);
+    ck_assert_uint_eq(d->layer_count, 5);
+    size_t size;
+    uint8_t *f = read_all(path, &size);
+    ck_assert_uint_eq(le32(f + 8) >> 16, 1); /* version_minor 1: a mesh layer */
+    free(f);
+    uint64_t chunks = 0;
+    for (uint32_t dz = 0; dz < d->region_height; dz++)
+        for (uint32_t dx = 0; dx < d->region_width; dx++) {
+            const int32_t cx = (int32_t)(d->region_x0 + dx), cz = (int32_t)(d->region_z0 + dz);
+            tp_chunk_bounds b;
+            ck_assert_int_eq(tp_reader_chunk_bounds(r, cx, cz, &b), TP_OK);
+            chunks++;
+            for (uint32_t i = 0; i < d->layer_count; i++)
+                for (uint32_t lod = 0; lod < d->layers[i].lod_count; lod++) {
+                    tp_blob_ref ref;
+                    ck_assert_int_eq(tp_reader_find(r, cx, cz, d->layers[i].layer_id, lod, &ref),
+                                     TP_OK);
+                    uint8_t *raw = malloc(ref.raw_size);
+                    ck_assert_int_eq(tp_reader_decode(r, &ref, raw, ref.raw_size), TP_OK);
+                    if (d->layers[i].layer_id == TP_LAYER_HEIGHT && lod == 0) {
+                        uint16_t lo = 0xFFFF, hi = 0;
+                        for (uint32_t k = 0; k < ref.raw_size / 2; k++) {
+                            const uint16_t code = (uint16_t)(raw[2 * k] | raw[2 * k + 1] << 8);
+                            lo = code < lo ? code : lo;
+                            hi = code > hi ? code : hi;
+                        }
+                        ck_assert_uint_eq(ref.raw_size,
+                                          2u * d->samples_per_edge * d->samples_per_edge);
+                        ck_assert_uint_eq(b.height_min_code, lo);
+                        ck_assert_uint_eq(b.height_max_code, hi);
+                        const bool ocean = d->height_min_m + hi * d->height_step_m < sea_level;
+                        ck_assert_uint_eq(b.flags,
+                                          TP_CHUNK_PRESENT | (ocean ? TP_CHUNK_ALL_OCEAN : 0));
+                    }
+                    free(raw);
+                }
+        }
+    ck_assert_uint_eq(chunks, (uint64_t)d->region_width * d->region_height);
     tp_reader_close(r);
 }
 END_TEST
@@ -2317,6 +2412,8 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_blobs_touch_the_fewest_pages_and_coarse_lods_come_first);
     tcase_add_test(tc, test_header_of_a_tiny_file_matches_golden_bytes);
     tcase_add_test(tc, test_reader_reads_the_committed_v1_0_file);
+    tcase_add_test(tc, test_reference_file_header_matches_its_golden_bytes);
+    tcase_add_test(tc, test_reference_file_keeps_every_rule_of_the_format);
     tcase_add_test(tc, test_reader_reads_a_newer_minor_with_longer_records);
     tcase_add_test(tc, test_a_sparse_huge_region_costs_only_its_block_table);
     tcase_add_test(tc, test_tile_queries_name_the_stored_tiles_and_their_chunks);

@@ -812,6 +812,35 @@ START_TEST(test_pread_mmap_and_read_callback_paths_give_the_same_bytes)
 }
 END_TEST
 
+/* A page-in reads its LOD's blobs with one call of the read callback, and the climate
+ * grids, stored with LOD 0, with at most one more (none at LOD 0, where they lie among
+ * the page's other blobs); add at most one call per directory block (one per tile, on
+ * first use). Read one blob at a time, a page of the default layout took five calls. */
+START_TEST(test_each_page_in_is_one_call_of_the_read_callback)
+{
+    file_reader fr = {fopen(g_world, "rb"), 0};
+    ck_assert_ptr_nonnull(fr.f);
+    tp_streamer_options o = {0};
+    o.view_distance_chunks = 2;
+    o.flags = TP_STREAMER_VIRTUAL_CLOCK;
+    o.read = read_with_stdio, o.read_user = &fr;
+    tp_streamer *s = open_ok(g_world, &o);
+    int after_open = __atomic_load_n(&fr.calls, __ATOMIC_RELAXED);
+    settle(s, centre_m(7), centre_m(7));
+    tp_streamer_stats st;
+    tp_streamer_get_stats(s, &st);
+    tp_tile_grid grid;
+    tp_reader_tile_grid(tp_streamer_reader(s), &grid);
+    tp_streamer_close(s);
+    ck_assert_uint_eq(st.fallbacks, 0);
+    ck_assert_uint_gt(st.page_ins, grid.tile_count);
+    uint64_t calls = (uint64_t)(__atomic_load_n(&fr.calls, __ATOMIC_RELAXED) - after_open);
+    ck_assert_uint_ge(calls, st.page_ins);
+    ck_assert_uint_le(calls, 2 * (st.page_ins + st.cancellations) + grid.tile_count);
+    fclose(fr.f);
+}
+END_TEST
+
 /* ---- The file changing under the streamer ------------------------------------------------- */
 
 /* A private copy of the shared world, which a test may damage. */
@@ -1595,6 +1624,7 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_a_generated_streamer_rejects_bad_parameters);
     tcase_add_test(tc, test_a_generated_streamer_holds_a_small_budget_on_every_update);
     tcase_add_test(tc, test_pread_mmap_and_read_callback_paths_give_the_same_bytes);
+    tcase_add_test(tc, test_each_page_in_is_one_call_of_the_read_callback);
     tcase_add_test(tc, test_a_file_rewritten_and_truncated_under_a_running_streamer_is_regenerated);
     tcase_add_test(tc, test_a_file_truncated_under_streaming_workers_is_regenerated);
     tcase_add_test(tc, test_open_costs_the_same_whatever_the_size_of_the_region);

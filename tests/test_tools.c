@@ -939,11 +939,24 @@ START_TEST(test_merge_command_reports_in_json_and_names_a_missing_shard)
 }
 END_TEST
 
-/* FORMAT.md's reference file follows every rule the spec states, and its header is a
- * world of this generator (the parameters resolve, the header and layers agree with
- * them), but its samples are synthetic, not that world's terrain: the content check,
- * which compares stored pages with generation, refuses it, naming the first page. */
-START_TEST(test_verify_refuses_the_format_reference_file_as_not_its_world)
+/* FORMAT.md's reference file (section 10) is a real bake of the default world: verify
+ * accepts it, its pages compared with generation included. */
+START_TEST(test_verify_accepts_the_format_reference_file)
+{
+    char path[600], out[4096];
+    snprintf(path, sizeof path, "%s/pagefile/reference.tpk", TP_TEST_DATA_DIR);
+    ck_assert_int_eq(RUN_CAPTURED(1, out, tpt_cmd_verify, "verify", path), 0);
+    ck_assert_msg(strstr(out, ": OK: 16 blobs in 2 chunks checked") &&
+                      strstr(out, "0 bad, 2 coarsest pages compared with generation"),
+                  "%s", out);
+}
+END_TEST
+
+/* The page-file suite's synthetic file of format 1.0 follows every rule the spec states,
+ * and its header is a world of this generator (the parameters resolve, the header and
+ * layers agree with them), but its samples are not that world's terrain: the content
+ * check, which compares stored pages with generation, refuses it, naming the first page. */
+START_TEST(test_verify_refuses_a_file_whose_samples_are_not_its_world)
 {
     char path[600], out[4096];
     snprintf(path, sizeof path, "%s/pagefile/tiny-v1.0.tpk", TP_TEST_DATA_DIR);
@@ -1612,7 +1625,8 @@ Suite *tp_test_suite(void)
     tcase_add_test(tc, test_export_outside_the_baked_region_fails_unless_fallback_generates_it);
     tcase_add_test(tc, test_verify_passes_a_good_file_and_names_each_corrupt_blob);
     tcase_add_test(tc, test_verify_decodes_every_mesh_and_names_each_corrupt_one_in_a_resealed_file);
-    tcase_add_test(tc, test_verify_refuses_the_format_reference_file_as_not_its_world);
+    tcase_add_test(tc, test_verify_refuses_a_file_whose_samples_are_not_its_world);
+    tcase_add_test(tc, test_verify_accepts_the_format_reference_file);
     tcase_add_test(tc, test_every_command_refuses_a_header_whose_region_origin_moved);
     tcase_add_test(tc, test_verify_finds_entries_spliced_from_another_chunk);
     tcase_add_test(tc, test_verify_deep_compares_every_page_of_a_sound_file);

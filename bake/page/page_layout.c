@@ -193,15 +193,14 @@ size_t tp_page_scratch_size(const tp_page_layout *L, uint32_t lod)
 {
     if (lod >= L->lod_count)
         return 0;
-    /* A read needs room for the largest stored blob it accepts: grids are stored raw
-     * when compression does not pay, so their raw size; a mesh its encoder's bound. */
-    size_t read = (size_t)L->edge[lod] * L->edge[lod] * sizeof(uint16_t);
-    size_t climate = tp_page_climate_samples(L) * sizeof(uint16_t);
-    if (climate > read)
-        read = climate;
+    /* A read loads a page's blobs with one read, so it needs room for all of them at
+     * their largest accepted size: grids are stored raw when compression does not pay,
+     * so their raw size; a mesh its encoder's bound. */
+    size_t read = (size_t)L->edge[lod] * L->edge[lod] * GRID_BYTES_PER_SAMPLE +
+                  2u * tp_page_climate_samples(L) * sizeof(uint16_t);
     size_t mesh = tp_page_mesh_capacity(L, lod);
-    if (mesh && tp_blob_encode_bound(mesh) > read)
-        read = tp_blob_encode_bound(mesh);
+    if (mesh)
+        read += tp_blob_encode_bound(mesh);
     size_t build = (L->flags & TP_PAGE_MESHES) ? tp_mesh_chunk_blob_scratch_size(&L->world, lod)
                                                : 0;
     return read > build ? read : build;

@@ -1,34 +1,24 @@
 /* page_read.c — a page from a page file: find each part's blob, insist that it is this
- * layout's grid, load it verified (the reader hashes the bytes it actually read) and
- * decode it; and the read-or-generate every consumer of pages wants. */
+ * layout's grid, load them verified with one read (the reader hashes the bytes it
+ * actually read) and decode them; and the read-or-generate every consumer of pages wants. */
 #include "terrapage/page.h"
 
 #include <string.h>
 
-/* One part: find, check the size, load verified, decode. */
-static tp_result read_part(const tp_reader *reader, int32_t cx, int32_t cz,
-                           const tp_page_part *part, void *scratch, size_t scratch_size,
-                           tp_page *page)
+/* One part: find it and insist that it is this layout's grid. */
+static tp_result find_part(const tp_reader *reader, int32_t cx, int32_t cz,
+                           const tp_page_part *part, tp_blob_ref *ref)
 {
-    tp_blob_ref ref;
-    tp_result r = tp_reader_find(reader, cx, cz, part->layer_id, part->stored_lod, &ref);
+    tp_result r = tp_reader_find(reader, cx, cz, part->layer_id, part->stored_lod, ref);
     if (r != TP_OK)
         return r;
     int mesh = part->layer_id == TP_LAYER_MESH;
-    if (mesh ? ref.raw_size > part->bytes : ref.raw_size != part->bytes)
+    if (mesh ? ref->raw_size > part->bytes : ref->raw_size != part->bytes)
         return tp__error_set(TP_ERR_CORRUPT,
                              "chunk (%d, %d) %s LOD %u holds %u bytes where this world's "
                              "page %s %zu",
                              (int)cx, (int)cz, tp_layer_name(part->layer_id), part->stored_lod,
-                             ref.raw_size, mesh ? "holds at most" : "needs", part->bytes);
-    r = tp_reader_load(reader, &ref, part->data, part->bytes, scratch, scratch_size);
-    if (r != TP_OK)
-        return r;
-    page->bytes_read += ref.stored_size;
-    if (mesh) {
-        page->mesh_size = ref.raw_size;
-        memcpy(&page->mesh_error_m, &ref.aux, sizeof page->mesh_error_m);
-    }
+                             ref->raw_size, mesh ? "holds at most" : "needs", part->bytes);
     return TP_OK;
 }
 
@@ -43,11 +33,40 @@ tp_result tp_page_read(const tp_page_layout *L, const tp_reader *reader, int32_t
     if (lod >= L->lod_count)
         return TP_ERR_NOT_FOUND;
     tp_page_part parts[TP_PAGE_MAX_PARTS];
-    uint32_t n = tp_page_parts(L, lod, page, parts);
+    tp_blob_ref refs[TP_PAGE_MAX_PARTS];
+    void *outs[TP_PAGE_MAX_PARTS];
+    size_t capacities[TP_PAGE_MAX_PARTS];
+    tp_page_part found[TP_PAGE_MAX_PARTS];
+    uint32_t n = tp_page_parts(L, lod, page, found);
     for (uint32_t i = 0; i < n; i++) {
-        tp_result r = read_part(reader, cx, cz, &parts[i], scratch, scratch_size, page);
+        tp_blob_ref ref;
+        tp_result r = find_part(reader, cx, cz, &found[i], &ref);
         if (r != TP_OK)
             return r;
+        /* In file order, so parts that lie together are read together. */
+        uint32_t k = i;
+        for (; k > 0 && refs[k - 1].offset > ref.offset; k--) {
+            refs[k] = refs[k - 1];
+            parts[k] = parts[k - 1];
+        }
+        refs[k] = ref;
+        parts[k] = found[i];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        outs[i] = parts[i].data;
+        capacities[i] = parts[i].bytes;
+    }
+    /* A bake writes a chunk's blobs at one LOD together, so the page is one read
+     * (climate parts, stored at LOD 0, add one more at coarser LODs). */
+    tp_result r = tp_reader_load_blobs(reader, refs, n, outs, capacities, scratch, scratch_size);
+    if (r != TP_OK)
+        return r;
+    for (uint32_t i = 0; i < n; i++) {
+        page->bytes_read += refs[i].stored_size;
+        if (parts[i].layer_id == TP_LAYER_MESH) {
+            page->mesh_size = refs[i].raw_size;
+            memcpy(&page->mesh_error_m, &refs[i].aux, sizeof page->mesh_error_m);
+        }
     }
     return TP_OK;
 }

@@ -411,6 +411,16 @@ static bool write_depfile(const bake_args *a)
     return true;
 }
 
+int tpt_cmd_bake_read(int argc, char **argv, tpt_bake_line *out)
+{
+    bake_args a;
+    int status = parse_options(argc, argv, &a);
+    if (status == TPT_CLI_PROCEED)
+        *out = (tpt_bake_line){.path = a.path, .quiet = a.quiet, .json = a.json,
+                               .sharded = a.options.shard_count != 0};
+    return status;
+}
+
 /* The bake, with SIGINT and SIGTERM turned into a request to stop (see the top). */
 static tp_result bake_interruptibly(bake_args *a, tp_bake_stats *stats)
 {

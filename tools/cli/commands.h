@@ -9,6 +9,8 @@
 #ifndef TPT_COMMANDS_H
 #define TPT_COMMANDS_H
 
+#include <stdbool.h>
+
 int tpt_cmd_init(int argc, char **argv);
 int tpt_cmd_preview(int argc, char **argv);
 int tpt_cmd_bake(int argc, char **argv);
@@ -17,5 +19,18 @@ int tpt_cmd_info(int argc, char **argv);
 int tpt_cmd_verify(int argc, char **argv);
 int tpt_cmd_export(int argc, char **argv);
 int tpt_cmd_mesh(int argc, char **argv);
+
+/* What a `terrapage bake` command line asks for, for programs that run the bake in
+ * parts (terrapage-mpi). */
+typedef struct tpt_bake_line {
+    const char *path; /* the output (an argv string or the default) */
+    bool quiet, json;
+    bool sharded;     /* --shard was given */
+} tpt_bake_line;
+
+/* Reads a bake's command line (argv[0] "bake") exactly as tpt_cmd_bake() does, world
+ * file included, without baking. @return TPT_CLI_PROCEED with *out filled in, or the
+ * status to exit with (the help was printed, or the problem reported). */
+int tpt_cmd_bake_read(int argc, char **argv, tpt_bake_line *out);
 
 #endif /* TPT_COMMANDS_H */

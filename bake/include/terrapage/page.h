@@ -117,7 +117,8 @@ TP_API size_t tp_page_mesh_capacity(const tp_page_layout *layout, uint32_t lod);
 /*! tp_page_scratch_size() :
  *  @return the scratch tp_page_generate(), tp_page_read() and
  *  tp_page_read_or_generate() need at `lod` (the largest is at LOD 0 and serves every
- *  LOD): the largest stored blob a page read accepts, and the mesh builder's scratch. */
+ *  LOD): the larger of the mesh builder's scratch and what a page read accepts, all of
+ *  a page's stored blobs at once (a page read loads them with one read). */
 TP_API size_t tp_page_scratch_size(const tp_page_layout *layout, uint32_t lod);
 
 /* One page's buffers. Set the pointers of the parts you want (NULL skips a part; sizes

@@ -483,6 +483,28 @@ TP_API tp_result tp_reader_chunk_bounds(const tp_reader *r, int32_t cx, int32_t 
 TP_API tp_result tp_reader_load(const tp_reader *r, const tp_blob_ref *ref, void *out,
                                 size_t out_capacity, void *scratch, size_t scratch_capacity);
 
+/*! tp_reader_load_blobs() :
+ *  tp_reader_load() of `count` blobs found by tp_reader_find(), blob i decoded into
+ *  outs[i] (out_capacities[i] bytes), with as few reads as their layout allows: in pread
+ *  and callback modes, blobs that follow one another in the file (each refs[i + 1]
+ *  starting where refs[i] ends, as a bake writes a chunk's blobs at one LOD) are read
+ *  into `scratch` with ONE pread or read-callback call; a gap of at most 4 KiB between
+ *  two blobs in file order (at LOD 0 a chunk's climate blobs lie between its biomes and
+ *  its mesh) is read through when the scratch has room for it beside every blob still
+ *  to come, else it starts another read. Each blob is still checked against its own
+ *  checksum on the bytes read, then decoded. `scratch` must hold the sum of the
+ *  stored_size of all refs in pread and callback modes, plus any gaps it should read
+ *  through (ignored, may be NULL, in mmap
+ *  and memory modes). Allocates nothing, so it suits worker threads.
+ *  @return TP_OK; TP_ERR_BUFFER_TOO_SMALL if an out_capacities[i] < refs[i].raw_size or
+ *  the scratch is short (checked before anything is read); otherwise as tp_reader_load()
+ *  for the first blob that fails (a read that fails fails every blob it covers). On
+ *  failure the outputs may hold anything. */
+TP_API tp_result tp_reader_load_blobs(const tp_reader *r, const tp_blob_ref *refs,
+                                      uint32_t count, void *const outs[],
+                                      const size_t out_capacities[], void *scratch,
+                                      size_t scratch_capacity);
+
 /*! tp_reader_load_prefix() :
  *  As tp_reader_load(), the checksum included, but decodes only the first `prefix_bytes`
  *  of a bytes-layer blob (TP_ENCODING_RAW or TP_ENCODING_LZ4; tp_blob_decode_prefix()),
