@@ -19,13 +19,16 @@
 #include "terrapage/writer.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <omp.h>
+#include <xxhash.h>
 
 /* Chunks per batch: large enough that every thread stays busy while the master writes
  * the previous batch, small enough that progress moves and the slots stay a few MiB. */
@@ -50,6 +53,8 @@ typedef struct chunk_slot {
     uint32_t blob_count;
     blob_record blobs[MAX_CHUNK_BLOBS];
     tp_chunk_bounds bounds;
+    bool reused;      /* copied from the earlier bake (tp_bake_options.reuse_path) */
+    bool rejected;    /* present there, but a blob failed its check: generated instead */
     uint8_t *bytes;   /* capacity: bake_layout.slot_capacity */
     double generate_s, mesh_s, encode_s;
 } chunk_slot;
@@ -73,6 +78,7 @@ typedef struct bake_layout {
     size_t slot_capacity;
     size_t page_scratch_size, mesh_capacity;
     int level;
+    const tp_reader *reuse; /* the earlier bake whose chunks are copied, or NULL */
 } bake_layout;
 
 /* Worst-case bytes of one chunk's encoded blobs. */
@@ -172,6 +178,58 @@ static tp_result bake_page(const bake_layout *B, thread_scratch *s, chunk_slot *
     return TP_OK;
 }
 
+/* Outcome of copying a chunk from the earlier bake. */
+typedef enum reuse_outcome { REUSE_ABSENT, REUSE_COPIED, REUSE_REJECTED } reuse_outcome;
+
+/* Copies every blob of the slot's chunk from the earlier bake into the slot, in the order
+ * bake_chunk() writes them (tp_page_parts()), checking each copy's XXH3-64: the bytes
+ * hashed are the bytes written. Runs on any thread (the reader is mapped: no state). */
+static reuse_outcome reuse_chunk(const bake_layout *B, thread_scratch *s, chunk_slot *slot)
+{
+    const tp_page_layout *L = &B->page;
+    const tp_reader *old = B->reuse;
+    tp_chunk_bounds bounds;
+    tp_result found = tp_reader_chunk_bounds(old, slot->cx, slot->cz, &bounds);
+    if (found == TP_ERR_NOT_FOUND)
+        return REUSE_ABSENT;  /* outside its region, or never baked there */
+    if (found != TP_OK)
+        return REUSE_REJECTED; /* its directory block is corrupt */
+    tp_page all = {.heights = s->heights, .biomes = s->biomes, .temperature_cc = s->temperature,
+                   .precipitation_mm = s->precipitation, .mesh = s->mesh};
+    slot->blob_count = 0;
+    size_t used = 0;
+    for (uint32_t lod = 0; lod < L->lod_count; lod++) {
+        tp_page_part parts[TP_PAGE_MAX_PARTS];
+        uint32_t n = tp_page_parts(L, lod, &all, parts);
+        for (uint32_t i = 0; i < n; i++) {
+            if (parts[i].stored_lod != lod)
+                continue;
+            tp_blob_ref ref;
+            if (tp_reader_find(old, slot->cx, slot->cz, parts[i].layer_id, lod, &ref) != TP_OK)
+                return REUSE_REJECTED;
+            /* Grids have their exact size; a mesh at most the capacity bake_chunk has. */
+            bool mesh = parts[i].layer_id == TP_LAYER_MESH;
+            if ((mesh ? ref.raw_size > parts[i].bytes : ref.raw_size != parts[i].bytes) ||
+                ref.stored_size == 0 || ref.stored_size > B->slot_capacity - used)
+                return REUSE_REJECTED;
+            const void *stored = tp_reader_blob_bytes(old, &ref);
+            if (!stored)
+                return REUSE_REJECTED;
+            memcpy(slot->bytes + used, stored, ref.stored_size);
+            if (XXH3_64bits(slot->bytes + used, ref.stored_size) != ref.checksum)
+                return REUSE_REJECTED;
+            slot->blobs[slot->blob_count++] = (blob_record){
+                parts[i].layer_id, lod, ref.encoding, used, ref.stored_size, ref.raw_size,
+                ref.aux};
+            used += ref.stored_size;
+        }
+    }
+    /* The writer sets PRESENT itself; the rest of the record is the old bake's. */
+    slot->bounds = bounds;
+    slot->bounds.flags &= ~(uint32_t)TP_CHUNK_PRESENT;
+    return REUSE_COPIED;
+}
+
 /* Generates and encodes every page of one chunk into its slot. Runs on any thread.
  * Coarser LODs are taken from the LOD-0 grids at stride instead of being generated
  * again (the generator's stride property, tested): a third of the generation saved. */
@@ -184,6 +242,18 @@ static void bake_chunk(const bake_layout *B, thread_scratch *s, chunk_slot *slot
      * from nothing, so a failure here never reports a stale message of this thread. */
     tp__error_set(TP_OK, "%s", "");
     slot->mesh_s = 0.0;
+    slot->generate_s = slot->encode_s = 0.0;
+    slot->reused = slot->rejected = false;
+    if (B->reuse) {
+        reuse_outcome got = reuse_chunk(B, s, slot);
+        if (got == REUSE_COPIED) {
+            slot->reused = true;
+            slot->result = TP_OK;
+            return;
+        }
+        slot->rejected = got == REUSE_REJECTED;
+        slot->blob_count = 0;
+    }
     double t0 = omp_get_wtime();
     tp_page lod0 = {.heights = s->heights, .biomes = s->biomes,
                     .temperature_cc = s->temperature, .precipitation_mm = s->precipitation};
@@ -238,6 +308,8 @@ static tp_result write_batch(tp_writer *writer, const chunk_slot *slots, uint32_
         stats->generate_seconds += slot->generate_s;
         stats->mesh_seconds += slot->mesh_s;
         stats->encode_seconds += slot->encode_s;
+        stats->chunks_reused += slot->reused;
+        stats->chunks_rejected += slot->rejected;
         stats->chunks++;
     }
     return TP_OK;
@@ -287,6 +359,123 @@ static tp_result check_options(const tp_bake_options *o, tp_world_params *world,
                              o->compression_level, TP_MAX_COMPRESSION_LEVEL);
     }
     return TP_OK;
+}
+
+/* Opens the earlier bake of tp_bake_options.reuse_path for reuse (see baker.h, "Reuse").
+ * @return TP_OK with *out_old NULL and a note when nothing can be reused; an error (its
+ * detail naming the file) when the path is there but is no readable page file. */
+static tp_result reuse_open(const char *path, const tp_file_desc *desc, tp_reader **out_old,
+                            char *note, size_t note_size)
+{
+    *out_old = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        snprintf(note, note_size, "%s does not exist: every chunk generated", path);
+        return TP_OK;
+    }
+    tp_reader *old = NULL;
+    tp_result r = tp_reader_open(path, NULL, &old);
+    if (r != TP_OK) {
+        char detail[512];
+        snprintf(detail, sizeof detail, "%s", tp_error_detail());
+        return tp__error_set(r, "reuse: %s", detail[0] ? detail : path);
+    }
+    const tp_file_desc *od = tp_reader_desc(old);
+    tp_page_layout old_layout;
+    tp_result fit = tp_page_layout_from_file(od, &old_layout);
+    const char *why = NULL;
+    char detail[200] = "";
+    if (od->shard_count)
+        why = "it is one shard of a sharded bake";
+    else if (od->generator_version != desc->generator_version)
+        snprintf(detail, sizeof detail, "it was baked by generator version %u, this is %u",
+                 od->generator_version, desc->generator_version);
+    else if (fit != TP_OK)
+        snprintf(detail, sizeof detail, "%s", tp_error_detail());
+    else if (od->params_blob_size != desc->params_blob_size ||
+             memcmp(od->params_blob, desc->params_blob, desc->params_blob_size) != 0 ||
+             od->params_hash != desc->params_hash)
+        why = "its world parameters differ (seed, samples or another parameter)";
+    else if (od->layer_count != desc->layer_count ||
+             memcmp(od->layers, desc->layers, desc->layer_count * sizeof desc->layers[0]) != 0)
+        why = "its layers differ (meshes on or off)";
+    if (why || detail[0]) {
+        snprintf(note, note_size, "%s: %s: every chunk generated", path, why ? why : detail);
+        tp_reader_close(old);
+        return TP_OK;
+    }
+    *out_old = old;
+    return TP_OK;
+}
+
+/* Whether a copy of `probe`'s chunk from the earlier bake is exactly what generating it
+ * gives (the compression level is not recorded in a page file: see baker.h). Uses the
+ * `copy` and `made` slots and thread scratch `s`. @return 1 same, 0 different, −1 not
+ * comparable (the chunk is absent or rejected in the earlier bake). */
+static int reuse_probe(const bake_layout *B, thread_scratch *s, chunk_slot *copy,
+                       chunk_slot *made, int32_t cx, int32_t cz)
+{
+    copy->cx = made->cx = cx;
+    copy->cz = made->cz = cz;
+    if (reuse_chunk(B, s, copy) != REUSE_COPIED)
+        return -1;
+    bake_layout fresh = *B;
+    fresh.reuse = NULL;
+    bake_chunk(&fresh, s, made);
+    if (made->result != TP_OK || made->blob_count != copy->blob_count ||
+        memcmp(&made->bounds, &copy->bounds, sizeof made->bounds) != 0)
+        return 0;
+    for (uint32_t b = 0; b < made->blob_count; b++) {
+        const blob_record *x = &made->blobs[b], *y = &copy->blobs[b];
+        if (x->layer_id != y->layer_id || x->lod != y->lod || x->encoding != y->encoding ||
+            x->size != y->size || x->raw_size != y->raw_size || x->aux != y->aux ||
+            memcmp(made->bytes + x->offset, copy->bytes + y->offset, x->size) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Checks the earlier bake against this one on up to three chunks both regions hold
+ * (first, middle and last of the overlap in Morton order of this region). @return true
+ * when reuse may go on; false (with a note) when it must not. */
+static bool reuse_verify_level(const bake_layout *B, thread_scratch *s, chunk_slot *slots,
+                               int32_t x0, int32_t z0, uint32_t width, uint32_t height,
+                               const char *old_path, char *note, size_t note_size)
+{
+    const tp_file_desc *od = tp_reader_desc(B->reuse);
+    int64_t ox0 = od->region_x0 > x0 ? od->region_x0 : x0;
+    int64_t oz0 = od->region_z0 > z0 ? od->region_z0 : z0;
+    int64_t ox1 = (int64_t)od->region_x0 + od->region_width, nx1 = (int64_t)x0 + width;
+    int64_t oz1 = (int64_t)od->region_z0 + od->region_height, nz1 = (int64_t)z0 + height;
+    if (nx1 < ox1)
+        ox1 = nx1;
+    if (nz1 < oz1)
+        oz1 = nz1;
+    if (ox0 >= ox1 || oz0 >= oz1) {
+        snprintf(note, note_size, "%s: its region does not overlap this one: every chunk "
+                 "generated", old_path);
+        return false;
+    }
+    const int64_t probes[3][2] = {{ox0, oz0}, {(ox0 + ox1 - 1) / 2, (oz0 + oz1 - 1) / 2},
+                                  {ox1 - 1, oz1 - 1}};
+    int compared = 0;
+    for (int i = 0; i < 3; i++) {
+        int same = reuse_probe(B, s, &slots[0], &slots[1], (int32_t)probes[i][0],
+                               (int32_t)probes[i][1]);
+        if (same == 0) {
+            snprintf(note, note_size, "%s: chunk (%d, %d) there differs from this bake's: "
+                     "it was baked at another compression level (pass the same --level): "
+                     "every chunk generated", old_path, (int)probes[i][0], (int)probes[i][1]);
+            return false;
+        }
+        compared += same == 1;
+    }
+    if (!compared) {
+        snprintf(note, note_size, "%s: none of the chunks checked against this bake could be "
+                 "read there: every chunk generated", old_path);
+        return false;
+    }
+    return true;
 }
 
 tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stats *stats)
@@ -359,13 +548,27 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
         ok = scratch_alloc(&scratch[t], &B);
 
     tp_writer *writer = NULL;
+    tp_reader *old = NULL;
     char failure[512] = "";
     if (!ok) {
         result = tp__error_set(TP_ERR_OUT_OF_MEMORY, "bake: out of memory for %llu chunks",
                                (unsigned long long)((uint64_t)width * height));
-    } else {
-        result = tp_writer_create(path, &desc, &writer);
+    } else if (o->reuse_path) {
+        /* Opened (mapped) before the writer exists, so that reuse_path may be `path`: the
+         * old file stays readable after the new one is renamed over it. */
+        result = reuse_open(o->reuse_path, &desc, &old, stats->reuse_note,
+                            sizeof stats->reuse_note);
+        B.reuse = old;
+        if (old && !reuse_verify_level(&B, &scratch[0], slots, x0, z0, width, height,
+                                       o->reuse_path, stats->reuse_note,
+                                       sizeof stats->reuse_note)) {
+            B.reuse = NULL;
+            tp_reader_close(old);
+            old = NULL;
+        }
     }
+    if (result == TP_OK && ok)
+        result = tp_writer_create(path, &desc, &writer);
 
     if (result == TP_OK) {
         const uint64_t batches = (total + BATCH_CHUNKS - 1) / BATCH_CHUNKS;
@@ -435,6 +638,7 @@ tp_result tp_bake(const char *path, const tp_bake_options *options, tp_bake_stat
         tp_writer_abort(writer);
     }
 
+    tp_reader_close(old);
     for (int t = 0; scratch && t < threads; t++)
         scratch_free(&scratch[t]);
     free(scratch);

@@ -7,7 +7,9 @@
  * the rename (the bake is complete by then).
  */
 #define _POSIX_C_SOURCE 200809L /* sigaction */
+#include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #include "units.h"
 #include "world_file.h"
 #include "terrapage/baker.h"
+#include "terrapage/output_file.h"
 #include "terrapage/writer.h"
 
 enum {
@@ -35,6 +38,8 @@ enum {
     OPT_NO_MESHES,
     OPT_WORLD,
     OPT_SHARD,
+    OPT_REUSE,
+    OPT_DEPFILE,
 };
 
 #define COMMAND "terrapage bake"
@@ -102,6 +107,18 @@ static void print_help(void)
            "                        the region's 16x16-chunk tiles, into a shard file that\n"
            "                        'terrapage merge' assembles with the others into the\n"
            "                        very file one bake of the region writes (N <= %u)\n"
+           "      --reuse OLD.tpk   an earlier bake: copy every chunk whose inputs are\n"
+           "                        unchanged (same generator version, world parameters,\n"
+           "                        layers and compression level; the region may differ)\n"
+           "                        after checking each blob's checksum, and generate the\n"
+           "                        rest. The file is byte-identical to a full bake. OLD\n"
+           "                        may be the output itself; a missing OLD means a full\n"
+           "                        bake, one that is not a page file is an error, and\n"
+           "                        one of another generator version, world or level is\n"
+           "                        not used (the summary says why)\n"
+           "      --depfile FILE    write a Make/Ninja depfile: the output depends on the\n"
+           "                        world file (--world), so a build re-bakes when it\n"
+           "                        changes\n"
            "  -q, --quiet           no progress and no summary\n"
            "      --json            print the summary as one JSON object on stdout\n"
            "  -h, --help            show this help\n"
@@ -122,6 +139,8 @@ static void print_help(void)
            "  terrapage bake --world world.yaml --region 0,0,4,4 -o test.tpk\n"
            "  terrapage bake --seed 7 --region 0,0,16,16 -o small.tpk\n"
            "  terrapage bake --threads 1 --level 12 -o world.tpk\n"
+           "  terrapage bake --world world.yaml --reuse world.tpk -o world.tpk \\\n"
+           "      --depfile world.tpk.d\n"
            "  terrapage bake --shard 3/8 -o world.3.tpk   (then: terrapage merge\n"
            "                                              world.*.tpk -o world.tpk)\n",
            TP_DEFAULT_COMPRESSION_LEVEL, TP_SHARD_MAX_COUNT);
@@ -137,13 +156,23 @@ static void print_failure(tp_result res, const char *path)
     fprintf(stderr, "%s: %s: %s\n", COMMAND, path, problem);
 }
 
-static void print_summary(const char *path, const tp_bake_stats *s, bool shard)
+static void print_summary(const char *path, const tp_bake_stats *s, bool shard, bool reuse)
 {
     char size[32];
     tpt_format_bytes(s->file_bytes, size, sizeof size);
     printf("baked %s: %llu chunks%s, %s in %.1f s (%.0f chunks/s on %u threads)\n", path,
            (unsigned long long)s->chunks, shard ? " (a shard)" : "", size, s->seconds,
            s->seconds > 0 ? (double)s->chunks / s->seconds : 0.0, s->threads);
+    if (reuse) {
+        printf("  reused %llu chunks, generated %llu", (unsigned long long)s->chunks_reused,
+               (unsigned long long)(s->chunks - s->chunks_reused));
+        if (s->chunks_rejected)
+            printf(" (%llu of them failed their check in the old file)",
+                   (unsigned long long)s->chunks_rejected);
+        printf("\n");
+        if (s->reuse_note[0])
+            printf("  %s\n", s->reuse_note);
+    }
     printf("  %-14s %5s %12s %12s %7s\n", "layer", "LODs", "stored", "raw", "ratio");
     for (uint32_t layer = 0; layer < TP_MAX_LAYERS; layer++) {
         uint64_t stored, raw;
@@ -180,9 +209,18 @@ static json_t *bake_json(const char *path, const tp_bake_options *o, const tp_ba
     json_t *shard = o->shard_count ? json_pack("{s:i, s:i}", "index", (int)o->shard_index,
                                                "count", (int)o->shard_count)
                                    : json_null();
-    return json_pack("{s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}",
+    json_t *reuse = json_null();
+    if (o->reuse_path)
+        reuse = json_pack("{s:o, s:o, s:o, s:o, s:o}", "file", tpt_json_text(o->reuse_path),
+                          "chunks_reused", tpt_json_u64(s->chunks_reused),
+                          "chunks_generated", tpt_json_u64(s->chunks - s->chunks_reused),
+                          "chunks_rejected", tpt_json_u64(s->chunks_rejected),
+                          "note", s->reuse_note[0] ? tpt_json_text(s->reuse_note)
+                                                   : json_null());
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}",
                      "file", tpt_json_text(path),
                      "shard", shard,
+                     "reuse", reuse,
                      "chunks", tpt_json_u64(s->chunks),
                      "file_bytes", tpt_json_u64(s->file_bytes),
                      "threads", (int)s->threads,
@@ -200,6 +238,8 @@ typedef struct bake_args {
                                 are filled in before the bake) */
     tpt_region region;
     const char *path;
+    const char *world_path; /* --world, or NULL */
+    const char *depfile;    /* --depfile, or NULL */
     bool quiet, json;
 } bake_args;
 
@@ -237,6 +277,20 @@ static bool take_option(tpt_cli *cli, int id, const char *value, bake_args *a)
     case OPT_QUIET: a->quiet = true; return true;
     case OPT_JSON: a->json = true; return true;
     case OPT_NO_MESHES: o->flags |= TP_BAKE_NO_MESHES; return true;
+    case OPT_REUSE:
+        if (!*value) {
+            tpt_cli_error(cli, "--reuse: empty file name");
+            return false;
+        }
+        o->reuse_path = value;
+        return true;
+    case OPT_DEPFILE:
+        if (!*value) {
+            tpt_cli_error(cli, "--depfile: empty file name");
+            return false;
+        }
+        a->depfile = value;
+        return true;
     case OPT_SHARD: {
         unsigned index, count;
         char end;
@@ -270,6 +324,8 @@ static int parse_options(int argc, char **argv, bake_args *a)
         {"no-meshes", 0, false, OPT_NO_MESHES},
         {"world", 'w', true, OPT_WORLD},
         {"shard", 0, true, OPT_SHARD},
+        {"reuse", 0, true, OPT_REUSE},
+        {"depfile", 0, true, OPT_DEPFILE},
         {0},
     };
     /* The world file first: the other options override what it says. */
@@ -282,7 +338,7 @@ static int parse_options(int argc, char **argv, bake_args *a)
     tpt_world_file_defaults(&wf);
     if (world_path && !help && !tpt_world_file_load_or_report(COMMAND, world_path, &wf))
         return TPT_EXIT_FAILURE;
-    *a = (bake_args){.region = wf.region, .path = "world.tpk"};
+    *a = (bake_args){.region = wf.region, .path = "world.tpk", .world_path = world_path};
     a->options.world = wf.world;
     a->options.compression_level = wf.compression_level;
     a->options.flags = wf.meshes ? 0u : TP_BAKE_NO_MESHES;
@@ -307,6 +363,52 @@ static int parse_options(int argc, char **argv, bake_args *a)
     if (!*a->path)
         return tpt_cli_error(&cli, "--output: empty file name");
     return TPT_CLI_PROCEED;
+}
+
+/* Writes `name` into a depfile, escaped as Make and Ninja read it: a space, '#' and
+ * '\\' before them take a backslash, '$' is doubled. */
+static void depfile_name(FILE *out, const char *name)
+{
+    for (const char *c = name; *c; c++) {
+        if (*c == ' ' || *c == '#' || *c == '\\')
+            fputc('\\', out);
+        else if (*c == '$')
+            fputc('$', out);
+        fputc(*c, out);
+    }
+}
+
+/* Writes the depfile of a finished bake: "OUTPUT: WORLD_FILE" (no prerequisite without a
+ * world file), through a temporary renamed into place, only over a regular file.
+ * @return true, or false after reporting why. */
+static bool write_depfile(const bake_args *a)
+{
+    tp_output_file file;
+    FILE *out = NULL;
+    if (tp_output_open(a->depfile, &file) != TP_OK ||
+        !(out = tp_output_stream(&file))) {
+        if (!out)
+            tp_output_discard(&file);
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
+        return false;
+    }
+    depfile_name(out, a->path);
+    fputc(':', out);
+    if (a->world_path) {
+        fputc(' ', out);
+        depfile_name(out, a->world_path);
+    }
+    fputc('\n', out);
+    if (ferror(out)) {
+        tp_output_discard(&file);
+        fprintf(stderr, "%s: --depfile %s: write failed\n", COMMAND, a->depfile);
+        return false;
+    }
+    if (tp_output_commit(&file) != TP_OK) {
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
+        return false;
+    }
+    return true;
 }
 
 int tpt_cmd_bake_read(int argc, char **argv, tpt_bake_line *out)
@@ -368,6 +470,24 @@ int tpt_cmd_bake(int argc, char **argv)
         print_failure(res, a.path);
         return TPT_EXIT_FAILURE;
     }
+    /* An earlier bake that is there but unreadable fails now, naming it (the baker
+     * checks again: the file may change in between). A missing one is a full bake. */
+    struct stat old_stat;
+    if (a.options.reuse_path && !(stat(a.options.reuse_path, &old_stat) != 0 &&
+                                  errno == ENOENT)) {
+        tp_reader *old = NULL;
+        tpt_pagefile_clear_detail();
+        res = tp_reader_open(a.options.reuse_path, NULL, &old);
+        tp_reader_close(old);
+        if (res != TP_OK) {
+            print_failure(res, a.options.reuse_path);
+            return TPT_EXIT_FAILURE;
+        }
+    }
+    if (a.depfile && tp_output_check(a.depfile, NULL) != TP_OK) {
+        fprintf(stderr, "%s: --depfile: %s\n", COMMAND, tp_error_detail());
+        return TPT_EXIT_FAILURE;
+    }
     tp_bake_stats stats;
     res = bake_interruptibly(&a, &stats);
     if (res == TP_ERR_CANCELLED) {
@@ -384,8 +504,11 @@ int tpt_cmd_bake(int argc, char **argv)
         fprintf(stderr, "%s: could not write the JSON report\n", COMMAND);
         status = TPT_EXIT_FAILURE;
     } else if (!a.json && !a.quiet) {
-        print_summary(a.path, &stats, a.options.shard_count != 0);
+        print_summary(a.path, &stats, a.options.shard_count != 0,
+                      a.options.reuse_path != NULL);
     }
+    if (a.depfile && !write_depfile(&a))
+        status = TPT_EXIT_FAILURE;
     if (g_interrupted) {
         fprintf(stderr, "%s: interrupted after the file was complete; %s is whole\n", COMMAND,
                 a.path);

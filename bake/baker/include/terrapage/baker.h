@@ -25,6 +25,32 @@
  * to the writer in Morton (Z) order of (cx − x0, cz − z0) by one thread, so the file is
  * byte-identical for any thread count and any timing.
  *
+ * Reuse (incremental bakes): with reuse_path set, a chunk whose inputs are unchanged is
+ * copied from that earlier bake instead of being generated. A page's inputs are the
+ * generator version, the world parameters (the parameter blob, which holds the seed,
+ * samples per edge and every other parameter), the layer table (which layers and LODs,
+ * meshes or not) and the compression level; the region is not one of them, so a grown,
+ * shrunk or shifted region reuses every chunk the two regions share. Each copied blob's
+ * XXH3-64 is checked on the copy; a chunk with a blob that fails (or is missing, or whose
+ * directory block fails its checksum) is generated instead and counted in
+ * chunks_rejected. A blob whose checksum holds is trusted: a file crafted with valid
+ * checksums over other terrain would be copied. The output is byte-identical to a
+ * bake without reuse_path. Rules:
+ *   - reuse_path absent (ENOENT): every chunk is generated (the first build).
+ *   - reuse_path not a readable page file (not a regular file, bad magic, corrupt or
+ *     truncated header): TP_ERR_IO / the reader's error naming it, before any work.
+ *   - another generator version, other parameters or layers, a shard file: nothing is
+ *     reused, every chunk is generated and reuse_note says why.
+ *   - The compression level is not recorded in a page file: before reusing anything the
+ *     baker generates up to three chunks the regions share (first, middle and last in
+ *     Morton order) and compares every blob with the old file's bytes; any difference
+ *     (another --level, or another build's encoder) means nothing is reused. Levels that
+ *     happen to encode those chunks identically cannot be told apart, so give the same
+ *     level as the earlier bake.
+ *   - reuse_path may be `path` itself: it is opened (mapped) before the bake and the old
+ *     file stays readable after the new one is renamed over it. It must not be modified in
+ *     place during the bake (terrapage only ever replaces page files by rename).
+ *
  * Durability: as tp_writer_finish() — the previous file at `path` stays untouched until
  * the new one is complete and renamed into place; a failed or cancelled bake leaves no
  * temporary file, and a bake removes the temporaries that killed bakes of the same
@@ -90,6 +116,8 @@ typedef struct tp_bake_options {
                                    (terrapage/shard.h, FORMAT.md section 13), for
                                    `terrapage merge` to assemble */
     uint32_t shard_index;       /* < shard_count (0 without shards) */
+    const char *reuse_path;     /* NULL → generate every chunk; else an earlier bake
+                                   whose unchanged pages are copied ("Reuse" above) */
     uint32_t reserved[5];       /* must be 0 */
 } tp_bake_options;
 
@@ -111,6 +139,10 @@ typedef struct tp_bake_stats {
     double mesh_seconds;        /* summed over threads: building and encoding meshes */
     double encode_seconds;      /* summed over threads: compressing blobs */
     tp_bake_layer_stats layers[TP_MAX_LAYERS][TP_MAX_LODS];
+    uint64_t chunks_reused;     /* copied from reuse_path, every blob verified */
+    uint64_t chunks_rejected;   /* present in reuse_path but a blob failed its checksum
+                                   (or was missing or misshapen): generated instead */
+    char reuse_note[256];       /* with reuse_path: why nothing could be reused, or "" */
 } tp_bake_stats;
 
 /*! tp_bake_stats_layer_total() :
