@@ -20,6 +20,29 @@ const char *tp_biome_name(unsigned biome)
     return biome < TP_BIOME_COUNT ? k_biome_names[biome] : "unknown";
 }
 
+/* Chosen to be told apart at a glance and to read as what they are: blues for water,
+ * sand and ochre for dry land, greens from light (grass) to dark (rainforest), a
+ * blue-grey green for taiga, dun for tundra, white for ice and grey for rock. */
+static const uint8_t k_biome_rgb[TP_BIOME_COUNT][3] = {
+    [TP_BIOME_OCEAN] = {0x2b, 0x5d, 0x9b},
+    [TP_BIOME_BEACH] = {0xf0, 0xe2, 0xb0},
+    [TP_BIOME_DESERT] = {0xdb, 0xa8, 0x4f},
+    [TP_BIOME_SAVANNA] = {0xb8, 0xb4, 0x3c},
+    [TP_BIOME_GRASSLAND] = {0x93, 0xc8, 0x66},
+    [TP_BIOME_TEMPERATE_FOREST] = {0x3a, 0x8f, 0x3f},
+    [TP_BIOME_RAINFOREST] = {0x0e, 0x5b, 0x2e},
+    [TP_BIOME_TAIGA] = {0x4f, 0x7d, 0x6c},
+    [TP_BIOME_TUNDRA] = {0xa8, 0x9f, 0x80},
+    [TP_BIOME_SNOW] = {0xf5, 0xf8, 0xfc},
+    [TP_BIOME_BARE_ROCK] = {0x80, 0x78, 0x74},
+};
+
+void tp_biome_rgb(unsigned biome, uint8_t out_rgb[3])
+{
+    static const uint8_t unknown[3] = {0xff, 0x00, 0xff}; /* loud, so bad data shows */
+    memcpy(out_rgb, biome < TP_BIOME_COUNT ? k_biome_rgb[biome] : unknown, 3);
+}
+
 static int in_range(double v, double lo, double hi)
 {
     return isfinite(v) && v >= lo && v <= hi;

@@ -8,22 +8,6 @@
 
 const unsigned char vw_sky_rgb[3] = {0x9c, 0xc3, 0xe6};
 
-/* The biome colours of `terrapage export --layer biome` and `preview`, so the viewer's
- * world looks like the maps of it. */
-static const float biome_rgb[TP_BIOME_COUNT][3] = {
-    [TP_BIOME_OCEAN] = {0x2b, 0x5d, 0x9b},
-    [TP_BIOME_BEACH] = {0xf0, 0xe2, 0xb0},
-    [TP_BIOME_DESERT] = {0xdb, 0xa8, 0x4f},
-    [TP_BIOME_SAVANNA] = {0xb8, 0xb4, 0x3c},
-    [TP_BIOME_GRASSLAND] = {0x93, 0xc8, 0x66},
-    [TP_BIOME_TEMPERATE_FOREST] = {0x3a, 0x8f, 0x3f},
-    [TP_BIOME_RAINFOREST] = {0x0e, 0x5b, 0x2e},
-    [TP_BIOME_TAIGA] = {0x4f, 0x7d, 0x6c},
-    [TP_BIOME_TUNDRA] = {0xa8, 0x9f, 0x80},
-    [TP_BIOME_SNOW] = {0xf5, 0xf8, 0xfc},
-    [TP_BIOME_BARE_ROCK] = {0x80, 0x78, 0x74},
-};
-
 /* One colour per LOD, finest first: warm to cold, easy to tell apart side by side. */
 #define LOD_COLOURS 8
 static const float lod_rgb[LOD_COLOURS][3] = {
@@ -134,10 +118,15 @@ vw_terrain_renderer *vw_terrain_renderer_create(void)
     r->u_sun = glGetUniformLocation(r->program, "u_sun");
 
     glUseProgram(r->program);
+    /* The biome colours of `terrapage export --layer biome` and `preview` (the library's
+     * tp_biome_rgb()), so the viewer's world looks like the maps of it. */
     float palette[16][3];
-    for (unsigned b = 0; b < 16; b++)
-        for (int c = 0; c < 3; c++) /* unknown ids: magenta, loud, so bad data shows */
-            palette[b][c] = b < TP_BIOME_COUNT ? biome_rgb[b][c] / 255.0f : (c == 1 ? 0.0f : 1.0f);
+    for (unsigned b = 0; b < 16; b++) {
+        uint8_t rgb[3];
+        tp_biome_rgb(b, rgb);
+        for (int c = 0; c < 3; c++)
+            palette[b][c] = rgb[c] / 255.0f;
+    }
     glUniform3fv(r->u_biome_rgb, 16, &palette[0][0]);
     /* The sun high in the south-west (so slopes facing a camera that looks north are lit),
      * in the GL frame (north is −z). */

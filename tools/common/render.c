@@ -26,30 +26,7 @@ const char *const tpt_render_layer_names[TPT_RENDER_LAYER_COUNT + 1] = {
     "height", "biome", "temperature", "precipitation", "hillshade", NULL,
 };
 
-/* ---- palettes ---------------------------------------------------------------------- */
-
-/* Chosen to be told apart at a glance and to read as what they are: blues for water,
- * sand and ochre for dry land, greens from light (grass) to dark (rainforest), a
- * blue-grey green for taiga, dun for tundra, white for ice and grey for rock. */
-static const uint8_t biome_palette[TP_BIOME_COUNT][3] = {
-    [TP_BIOME_OCEAN] = {0x2b, 0x5d, 0x9b},
-    [TP_BIOME_BEACH] = {0xf0, 0xe2, 0xb0},
-    [TP_BIOME_DESERT] = {0xdb, 0xa8, 0x4f},
-    [TP_BIOME_SAVANNA] = {0xb8, 0xb4, 0x3c},
-    [TP_BIOME_GRASSLAND] = {0x93, 0xc8, 0x66},
-    [TP_BIOME_TEMPERATE_FOREST] = {0x3a, 0x8f, 0x3f},
-    [TP_BIOME_RAINFOREST] = {0x0e, 0x5b, 0x2e},
-    [TP_BIOME_TAIGA] = {0x4f, 0x7d, 0x6c},
-    [TP_BIOME_TUNDRA] = {0xa8, 0x9f, 0x80},
-    [TP_BIOME_SNOW] = {0xf5, 0xf8, 0xfc},
-    [TP_BIOME_BARE_ROCK] = {0x80, 0x78, 0x74},
-};
-
-void tpt_render_biome_color(unsigned biome, uint8_t out_rgb[3])
-{
-    static const uint8_t unknown[3] = {0xff, 0x00, 0xff}; /* loud, so bad data shows */
-    memcpy(out_rgb, biome < TP_BIOME_COUNT ? biome_palette[biome] : unknown, 3);
-}
+/* ---- the biome legend ------------------------------------------------------------- */
 
 void tpt_render_print_legend(FILE *stream, int indent, const uint64_t *counts)
 {
@@ -60,7 +37,8 @@ void tpt_render_print_legend(FILE *stream, int indent, const uint64_t *counts)
     for (unsigned b = 0; b < TP_BIOME_COUNT; b++) {
         if (counts && counts[b] == 0)
             continue;
-        const uint8_t *c = biome_palette[b];
+        uint8_t c[3];
+        tp_biome_rgb(b, c);
         fprintf(stream, "%*s#%02x%02x%02x  ", indent, "", c[0], c[1], c[2]);
         if (counts && total)
             fprintf(stream, "%-17s %5.1f%%", tp_biome_name(b),
@@ -343,7 +321,7 @@ static void colour_row(const rasters *r, const tpt_render_options *opt,
     switch (opt->layer) {
     case TPT_RENDER_BIOME:
         for (uint32_t x = 0; x < width; x++)
-            tpt_render_biome_color(r->biomes[(size_t)y * width + x], out + 3 * (size_t)x);
+            tp_biome_rgb(r->biomes[(size_t)y * width + x], out + 3 * (size_t)x);
         break;
     case TPT_RENDER_TEMPERATURE:
         for (uint32_t x = 0; x < width; x++) {
@@ -383,7 +361,7 @@ static void colour_row(const rasters *r, const tpt_render_options *opt,
              * to ~27% brighter, slopes facing away down to 35%. */
             double factor = 0.35 + 0.65 * (shade / LIGHT_UP);
             uint8_t base[3];
-            tpt_render_biome_color(r->biomes[k], base);
+            tp_biome_rgb(r->biomes[k], base);
             for (int c = 0; c < 3; c++)
                 px[c] = to_u8(base[c] * factor);
         }
@@ -418,10 +396,12 @@ static void add_legend(tpt_render_image *img)
     char legend[TPT_RENDER_TEXT_SIZE];
     size_t n = 0;
     legend[0] = '\0';
-    for (unsigned b = 0; b < TP_BIOME_COUNT && n < sizeof legend; b++)
+    for (unsigned b = 0; b < TP_BIOME_COUNT && n < sizeof legend; b++) {
+        uint8_t c[3];
+        tp_biome_rgb(b, c);
         n += (size_t)snprintf(legend + n, sizeof legend - n, "%s%u %s #%02x%02x%02x",
-                              b ? "; " : "", b, tp_biome_name(b), biome_palette[b][0],
-                              biome_palette[b][1], biome_palette[b][2]);
+                              b ? "; " : "", b, tp_biome_name(b), c[0], c[1], c[2]);
+    }
     add_text(img, "terrapage:legend", "%s", legend);
 }
 

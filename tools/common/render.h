@@ -22,7 +22,7 @@
  * Layers:
  *  - height: 16-bit grayscale of the raw height codes (lossless). Metres are
  *    height_min_m + value · height_step_m, recorded in tEXt chunks with the data range.
- *  - biome: 8-bit RGB from a fixed palette (tpt_render_biome_color()); the legend is in
+ *  - biome: 8-bit RGB from the library's palette (tp_biome_rgb()); the legend is in
  *    a tEXt chunk.
  *  - temperature, precipitation: 8-bit RGB colour ramps over fixed ranges, bilinearly
  *    upsampled from the coarse climate grid.
@@ -111,8 +111,6 @@ tp_result tpt_render(const tpt_field_source *source, const tpt_render_options *o
 /*! tpt_render_image_free() : frees the pixels; accepts a zeroed or failed image. */
 void tpt_render_image_free(tpt_render_image *image);
 
-/*! tpt_render_biome_color() : the palette colour of a biome (grey for unknown ids). */
-void tpt_render_biome_color(unsigned biome, uint8_t out_rgb[3]);
 
 /*! tpt_render_print_legend() : prints one line per biome, "  #2b5d9b  ocean", indented by
  *  `indent` spaces; with `counts` (TP_BIOME_COUNT entries, may be NULL), also each

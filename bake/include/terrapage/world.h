@@ -77,6 +77,10 @@ typedef enum tp_biome {
 /*! tp_biome_name() : @return a static lower-case name ("unknown" when out of range). */
 TP_API const char *tp_biome_name(unsigned biome);
 
+/*! tp_biome_rgb() : the biome's colour in terrapage's maps and viewer (sRGB, 8 bits per
+ *  channel) into out_rgb; magenta when out of range, so bad data shows. */
+TP_API void tp_biome_rgb(unsigned biome, uint8_t out_rgb[3]);
+
 /* The defaults and limits of the world parameters: the one home of both.
  * tp_world_params_resolve() applies them, and tools that read world files quote them in
  * their messages. The ranges keep every generated height inside the u16 code range with
