@@ -1,6 +1,8 @@
 /* hud.c — the text overlay (see hud.h). */
 #include "hud.h"
 
+#include "gl_program.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,38 +39,13 @@ struct vw_hud {
     int height_px;
 };
 
-static GLuint compile(GLenum type, const char *source)
-{
-    GLuint s = glCreateShader(type);
-    glShaderSource(s, 1, &source, NULL);
-    glCompileShader(s);
-    GLint ok;
-    glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[1024];
-        glGetShaderInfoLog(s, sizeof log, NULL, log);
-        fprintf(stderr, "viewer: the text shader does not compile:\n%s\n", log);
-    }
-    return s;
-}
-
 vw_hud *vw_hud_create(void)
 {
     vw_hud *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
-    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source);
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source);
-    h->program = glCreateProgram();
-    glAttachShader(h->program, vs);
-    glAttachShader(h->program, fs);
-    glLinkProgram(h->program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok;
-    glGetProgramiv(h->program, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        fprintf(stderr, "viewer: the text shaders do not link\n");
+    h->program = vw_gl_program("text", vertex_source, fragment_source);
+    if (!h->program) {
         vw_hud_destroy(h);
         return NULL;
     }

@@ -1,6 +1,8 @@
 /* terrain_renderer.c — the terrain shaders and draw calls (see terrain_renderer.h). */
 #include "terrain_renderer.h"
 
+#include "gl_program.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -63,50 +65,14 @@ struct vw_terrain_renderer {
     int wireframe;
 };
 
-static GLuint compile(GLenum type, const char *source)
-{
-    GLuint shader = glCreateShader(type);
-    glShaderSource(shader, 1, &source, NULL);
-    glCompileShader(shader);
-    GLint ok;
-    glGetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-    if (!ok) {
-        char log[2048];
-        glGetShaderInfoLog(shader, sizeof log, NULL, log);
-        fprintf(stderr, "viewer: the terrain %s shader does not compile:\n%s\n",
-                type == GL_VERTEX_SHADER ? "vertex" : "fragment", log);
-        glDeleteShader(shader);
-        return 0;
-    }
-    return shader;
-}
-
 vw_terrain_renderer *vw_terrain_renderer_create(void)
 {
     vw_terrain_renderer *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    GLuint vs = compile(GL_VERTEX_SHADER, vertex_source);
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_source);
-    if (!vs || !fs) {
-        glDeleteShader(vs);
-        glDeleteShader(fs);
+    r->program = vw_gl_program("terrain", vertex_source, fragment_source);
+    if (!r->program) {
         free(r);
-        return NULL;
-    }
-    r->program = glCreateProgram();
-    glAttachShader(r->program, vs);
-    glAttachShader(r->program, fs);
-    glLinkProgram(r->program);
-    glDeleteShader(vs);
-    glDeleteShader(fs);
-    GLint ok;
-    glGetProgramiv(r->program, GL_LINK_STATUS, &ok);
-    if (!ok) {
-        char log[2048];
-        glGetProgramInfoLog(r->program, sizeof log, NULL, log);
-        fprintf(stderr, "viewer: the terrain shaders do not link:\n%s\n", log);
-        vw_terrain_renderer_destroy(r);
         return NULL;
     }
     r->u_view_projection = glGetUniformLocation(r->program, "u_view_projection");
