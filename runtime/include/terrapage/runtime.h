@@ -130,25 +130,26 @@
  *
  * Open cost. tp_streamer_open() reads the file's header, world parameters and block
  * table (16 bytes per 16 × 16-chunk tile) and decodes no page of the world for streaming;
- * what it allocates is the same for any world. It also runs the content check: the
+ * what it allocates does not grow with the world. It also runs the content check: the
  * coarsest-LOD pages of at most TP_PAGE_CHECK_FILE_PAGES (4) chunks, looking at no more
  * than TP_PAGE_CHECK_FILE_LOOKUPS (64) chunk records, are read and compared with
- * generation (12 KiB of scratch from the allocator, freed at once) — a constant cost of
- * about 1 ms on the default world. Without that check open took 0.03–0.10 ms with pread
- * for 4 K, 65 K and 1 M chunks alike, and 11 KiB of the streamer's own allocations
- * (scratch, pools, tables; 3.4 MiB for the default world, whose meshes need staging for
- * each page-in in flight), measured on a loaded 2-core virtual machine with the file in
- * the page cache (`terrapage bench scale`). A directory block is read and checksummed on
- * its first use, by whichever thread first needs a chunk of its tile. The cost of the
- * view moves to the update that lands the camera on a view it has no data for (the first
- * one, and a teleport beyond the margin the workers read ahead): it reads the coarsest
- * LOD of every baked chunk of the view, 289 of them with the default view distance, plus
- * the directory blocks of the tiles it has not touched yet — 1.3–1.8 ms of CPU with pread
- * on that machine with meshes (one system call per chunk: a page's blobs lie together in
- * the file and are read at once; 2.2–2.6 ms in the same session reading them one by
- * one), 1.3–2.2 ms without meshes (measured before that change), 0.6–1.0 ms mapped. The page-file reader's own allocations (its handle, a pointer per
- * tile, and in the pread and callback modes the block table and the directory blocks it
- * has read) use malloc, not the allocator callbacks.
+ * generation (scratch from the allocator, freed at once) — a constant cost, most of what
+ * open takes. Measured on a quiet 2-core virtual machine with the file in the page cache
+ * (`terrapage bench scale`, medians of 5 opens, three runs): 1.29–1.40 ms for the default
+ * world (4 K chunks with meshes), 0.20–0.26 ms for 65 K and 0.13–0.14 ms for 1 M chunks
+ * without meshes; the streamer's own allocations are 27–28 KiB without meshes and 5.7 MiB
+ * with them (each worker's mesh-building scratch, sized for the worst case of a LOD-0
+ * mesh, and the staging of every page-in in flight). A directory block is read and
+ * checksummed on its first use, by whichever thread first needs a chunk of its tile. The
+ * cost of the view moves to the update that lands the camera on a view it has no data
+ * for (the first one, and a teleport beyond the margin the workers read ahead): it reads
+ * the coarsest LOD of every baked chunk of the view, 289 of them with the default view
+ * distance, plus the directory blocks of the tiles it has not touched yet, with one
+ * system call per chunk (a page's blobs lie together in the file and are read at once) —
+ * 1.24–1.25 ms of CPU with pread on that machine for the default world, 0.84–1.12 ms for
+ * the worlds without meshes, 0.56–0.60 ms mapped. The page-file reader's own allocations
+ * (its handle, a pointer per tile, and in the pread and callback modes the block table
+ * and the directory blocks it has read) use malloc, not the allocator callbacks.
  *
  * Reading the file. How blob bytes reach the workers is the caller's choice, and so is
  * what happens when the file changes under an open streamer (a game patched in place, a
